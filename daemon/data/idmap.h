@@ -1,0 +1,47 @@
+/*
+ * idmap.h - EC2 ids (<kind>-<8 lowercase hex>) and their OpenStack ids, in ec2-api's `items`
+ * table: os_id is globally unique; project_id NULL marks a mapping-only row.
+ */
+#ifndef EC2GW_DATA_IDMAP_H
+#define EC2GW_DATA_IDMAP_H
+
+#include <jansson.h>
+
+#include "data/db.h"
+
+#define EC2GW_ID_MAX 32
+
+/** 1 when @p id is <kind>-<8 or 17 lowercase hex> with a known kind; fills kind (may be NULL). */
+int ec2gw_id_parse(const char *id, char kind[16]);
+
+/** A new random id of @p kind (not checked for collisions). */
+void ec2gw_id_new(const char *kind, char out[EC2GW_ID_MAX]);
+
+/**
+ * The EC2 id of @p os_id of @p kind: an existing row of any project, else a new row owned by
+ * @p project_id (retrying on an id collision). 0 or negative.
+ */
+int ec2gw_idmap_to_ec2(ec2gw_db_t *db, const char *project_id, const char *kind,
+                       const char *os_id, char out[EC2GW_ID_MAX], ec2gw_err_t *err);
+
+/**
+ * The os_id of @p ec2_id visible to @p project_id (its own rows and mapping-only rows).
+ * EC2GW_E_INVAL when malformed, EC2GW_E_NOTFOUND when unknown. *os_id: returns new (free());
+ * NULL for DB-only kinds.
+ */
+int ec2gw_idmap_to_os(ec2gw_db_t *db, const char *project_id, const char *ec2_id, char **os_id,
+                      ec2gw_err_t *err);
+
+/** Read a row of the project: *data returns new (decref), *os_id returns new (free()); either may be NULL. */
+int ec2gw_item_get(ec2gw_db_t *db, const char *project_id, const char *ec2_id, json_t **data,
+                   char **os_id, ec2gw_err_t *err);
+
+/** Create or replace a row of the project. @p data borrowed (NULL = {}). */
+int ec2gw_item_put(ec2gw_db_t *db, const char *project_id, const char *ec2_id,
+                   const char *os_id, const json_t *data, ec2gw_err_t *err);
+
+/** Delete a row of the project and its tags. */
+int ec2gw_item_delete(ec2gw_db_t *db, const char *project_id, const char *ec2_id,
+                      ec2gw_err_t *err);
+
+#endif

@@ -1,0 +1,35 @@
+/* tags.h - EC2 tags in ec2-api's `tags` table, scoped by project. */
+#ifndef EC2GW_DATA_TAGS_H
+#define EC2GW_DATA_TAGS_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "data/db.h"
+
+/** EC2 resourceType of an id ("instance", "image", "volume", ...), or NULL if not taggable. */
+const char *ec2gw_tags_resource_type(const char *ec2_id);
+
+/** Upsert @p tags ([{"Key":..,"Value":..}], borrowed) on @p item_id. */
+int ec2gw_tags_set(ec2gw_db_t *db, const char *project_id, const char *item_id,
+                   const json_t *tags, ec2gw_err_t *err);
+
+/**
+ * Delete tags of @p item_id: @p tags NULL deletes all; else each {"Key":k} deletes k, and
+ * {"Key":k,"Value":v} deletes k only when its value is v.
+ */
+int ec2gw_tags_delete(ec2gw_db_t *db, const char *project_id, const char *item_id,
+                      const json_t *tags, ec2gw_err_t *err);
+
+/** Tags of the given ids: *out returns new {"<id>": [{"Key":..,"Value":..}], ...}. */
+int ec2gw_tags_get(ec2gw_db_t *db, const char *project_id, const char *const *ids, size_t n,
+                   json_t **out, ec2gw_err_t *err);
+
+/**
+ * Every tag of the project, sorted by (ResourceId, Key): *out returns new
+ * [{"ResourceId":..,"ResourceType":..,"Key":..,"Value":..}, ...].
+ */
+int ec2gw_tags_list(ec2gw_db_t *db, const char *project_id, json_t **out, ec2gw_err_t *err);
+
+#endif

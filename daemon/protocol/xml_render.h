@@ -1,0 +1,41 @@
+/*
+ * xml_render.h - response model (JSON keyed by the output shape's member names) into EC2 XML,
+ * and EC2 error documents. Written with libxml2's xmlTextWriter.
+ */
+#ifndef EC2GW_PROTOCOL_XML_RENDER_H
+#define EC2GW_PROTOCOL_XML_RENDER_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "core/err.h"
+#include "protocol/ec2_model.h"
+
+/**
+ * Render a success document for @p op:
+ *   <?xml version="1.0" encoding="UTF-8"?>
+ *   <{Op}Response xmlns="http://ec2.amazonaws.com/doc/{version}/"><requestId>..</requestId>
+ *   ...members in model order, by locationName; lists as wrapper + item children (the list
+ *   member's locationName); booleans true/false; timestamps YYYY-MM-DDTHH:MM:SS.sssZ; null or
+ *   absent members omitted, never an empty element for a non-string scalar...
+ *   </{Op}Response>
+ * Operations without output (or only Return) get <return>true</return>. Members of the model
+ * JSON that the shape does not have are dropped and reported in @p err->msg (code 0 = clean).
+ *
+ * @p model is borrowed (NULL = empty). *out: returns new (free()), *len its length.
+ */
+int ec2gw_xml_render(const ec2gw_model_op_t *op, const char *version, const char *request_id,
+                     const json_t *model, char **out, size_t *len, ec2gw_err_t *err);
+
+/**
+ * Render the compact error document
+ *   <?xml version="1.0" encoding="UTF-8"?>
+ *   <Response><Errors><Error><Code>..</Code><Message>..</Message></Error></Errors>
+ *   <RequestID>..</RequestID></Response>
+ * with no whitespace between tags. *out: returns new (free()).
+ */
+int ec2gw_xml_error(const char *code, const char *message, const char *request_id, char **out,
+                    size_t *len);
+
+#endif

@@ -1,0 +1,427 @@
+/*
+ * ec2gw/plugin.h - the ec2gw plugin SDK: the one header a plugin needs.
+ *
+ * A plugin is a shared module that exports exactly one data symbol, `ec2gw_plugin`, a const
+ * descriptor (ec2gw_plugin_t). The daemon dlopen()s the module, checks the descriptor's ABI
+ * header before running any plugin code, then calls load() with a table of host functions
+ * (ec2gw_host_api_t). Plugins never link against daemon symbols.
+ *
+ * ABI changelog (major.minor; a minor bump only appends, a major bump breaks):
+ *   1.0  2026-11-25  initial ABI.
+ *
+ * Version rule: plugin major == daemon major and plugin minor <= daemon minor.
+ *
+ * Threading: every callback runs on the daemon's event-loop thread. A handler must never
+ * block; it returns EC2GW_OK when it has answered (finish or fail) or EC2GW_AGAIN when it will
+ * answer from an OpenStack completion callback.
+ *
+ * Ownership words used below: "borrowed" (valid until the callback returns), "steals" (the
+ * callee takes the reference), "pool" (lives as long as the request or generation), "returns
+ * new" (the caller frees).
+ */
+#ifndef EC2GW_PLUGIN_H
+#define EC2GW_PLUGIN_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define EC2GW_ABI_MAJOR    1
+#define EC2GW_ABI_MINOR    0
+#define EC2GW_PLUGIN_MAGIC 0x45433247u /* "EC2G" */
+
+#if defined(__GNUC__)
+#define EC2GW_EXPORT        __attribute__((visibility("default")))
+#define EC2GW_PRINTF(f, a)  __attribute__((format(printf, f, a)))
+#define EC2GW_MUST_CHECK    __attribute__((warn_unused_result))
+#else
+#define EC2GW_EXPORT
+#define EC2GW_PRINTF(f, a)
+#define EC2GW_MUST_CHECK
+#endif
+
+/** Opaque handles; their definitions live in the daemon only. */
+typedef struct ec2gw_req ec2gw_req_t;   /**< one EC2 request in flight */
+typedef struct ec2gw_cfg ec2gw_cfg_t;   /**< one plugin instance's YAML settings node */
+typedef struct ec2gw_loop ec2gw_loop_t; /**< one worker event loop */
+
+/** Handler and host return codes. */
+enum {
+    EC2GW_OK = 0,    /**< done: the handler called finish() or fail() */
+    EC2GW_AGAIN = 1, /**< pending: the answer comes from a completion callback */
+};
+
+/** Negative error codes of host functions. */
+enum {
+    EC2GW_E_FAIL = -1,     /**< generic failure */
+    EC2GW_E_NOMEM = -2,    /**< out of memory */
+    EC2GW_E_NOTFOUND = -3, /**< no such item, id or key */
+    EC2GW_E_INVAL = -4,    /**< invalid argument (malformed id, bad value) */
+    EC2GW_E_STATE = -5,    /**< the request has already been answered or cancelled */
+    EC2GW_E_DB = -6,       /**< database failure */
+    EC2GW_E_EXISTS = -7,   /**< already exists */
+};
+
+/** Log levels, most severe first. */
+typedef enum ec2gw_log_level {
+    EC2GW_LOG_ERROR = 0,
+    EC2GW_LOG_WARN,
+    EC2GW_LOG_NOTICE,
+    EC2GW_LOG_INFO,
+    EC2GW_LOG_DEBUG,
+} ec2gw_log_level_t;
+
+/**
+ * The frozen first member of the descriptor and of the host table. Never reordered.
+ */
+typedef struct ec2gw_abi_hdr {
+    uint32_t magic;     /**< EC2GW_PLUGIN_MAGIC */
+    uint16_t abi_major; /**< EC2GW_ABI_MAJOR the plugin or host was built with */
+    uint16_t abi_minor; /**< EC2GW_ABI_MINOR the plugin or host was built with */
+    uint32_t size;      /**< sizeof the whole struct as the builder saw it */
+} ec2gw_abi_hdr_t;
+
+#define EC2GW_ABI_HDR_INIT(type)                                                                  \
+    {                                                                                             \
+        .magic = EC2GW_PLUGIN_MAGIC, .abi_major = EC2GW_ABI_MAJOR, .abi_minor = EC2GW_ABI_MINOR,  \
+        .size = (uint32_t)sizeof(type)                                                            \
+    }
+
+/* ------------------------------------------------------------------------------------------ */
+/* Actions                                                                                    */
+
+/** Action flags. */
+enum {
+    EC2GW_ACT_READONLY = 1u << 0,     /**< no writes to OpenStack; safe to retry */
+    EC2GW_ACT_CLIENT_TOKEN = 1u << 1, /**< the daemon enforces ClientToken idempotency */
+    EC2GW_ACT_DRYRUN = 1u << 2,       /**< the handler handles DryRun itself */
+};
+
+/**
+ * An action handler. @p inst is the plugin instance (inst_size bytes, settings bound).
+ * Read the decoded parameters with host->params(req). Return EC2GW_OK after finish()/fail(),
+ * or EC2GW_AGAIN when an os_call()/os_fanout() will continue the work.
+ */
+typedef int (*ec2gw_action_fn)(ec2gw_req_t *req, void *inst);
+
+/** One entry of a plugin's NULL-terminated action table. */
+typedef struct ec2gw_action {
+    const char *name;   /**< the EC2 Action, e.g. "DescribeInstances" */
+    ec2gw_action_fn fn; /**< handler */
+    uint32_t flags;     /**< EC2GW_ACT_* */
+} ec2gw_action_t;
+
+/* ------------------------------------------------------------------------------------------ */
+/* Settings schema: YAML `settings:` bound into the instance struct                            */
+
+typedef enum ec2gw_setting_type {
+    EC2GW_SET_STR = 1,     /**< const char * (generation pool) */
+    EC2GW_SET_INT,         /**< int64_t */
+    EC2GW_SET_BOOL,        /**< int (0/1) */
+    EC2GW_SET_DURATION_MS, /**< int64_t milliseconds; YAML "500ms", "30s", "5m", or a number */
+    EC2GW_SET_STR_LIST,    /**< ec2gw_strlist_t */
+} ec2gw_setting_type_t;
+
+/** A list of strings bound from a YAML sequence (generation pool). */
+typedef struct ec2gw_strlist {
+    size_t n;
+    const char *const *v;
+} ec2gw_strlist_t;
+
+enum {
+    EC2GW_SET_REQUIRED = 1u << 0, /**< the key must be present */
+};
+
+/** One entry of a plugin's settings schema, terminated by { .key = NULL }. */
+typedef struct ec2gw_setting {
+    const char *key;           /**< YAML key under `settings:` */
+    ec2gw_setting_type_t type; /**< value type */
+    size_t offset;             /**< offsetof(struct my_inst, field) */
+    const char *def;           /**< default as YAML text, or NULL for zero/NULL */
+    uint32_t flags;            /**< EC2GW_SET_* */
+    const char *help;          /**< one line shown by `ec2gwd --list-plugins` */
+} ec2gw_setting_t;
+
+/* ------------------------------------------------------------------------------------------ */
+/* OpenStack calls                                                                            */
+
+/** Flags of an OpenStack call. */
+enum {
+    EC2GW_CALL_RETRY_SAFE = 1u << 0, /**< may be retried on a transport error (GETs always are) */
+    EC2GW_CALL_AS_SERVICE = 1u << 1, /**< use the service user's token, not the caller's */
+    EC2GW_CALL_RAW = 1u << 2,        /**< do not decode the body as JSON */
+};
+
+/**
+ * One OpenStack HTTP call. Initialise with EC2GW_OS_CALL() so that `size` is set.
+ * All strings are borrowed for the duration of os_call()/os_fanout() only: the host copies them.
+ */
+typedef struct ec2gw_os_call {
+    uint32_t size;            /**< sizeof(ec2gw_os_call_t); lets the struct grow */
+    const char *service;      /**< catalog type: "compute", "network", "image", "volumev3" */
+    const char *method;       /**< "GET", "POST", "PUT", "PATCH", "DELETE" */
+    const char *path;         /**< relative to the endpoint, already escaped, e.g. "/servers" */
+    const json_t *body;       /**< borrowed; serialised by the host; NULL for none */
+    const char *microversion; /**< NULL: the instance's service microversion */
+    uint32_t flags;           /**< EC2GW_CALL_* */
+    int timeout_ms;           /**< 0: the daemon default; always capped by the request deadline */
+    const char *content_type; /**< NULL: application/json (or none without a body) */
+} ec2gw_os_call_t;
+
+#define EC2GW_OS_CALL(svc, meth, p, ...)                                                          \
+    ((ec2gw_os_call_t){ .size = (uint32_t)sizeof(ec2gw_os_call_t), .service = (svc),             \
+                        .method = (meth), .path = (p), __VA_ARGS__ })
+#define EC2GW_OS_GET(svc, p) EC2GW_OS_CALL(svc, "GET", p, .flags = 0)
+
+/** The answer to one OpenStack call. Borrowed: valid until the completion callback returns. */
+typedef struct ec2gw_os_resp {
+    uint32_t size;             /**< sizeof(ec2gw_os_resp_t) as the host built it */
+    long status;               /**< HTTP status; 0 when the transport failed */
+    const char *error;         /**< transport error text (timeout, refused...), or NULL */
+    int timed_out;             /**< 1 when the call hit its deadline */
+    json_t *json;              /**< decoded body, or NULL (borrowed; keep with own_json) */
+    const char *body;          /**< raw body, NUL-terminated */
+    size_t body_len;           /**< raw body length */
+    const char *os_request_id; /**< x-openstack-request-id / x-compute-request-id, or NULL */
+    const char *location;      /**< Location header, or NULL */
+} ec2gw_os_resp_t;
+
+/** Completion of os_call(): runs on the loop, unless the request was cancelled. */
+typedef void (*ec2gw_os_done_fn)(ec2gw_req_t *req, const ec2gw_os_resp_t *resp, void *arg);
+
+/** Completion of os_fanout(): every response, in the order of the calls. */
+typedef void (*ec2gw_os_fanout_fn)(ec2gw_req_t *req, const ec2gw_os_resp_t *const *resps,
+                                   size_t n, void *arg);
+
+/** True when an OpenStack answer is a 2xx. */
+static inline int
+ec2gw_os_ok(const ec2gw_os_resp_t *r)
+{
+    return r != NULL && r->status >= 200 && r->status < 300;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Identity, chaining, offload                                                                */
+
+/** Who made the request, as Keystone says. Borrowed for the request's lifetime. */
+typedef struct ec2gw_identity {
+    const char *access_key;   /**< the EC2 access key the request was signed with */
+    const char *user_id;      /**< Keystone user id */
+    const char *project_id;   /**< Keystone project id: the EC2 "account" scope */
+    const char *owner_id;     /**< the ownerId shown to EC2 clients */
+    const char *region;       /**< the daemon's region name */
+} ec2gw_identity_t;
+
+/** A wrapper's model hook: receives the wrapped handler's model (steals it). */
+typedef void (*ec2gw_model_fn)(ec2gw_req_t *req, json_t *model, void *arg);
+
+/** Offloaded work (runs on a worker thread; may only call pure functions). */
+typedef void (*ec2gw_work_fn)(void *arg);
+/** Back on the loop after the work. */
+typedef void (*ec2gw_work_done_fn)(ec2gw_req_t *req, void *arg);
+
+/** Per-item callback of the host's filter engine: the values a filter name has for an item. */
+typedef int (*ec2gw_filter_values_fn)(ec2gw_req_t *req, const json_t *item, const char *name,
+                                      json_t *values_out, void *arg);
+
+/* ------------------------------------------------------------------------------------------ */
+/* The host API table                                                                         */
+
+/**
+ * Functions the daemon lends a plugin. Handed once to load(); keep the pointer in one
+ * file-scope variable (see EC2GW_HOST_DECLARE). Members are only ever appended; probe a member
+ * that arrived after 1.0 with EC2GW_HOST_HAS(host, member).
+ */
+typedef struct ec2gw_host_api {
+    ec2gw_abi_hdr_t hdr;
+
+    /* -- log ---------------------------------------------------------------------------- */
+    /** Log one line, prefixed with the request id, action and instance (req may be NULL). */
+    void (*log)(ec2gw_req_t *req, ec2gw_log_level_t level, const char *fmt, ...)
+        EC2GW_PRINTF(3, 4);
+
+    /* -- request in ---------------------------------------------------------------------- */
+    /** The EC2 Action name. Borrowed. */
+    const char *(*action)(ec2gw_req_t *req);
+    /**
+     * The decoded parameters: a JSON object keyed by the model's member names (e.g.
+     * {"InstanceIds": ["i-1"], "Filters": [{"Name": "x", "Values": ["y"]}], "DryRun": true}),
+     * typed by the model. Borrowed.
+     */
+    const json_t *(*params)(ec2gw_req_t *req);
+    /** The same parameters, mutable (for wrappers that pre-process before delegate). */
+    json_t *(*params_mut)(ec2gw_req_t *req);
+    /** The caller. Borrowed. */
+    const ec2gw_identity_t *(*identity)(ec2gw_req_t *req);
+    /** Zeroed per-request plugin state of @p size bytes (pool); the same block on every call. */
+    void *(*state)(ec2gw_req_t *req, size_t size);
+    /** The EC2 request id. Borrowed. */
+    const char *(*request_id)(ec2gw_req_t *req);
+
+    /* -- request out (exactly one per request) -------------------------------------------- */
+    /** Answer with a response model keyed by the output shape's member names. Steals model. */
+    void (*finish)(ec2gw_req_t *req, json_t *model);
+    /** Answer with an EC2 error document. */
+    void (*fail)(ec2gw_req_t *req, int http_status, const char *code, const char *fmt, ...)
+        EC2GW_PRINTF(4, 5);
+    /**
+     * Answer with the EC2 error that an OpenStack failure maps to (404 → @p not_found_code,
+     * 403 → UnauthorizedOperation, 409 → IncorrectState, quota → *LimitExceeded, 5xx/timeout
+     * → InternalError/Unavailable). @p not_found_code may be NULL.
+     */
+    void (*fail_from_os)(ec2gw_req_t *req, const ec2gw_os_resp_t *resp,
+                         const char *not_found_code);
+
+    /* -- memory (pool: freed with the request) ------------------------------------------ */
+    void *(*palloc)(ec2gw_req_t *req, size_t n);
+    void *(*pcalloc)(ec2gw_req_t *req, size_t n);
+    char *(*pstrdup)(ec2gw_req_t *req, const char *s);
+    char *(*psprintf)(ec2gw_req_t *req, const char *fmt, ...) EC2GW_PRINTF(2, 3);
+    /** Run fn(arg) when the request's pool is freed. */
+    int (*on_cleanup)(ec2gw_req_t *req, void (*fn)(void *arg), void *arg);
+    /** Take a reference on @p j that is dropped with the request; returns j. */
+    json_t *(*own_json)(ec2gw_req_t *req, json_t *j);
+
+    /* -- OpenStack ---------------------------------------------------------------------- */
+    /**
+     * Start one OpenStack call with the caller's token (or the service's, with
+     * EC2GW_CALL_AS_SERVICE). @p done runs on the loop when it answers; it does not run if the
+     * request is cancelled. Returns EC2GW_AGAIN, or a negative code (EC2GW_E_STATE when the
+     * request was already answered), in which case done will not run.
+     */
+    int (*os_call)(ec2gw_req_t *req, const ec2gw_os_call_t *call, ec2gw_os_done_fn done,
+                   void *arg);
+    /** Start @p n calls concurrently; @p done runs once, after the last answered. */
+    int (*os_fanout)(ec2gw_req_t *req, const ec2gw_os_call_t *calls, size_t n,
+                     ec2gw_os_fanout_fn done, void *arg);
+    /** The catalog URL of @p service_type for this request, or NULL. Pool. */
+    const char *(*os_endpoint)(ec2gw_req_t *req, const char *service_type);
+    /** Percent-encode @p s for a URL path or query (RFC 3986). Pool. */
+    char *(*url_escape)(ec2gw_req_t *req, const char *s);
+
+    /* -- data: EC2 ids and tags (the daemon owns the schema; ec2-api compatible) ---------- */
+    /**
+     * The EC2 id of OpenStack object @p os_id of @p kind ("i", "ami", "vol", ...), creating a
+     * mapping (owned by the caller's project) the first time. *out is pool memory.
+     */
+    int (*id_to_ec2)(ec2gw_req_t *req, const char *kind, const char *os_id, const char **out);
+    /**
+     * The OpenStack id behind @p ec2_id visible to the caller. EC2GW_E_INVAL for a malformed
+     * id, EC2GW_E_NOTFOUND when unknown. *os_id is pool memory.
+     */
+    int (*id_to_os)(ec2gw_req_t *req, const char *ec2_id, const char **os_id);
+    /** Read an item's `data` JSON (returns new in *data, caller decrefs). */
+    int (*item_get)(ec2gw_req_t *req, const char *ec2_id, json_t **data);
+    /** Create or replace an item row of the caller's project. data borrowed (may be NULL). */
+    int (*item_put)(ec2gw_req_t *req, const char *ec2_id, const char *os_id, const json_t *data);
+    /** Delete an item row and its tags. */
+    int (*item_delete)(ec2gw_req_t *req, const char *ec2_id);
+    /**
+     * Tags of the given ids in the caller's project: returns new {"<id>": [{"Key":..,
+     * "Value":..}], ...}; ids without tags are absent.
+     */
+    int (*tags_get)(ec2gw_req_t *req, const char *const *ids, size_t n, json_t **out);
+    /** Upsert tags [{"Key":..,"Value":..}] on @p ec2_id. tags borrowed. */
+    int (*tags_set)(ec2gw_req_t *req, const char *ec2_id, const json_t *tags);
+
+    /* -- filters and paging helpers ----------------------------------------------------- */
+    /** EC2 wildcard match: '*' any run, '?' one character, '\\' escapes. 1 on match. */
+    int (*wildcard_match)(const char *pattern, const char *value);
+    /**
+     * Keep the items of array @p items that pass the request's Filters. @p values gives the
+     * values of a filter name for an item (append strings to values_out; return 0, or
+     * EC2GW_E_NOTFOUND for a filter name the plugin does not know, which answers
+     * InvalidParameterValue). tag:*, tag-key and tag-value are handled by the host when
+     * @p id_key names the member holding the item's EC2 id. Returns new array, or NULL after
+     * the host has answered the request with an error.
+     */
+    json_t *(*filter)(ec2gw_req_t *req, const json_t *items, const char *id_key,
+                      ec2gw_filter_values_fn values, void *arg);
+    /**
+     * Apply the request's MaxResults/NextToken to @p items (sorted by @p id_key): returns new
+     * array of the page, and in *next_token the token for the next page (pool) or NULL.
+     * Returns NULL after answering the request with an error (InvalidPaginationToken...).
+     */
+    json_t *(*page)(ec2gw_req_t *req, const json_t *items, const char *id_key,
+                    const char **next_token);
+
+    /* -- config (create() only) -------------------------------------------------------- */
+    /** Report a configuration error citing the YAML file and line of @p key. */
+    void (*cfg_error)(ec2gw_cfg_t *cfg, const char *key, const char *fmt, ...)
+        EC2GW_PRINTF(3, 4);
+
+    /* -- chaining ----------------------------------------------------------------------- */
+    /**
+     * Run the wrapped instance's handler for this action. With @p on_model, the wrapped
+     * handler's finish() hands its model to on_model, which must call finish() or fail().
+     * Returns what the wrapped handler returned; EC2GW_E_NOTFOUND when nothing is wrapped.
+     */
+    int (*delegate)(ec2gw_req_t *req, ec2gw_model_fn on_model, void *arg);
+
+    /* -- offload ------------------------------------------------------------------------ */
+    /** Run @p work off the loop, then @p done on the loop. Returns EC2GW_AGAIN. */
+    int (*offload)(ec2gw_req_t *req, ec2gw_work_fn work, ec2gw_work_done_fn done, void *arg);
+} ec2gw_host_api_t;
+
+/** Does this host table have member @p m (by size)? */
+#define EC2GW_HOST_HAS(host, m)                                                                   \
+    ((host)->hdr.size >= offsetof(ec2gw_host_api_t, m) + sizeof((host)->m) && (host)->m != NULL)
+
+/* ------------------------------------------------------------------------------------------ */
+/* The descriptor                                                                             */
+
+/** An OpenStack service a plugin targets or uses. */
+typedef struct ec2gw_service {
+    const char *type;         /**< Keystone catalog type: "compute", "network", ... */
+    const char *api;          /**< major API version: "v2.1", "v2.0", "v2", "v3" */
+    const char *microversion; /**< minimum microversion needed, or NULL */
+} ec2gw_service_t;
+
+/**
+ * The one exported symbol of a plugin: `EC2GW_EXPORT const ec2gw_plugin_t ec2gw_plugin`.
+ * The daemon reads it before it runs any plugin code.
+ */
+typedef struct ec2gw_plugin {
+    ec2gw_abi_hdr_t hdr;           /**< EC2GW_ABI_HDR_INIT(ec2gw_plugin_t) */
+    const char *name;              /**< e.g. "nova-v2.1"; what conf.d's `plugin:` names */
+    const char *version;           /**< the plugin's own version */
+    const char *description;       /**< one line */
+    ec2gw_service_t service;       /**< primary OpenStack service (type NULL: none) */
+    const ec2gw_service_t *uses;   /**< secondary services, terminated by { .type = NULL } */
+    const ec2gw_action_t *actions; /**< terminated by { .name = NULL } */
+    const ec2gw_setting_t *settings; /**< terminated by { .key = NULL }; may be NULL */
+    size_t inst_size;              /**< bytes of the instance struct (zeroed, settings bound) */
+
+    /** Once per process, after the ABI gate. Keep @p host. Return 0 or negative. */
+    int (*load)(const ec2gw_host_api_t *host);
+    /** Per YAML instance and configuration generation: validate (cfg_error), precompute. */
+    int (*create)(void *inst, ec2gw_cfg_t *cfg);
+    /** After every instance was created, per loop. */
+    int (*start)(void *inst, ec2gw_loop_t *loop);
+    /** Generation retired or shutdown, per loop. */
+    void (*stop)(void *inst, ec2gw_loop_t *loop);
+    /** The generation's last request finished: release non-pool resources. */
+    void (*destroy)(void *inst);
+    /** Process exit. */
+    void (*unload)(void);
+} ec2gw_plugin_t;
+
+/** The first published descriptor layout: the daemon refuses anything smaller. */
+#define EC2GW_PLUGIN_SIZE_V1_0 ((uint32_t)sizeof(ec2gw_plugin_t))
+/** The first published host-table layout. */
+#define EC2GW_HOST_SIZE_V1_0 ((uint32_t)sizeof(ec2gw_host_api_t))
+
+/** Declare the plugin's host pointer; set it in load(). */
+#define EC2GW_HOST_DECLARE static const ec2gw_host_api_t *ec2gw
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* EC2GW_PLUGIN_H */

@@ -1,0 +1,220 @@
+# lib/common.sh - settings and helpers shared by every phase of cloud.sh.
+# Sourced, never executed.
+
+# The OpenStack tools are Debian's: no pyenv/venv python3 may shadow /usr/bin/python3.
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+unset PYTHONPATH PYTHONHOME VIRTUAL_ENV PYENV_VERSION 2>/dev/null || true
+export PYTHONWARNINGS=ignore
+export LC_ALL=C.UTF-8
+
+STATE=${CLOUD_STATE_DIR:-/var/lib/ec2gw-cloud}
+RUN=$STATE/run            # pid files (one per daemon; pid == session id == process group id)
+LOG=$STATE/log            # every service log and daemon stdout
+ETC=$STATE/etc            # generated uwsgi ini files, my.cnf
+STAMPS=$STATE/stamps      # "db synced for package version X" markers
+ADMIN_PW=${CLOUD_ADMIN_PASSWORD:-adminpw}
+DEMO_PW=${CLOUD_DEMO_PASSWORD:-demopw}
+DEMO2_PW=${CLOUD_DEMO2_PASSWORD:-demo2pw}
+SVC_PW=${CLOUD_SERVICE_PASSWORD:-servicepw}
+EC2GW_PW=${CLOUD_EC2GW_PASSWORD:-ec2gwpw}
+RABBIT_PW=${CLOUD_RABBIT_PASSWORD:-rabbitpw}
+DB_PW=${CLOUD_DB_PASSWORD:-dbpw}
+KS=http://127.0.0.1:5000
+TRANSPORT=rabbit://openstack:${RABBIT_PW}@127.0.0.1:5672/
+DB_SOCK=$RUN/mysqld.sock
+NOVA_HOST=aio-compute
+PY=/usr/bin/python3
+UWSGI=/usr/bin/uwsgi_python311
+[ -x "$UWSGI" ] || UWSGI=/usr/bin/uwsgi_python3
+
+# Deadlines (seconds). Every wait in this script has one.
+T_HTTP=${CLOUD_HTTP_TIMEOUT:-120}
+T_CMD=${CLOUD_CMD_TIMEOUT:-900}
+T_STOP=${CLOUD_STOP_TIMEOUT:-20}
+
+T_START=$(date +%s)
+log()  { echo "[cloud +$(( $(date +%s) - T_START ))s] $*"; }
+warn() { echo "[cloud +$(( $(date +%s) - T_START ))s] WARNING: $*" >&2; }
+die()  { echo "[cloud +$(( $(date +%s) - T_START ))s] ERROR in phase '${PHASE:-?}': $*" >&2; exit 1; }
+
+PHASE=
+PHASE_T0=0
+phase() { PHASE=$1; PHASE_T0=$(date +%s); }
+phase_done() { log "$PHASE up ($(( $(date +%s) - PHASE_T0 ))s)${1:+ - $1}"; }
+
+# run_logged LOGFILE CMD... : run with a deadline, output appended to LOGFILE;
+# on failure show its tail and die naming the phase and the log.
+run_logged() {
+    local lf=$1; shift
+    echo "=== $(date -Is) $*" >> "$lf"
+    if ! timeout -k 10 "$T_CMD" "$@" >> "$lf" 2>&1; then
+        echo "----- tail of $lf -----" >&2; tail -25 "$lf" >&2
+        die "'$*' failed or timed out (${T_CMD}s); read $lf"
+    fi
+}
+
+as_user() { local u=$1; shift; env HOME=/var/lib/$u setpriv --reuid="$u" --regid="$u" --init-groups -- "$@"; }
+
+pid_of() { [ -f "$RUN/$1.pid" ] && cat "$RUN/$1.pid"; }
+running() { local p; p=$(pid_of "$1") && [ -n "$p" ] && kill -0 "$p" 2>/dev/null; }
+
+# write_if_changed FILE [OWNER] < content : returns 0 if the file changed.
+# Keeps configs byte-identical on re-runs, so a warm `up` changes nothing.
+write_if_changed() {
+    local f=$1 owner=${2:-} tmp
+    tmp=$(mktemp)
+    cat > "$tmp"
+    if [ -f "$f" ] && cmp -s "$tmp" "$f"; then rm -f "$tmp"; return 1; fi
+    [ -f "$f" ] && [ ! -e "$f.dpkg-orig" ] && [ "${f#/etc/}" != "$f" ] && cp -p "$f" "$f.dpkg-orig"
+    mkdir -p "$(dirname "$f")"
+    mv "$tmp" "$f"; chmod 640 "$f"
+    [ -n "$owner" ] && chown "root:$owner" "$f"
+    return 0
+}
+
+# CHANGED holds the names of the services whose config changed during this run;
+# a running one is restarted by start_* so the change takes effect.
+CHANGED=" "
+mark_changed() { local s; for s in "$@"; do CHANGED="$CHANGED$s "; done; }
+is_changed() { case "$CHANGED" in *" $1 "*) return 0;; esac; return 1; }
+
+# start_daemon NAME USER CMD... : CMD runs as USER in a new session (setsid),
+# so pid == sid == pgid and `down` can kill the whole group and find strays.
+start_daemon() {
+    local name=$1 user=$2; shift 2
+    if running "$name"; then
+        if is_changed "$name"; then log "$name: config changed, restarting"; stop_one "$name"
+        else return 0; fi
+    fi
+    touch "$LOG/$name.log" "$LOG/$name.out"
+    [ "$user" = root ] || chown "$user" "$LOG/$name.log" "$LOG/$name.out"
+    echo "=== $(date -Is) start" >> "$LOG/$name.out"
+    ( cd /; exec setsid setpriv --reuid="$user" --regid="$user" --init-groups -- \
+        env HOME="$(getent passwd "$user" | cut -d: -f6)" "$@" >> "$LOG/$name.out" 2>&1 < /dev/null ) &
+    echo $! > "$RUN/$name.pid"
+    STARTED="$STARTED $name"
+    log "started $name (pid $!)"
+}
+STARTED=
+
+# start_uwsgi NAME USER PORT WSGI_SCRIPT [extra ini lines] : 1 process, 4 threads, 127.0.0.1 only
+start_uwsgi() {
+    local name=$1 user=$2 port=$3 wsgi=$4 extra=${5:-}
+    write_if_changed "$ETC/$name-uwsgi.ini" <<EOF && mark_changed "$name"
+[uwsgi]
+plugins = python3
+http-socket = 127.0.0.1:$port
+master = true
+processes = 1
+threads = 4
+lazy-apps = true
+enable-threads = true
+die-on-term = true
+no-orphans = true
+buffer-size = 65535
+add-header = Connection: close
+uid = $user
+gid = $user
+chdir = /var/lib/$user
+wsgi-file = $wsgi
+logto = $LOG/$name.log
+$extra
+EOF
+    chmod 644 "$ETC/$name-uwsgi.ini"
+    touch "$LOG/$name.log"; chown "$user" "$LOG/$name.log"
+    start_daemon "$name" root "$UWSGI" --ini "$ETC/$name-uwsgi.ini"
+}
+
+# wait_http NAME URL [SECONDS] : any HTTP answer counts; dies naming the log.
+wait_http() {
+    local name=$1 url=$2 secs=${3:-$T_HTTP} end
+    end=$(( $(date +%s) + secs ))
+    while ! curl -s -o /dev/null -m 3 "$url"; do
+        if ! running "$name"; then
+            echo "----- tail of $LOG/$name.out -----" >&2; tail -15 "$LOG/$name.out" >&2
+            die "$name exited before answering on $url; read $LOG/$name.log and $LOG/$name.out"
+        fi
+        [ "$(date +%s)" -lt "$end" ] || die "$name did not answer on $url within ${secs}s; read $LOG/$name.log"
+        sleep 0.5
+    done
+}
+
+# stamp NAME : "db sync of NAME done for this package version" marker.
+pkg_version() { dpkg-query -W -f='${Version}' "$1" 2>/dev/null; }
+stamp_ok()  { [ -f "$STAMPS/$1" ] && [ "$(cat "$STAMPS/$1")" = "$2" ]; }
+stamp_set() { mkdir -p "$STAMPS"; echo "$2" > "$STAMPS/$1"; }
+
+# ------------------------------------------------------------- stopping --
+# procs_in_session SID : pids whose session id is SID (the daemon and every
+# child/worker it forked, even if the leader already exited).
+procs_in_session() { ps -e -o pid=,sid= | awk -v s="$1" '$2 == s && $1 != s {print $1} $1 == s {print $1}'; }
+
+# stop_one NAME : SIGTERM the process group/session, SIGKILL after T_STOP.
+stop_one() {
+    local name=$1 pid left end
+    pid=$(pid_of "$name") || return 0
+    [ -n "$pid" ] || { rm -f "$RUN/$name.pid"; return 0; }
+    left=$(procs_in_session "$pid")
+    if [ -n "$left" ]; then
+        if [ "$name" = rabbitmq ]; then timeout 30 rabbitmqctl -q stop > /dev/null 2>&1 || true; fi
+        kill -TERM -- "-$pid" 2>/dev/null; kill -TERM $left 2>/dev/null
+        end=$(( $(date +%s) + T_STOP ))
+        while left=$(procs_in_session "$pid") && [ -n "$left" ] && [ "$(date +%s)" -lt "$end" ]; do sleep 0.3; done
+        if [ -n "$left" ]; then
+            warn "$name (session $pid) still has $(echo $left | wc -w) process(es) after ${T_STOP}s, SIGKILL"
+            kill -KILL -- "-$pid" 2>/dev/null; kill -KILL $left 2>/dev/null
+            sleep 0.5
+        fi
+        log "stopped $name (pid $pid)"
+    fi
+    rm -f "$RUN/$name.pid"
+}
+
+# All daemons, in start order (down stops them in reverse).
+ALL_DAEMONS="mariadb epmd rabbitmq keystone placement-api glance-api neutron-server
+nova-api nova-conductor nova-scheduler nova-compute cinder-api cinder-scheduler cinder-volume"
+
+port_of() {
+    case $1 in
+        mariadb) echo 3306;; epmd) echo 4369;; rabbitmq) echo 5672;; keystone) echo 5000;;
+        placement-api) echo 8778;; glance-api) echo 9292;; neutron-server) echo 9696;;
+        nova-api) echo 8774;; cinder-api) echo 8776;; *) echo -;;
+    esac
+}
+
+# authtoken SERVICE_USER : [keystone_authtoken] section
+authtoken() {
+    cat <<EOF
+[keystone_authtoken]
+www_authenticate_uri = $KS
+auth_url = $KS
+auth_type = password
+project_domain_name = Default
+user_domain_name = Default
+project_name = service
+username = $1
+password = $SVC_PW
+region_name = RegionOne
+service_token_roles = service
+service_token_roles_required = true
+memcached_servers =
+EOF
+}
+
+# svc_auth SECTION USER : keystoneauth password plugin section
+svc_auth() {
+    cat <<EOF
+[$1]
+auth_url = $KS
+auth_type = password
+project_domain_name = Default
+user_domain_name = Default
+project_name = service
+username = $2
+password = $SVC_PW
+region_name = RegionOne
+EOF
+}
+
+# db_url DBNAME : SQLAlchemy URL (one MariaDB user per database, same name)
+db_url() { echo "mysql+pymysql://$1:$DB_PW@127.0.0.1:3306/$1?charset=utf8"; }
