@@ -1,5 +1,4 @@
 /* kv.c - name/value lists and form decoding (libevent's uridecode does the escapes). */
-#define _GNU_SOURCE
 #include "kv.h"
 
 #include <stdlib.h>

@@ -24,4 +24,17 @@ void ec2gw_db_close(ec2gw_db_t *db);
 /** ec2gw's schema version recorded in the database. */
 int ec2gw_db_schema_version(ec2gw_db_t *db);
 
+/**
+ * Start a transaction (BEGIN IMMEDIATE), or a savepoint when one is already open, so that
+ * calls nest. Every successful begin is ended by exactly one commit or rollback. 0 or
+ * EC2GW_E_DB.
+ */
+int ec2gw_db_begin(ec2gw_db_t *db, ec2gw_err_t *err);
+
+/** Commit the innermost transaction or savepoint. 0 or EC2GW_E_DB (then it was rolled back). */
+int ec2gw_db_commit(ec2gw_db_t *db, ec2gw_err_t *err);
+
+/** Roll back the innermost transaction or savepoint (errors are not reportable here). */
+void ec2gw_db_rollback(ec2gw_db_t *db);
+
 #endif

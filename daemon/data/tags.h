@@ -32,4 +32,16 @@ int ec2gw_tags_get(ec2gw_db_t *db, const char *project_id, const char *const *id
  */
 int ec2gw_tags_list(ec2gw_db_t *db, const char *project_id, json_t **out, ec2gw_err_t *err);
 
+/**
+ * Check tags before writing them (CreateTags rules, openstack-mapping.md §15): each Key a
+ * non-empty string of at most 127 characters not starting with "aws:", each Value absent,
+ * null or a string of at most 255 characters. @p tags borrowed. 0, or EC2GW_E_INVAL with a
+ * message fit for an InvalidParameterValue answer.
+ */
+int ec2gw_tags_check(const json_t *tags, ec2gw_err_t *err);
+
+/** Number of tags of @p item_id in the project (>= 0), or a negative EC2GW_E_* code. */
+int ec2gw_tags_count(ec2gw_db_t *db, const char *project_id, const char *item_id,
+                     ec2gw_err_t *err);
+
 #endif

@@ -40,4 +40,21 @@ int ec2gw_model_op_returns_true(const ec2gw_model_op_t *op);
 /** The model's API version, "2016-11-15". Borrowed. */
 const char *ec2gw_model_api_version(const ec2gw_model_t *m);
 
+/** The botocore paginator of an operation (paginators-1.json). Strings are member names. */
+typedef struct ec2gw_model_paginator {
+    const char *input_token;  /**< e.g. "NextToken" */
+    const char *output_token; /**< e.g. "NextToken" */
+    const char *result_key;   /**< e.g. "Reservations" (the first when botocore lists several) */
+    const char *limit_key;    /**< e.g. "MaxResults", or NULL */
+} ec2gw_model_paginator_t;
+
+/** The operation's paginator, or NULL when botocore does not page it. Borrowed. */
+const ec2gw_model_paginator_t *ec2gw_model_op_paginator(const ec2gw_model_op_t *op);
+
+/**
+ * The MaxResults range of the operation (from the model's MaxResults shape or documentation).
+ * Returns 0 with *min and *max filled, or EC2GW_E_NOTFOUND when the model states none.
+ */
+int ec2gw_model_op_max_results(const ec2gw_model_op_t *op, int *min, int *max);
+
 #endif

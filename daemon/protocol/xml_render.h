@@ -38,4 +38,18 @@ int ec2gw_xml_render(const ec2gw_model_op_t *op, const char *version, const char
 int ec2gw_xml_error(const char *code, const char *message, const char *request_id, char **out,
                     size_t *len);
 
+/** Buffer size for the ec2gw_xml_timestamp* functions: "YYYY-MM-DDTHH:MM:SS.sssZ" plus NUL. */
+#define EC2GW_XML_TIMESTAMP_SIZE 32
+
+/**
+ * Normalise a timestamp string to EC2's YYYY-MM-DDTHH:MM:SS.sssZ (UTC, milliseconds, section
+ * 3.4). Accepts the OpenStack variants: 'T' or ' ' between date and time, optional fraction
+ * (truncated to milliseconds), and 'Z', +HH:MM, +HHMM, +HH or nothing (UTC) as the zone.
+ * Writes @p out (caller's buffer). Returns 0, or EC2GW_E_INVAL when @p in is not one of those.
+ */
+int ec2gw_xml_timestamp(const char *in, char out[EC2GW_XML_TIMESTAMP_SIZE]);
+
+/** As ec2gw_xml_timestamp for seconds since the epoch (years 0000-9999). */
+int ec2gw_xml_timestamp_epoch(double secs, char out[EC2GW_XML_TIMESTAMP_SIZE]);
+
 #endif

@@ -1,0 +1,27 @@
+/* log.h - levelled, one-line, key=value logging to stderr; secrets are never passed in. */
+#ifndef EC2GW_CORE_LOG_H
+#define EC2GW_CORE_LOG_H
+
+#include <stdarg.h>
+
+#include <ec2gw/plugin.h>
+
+/** Set the most verbose level written. */
+void ec2gw_log_set_level(ec2gw_log_level_t level);
+
+/** Parse "error", "warn", "notice", "info", "debug". 0 or EC2GW_E_INVAL. */
+int ec2gw_log_parse_level(const char *s, ec2gw_log_level_t *out);
+
+/** 1 when @p level would be written. */
+int ec2gw_log_enabled(ec2gw_log_level_t level);
+
+/** Write one line "TIME LEVEL [prefix] message". @p prefix may be NULL. */
+void ec2gw_log(ec2gw_log_level_t level, const char *prefix, const char *fmt, ...)
+    EC2GW_PRINTF(3, 4);
+void ec2gw_logv(ec2gw_log_level_t level, const char *prefix, const char *fmt, va_list ap)
+    EC2GW_PRINTF(3, 0);
+
+/** Write an access-log line as is (no level), to the access log stream (stderr by default). */
+void ec2gw_log_access(const char *line);
+
+#endif

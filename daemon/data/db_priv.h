@@ -1,0 +1,82 @@
+/*
+ * db_priv.h - shared by the files of daemon/data (and their tests): the database handle, its
+ * cache of prepared statements and small step helpers. Nothing outside daemon/data includes it.
+ */
+#ifndef EC2GW_DATA_DB_PRIV_H
+#define EC2GW_DATA_DB_PRIV_H
+
+#include <stddef.h>
+
+#include <sqlite3.h>
+
+#include "data/db.h"
+
+/** Every statement the data layer runs; prepared on first use, kept until close. */
+typedef enum db_stmt_id {
+    DB_ITEM_ID_BY_OS,      /* ?1 os_id, ?2 kind prefix "kind-" */
+    DB_ITEM_INSERT_MAP,    /* ?1 id, ?2 project (may be NULL), ?3 os_id */
+    DB_ITEM_OS_VISIBLE,    /* ?1 id, ?2 project: own and mapping-only rows */
+    DB_ITEM_GET,           /* ?1 id, ?2 project */
+    DB_ITEM_UPSERT,        /* ?1 id, ?2 project, ?3 vpc_id, ?4 os_id, ?5 data */
+    DB_ITEM_DELETE,        /* ?1 id, ?2 project */
+    DB_TAG_UPSERT,         /* ?1 project, ?2 item, ?3 key, ?4 value */
+    DB_TAG_DELETE_ALL,     /* ?1 project, ?2 item */
+    DB_TAG_DELETE_KEY,     /* ?1 project, ?2 item, ?3 key */
+    DB_TAG_DELETE_KV,      /* ?1 project, ?2 item, ?3 key, ?4 value */
+    DB_TAG_DELETE_VALUE,   /* ?1 project, ?2 item, ?3 value */
+    DB_TAG_GET_ITEM,       /* ?1 project, ?2 item */
+    DB_TAG_GET_MANY,       /* ?1 project, ?2 JSON array of item ids */
+    DB_TAG_LIST,           /* ?1 project */
+    DB_TAG_COUNT,          /* ?1 project, ?2 item */
+    DB_CTOK_INSERT,        /* ?1 project, ?2 action, ?3 token, ?4 hash, ?5 created */
+    DB_CTOK_GET,           /* ?1 project, ?2 action, ?3 token */
+    DB_CTOK_COMPLETE,      /* ?1 project, ?2 action, ?3 token, ?4 result */
+    DB_CTOK_DELETE,        /* ?1 project, ?2 action, ?3 token */
+    DB_CTOK_EXPIRE,        /* ?1 oldest created kept */
+    DB_TX_BEGIN,
+    DB_TX_SAVEPOINT,
+    DB_TX_COMMIT,
+    DB_TX_RELEASE,
+    DB_TX_ROLLBACK,
+    DB_TX_ROLLBACK_TO,
+    DB_STMT_COUNT
+} db_stmt_id_t;
+
+/**
+ * The cached statement @p id, reset and with its bindings cleared, or NULL with @p err
+ * (EC2GW_E_DB). Borrowed: hand it back with ec2gw_db_stmt_done when finished with it.
+ */
+sqlite3_stmt *ec2gw_db_stmt(ec2gw_db_t *db, db_stmt_id_t id, ec2gw_err_t *err);
+
+/** Reset a statement obtained from ec2gw_db_stmt (NULL is fine). */
+void ec2gw_db_stmt_done(sqlite3_stmt *st);
+
+/** Run a statement that returns no rows to completion and reset it. 0 or EC2GW_E_DB. */
+int ec2gw_db_stmt_run(ec2gw_db_t *db, sqlite3_stmt *st, ec2gw_err_t *err);
+
+/** Fill @p err from the handle's last error: "db: <what>: <sqlite message>". EC2GW_E_DB. */
+int ec2gw_db_fail(ec2gw_db_t *db, const char *what, ec2gw_err_t *err);
+
+/** The SQLite handle (tests and migrations). Borrowed. */
+sqlite3 *ec2gw_db_sqlite(ec2gw_db_t *db);
+
+/**
+ * Create the missing tables (ec2-api's `items` and `tags` only when absent, never altered),
+ * check that existing ones have the expected columns, and apply ec2gw's migrations in one
+ * transaction. *version: the resulting schema version. 0 or EC2GW_E_DB.
+ */
+int ec2gw_db_schema_apply(ec2gw_db_t *db, int *version, ec2gw_err_t *err);
+
+/** Bind a NUL-terminated string (NULL binds SQL NULL); static lifetime is not assumed. */
+int ec2gw_db_bind_text(sqlite3_stmt *st, int idx, const char *s);
+
+/** A source of random bytes for ids: fill @p buf with @p n bytes. */
+typedef void (*ec2gw_id_rng_fn)(unsigned char *buf, size_t n);
+
+/**
+ * Tests only: make ec2gw_id_new draw from @p fn (NULL restores the CSPRNG). Process-wide, not
+ * thread-safe; used to force id collisions.
+ */
+void ec2gw_id_set_rng(ec2gw_id_rng_fn fn);
+
+#endif

@@ -1,0 +1,198 @@
+/*
+ * idmap.c - EC2 ids and their rows in ec2-api's `items` table (openstack-mapping.md §18.2,
+ * §18.4): id syntax, generation, OpenStack <-> EC2 mapping, and item rows of a project.
+ */
+#include "data/idmap.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include <openssl/rand.h>
+
+#include "data/db_priv.h"
+
+/* Ids ec2gw reads or writes; derived kinds (eipassoc, eni-attach, rtbassoc) are never stored
+ * but are valid ids. Reservation ids (r-[0-9a-z]{8}) are not items and not hex: not here. */
+static const char *const known_kinds[] = {
+    "aki", "ami", "ari",     "cgw", "dopt", "eipalloc", "eipassoc", "eni", "eni-attach",
+    "i",   "igw", "key",     "lt",  "rtb",  "rtbassoc", "sg",       "snap", "subnet",
+    "vgw", "vol", "vpc",     "vpn",
+};
+
+/* More than a handful of collisions in a row means a full id space or a broken RNG. */
+#define ID_ATTEMPTS 16
+
+static ec2gw_id_rng_fn id_rng;
+
+void
+ec2gw_id_set_rng(ec2gw_id_rng_fn fn)
+{
+    id_rng = fn;
+}
+
+static int
+kind_known(const char *kind, size_t len)
+{
+    for (size_t i = 0; i < sizeof(known_kinds) / sizeof(known_kinds[0]); i++)
+        if (strlen(known_kinds[i]) == len && memcmp(known_kinds[i], kind, len) == 0)
+            return 1;
+    return 0;
+}
+
+int
+ec2gw_id_parse(const char *id, char kind[16])
+{
+    const char *dash = id != NULL ? strrchr(id, '-') : NULL;
+    size_t klen, hlen;
+
+    if (dash == NULL)
+        return 0;
+    klen = (size_t)(dash - id);
+    hlen = strlen(dash + 1);
+    if (klen == 0 || klen >= 16 || (hlen != 8 && hlen != 17) || !kind_known(id, klen))
+        return 0;
+    for (const char *p = dash + 1; *p != '\0'; p++)
+        if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
+            return 0;
+    if (kind != NULL) {
+        memcpy(kind, id, klen);
+        kind[klen] = '\0';
+    }
+    return 1;
+}
+
+static void
+id_random(unsigned char *buf, size_t n)
+{
+    if (id_rng != NULL) {
+        id_rng(buf, n);
+        return;
+    }
+    /* getrandom() cannot fail for requests this small once the pool is initialised; fall
+     * back to OpenSSL's DRBG rather than ever using a weak source. */
+    if (getrandom(buf, n, 0) == (ssize_t)n)
+        return;
+    if (RAND_bytes(buf, (int)n) != 1)
+        abort(); /* no CSPRNG at all: ids would be predictable and collide */
+}
+
+void
+ec2gw_id_new(const char *kind, char out[EC2GW_ID_MAX])
+{
+    unsigned char r[4];
+
+    id_random(r, sizeof(r));
+    snprintf(out, EC2GW_ID_MAX, "%s-%02x%02x%02x%02x", kind, r[0], r[1], r[2], r[3]);
+}
+
+/* 1 and the id in @p out when @p os_id has a row of @p kind (any project), 0 when not. */
+static int
+idmap_find(ec2gw_db_t *db, const char *prefix, const char *os_id, char out[EC2GW_ID_MAX],
+           ec2gw_err_t *err)
+{
+    sqlite3_stmt *st = ec2gw_db_stmt(db, DB_ITEM_ID_BY_OS, err);
+    int rc;
+
+    if (st == NULL)
+        return EC2GW_E_DB;
+    ec2gw_db_bind_text(st, 1, os_id);
+    ec2gw_db_bind_text(st, 2, prefix);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        snprintf(out, EC2GW_ID_MAX, "%s", (const char *)sqlite3_column_text(st, 0));
+    else if (rc != SQLITE_DONE)
+        ec2gw_db_fail(db, "find os_id", err);
+    ec2gw_db_stmt_done(st);
+    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : EC2GW_E_DB;
+}
+
+/* Insert a new row with a fresh id: 0, 1 on an id collision, 2 when os_id appeared meanwhile. */
+static int
+idmap_insert(ec2gw_db_t *db, const char *project_id, const char *kind, const char *os_id,
+             char out[EC2GW_ID_MAX], ec2gw_err_t *err)
+{
+    sqlite3_stmt *st = ec2gw_db_stmt(db, DB_ITEM_INSERT_MAP, err);
+    int rc;
+
+    if (st == NULL)
+        return EC2GW_E_DB;
+    ec2gw_id_new(kind, out);
+    ec2gw_db_bind_text(st, 1, out);
+    ec2gw_db_bind_text(st, 2, project_id);
+    ec2gw_db_bind_text(st, 3, os_id);
+    rc = sqlite3_step(st);
+    if (rc != SQLITE_DONE && rc != SQLITE_CONSTRAINT_PRIMARYKEY && rc != SQLITE_CONSTRAINT_UNIQUE)
+        ec2gw_db_fail(db, "insert id", err);
+    ec2gw_db_stmt_done(st);
+    switch (rc) {
+    case SQLITE_DONE:
+        return 0;
+    case SQLITE_CONSTRAINT_PRIMARYKEY:
+        return 1;
+    case SQLITE_CONSTRAINT_UNIQUE:
+        return 2;
+    default:
+        return EC2GW_E_DB;
+    }
+}
+
+int
+ec2gw_idmap_to_ec2(ec2gw_db_t *db, const char *project_id, const char *kind,
+                   const char *os_id, char out[EC2GW_ID_MAX], ec2gw_err_t *err)
+{
+    char prefix[24];
+    int rc;
+
+    if (kind == NULL || !kind_known(kind, strlen(kind)) || os_id == NULL || *os_id == '\0')
+        return ec2gw_err_set(err, EC2GW_E_INVAL, "idmap: bad kind or os_id");
+    snprintf(prefix, sizeof(prefix), "%s-", kind);
+    if ((rc = idmap_find(db, prefix, os_id, out, err)) != 0)
+        return rc < 0 ? rc : 0;
+    /* ec2-api did not retry a primary-key collision (§18.2); ec2gw does. */
+    for (int attempt = 0; attempt < ID_ATTEMPTS; attempt++) {
+        rc = idmap_insert(db, project_id, kind, os_id, out, err);
+        if (rc == 0 || rc < 0)
+            return rc;
+        if (rc == 2) {
+            /* Another writer mapped os_id first, or it is mapped under another kind. */
+            if ((rc = idmap_find(db, prefix, os_id, out, err)) != 0)
+                return rc < 0 ? rc : 0;
+            return ec2gw_err_set(err, EC2GW_E_EXISTS,
+                                 "idmap: %s is already mapped to an id of another kind", os_id);
+        }
+    }
+    return ec2gw_err_set(err, EC2GW_E_DB, "idmap: no free %s id after %d attempts", kind,
+                         ID_ATTEMPTS);
+}
+
+int
+ec2gw_idmap_to_os(ec2gw_db_t *db, const char *project_id, const char *ec2_id, char **os_id,
+                  ec2gw_err_t *err)
+{
+    sqlite3_stmt *st;
+    int rc, ret = 0;
+
+    *os_id = NULL;
+    if (!ec2gw_id_parse(ec2_id, NULL))
+        return ec2gw_err_set(err, EC2GW_E_INVAL, "Invalid id: \"%s\"",
+                             ec2_id != NULL ? ec2_id : "");
+    if ((st = ec2gw_db_stmt(db, DB_ITEM_OS_VISIBLE, err)) == NULL)
+        return EC2GW_E_DB;
+    ec2gw_db_bind_text(st, 1, ec2_id);
+    ec2gw_db_bind_text(st, 2, project_id);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        const char *v = (const char *)sqlite3_column_text(st, 0);
+
+        if (v != NULL && (*os_id = strdup(v)) == NULL)
+            ret = ec2gw_err_set(err, EC2GW_E_NOMEM, "idmap: out of memory");
+    } else if (rc == SQLITE_DONE) {
+        ret = ec2gw_err_set(err, EC2GW_E_NOTFOUND, "The id '%s' does not exist", ec2_id);
+    } else {
+        ret = ec2gw_db_fail(db, "id to os_id", err);
+    }
+    ec2gw_db_stmt_done(st);
+    return ret;
+}

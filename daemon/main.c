@@ -1,0 +1,122 @@
+/* main.c - ec2gwd: arguments, then start and run the daemon object. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+
+#include "core/log.h"
+#include "server/daemon.h"
+
+static void
+usage(FILE *out)
+{
+    fprintf(out,
+            "Usage: ec2gwd [-c DIR] [--check-config] [--plugin-dir DIR] [--model FILE]\n"
+            "\n"
+            "ec2gwd serves the Amazon EC2 Query API (API version 2016-11-15, SigV4 and SigV2)\n"
+            "in front of an OpenStack cloud. Each EC2 action is routed to a plugin for one\n"
+            "OpenStack service API (plugins/compute/nova-v2.1, ...), as conf.d says.\n"
+            "\n"
+            "Options:\n"
+            "  -c, --conf-dir DIR   read every *.yaml in DIR, in name order\n"
+            "                       (default %s)\n"
+            "  -t, --check-config   validate the configuration, load the plugins and exit:\n"
+            "                       0 when it is valid, 1 with file:line errors when not\n"
+            "      --plugin-dir DIR where plugin modules (<plugin>.so) are (default\n"
+            "                       paths.plugin_dir, $EC2GW_PLUGIN_DIR, %s)\n"
+            "      --model FILE     the EC2 service model (default paths.model, $EC2GW_MODEL,\n"
+            "                       %s)\n"
+            "  -h, --help           this text\n"
+            "  -V, --version        version and plugin ABI\n"
+            "\n"
+            "Signals: SIGHUP reloads conf.d (a failed reload keeps the running configuration);\n"
+            "SIGTERM and SIGINT stop accepting, drain requests in flight, then exit.\n"
+            "\n"
+            "Endpoints: POST or GET / (EC2 Query API), GET /healthz, GET /metrics (Prometheus).\n"
+            "\n"
+            "Secrets: keystone.service_password_env or keystone.service_password_file keep the\n"
+            "service user's password out of the YAML.\n",
+            EC2GW_DEFAULT_CONF_DIR, EC2GW_DEFAULT_PLUGIN_DIR, EC2GW_DEFAULT_MODEL);
+}
+
+int
+main(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        { "conf-dir", required_argument, NULL, 'c' },
+        { "check-config", no_argument, NULL, 't' },
+        { "plugin-dir", required_argument, NULL, 'P' },
+        { "model", required_argument, NULL, 'M' },
+        { "help", no_argument, NULL, 'h' },
+        { "version", no_argument, NULL, 'V' },
+        { NULL, 0, NULL, 0 },
+    };
+    ec2gw_daemon_t d = { 0 };
+    ec2gw_err_t err = { 0 };
+    int opt, rc;
+
+    d.opts.conf_dir = EC2GW_DEFAULT_CONF_DIR;
+    while ((opt = getopt_long(argc, argv, "c:thV", longopts, NULL)) != -1) {
+        switch (opt) {
+        case 'c':
+            d.opts.conf_dir = optarg;
+            break;
+        case 't':
+            d.opts.check_only = 1;
+            break;
+        case 'P':
+            d.opts.plugin_dir = optarg;
+            break;
+        case 'M':
+            d.opts.model_path = optarg;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        case 'V':
+            printf("ec2gwd %s (plugin ABI %d.%d, EC2 API 2016-11-15)\n", EC2GW_VERSION,
+                   EC2GW_ABI_MAJOR, EC2GW_ABI_MINOR);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "ec2gwd: unexpected argument '%s'\n", argv[optind]);
+        usage(stderr);
+        return 2;
+    }
+    /* Before any thread exists (curl's threaded resolver starts them). */
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    if (!(curl_version_info(CURLVERSION_NOW)->features & CURL_VERSION_ASYNCHDNS))
+        ec2gw_log(EC2GW_LOG_WARN, NULL, "libcurl has no asynchronous resolver: name lookups "
+                  "of OpenStack endpoints will block the event loop");
+    rc = ec2gw_daemon_start(&d, &err);
+    if (rc != 0) {
+        fprintf(stderr, "ec2gwd: %s\n", err.msg);
+        ec2gw_daemon_free(&d);
+        curl_global_cleanup();
+        return 1;
+    }
+    if (d.opts.check_only) {
+        size_t n_routes = 0, n = ec2gw_plugins_count(d.gen->plugins, &n_routes);
+
+        printf("ec2gwd: configuration in %s is valid: %zu plugin instances, %zu actions routed\n",
+               d.opts.conf_dir, n, n_routes);
+        for (size_t i = 0; i < n; i++) {
+            ec2gw_instance_t *in = ec2gw_plugins_instance(d.gen->plugins, i);
+
+            printf("  %-12s %s %s (%s)%s%s\n", in->name, in->module->desc->name,
+                   in->module->desc->version ? in->module->desc->version : "",
+                   in->module->path, in->wraps ? " wraps " : "", in->wraps ? in->wraps->name : "");
+        }
+    } else {
+        rc = ec2gw_daemon_run(&d);
+    }
+    ec2gw_daemon_free(&d);
+    curl_global_cleanup();
+    return rc;
+}

@@ -1,0 +1,649 @@
+/*
+ * keystone.c - service token, EC2 credential cache and /v3/ec2tokens.
+ *
+ * Cold path of an access key: (service token) → GET /v3/credentials/<sha256(access)> → local
+ * signature check → POST /v3/ec2tokens → cached. Warm path: local check, cached token.
+ * If the service user may not read credentials (403), every request is verified by Keystone
+ * through ec2tokens instead: slower, still correct.
+ */
+#include "keystone.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "core/log.h"
+#include "ops/metrics.h"
+
+#define N_BUCKETS 512
+
+struct cred_entry {
+    struct cred_entry *next;
+    char *access;
+    char *secret; /* NULL until read (or when the credentials API is not allowed) */
+    char *user_id, *project_id;
+    time_t secret_at;
+    char *token;
+    time_t token_expires;
+    json_t *catalog;
+};
+
+enum job_kind { JOB_AUTH, JOB_SERVICE };
+enum job_step { STEP_NONE, STEP_WAIT_SERVICE, STEP_CREDENTIAL, STEP_EC2TOKENS };
+
+struct ec2gw_auth_job {
+    ec2gw_keystone_t *ks;
+    enum job_kind kind;
+    enum job_step step;
+    const ec2gw_sig_t *sig;
+    const ec2gw_sig_input_t *in;
+    ec2gw_auth_done_fn done;
+    ec2gw_service_token_fn svc_done;
+    void *arg;
+    ec2gw_http_call_t *call;
+    struct ec2gw_auth_job *next_waiter;
+};
+
+struct ec2gw_keystone {
+    ec2gw_http_t *http;
+    const ec2gw_keystone_conf_t *conf;
+    int max_skew_s;
+    struct cred_entry *buckets[N_BUCKETS];
+    char *svc_token;
+    time_t svc_expires;
+    json_t *svc_catalog;
+    ec2gw_http_call_t *svc_call;
+    ec2gw_auth_job_t *svc_waiters;
+    int no_credential_api;
+    time_t last_answer, last_failure;
+};
+
+static void job_continue(ec2gw_auth_job_t *job);
+
+/* ---------------------------------------------------------------- helpers */
+
+static unsigned
+bucket_of(const char *s)
+{
+    unsigned h = 2166136261u;
+
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 16777619u;
+    return h % N_BUCKETS;
+}
+
+static struct cred_entry *
+entry_find(ec2gw_keystone_t *ks, const char *access, int create)
+{
+    unsigned b = bucket_of(access);
+
+    for (struct cred_entry *e = ks->buckets[b]; e != NULL; e = e->next)
+        if (strcmp(e->access, access) == 0)
+            return e;
+    if (!create)
+        return NULL;
+    struct cred_entry *e = calloc(1, sizeof(*e));
+
+    if (e == NULL || (e->access = strdup(access)) == NULL) {
+        free(e);
+        return NULL;
+    }
+    e->next = ks->buckets[b];
+    ks->buckets[b] = e;
+    return e;
+}
+
+static void
+entry_free(struct cred_entry *e)
+{
+    free(e->access);
+    free(e->secret);
+    free(e->user_id);
+    free(e->project_id);
+    free(e->token);
+    json_decref(e->catalog);
+    free(e);
+}
+
+static void
+entry_drop(ec2gw_keystone_t *ks, const char *access)
+{
+    struct cred_entry **pp = &ks->buckets[bucket_of(access)];
+
+    for (; *pp != NULL; pp = &(*pp)->next) {
+        if (strcmp((*pp)->access, access) == 0) {
+            struct cred_entry *e = *pp;
+
+            *pp = e->next;
+            entry_free(e);
+            return;
+        }
+    }
+}
+
+static void
+set_str(char **slot, const char *v)
+{
+    free(*slot);
+    *slot = v != NULL ? strdup(v) : NULL;
+}
+
+/* Keystone writes "2026-11-25T13:00:00.000000Z". */
+static time_t
+parse_expiry(const char *s)
+{
+    struct tm tm = { 0 };
+
+    if (s == NULL || strptime(s, "%Y-%m-%dT%H:%M:%S", &tm) == NULL)
+        return time(NULL) + 300;
+    return timegm(&tm);
+}
+
+static int
+fresh(time_t expires, const ec2gw_keystone_conf_t *conf)
+{
+    return expires - (time_t)(conf->token_margin_ms / 1000) > time(NULL);
+}
+
+static void
+note_answer(ec2gw_keystone_t *ks, const ec2gw_http_result_t *r)
+{
+    ec2gw_metrics_backend("identity", r->status, r->seconds);
+    if (r->status == 0 || r->status >= 500)
+        ks->last_failure = time(NULL);
+    else
+        ks->last_answer = time(NULL);
+}
+
+static void
+fault_unavailable(ec2gw_fault_t *f, const ec2gw_http_result_t *r, const char *what)
+{
+    if (r->status == 0)
+        ec2gw_fault_set(f, "ServiceUnavailable", "The identity service is unavailable (%s: %s)",
+                        what, r->error ? r->error : "no answer");
+    else
+        ec2gw_fault_set(f, "ServiceUnavailable",
+                        "The identity service answered %s with HTTP %ld", what, r->status);
+}
+
+static ec2gw_http_call_t *
+ks_call(ec2gw_keystone_t *ks, const char *method, const char *path, const char *body)
+{
+    char url[1024];
+
+    snprintf(url, sizeof(url), "%s%s", ks->conf->url, path);
+    ec2gw_http_call_t *c = ec2gw_http_call_new(ks->http, method, url, body,
+                                               body ? strlen(body) : 0, ks->conf->timeout_ms);
+
+    if (c == NULL)
+        return NULL;
+    ec2gw_http_call_header(c, "Accept", "application/json");
+    if (body != NULL)
+        ec2gw_http_call_header(c, "Content-Type", "application/json");
+    if (ks->svc_token != NULL && strcmp(path, "/auth/tokens") != 0)
+        ec2gw_http_call_header(c, "X-Auth-Token", ks->svc_token);
+    return c;
+}
+
+/* ---------------------------------------------------------------- job endings */
+
+static void
+job_fail(ec2gw_auth_job_t *job, const ec2gw_fault_t *f)
+{
+    if (job->kind == JOB_AUTH)
+        job->done(job->arg, NULL, f);
+    else
+        job->svc_done(job->arg, NULL, NULL, f);
+    free(job);
+}
+
+static void
+job_ok(ec2gw_auth_job_t *job, const struct cred_entry *e)
+{
+    if (job->kind == JOB_AUTH) {
+        ec2gw_auth_result_t res = { .user_id = e->user_id, .project_id = e->project_id,
+                                    .token = e->token, .catalog = e->catalog };
+
+        job->done(job->arg, &res, NULL);
+    } else {
+        job->svc_done(job->arg, job->ks->svc_token, job->ks->svc_catalog, NULL);
+    }
+    free(job);
+}
+
+/* ---------------------------------------------------------------- service token */
+
+static void
+svc_token_done(ec2gw_http_call_t *c, void *arg)
+{
+    ec2gw_keystone_t *ks = arg;
+    const ec2gw_http_result_t *r = ec2gw_http_call_result(c);
+    ec2gw_auth_job_t *w = ks->svc_waiters;
+    ec2gw_fault_t f = { 0 };
+    int ok = 0;
+
+    note_answer(ks, r);
+    ks->svc_call = NULL;
+    ks->svc_waiters = NULL;
+    if (r->status == 201 && r->subject_token != NULL) {
+        json_t *body = json_loadb(r->body, r->body_len, 0, NULL);
+        json_t *tok = json_object_get(body, "token");
+
+        set_str(&ks->svc_token, r->subject_token);
+        ks->svc_expires = parse_expiry(json_string_value(json_object_get(tok, "expires_at")));
+        json_decref(ks->svc_catalog);
+        ks->svc_catalog = json_incref(json_object_get(tok, "catalog"));
+        json_decref(body);
+        ok = 1;
+    } else if (r->status == 401 || r->status == 403) {
+        ec2gw_log(EC2GW_LOG_ERROR, "keystone",
+                  "the service user '%s' could not log in (HTTP %ld); check keystone.service_*",
+                  ks->conf->service_user, r->status);
+        ec2gw_fault_set(&f, "ServiceUnavailable",
+                        "The gateway's service credentials were refused by the identity service");
+    } else {
+        fault_unavailable(&f, r, "the service login");
+    }
+    ec2gw_http_call_free(c);
+    while (w != NULL) {
+        ec2gw_auth_job_t *next = w->next_waiter;
+
+        w->next_waiter = NULL;
+        if (ok)
+            job_continue(w);
+        else
+            job_fail(w, &f);
+        w = next;
+    }
+}
+
+static int
+svc_token_fetch(ec2gw_keystone_t *ks)
+{
+    json_t *body = json_pack(
+        "{s:{s:{s:[s],s:{s:{s:s,s:{s:s},s:s}}},s:{s:{s:s,s:{s:s}}}}}", "auth", "identity",
+        "methods", "password", "password", "user", "name", ks->conf->service_user, "domain",
+        "name", ks->conf->user_domain, "password",
+        ks->conf->service_password ? ks->conf->service_password : "", "scope", "project",
+        "name", ks->conf->service_project, "domain", "name", ks->conf->project_domain);
+    char *text = json_dumps(body, JSON_COMPACT);
+
+    json_decref(body);
+    if (text == NULL)
+        return EC2GW_E_NOMEM;
+    ks->svc_call = ks_call(ks, "POST", "/auth/tokens", text);
+    free(text);
+    if (ks->svc_call == NULL || ec2gw_http_call_start(ks->svc_call, svc_token_done, ks) != 0) {
+        ec2gw_http_call_free(ks->svc_call);
+        ks->svc_call = NULL;
+        return EC2GW_E_FAIL;
+    }
+    return 0;
+}
+
+/* Park @p job until the service token is there; 0 when it already is. */
+static int
+need_service_token(ec2gw_auth_job_t *job)
+{
+    ec2gw_keystone_t *ks = job->ks;
+
+    if (ks->svc_token != NULL && fresh(ks->svc_expires, ks->conf))
+        return 0;
+    if (ks->svc_call == NULL && svc_token_fetch(ks) != 0)
+        return EC2GW_E_FAIL;
+    job->step = STEP_WAIT_SERVICE;
+    job->next_waiter = ks->svc_waiters;
+    ks->svc_waiters = job;
+    return EC2GW_AGAIN;
+}
+
+/* ---------------------------------------------------------------- ec2tokens */
+
+static void
+ec2tokens_done(ec2gw_http_call_t *c, void *arg)
+{
+    ec2gw_auth_job_t *job = arg;
+    ec2gw_keystone_t *ks = job->ks;
+    const ec2gw_http_result_t *r = ec2gw_http_call_result(c);
+    ec2gw_fault_t f = { 0 };
+
+    job->call = NULL;
+    note_answer(ks, r);
+    if (r->status == 200 && r->subject_token != NULL) {
+        json_t *body = json_loadb(r->body, r->body_len, 0, NULL);
+        json_t *tok = json_object_get(body, "token");
+        struct cred_entry *e = entry_find(ks, job->sig->access_key, 1);
+
+        if (e != NULL) {
+            set_str(&e->token, r->subject_token);
+            e->token_expires = parse_expiry(json_string_value(json_object_get(tok, "expires_at")));
+            set_str(&e->user_id,
+                    json_string_value(json_object_get(json_object_get(tok, "user"), "id")));
+            set_str(&e->project_id,
+                    json_string_value(json_object_get(json_object_get(tok, "project"), "id")));
+            json_decref(e->catalog);
+            e->catalog = json_incref(json_object_get(tok, "catalog"));
+        }
+        json_decref(body);
+        ec2gw_http_call_free(c);
+        if (e == NULL || e->project_id == NULL) {
+            ec2gw_fault_set(&f, "InternalError", "Unexpected answer from the identity service");
+            job_fail(job, &f);
+            return;
+        }
+        job_ok(job, e);
+        return;
+    }
+    if (r->status == 401 || r->status == 403 || r->status == 404) {
+        entry_drop(ks, job->sig->access_key);
+        ec2gw_fault_set(&f, "AuthFailure",
+                        "AWS was not able to validate the provided access credentials");
+    } else {
+        fault_unavailable(&f, r, "ec2tokens");
+    }
+    ec2gw_http_call_free(c);
+    job_fail(job, &f);
+}
+
+static int
+ec2tokens_start(ec2gw_auth_job_t *job)
+{
+    json_t *body = ec2gw_sig_keystone_body(job->sig, job->in);
+    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+
+    json_decref(body);
+    if (text == NULL)
+        return EC2GW_E_NOMEM;
+    job->step = STEP_EC2TOKENS;
+    job->call = ks_call(job->ks, "POST", "/ec2tokens", text);
+    free(text);
+    if (job->call == NULL || ec2gw_http_call_start(job->call, ec2tokens_done, job) != 0) {
+        ec2gw_http_call_free(job->call);
+        job->call = NULL;
+        return EC2GW_E_FAIL;
+    }
+    return EC2GW_AGAIN;
+}
+
+/* ---------------------------------------------------------------- credentials */
+
+/* Verify locally, then hand out the cached token or go and get one. */
+static int
+verify_then_token(ec2gw_auth_job_t *job, struct cred_entry *e, ec2gw_fault_t *f)
+{
+    if (ec2gw_sig_verify(job->sig, job->in, e->secret, f) != 0)
+        return -1;
+    if (e->token != NULL && fresh(e->token_expires, job->ks->conf))
+        return 0;
+    return ec2tokens_start(job);
+}
+
+static void
+credential_done(ec2gw_http_call_t *c, void *arg)
+{
+    ec2gw_auth_job_t *job = arg;
+    ec2gw_keystone_t *ks = job->ks;
+    const ec2gw_http_result_t *r = ec2gw_http_call_result(c);
+    ec2gw_fault_t f = { 0 };
+    int rc = -1;
+
+    job->call = NULL;
+    note_answer(ks, r);
+    if (r->status == 200) {
+        json_t *body = json_loadb(r->body, r->body_len, 0, NULL);
+        json_t *cred = json_object_get(body, "credential");
+        const char *blob_text = json_string_value(json_object_get(cred, "blob"));
+        json_t *blob = blob_text ? json_loads(blob_text, 0, NULL) : NULL;
+        const char *secret = json_string_value(json_object_get(blob, "secret"));
+        const char *type = json_string_value(json_object_get(cred, "type"));
+        struct cred_entry *e = entry_find(ks, job->sig->access_key, 1);
+
+        if (e != NULL && secret != NULL && type != NULL && strcmp(type, "ec2") == 0) {
+            set_str(&e->secret, secret);
+            e->secret_at = time(NULL);
+            if (e->project_id == NULL)
+                set_str(&e->project_id, json_string_value(json_object_get(cred, "project_id")));
+            rc = verify_then_token(job, e, &f);
+        } else {
+            ec2gw_fault_set(&f, "AuthFailure",
+                            "AWS was not able to validate the provided access credentials");
+        }
+        json_decref(blob);
+        json_decref(body);
+        ec2gw_http_call_free(c);
+        if (rc == 0)
+            job_ok(job, e);
+        else if (rc != EC2GW_AGAIN)
+            job_fail(job, &f);
+        return;
+    }
+    ec2gw_http_call_free(c);
+    if (r->status == 404) {
+        entry_drop(ks, job->sig->access_key);
+        ec2gw_fault_set(&f, "AuthFailure",
+                        "AWS was not able to validate the provided access credentials");
+        job_fail(job, &f);
+        return;
+    }
+    if (r->status == 403 || r->status == 401) {
+        ec2gw_log(EC2GW_LOG_WARN, "keystone",
+                  "the service user may not read EC2 credentials (HTTP %ld): every request "
+                  "will be verified by Keystone; grant it the admin role to cache secrets",
+                  r->status);
+        ks->no_credential_api = 1;
+        if (ec2tokens_start(job) == EC2GW_AGAIN)
+            return;
+        ec2gw_fault_set(&f, "InternalError", "Could not start the identity request");
+        job_fail(job, &f);
+        return;
+    }
+    fault_unavailable(&f, r, "the credential lookup");
+    job_fail(job, &f);
+}
+
+static int
+credential_start(ec2gw_auth_job_t *job)
+{
+    unsigned char md[32];
+    unsigned int mdlen = 0;
+    char path[128];
+    int n;
+
+    EVP_Digest(job->sig->access_key, strlen(job->sig->access_key), md, &mdlen, EVP_sha256(),
+               NULL);
+    n = snprintf(path, sizeof(path), "/credentials/");
+    for (unsigned i = 0; i < mdlen; i++)
+        n += snprintf(path + n, sizeof(path) - (size_t)n, "%02x", md[i]);
+    job->step = STEP_CREDENTIAL;
+    job->call = ks_call(job->ks, "GET", path, NULL);
+    if (job->call == NULL || ec2gw_http_call_start(job->call, credential_done, job) != 0) {
+        ec2gw_http_call_free(job->call);
+        job->call = NULL;
+        return EC2GW_E_FAIL;
+    }
+    return EC2GW_AGAIN;
+}
+
+/* ---------------------------------------------------------------- driver */
+
+/* Continue a job once the service token is there (it may finish the job). */
+static void
+job_continue(ec2gw_auth_job_t *job)
+{
+    ec2gw_fault_t f = { 0 };
+    int rc;
+
+    job->step = STEP_NONE;
+    if (job->kind == JOB_SERVICE) {
+        job_ok(job, NULL);
+        return;
+    }
+    rc = job->ks->no_credential_api ? ec2tokens_start(job) : credential_start(job);
+    if (rc == EC2GW_AGAIN)
+        return;
+    ec2gw_fault_set(&f, "InternalError", "Could not start the identity request");
+    job_fail(job, &f);
+}
+
+static ec2gw_auth_job_t *
+job_new(ec2gw_keystone_t *ks, enum job_kind kind, void *arg)
+{
+    ec2gw_auth_job_t *job = calloc(1, sizeof(*job));
+
+    if (job != NULL) {
+        job->ks = ks;
+        job->kind = kind;
+        job->arg = arg;
+    }
+    return job;
+}
+
+int
+ec2gw_keystone_authenticate(ec2gw_keystone_t *ks, const ec2gw_sig_t *sig,
+                            const ec2gw_sig_input_t *in, ec2gw_auth_result_t *now,
+                            ec2gw_fault_t *fault, ec2gw_auth_done_fn done, void *arg,
+                            ec2gw_auth_job_t **job_out)
+{
+    struct cred_entry *e = entry_find(ks, sig->access_key, 0);
+    time_t ttl = (time_t)(ks->conf->credential_ttl_ms / 1000);
+    ec2gw_auth_job_t *job;
+    int rc;
+
+    *job_out = NULL;
+    if (e != NULL && e->secret != NULL && time(NULL) - e->secret_at < ttl) {
+        if (ec2gw_sig_verify(sig, in, e->secret, fault) != 0)
+            return -1;
+        if (e->token != NULL && fresh(e->token_expires, ks->conf)) {
+            ec2gw_metrics_auth_cache(1);
+            *now = (ec2gw_auth_result_t){ .user_id = e->user_id, .project_id = e->project_id,
+                                          .token = e->token, .catalog = e->catalog };
+            return 0;
+        }
+    }
+    ec2gw_metrics_auth_cache(0);
+    job = job_new(ks, JOB_AUTH, arg);
+    if (job == NULL)
+        return ec2gw_fault_set(fault, "InternalError", "Out of memory");
+    job->sig = sig;
+    job->in = in;
+    job->done = done;
+    rc = need_service_token(job);
+    if (rc == 0) {
+        /* Secret fresh but token stale: only ec2tokens is needed. */
+        if (e != NULL && e->secret != NULL && time(NULL) - e->secret_at < ttl)
+            rc = ec2tokens_start(job);
+        else
+            rc = ks->no_credential_api ? ec2tokens_start(job) : credential_start(job);
+    }
+    if (rc != EC2GW_AGAIN) {
+        free(job);
+        return ec2gw_fault_set(fault, "ServiceUnavailable",
+                               "The identity service could not be reached");
+    }
+    *job_out = job;
+    return EC2GW_AGAIN;
+}
+
+int
+ec2gw_keystone_service_token(ec2gw_keystone_t *ks, const char **token, const json_t **catalog,
+                             ec2gw_service_token_fn done, void *arg, ec2gw_auth_job_t **job_out)
+{
+    ec2gw_auth_job_t *job;
+    int rc;
+
+    *job_out = NULL;
+    if (ks->svc_token != NULL && fresh(ks->svc_expires, ks->conf)) {
+        *token = ks->svc_token;
+        *catalog = ks->svc_catalog;
+        return 0;
+    }
+    job = job_new(ks, JOB_SERVICE, arg);
+    if (job == NULL)
+        return EC2GW_E_NOMEM;
+    job->svc_done = done;
+    rc = need_service_token(job);
+    if (rc != EC2GW_AGAIN) {
+        free(job);
+        return EC2GW_E_FAIL;
+    }
+    *job_out = job;
+    return EC2GW_AGAIN;
+}
+
+void
+ec2gw_auth_job_cancel(ec2gw_auth_job_t *job)
+{
+    if (job == NULL)
+        return;
+    if (job->step == STEP_WAIT_SERVICE) {
+        ec2gw_auth_job_t **pp = &job->ks->svc_waiters;
+
+        for (; *pp != NULL; pp = &(*pp)->next_waiter) {
+            if (*pp == job) {
+                *pp = job->next_waiter;
+                break;
+            }
+        }
+    }
+    ec2gw_http_call_cancel(job->call);
+    free(job);
+}
+
+ec2gw_keystone_t *
+ec2gw_keystone_new(ec2gw_http_t *http, const ec2gw_keystone_conf_t *conf, int max_skew_s)
+{
+    ec2gw_keystone_t *ks = calloc(1, sizeof(*ks));
+
+    if (ks == NULL)
+        return NULL;
+    ks->http = http;
+    ks->conf = conf;
+    ks->max_skew_s = max_skew_s;
+    return ks;
+}
+
+void
+ec2gw_keystone_free(ec2gw_keystone_t *ks)
+{
+    if (ks == NULL)
+        return;
+    while (ks->svc_waiters != NULL)
+        ec2gw_auth_job_cancel(ks->svc_waiters);
+    ec2gw_http_call_cancel(ks->svc_call);
+    for (int b = 0; b < N_BUCKETS; b++) {
+        while (ks->buckets[b] != NULL) {
+            struct cred_entry *e = ks->buckets[b];
+
+            ks->buckets[b] = e->next;
+            entry_free(e);
+        }
+    }
+    free(ks->svc_token);
+    json_decref(ks->svc_catalog);
+    free(ks);
+}
+
+void
+ec2gw_keystone_forget_token(ec2gw_keystone_t *ks, const char *access_key)
+{
+    struct cred_entry *e = entry_find(ks, access_key, 0);
+
+    if (e != NULL) {
+        free(e->token);
+        e->token = NULL;
+    }
+}
+
+time_t
+ec2gw_keystone_last_answer(const ec2gw_keystone_t *ks)
+{
+    return ks->last_answer;
+}
+
+time_t
+ec2gw_keystone_last_failure(const ec2gw_keystone_t *ks)
+{
+    return ks->last_failure;
+}

@@ -1,0 +1,34 @@
+/*
+ * metrics.h - Prometheus counters and histograms of the process (one event loop, so plain
+ * integers), rendered as text exposition format for GET /metrics.
+ */
+#ifndef EC2GW_OPS_METRICS_H
+#define EC2GW_OPS_METRICS_H
+
+#include <stddef.h>
+
+struct evbuffer;
+
+/** One finished EC2 request: its action ("-" when unknown), EC2 code ("OK" on success). */
+void ec2gw_metrics_request(const char *action, const char *code, double seconds);
+
+/** One backend call: service ("identity", "compute", ...), HTTP status (0: transport error). */
+void ec2gw_metrics_backend(const char *service, long status, double seconds);
+
+/** Authentication cache outcome. */
+void ec2gw_metrics_auth_cache(int hit);
+
+/** Gauges the daemon updates. */
+void ec2gw_metrics_set_connections(long n);
+void ec2gw_metrics_set_in_flight(long n);
+
+/** Total backend calls made to @p service so far (tests and benchmarks read this). */
+unsigned long long ec2gw_metrics_backend_total(const char *service);
+
+/** Append the exposition text to @p out. */
+void ec2gw_metrics_render(struct evbuffer *out);
+
+/** Free the registry (at exit, so leak checkers stay quiet). */
+void ec2gw_metrics_reset(void);
+
+#endif

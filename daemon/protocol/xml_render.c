@@ -1,0 +1,179 @@
+/*
+ * xml_render.c - response models (JSON keyed by output member names) into EC2 XML (§3), and
+ * error documents (§4.1), with libxml2's xmlTextWriter.
+ *
+ * The walk follows the precomputed output shape (model order, locationNames, list element
+ * names), never the JSON's key order. Anything the shape cannot place is dropped and named in
+ * err->msg, so handlers find their typos in the log instead of clients finding empty fields.
+ */
+#include "protocol/xml_render.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <libxml/xmlwriter.h>
+
+#include "protocol/model_internal.h"
+#include "protocol/xml_render_priv.h"
+
+static void
+render_value(ec2gw_xml_t *r, const char *xml, const ec2gw_mshape_t *s, const json_t *v,
+             const char *where, const char *key);
+
+/* Members of structure @p s from @p obj in model order. At the root a missing boolean
+ * `Return` is rendered true: Net::Amazon::EC2 and boto 2 read it as the call's status. */
+static void
+render_members(ec2gw_xml_t *r, const ec2gw_mshape_t *s, const json_t *obj, int is_root)
+{
+    size_t seen = 0;
+
+    for (size_t i = 0; i < s->nmembers; i++) {
+        const ec2gw_mmember_t *m = &s->members[i];
+        const json_t *v = json_object_get(obj, m->name);
+
+        if (v != NULL) {
+            seen++;
+            render_value(r, m->xml, m->shape, v, s->name, m->name);
+        } else if (is_root && m->shape->type == EC2GW_MT_BOOLEAN &&
+                   strcmp(m->name, "Return") == 0) {
+            ec2gw_xml_text(r, m->xml, "true");
+        }
+    }
+    /* Object keys are unique: fewer hits than keys means some key is not a member. */
+    if (seen != json_object_size(obj)) {
+        const char *key;
+        const json_t *v;
+
+        json_object_foreach((json_t *)(uintptr_t)obj, key, v) {
+            if (ec2gw_model_member_by_name(s, key) == NULL)
+                ec2gw_xml_drop(r, s->name, key, "not in the output shape");
+        }
+    }
+}
+
+static void
+render_list(ec2gw_xml_t *r, const char *xml, const ec2gw_mshape_t *s, const json_t *v,
+            const char *where, const char *key)
+{
+    size_t i;
+    const json_t *e;
+
+    if (!json_is_array(v)) {
+        ec2gw_xml_drop(r, where, key, "not a JSON array");
+        return;
+    }
+    /* An empty list still gets its wrapper (<tagSet/>): SDKs then return [] (§3.3). */
+    ec2gw_xml_start(r, xml);
+    json_array_foreach(v, i, e) {
+        if (!json_is_null(e))
+            render_value(r, s->elem_xml, s->elem, e, where, key);
+    }
+    ec2gw_xml_end(r);
+}
+
+static void
+render_value(ec2gw_xml_t *r, const char *xml, const ec2gw_mshape_t *s, const json_t *v,
+             const char *where, const char *key)
+{
+    char buf[EC2GW_XML_SCALAR_SIZE];
+    const char *text;
+
+    switch (s->type) {
+    case EC2GW_MT_STRUCTURE:
+        if (!json_is_object(v)) {
+            if (!json_is_null(v))
+                ec2gw_xml_drop(r, where, key, "not a JSON object");
+            return;
+        }
+        ec2gw_xml_start(r, xml);
+        render_members(r, s, v, 0);
+        ec2gw_xml_end(r);
+        return;
+    case EC2GW_MT_LIST:
+        if (!json_is_null(v))
+            render_list(r, xml, s, v, where, key);
+        return;
+    case EC2GW_MT_BLOB:
+        ec2gw_xml_blob(r, xml, v, where, key);
+        return;
+    case EC2GW_MT_MAP:
+        ec2gw_xml_drop(r, where, key, "map members are not rendered");
+        return;
+    default:
+        break;
+    }
+    if (json_is_null(v))
+        return;
+    /* Never an empty element for a non-string scalar: botocore runs int('') (§3.3). */
+    text = ec2gw_xml_scalar_text(s->type, v, buf);
+    if (text == NULL)
+        ec2gw_xml_drop(r, where, key, "value does not fit the member's type");
+    else
+        ec2gw_xml_text(r, xml, text);
+}
+
+/* <return>true</return> for operations without output or with only Return (§3.5). */
+static void
+render_return(ec2gw_xml_t *r, const ec2gw_model_op_t *op, const json_t *model)
+{
+    const json_t *ret = json_object_get(model, "Return");
+    const char *xml = op->output != NULL ? op->output->members[0].xml : "return";
+    const char *key;
+    const json_t *v;
+
+    ec2gw_xml_text(r, xml, json_is_false(ret) ? "false" : "true");
+    json_object_foreach((json_t *)(uintptr_t)model, key, v) {
+        if (strcmp(key, "Return") != 0)
+            ec2gw_xml_drop(r, op->name, key, "operation returns only Return");
+    }
+}
+
+int
+ec2gw_xml_render(const ec2gw_model_op_t *op, const char *version, const char *request_id,
+                 const json_t *model, char **out, size_t *len, ec2gw_err_t *err)
+{
+    ec2gw_xml_t r;
+    char ns[160];
+
+    if (ec2gw_xml_begin(&r, err) != 0)
+        return ec2gw_err_set(err, EC2GW_E_NOMEM, "xml_render: out of memory");
+    if (model != NULL && !json_is_object(model)) {
+        ec2gw_xml_drop(&r, op->name, "(response)", "not a JSON object");
+        model = NULL;
+    }
+    /* The request's Version, with the trailing slash: libcloud's XPath has it baked in. */
+    snprintf(ns, sizeof(ns), "http://ec2.amazonaws.com/doc/%.64s/",
+             version != NULL && version[0] != '\0' ? version : "2016-11-15");
+    ec2gw_xml_start(&r, op->response_elem);
+    ec2gw_xml_attr(&r, "xmlns", ns);
+    if (request_id != NULL)
+        ec2gw_xml_text(&r, "requestId", request_id);
+    if (op->returns_true)
+        render_return(&r, op, model);
+    else
+        render_members(&r, op->output, model, 1);
+    ec2gw_xml_end(&r);
+    return ec2gw_xml_finish(&r, out, len);
+}
+
+int
+ec2gw_xml_error(const char *code, const char *message, const char *request_id, char **out,
+                size_t *len)
+{
+    ec2gw_xml_t r;
+
+    if (ec2gw_xml_begin(&r, NULL) != 0)
+        return EC2GW_E_NOMEM;
+    ec2gw_xml_start(&r, "Response");
+    ec2gw_xml_start(&r, "Errors");
+    ec2gw_xml_start(&r, "Error");
+    ec2gw_xml_text(&r, "Code", code != NULL ? code : "InternalError");
+    ec2gw_xml_text(&r, "Message", message != NULL ? message : "");
+    ec2gw_xml_end(&r);
+    ec2gw_xml_end(&r);
+    /* RequestID with a capital ID: botocore special-cases exactly this spelling. */
+    ec2gw_xml_text(&r, "RequestID", request_id != NULL ? request_id : "");
+    ec2gw_xml_end(&r);
+    return ec2gw_xml_finish(&r, out, len);
+}

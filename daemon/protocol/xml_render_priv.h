@@ -1,0 +1,55 @@
+/*
+ * xml_render_priv.h - the writer state and helpers shared by xml_render.c (the shape walk) and
+ * xml_writer.c (libxml2 calls, text cleaning, scalar formatting). Private.
+ */
+#ifndef EC2GW_PROTOCOL_XML_RENDER_PRIV_H
+#define EC2GW_PROTOCOL_XML_RENDER_PRIV_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+#include <libxml/xmlwriter.h>
+
+#include "core/err.h"
+#include "protocol/model_internal.h"
+
+/** Buffer size for ec2gw_xml_scalar_text(). */
+#define EC2GW_XML_SCALAR_SIZE 64
+
+/** One document being written. */
+typedef struct ec2gw_xml {
+    xmlBufferPtr buf;
+    xmlTextWriterPtr w;
+    ec2gw_err_t *err; /**< borrowed, may be NULL: where dropped members are reported */
+    size_t ndropped;
+    size_t msg_len;
+    int failed; /**< a libxml2 call failed (out of memory) */
+} ec2gw_xml_t;
+
+/** Start a document (prolog written). Returns 0 or EC2GW_E_NOMEM. Clears @p err. */
+int ec2gw_xml_begin(ec2gw_xml_t *r, ec2gw_err_t *err);
+
+/** End the document; *out: returns new (free()), NUL-terminated, *len bytes. Frees @p r. */
+int ec2gw_xml_finish(ec2gw_xml_t *r, char **out, size_t *len);
+
+void ec2gw_xml_start(ec2gw_xml_t *r, const char *name);
+void ec2gw_xml_end(ec2gw_xml_t *r);
+void ec2gw_xml_attr(ec2gw_xml_t *r, const char *name, const char *value);
+
+/** <name>text</name>, escaped; invalid UTF-8 and XML-forbidden characters become U+FFFD. */
+void ec2gw_xml_text(ec2gw_xml_t *r, const char *name, const char *text);
+
+/** A blob member: JSON string bytes written as base64. */
+void ec2gw_xml_blob(ec2gw_xml_t *r, const char *name, const json_t *v, const char *where,
+                    const char *key);
+
+/** Record that @p where.@p key was not rendered, and why, in r->err. */
+void ec2gw_xml_drop(ec2gw_xml_t *r, const char *where, const char *key, const char *why);
+
+/**
+ * Text of scalar @p v as type @p t: a pointer into @p v or @p buf (EC2GW_XML_SCALAR_SIZE), or
+ * NULL when @p v cannot be rendered as that type.
+ */
+const char *ec2gw_xml_scalar_text(ec2gw_mtype_t t, const json_t *v, char *buf);
+
+#endif

@@ -1,0 +1,114 @@
+/*
+ * daemon.h - the ec2gwd process: one event loop, the HTTP listener, the OpenStack client,
+ * Keystone, the model, the database, and the current configuration generation.
+ */
+#ifndef EC2GW_SERVER_DAEMON_H
+#define EC2GW_SERVER_DAEMON_H
+
+#include <stdint.h>
+#include <time.h>
+
+#include <ec2gw/plugin.h>
+
+#include "config/config.h"
+#include "core/err.h"
+#include "data/db.h"
+#include "openstack/http_client.h"
+#include "openstack/keystone.h"
+#include "plugin/plugin.h"
+#include "protocol/ec2_model.h"
+
+struct event_base;
+struct evhttp;
+struct evconnlistener;
+
+/** Daemon settings from conf.d (files without `plugin:`), section by section. */
+typedef struct ec2gw_daemon_conf {
+    /* listen: */
+    const char *listen_address;
+    int64_t listen_port;
+    /* limits: */
+    int64_t max_body_bytes;
+    int64_t max_header_bytes;
+    int64_t max_connections;
+    int64_t request_timeout_ms;
+    int64_t idle_timeout_ms;
+    /* ec2: */
+    const char *region;
+    const char *endpoint;      /**< advertised in DescribeRegions */
+    ec2gw_strlist_t extra_regions; /**< "name=endpoint" */
+    const char *owner_id;      /**< "project" (Keystone project id) or "account" (12 digits) */
+    int64_t max_skew_ms;
+    int server_header_amazon;
+    /* paths: */
+    const char *plugin_dir;
+    const char *model_path;
+    const char *database;
+    /* log: */
+    const char *log_level;
+    int access_log;
+    /* openstack: */
+    int64_t os_timeout_ms;
+    int64_t os_max_host_connections;
+    /* keystone: */
+    ec2gw_keystone_conf_t keystone;
+} ec2gw_daemon_conf_t;
+
+/** One configuration generation: what SIGHUP rebuilds and swaps. */
+typedef struct ec2gw_generation {
+    ec2gw_conf_set_t *set;
+    ec2gw_daemon_conf_t conf;
+    ec2gw_plugins_t *plugins;
+    int refs;        /**< the daemon's + one per request in flight */
+    unsigned long id;
+} ec2gw_generation_t;
+
+/** Command-line overrides. */
+typedef struct ec2gw_options {
+    const char *conf_dir;
+    const char *plugin_dir;  /**< --plugin-dir, beats conf */
+    const char *model_path;  /**< --model, beats conf */
+    int check_only;
+} ec2gw_options_t;
+
+typedef struct ec2gw_daemon {
+    struct event_base *base;
+    struct evhttp *http;
+    struct evconnlistener *listener;
+    ec2gw_http_t *client;
+    ec2gw_keystone_t *ks;
+    ec2gw_model_t *model;
+    ec2gw_db_t *db;
+    ec2gw_generation_t *gen;
+    ec2gw_generation_t *first; /**< keeps start-only settings (listen, keystone, db) alive */
+    ec2gw_options_t opts;
+    long connections;
+    long in_flight;
+    int listener_paused;
+    int draining;
+    time_t started;
+    struct event *sig_hup, *sig_term, *sig_int, *drain_timer;
+} ec2gw_daemon_t;
+
+/** Load conf.d (+ options) into a new generation, plugins built. */
+int ec2gw_generation_load(ec2gw_daemon_t *d, ec2gw_generation_t **out, ec2gw_err_t *err);
+
+/** Drop a reference; frees at zero. */
+void ec2gw_generation_unref(ec2gw_generation_t *g);
+
+/** Bind the daemon's own sections of @p set into @p conf (validation errors name file:line). */
+int ec2gw_daemon_conf_bind(ec2gw_conf_set_t *set, ec2gw_daemon_conf_t *conf, ec2gw_err_t *err);
+
+/** Start: model, database, loop, listener, signals. */
+int ec2gw_daemon_start(ec2gw_daemon_t *d, ec2gw_err_t *err);
+
+/** Run the loop until SIGTERM/SIGINT has drained the requests. */
+int ec2gw_daemon_run(ec2gw_daemon_t *d);
+
+/** Free everything. */
+void ec2gw_daemon_free(ec2gw_daemon_t *d);
+
+/** The host API table handed to plugins. */
+const ec2gw_host_api_t *ec2gw_host_api(void);
+
+#endif

@@ -1,0 +1,191 @@
+/*
+ * daemon_conf.c - the daemon's own conf.d sections (files without `plugin:`):
+ *   listen, limits, ec2, paths, log, openstack, keystone
+ * A section may appear in one file only; unknown sections and keys are errors.
+ */
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "server/daemon.h"
+
+#define C(f) offsetof(ec2gw_daemon_conf_t, f)
+#define K(f) (offsetof(ec2gw_daemon_conf_t, keystone) + offsetof(ec2gw_keystone_conf_t, f))
+
+static const ec2gw_setting_t listen_schema[] = {
+    { .key = "address", .type = EC2GW_SET_STR, .offset = C(listen_address), .def = "127.0.0.1" },
+    { .key = "port", .type = EC2GW_SET_INT, .offset = C(listen_port), .def = "8788" },
+    { .key = NULL },
+};
+
+/* Sizes are bound as strings first ("1MiB"), then converted below. */
+struct size_view {
+    const char *max_body_size, *max_header_size;
+};
+
+static const ec2gw_setting_t limits_schema[] = {
+    { .key = "max_connections", .type = EC2GW_SET_INT, .offset = C(max_connections), .def = "1024" },
+    { .key = "request_timeout", .type = EC2GW_SET_DURATION_MS, .offset = C(request_timeout_ms), .def = "120s" },
+    { .key = "idle_timeout", .type = EC2GW_SET_DURATION_MS, .offset = C(idle_timeout_ms), .def = "60s" },
+    { .key = "max_body_size", .type = EC2GW_SET_INT, .offset = C(max_body_bytes), .def = "1048576" },
+    { .key = "max_header_size", .type = EC2GW_SET_INT, .offset = C(max_header_bytes), .def = "65536" },
+    { .key = NULL },
+};
+
+static const ec2gw_setting_t ec2_schema[] = {
+    { .key = "region", .type = EC2GW_SET_STR, .offset = C(region), .def = "RegionOne" },
+    { .key = "endpoint", .type = EC2GW_SET_STR, .offset = C(endpoint), .def = NULL },
+    { .key = "extra_regions", .type = EC2GW_SET_STR_LIST, .offset = C(extra_regions) },
+    { .key = "max_clock_skew", .type = EC2GW_SET_DURATION_MS, .offset = C(max_skew_ms), .def = "15m" },
+    { .key = "server_header_amazon", .type = EC2GW_SET_BOOL, .offset = C(server_header_amazon), .def = "false" },
+    { .key = NULL },
+};
+
+static const ec2gw_setting_t paths_schema[] = {
+    { .key = "plugin_dir", .type = EC2GW_SET_STR, .offset = C(plugin_dir) },
+    { .key = "model", .type = EC2GW_SET_STR, .offset = C(model_path) },
+    { .key = "database", .type = EC2GW_SET_STR, .offset = C(database), .def = "/var/lib/ec2gw/ec2gw.sqlite" },
+    { .key = NULL },
+};
+
+static const ec2gw_setting_t log_schema[] = {
+    { .key = "level", .type = EC2GW_SET_STR, .offset = C(log_level), .def = "info" },
+    { .key = "access_log", .type = EC2GW_SET_BOOL, .offset = C(access_log), .def = "true" },
+    { .key = NULL },
+};
+
+static const ec2gw_setting_t openstack_schema[] = {
+    { .key = "timeout", .type = EC2GW_SET_DURATION_MS, .offset = C(os_timeout_ms), .def = "60s" },
+    { .key = "max_connections_per_host", .type = EC2GW_SET_INT, .offset = C(os_max_host_connections), .def = "32" },
+    { .key = NULL },
+};
+
+static const ec2gw_setting_t keystone_schema[] = {
+    { .key = "url", .type = EC2GW_SET_STR, .offset = K(url), .def = "http://127.0.0.1:5000/v3" },
+    { .key = "service_user", .type = EC2GW_SET_STR, .offset = K(service_user), .def = "ec2gw" },
+    { .key = "service_password", .type = EC2GW_SET_STR, .offset = K(service_password) },
+    { .key = "service_password_file", .type = EC2GW_SET_STR, .offset = K(service_password_file) },
+    { .key = "service_password_env", .type = EC2GW_SET_STR, .offset = K(service_password_env) },
+    { .key = "service_project", .type = EC2GW_SET_STR, .offset = K(service_project), .def = "service" },
+    { .key = "user_domain", .type = EC2GW_SET_STR, .offset = K(user_domain), .def = "Default" },
+    { .key = "project_domain", .type = EC2GW_SET_STR, .offset = K(project_domain), .def = "Default" },
+    { .key = "interface", .type = EC2GW_SET_STR, .offset = K(interface), .def = "public" },
+    { .key = "region", .type = EC2GW_SET_STR, .offset = K(region) },
+    { .key = "timeout", .type = EC2GW_SET_DURATION_MS, .offset = K(timeout_ms), .def = "10s" },
+    { .key = "credential_ttl", .type = EC2GW_SET_DURATION_MS, .offset = K(credential_ttl_ms), .def = "60s" },
+    { .key = "token_margin", .type = EC2GW_SET_DURATION_MS, .offset = K(token_margin_ms), .def = "5m" },
+    { .key = NULL },
+};
+
+static const struct {
+    const char *name;
+    const ec2gw_setting_t *schema;
+} sections[] = {
+    { "listen", listen_schema },       { "limits", limits_schema },
+    { "ec2", ec2_schema },             { "paths", paths_schema },
+    { "log", log_schema },             { "openstack", openstack_schema },
+    { "keystone", keystone_schema },
+};
+#define N_SECTIONS (sizeof(sections) / sizeof(sections[0]))
+
+static int
+find_section(const char *name)
+{
+    for (size_t s = 0; s < N_SECTIONS; s++)
+        if (strcmp(sections[s].name, name) == 0)
+            return (int)s;
+    return -1;
+}
+
+/* The password may sit in the YAML, a file (first line) or an environment variable. */
+static int
+resolve_password(ec2gw_conf_set_t *set, ec2gw_keystone_conf_t *k, ec2gw_err_t *err)
+{
+    static char from_file[512];
+    int sources = (k->service_password != NULL) + (k->service_password_file != NULL) +
+                  (k->service_password_env != NULL);
+
+    (void)set;
+    if (sources > 1)
+        return ec2gw_err_set(err, EC2GW_E_INVAL,
+                             "keystone: give only one of service_password, "
+                             "service_password_file, service_password_env");
+    if (k->service_password_env != NULL) {
+        k->service_password = getenv(k->service_password_env);
+        if (k->service_password == NULL)
+            return ec2gw_err_set(err, EC2GW_E_INVAL,
+                                 "keystone.service_password_env: the environment variable %s "
+                                 "is not set",
+                                 k->service_password_env);
+    } else if (k->service_password_file != NULL) {
+        FILE *f = fopen(k->service_password_file, "r");
+
+        if (f == NULL || fgets(from_file, sizeof(from_file), f) == NULL) {
+            if (f != NULL)
+                fclose(f);
+            return ec2gw_err_set(err, EC2GW_E_INVAL,
+                                 "keystone.service_password_file: cannot read %s",
+                                 k->service_password_file);
+        }
+        fclose(f);
+        from_file[strcspn(from_file, "\r\n")] = '\0';
+        k->service_password = from_file;
+    } else if (k->service_password == NULL) {
+        return ec2gw_err_set(err, EC2GW_E_INVAL,
+                             "keystone: no service password (set service_password_env, "
+                             "service_password_file or service_password)");
+    }
+    return 0;
+}
+
+int
+ec2gw_daemon_conf_bind(ec2gw_conf_set_t *set, ec2gw_daemon_conf_t *conf, ec2gw_err_t *err)
+{
+    const ec2gw_conf_node_t *found[N_SECTIONS] = { 0 };
+    char what[64];
+
+    memset(conf, 0, sizeof(*conf));
+    for (size_t i = 0; i < set->n; i++) {
+        const ec2gw_conf_node_t *root = set->roots[i];
+
+        if (ec2gw_conf_get(root, "plugin") != NULL || ec2gw_conf_get(root, "file") != NULL)
+            continue;
+        for (size_t k = 0; k < root->n; k++) {
+            int s = find_section(root->keys[k]);
+
+            if (s < 0)
+                return ec2gw_err_set(err, EC2GW_E_INVAL,
+                                     "%s:%d: unknown section '%s'; daemon sections are listen, "
+                                     "limits, ec2, paths, log, openstack, keystone (a plugin "
+                                     "instance file needs 'plugin:')",
+                                     root->file, root->key_lines[k], root->keys[k]);
+            if (found[s] != NULL)
+                return ec2gw_err_set(err, EC2GW_E_INVAL,
+                                     "%s:%d: section '%s' is already set in %s:%d", root->file,
+                                     root->key_lines[k], root->keys[k], found[s]->file,
+                                     found[s]->line);
+            found[s] = root->items[k];
+        }
+    }
+    for (size_t s = 0; s < N_SECTIONS; s++) {
+        snprintf(what, sizeof(what), "%s", sections[s].name);
+        if (found[s] != NULL && found[s]->type != EC2GW_CONF_MAP)
+            return ec2gw_err_set(err, EC2GW_E_INVAL, "%s:%d: section '%s' must be a mapping",
+                                 found[s]->file, found[s]->line, sections[s].name);
+        if (ec2gw_conf_bind(set, found[s], sections[s].schema, conf, what, err) != 0)
+            return EC2GW_E_INVAL;
+    }
+    if (conf->listen_port < 1 || conf->listen_port > 65535)
+        return ec2gw_err_set(err, EC2GW_E_INVAL, "listen.port must be 1-65535");
+    if (conf->max_connections < 1 || conf->max_body_bytes < 1024 || conf->max_header_bytes < 1024)
+        return ec2gw_err_set(err, EC2GW_E_INVAL,
+                             "limits: max_connections >= 1, max_body_size and max_header_size "
+                             ">= 1024 bytes");
+    for (size_t i = 0; i < conf->extra_regions.n; i++)
+        if (strchr(conf->extra_regions.v[i], '=') == NULL)
+            return ec2gw_err_set(err, EC2GW_E_INVAL,
+                                 "ec2.extra_regions: '%s' is not name=endpoint",
+                                 conf->extra_regions.v[i]);
+    return resolve_password(set, &conf->keystone, err);
+}

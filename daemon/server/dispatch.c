@@ -1,0 +1,164 @@
+/*
+ * dispatch.c - an authenticated request: Action, Version, parameters decoded by the model,
+ * DryRun, ClientToken, then the daemon's own actions or the plugin that serves the action.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "actions/tags_actions.h"
+#include "core/log.h"
+#include "data/client_token.h"
+#include "protocol/query_decode.h"
+#include "server/builtins.h"
+#include "server/request.h"
+
+/* Hash of the parameters that define the request, without ClientToken and DryRun. */
+static char *
+params_hash(ec2gw_req_t *r, const char *token_member)
+{
+    json_t *copy = json_deep_copy(r->params_json);
+    unsigned char md[32];
+    unsigned mdlen = 0;
+    char *text, *hex;
+
+    json_object_del(copy, token_member);
+    json_object_del(copy, "DryRun");
+    text = json_dumps(copy, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(copy);
+    if (text == NULL)
+        return NULL;
+    EVP_Digest(text, strlen(text), md, &mdlen, EVP_sha256(), NULL);
+    free(text);
+    hex = ec2gw_palloc(r->pool, 65);
+    for (unsigned i = 0; i < mdlen; i++)
+        snprintf(hex + 2 * i, 3, "%02x", md[i]);
+    return hex;
+}
+
+/* 1 when the request may go on; 0 when it was answered from (or refused by) the token. */
+static int
+client_token_claim(ec2gw_req_t *r)
+{
+    const char *member = ec2gw_model_op_idempotency_member(r->op);
+    const char *token = member ? json_string_value(json_object_get(r->params_json, member)) : NULL;
+    json_t *stored = NULL;
+    ec2gw_fault_t f = { 0 };
+    char *hash;
+    int st;
+
+    if (token == NULL || token[0] == '\0')
+        return 1;
+    if (strlen(token) > 64) {
+        ec2gw_req_failf(r, "InvalidParameterValue", "ClientToken is longer than 64 characters");
+        return 0;
+    }
+    hash = params_hash(r, member);
+    st = ec2gw_client_token_begin(r->d->db, r->identity.project_id, r->action, token, hash,
+                                  &stored, &f);
+    if (st < 0) {
+        ec2gw_req_fail(r, &f);
+        return 0;
+    }
+    if (st == EC2GW_CTOK_DONE) {
+        ec2gw_req_finish(r, stored);
+        return 0;
+    }
+    if (st == EC2GW_CTOK_PENDING) {
+        ec2gw_req_failf(r, "Unavailable",
+                        "A request with ClientToken '%s' is still in progress; retry later", token);
+        return 0;
+    }
+    r->client_token = ec2gw_pstrdup(r->pool, token);
+    return 1;
+}
+
+int
+ec2gw_dispatch_run(ec2gw_req_t *r, ec2gw_instance_t *inst, const ec2gw_action_t *act)
+{
+    ec2gw_instance_t *prev = r->cur_inst;
+    int rc;
+
+    r->cur_inst = inst;
+    ec2gw_req_ref(r);
+    rc = act->fn(r, inst->data);
+    r->cur_inst = prev;
+    if (rc == EC2GW_OK && !r->answered) {
+        ec2gw_log(EC2GW_LOG_ERROR, r->log_prefix,
+                  "plugin %s returned OK for %s without answering", inst->module->desc->name,
+                  r->action);
+        ec2gw_req_failf(r, "InternalError", "The request was not answered");
+    } else if (rc == EC2GW_AGAIN && !r->answered && r->calls == NULL && r->refs <= 2) {
+        ec2gw_log(EC2GW_LOG_ERROR, r->log_prefix,
+                  "plugin %s returned AGAIN for %s with nothing outstanding",
+                  inst->module->desc->name, r->action);
+        ec2gw_req_failf(r, "InternalError", "The request was not answered");
+    } else if (rc < 0 && !r->answered) {
+        ec2gw_req_failf(r, "InternalError", "The request failed (%d)", rc);
+    }
+    ec2gw_req_unref(r);
+    return rc;
+}
+
+static int
+decode(ec2gw_req_t *r)
+{
+    ec2gw_fault_t f = { 0 };
+    const char *version = ec2gw_kvlist_get(&r->params, "Version");
+
+    if (r->action == NULL || r->action[0] == '\0') {
+        ec2gw_req_failf(r, "MissingAction", "The request must contain the parameter Action");
+        return -1;
+    }
+    r->op = ec2gw_model_op(r->d->model, r->action);
+    if (r->op == NULL) {
+        ec2gw_req_failf(r, "InvalidAction", "The action %s is not valid for this web service",
+                        r->action);
+        return -1;
+    }
+    if (version == NULL || version[0] == '\0') {
+        ec2gw_req_failf(r, "MissingParameter", "The request must contain the parameter Version");
+        return -1;
+    }
+    r->version = ec2gw_pstrdup(r->pool, version);
+    if (ec2gw_query_decode(r->op, &r->params, &r->params_json, &f) != 0) {
+        ec2gw_req_fail(r, &f);
+        return -1;
+    }
+    return 0;
+}
+
+void
+ec2gw_dispatch(ec2gw_req_t *r)
+{
+    const ec2gw_route_t *route;
+    int dry_run;
+
+    if (decode(r) != 0)
+        return;
+    dry_run = json_is_true(json_object_get(r->params_json, "DryRun"));
+    if (ec2gw_builtin_serves(r->action)) {
+        if (dry_run)
+            ec2gw_req_failf(r, "DryRunOperation",
+                            "Request would have succeeded, but DryRun flag is set.");
+        else
+            ec2gw_builtin_run(r);
+        return;
+    }
+    route = ec2gw_plugins_route(r->gen->plugins, r->action);
+    if (route == NULL) {
+        ec2gw_req_failf(r, "UnsupportedOperation",
+                        "The action %s is not supported by this gateway", r->action);
+        return;
+    }
+    r->route = route;
+    if (dry_run && !(route->act->flags & EC2GW_ACT_DRYRUN)) {
+        ec2gw_req_failf(r, "DryRunOperation",
+                        "Request would have succeeded, but DryRun flag is set.");
+        return;
+    }
+    if ((route->act->flags & EC2GW_ACT_CLIENT_TOKEN) && !client_token_claim(r))
+        return;
+    ec2gw_dispatch_run(r, route->inst, route->act);
+}

@@ -1,0 +1,229 @@
+/*
+ * request.c - request lifecycle: creation, the one answer, cancellation, release.
+ */
+#include "server/request.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <openssl/rand.h>
+
+#include "core/log.h"
+#include "ops/metrics.h"
+#include "protocol/xml_render.h"
+
+double
+ec2gw_now(void)
+{
+    struct timeval tv;
+
+    gettimeofday(&tv, NULL);
+    return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
+}
+
+static void
+make_uuid(char out[40])
+{
+    unsigned char b[16];
+
+    if (RAND_bytes(b, sizeof(b)) != 1)
+        memset(b, 0x5a, sizeof(b));
+    b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
+    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+    snprintf(out, 40, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+             b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
+             b[13], b[14], b[15]);
+}
+
+static void
+on_deadline(evutil_socket_t fd, short what, void *arg)
+{
+    ec2gw_req_t *r = arg;
+
+    (void)fd;
+    (void)what;
+    ec2gw_req_ref(r);
+    ec2gw_os_calls_cancel(r);
+    ec2gw_auth_job_cancel(r->auth_job);
+    r->auth_job = NULL;
+    ec2gw_req_failf(r, "Unavailable", "The request did not complete within %lld ms",
+                    (long long)r->gen->conf.request_timeout_ms);
+    ec2gw_req_unref(r);
+}
+
+ec2gw_req_t *
+ec2gw_req_new(ec2gw_daemon_t *d, struct evhttp_request *http)
+{
+    ec2gw_pool_t *pool = ec2gw_pool_new(8192);
+    ec2gw_req_t *r;
+    char *peer = NULL;
+    ev_uint16_t port = 0;
+
+    if (pool == NULL)
+        return NULL;
+    r = ec2gw_pcalloc(pool, sizeof(*r));
+    if (r == NULL) {
+        ec2gw_pool_free(pool);
+        return NULL;
+    }
+    r->magic = EC2GW_REQ_MAGIC;
+    r->refs = 1;
+    r->pool = pool;
+    r->d = d;
+    r->gen = d->gen;
+    r->gen->refs++;
+    r->http = http;
+    r->t_start = ec2gw_now();
+    make_uuid(r->id);
+    evhttp_connection_get_peer(evhttp_request_get_connection(http), &peer, &port);
+    r->remote = ec2gw_psprintf(pool, "%s:%u", peer ? peer : "-", port);
+    snprintf(r->log_prefix, sizeof(r->log_prefix), "req=%s", r->id);
+    d->in_flight++;
+    ec2gw_metrics_set_in_flight(d->in_flight);
+    struct timeval tv = { .tv_sec = (time_t)(r->gen->conf.request_timeout_ms / 1000),
+                          .tv_usec = (suseconds_t)(r->gen->conf.request_timeout_ms % 1000) * 1000 };
+
+    r->deadline = evtimer_new(d->base, on_deadline, r);
+    if (r->deadline != NULL)
+        evtimer_add(r->deadline, &tv);
+    return r;
+}
+
+void
+ec2gw_req_ref(ec2gw_req_t *r)
+{
+    r->refs++;
+}
+
+void
+ec2gw_req_unref(ec2gw_req_t *r)
+{
+    if (--r->refs > 0)
+        return;
+    ec2gw_daemon_t *d = r->d;
+
+    if (!r->answered && r->http != NULL) /* a handler returned without answering */
+        ec2gw_req_failf(r, "InternalError", "The request was not answered");
+    ec2gw_os_calls_cancel(r);
+    ec2gw_auth_job_cancel(r->auth_job);
+    if (r->deadline != NULL)
+        event_free(r->deadline);
+    ec2gw_kvlist_free(&r->query);
+    ec2gw_kvlist_free(&r->form);
+    ec2gw_kvlist_free(&r->headers);
+    ec2gw_kvlist_free(&r->params);
+    json_decref(r->params_json);
+    json_decref(r->catalog);
+    ec2gw_generation_unref(r->gen);
+    r->magic = 0;
+    ec2gw_pool_free(r->pool);
+    d->in_flight--;
+    ec2gw_metrics_set_in_flight(d->in_flight);
+}
+
+static void
+send_document(ec2gw_req_t *r, int status, const char *code, char *doc, size_t len)
+{
+    double secs = ec2gw_now() - r->t_start;
+
+    r->answered = 1;
+    r->status = status;
+    r->code = ec2gw_pstrdup(r->pool, code);
+    if (r->deadline != NULL)
+        evtimer_del(r->deadline);
+    if (r->http != NULL) {
+        struct evkeyvalq *out = evhttp_request_get_output_headers(r->http);
+        struct evbuffer *buf = evbuffer_new();
+
+        evhttp_add_header(out, "Content-Type", "text/xml;charset=UTF-8");
+        evhttp_add_header(out, "x-amzn-RequestId", r->id);
+        evhttp_add_header(out, "Server", r->gen->conf.server_header_amazon ? "AmazonEC2" : "ec2gw");
+        if (buf != NULL && doc != NULL)
+            evbuffer_add(buf, doc, len);
+        evhttp_send_reply(r->http, status, status < 400 ? "OK" : "Error", buf);
+        if (buf != NULL)
+            evbuffer_free(buf);
+    }
+    ec2gw_metrics_request(r->action ? r->action : "-", code, secs);
+    if (r->gen->conf.access_log) {
+        char line[512];
+
+        snprintf(line, sizeof(line),
+                 "remote=%s req=%s action=%s status=%d code=%s ms=%.1f project=%s", r->remote,
+                 r->id, r->action ? r->action : "-", status, code, secs * 1000.0,
+                 r->identity.project_id ? r->identity.project_id : "-");
+        ec2gw_log_access(line);
+    }
+}
+
+void
+ec2gw_req_fail(ec2gw_req_t *r, const ec2gw_fault_t *f)
+{
+    char *doc = NULL;
+    size_t len = 0;
+
+    if (r->answered)
+        return;
+    if (ec2gw_xml_error(f->code, f->message, r->id, &doc, &len) != 0) {
+        doc = NULL;
+        len = 0;
+    }
+    if (f->status >= 500)
+        ec2gw_log(EC2GW_LOG_WARN, r->log_prefix, "action=%s code=%s msg=\"%s\"",
+                  r->action ? r->action : "-", f->code, f->message);
+    send_document(r, f->status >= 400 ? f->status : 400, f->code, doc, len);
+    free(doc);
+}
+
+void
+ec2gw_req_failf(ec2gw_req_t *r, const char *code, const char *fmt, ...)
+{
+    ec2gw_fault_t f;
+    va_list ap;
+
+    va_start(ap, fmt);
+    ec2gw_fault_setv(&f, ec2gw_fault_status(code), code, fmt, ap);
+    va_end(ap);
+    ec2gw_req_fail(r, &f);
+}
+
+void
+ec2gw_req_finish(ec2gw_req_t *r, json_t *model)
+{
+    ec2gw_err_t err = { 0 };
+    char *doc = NULL;
+    size_t len = 0;
+
+    if (r->answered) {
+        json_decref(model);
+        return;
+    }
+    if (ec2gw_xml_render(r->op, r->version, r->id, model, &doc, &len, &err) != 0) {
+        ec2gw_log(EC2GW_LOG_ERROR, r->log_prefix, "action=%s cannot render the response: %s",
+                  r->action, err.msg);
+        json_decref(model);
+        ec2gw_req_failf(r, "InternalError", "The response could not be rendered");
+        return;
+    }
+    if (err.msg[0] != '\0')
+        ec2gw_log(EC2GW_LOG_WARN, r->log_prefix, "action=%s model members dropped: %s",
+                  r->action, err.msg);
+    json_decref(model);
+    send_document(r, 200, "OK", doc, len);
+    free(doc);
+}
+
+void
+ec2gw_req_cancel(ec2gw_req_t *r)
+{
+    r->http = NULL;
+    ec2gw_os_calls_cancel(r);
+    ec2gw_auth_job_cancel(r->auth_job);
+    r->auth_job = NULL;
+}
