@@ -14,8 +14,8 @@
 #include "data/tags.h"
 
 #define TAGS_PER_RESOURCE_MAX 50
-#define DESCRIBE_TAGS_MIN 5 /* ec2api-tempest-plugin expects InvalidParameterValue below 5 */
-#define DESCRIBE_TAGS_MAX 1000
+#define DESCRIBE_TAGS_MIN     5 /* ec2api-tempest-plugin expects InvalidParameterValue below 5 */
+#define DESCRIBE_TAGS_MAX     1000
 
 /* NotFound code and noun per taggable kind; images are not checked (as on AWS). */
 static const struct {
@@ -57,7 +57,8 @@ check_resources(const json_t *res, ec2gw_fault_t *fault)
     if (json_array_size(res) == 0)
         return ec2gw_fault_set(fault, "MissingParameter",
                                "The request must contain the parameter resourceIdSet");
-    json_array_foreach (res, i, r) {
+    json_array_foreach(res, i, r)
+    {
         if (!ec2gw_id_parse(json_string_value(r), NULL))
             return ec2gw_fault_set(fault, "InvalidID", "Invalid id: \"%s\"",
                                    json_is_string(r) ? json_string_value(r) : "");
@@ -96,7 +97,8 @@ create_tags_tx(ec2gw_db_t *db, const char *project_id, const json_t *res, const 
     size_t i;
     const json_t *r;
 
-    json_array_foreach (res, i, r) {
+    json_array_foreach(res, i, r)
+    {
         const char *id = json_string_value(r);
         int n;
 
@@ -158,7 +160,8 @@ ec2gw_action_delete_tags(ec2gw_db_t *db, const char *project_id, const json_t *p
         return ec2gw_fault_set(fault, "InvalidParameterValue", "Tags must be a list");
     if (ec2gw_db_begin(db, &err) != 0)
         return db_fault(fault, &err);
-    json_array_foreach (res, i, r) {
+    json_array_foreach(res, i, r)
+    {
         if (ec2gw_tags_delete(db, project_id, json_string_value(r), tags, &err) != 0) {
             ec2gw_db_rollback(db);
             return db_fault(fault, &err);
@@ -185,9 +188,8 @@ describe_tags_values(const json_t *item, const char *name, json_t *values_out, v
     else
         return EC2GW_E_NOTFOUND;
     if (json_is_string(json_object_get(item, member)))
-        return json_array_append(values_out, json_object_get(item, member)) == 0
-                   ? 0
-                   : EC2GW_E_NOMEM;
+        return json_array_append(values_out, json_object_get(item, member)) == 0 ? 0
+                                                                                 : EC2GW_E_NOMEM;
     return 0;
 }
 
@@ -204,7 +206,8 @@ add_sort_keys(json_t *items)
     json_t *t;
     char buf[1024];
 
-    json_array_foreach (items, i, t) {
+    json_array_foreach(items, i, t)
+    {
         snprintf(buf, sizeof(buf), "%s %s", json_string_value(json_object_get(t, "ResourceId")),
                  json_string_value(json_object_get(t, "Key")));
         if (json_object_set_new(t, SORT_MEMBER, json_string(buf)) != 0)
@@ -246,13 +249,13 @@ describe_tags_page(const json_t *params, const char *project_id, json_t *items, 
         free(scope);
         return ec2gw_fault_set(fault, "InternalError", "out of memory");
     }
-    page = ec2gw_page_apply(items, SORT_MEMBER, jmax != NULL ? json_integer_value(jmax) : -1,
-                            token, scope, DESCRIBE_TAGS_MIN, DESCRIBE_TAGS_MAX, &next, fault);
+    page = ec2gw_page_apply(items, SORT_MEMBER, jmax != NULL ? json_integer_value(jmax) : -1, token,
+                            scope, DESCRIBE_TAGS_MIN, DESCRIBE_TAGS_MAX, &next, fault);
     free(scope);
     if (page == NULL)
         return -1;
-    json_array_foreach (page, i, t)
-        (void)json_object_del(t, SORT_MEMBER); /* present on every item */
+    json_array_foreach(page, i, t)(void)
+        json_object_del(t, SORT_MEMBER); /* present on every item */
     *model = json_pack("{s:o}", "Tags", page);
     if (*model != NULL && next != NULL)
         json_object_set_new(*model, "NextToken", json_string(next));

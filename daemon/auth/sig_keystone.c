@@ -10,11 +10,11 @@
  * - It reads the Authorization components with partition("Credential=")...split(","), so the
  *   header is rewritten in botocore's canonical "A=.., B=.., C=.." spelling.
  */
-#include "sig_util.h"
-
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+
+#include "sig_util.h"
 
 /* Add the pairs of @p l to @p obj, first occurrence wins, leaving out @p skip. */
 static void
@@ -102,11 +102,10 @@ ec2gw_sig_keystone_body(const ec2gw_sig_t *sig, const ec2gw_sig_input_t *in)
         json_decref(headers);
         return NULL;
     }
-    ec2gw_sig_sha256_hex(in->body != NULL ? (const void *)in->body : "", in->body_len,
-                         body_hash);
+    ec2gw_sig_sha256_hex(in->body != NULL ? (const void *)in->body : "", in->body_len, body_hash);
     /* "o" steals params and headers, on failure too. */
     return json_pack("{s:{s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:s}}", "credentials", "access",
-                     sig->access_key, "signature", sig->signature, "host",
-                     host != NULL ? host : "", "verb", in->method, "path", in->path, "params",
-                     params, "headers", headers, "body_hash", body_hash);
+                     sig->access_key, "signature", sig->signature, "host", host != NULL ? host : "",
+                     "verb", in->method, "path", in->path, "params", params, "headers", headers,
+                     "body_hash", body_hash);
 }

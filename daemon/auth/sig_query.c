@@ -1,8 +1,8 @@
 /* sig_query.c - canonical query strings for SigV4 and SigV2. */
-#include "sig_util.h"
-
 #include <stdlib.h>
 #include <string.h>
+
+#include "sig_util.h"
 
 typedef struct qpair {
     const char *name;  /**< decoded, borrowed from the kvlist */
@@ -44,8 +44,8 @@ collect(qpair_t *pairs, size_t n, const ec2gw_kvlist_t *l, const char *skip)
 }
 
 int
-ec2gw_sig_canonical_query(ec2gw_sig_buf_t *out, const ec2gw_kvlist_t *a,
-                          const ec2gw_kvlist_t *b, const char *skip, enum ec2gw_sig_qsort order)
+ec2gw_sig_canonical_query(ec2gw_sig_buf_t *out, const ec2gw_kvlist_t *a, const ec2gw_kvlist_t *b,
+                          const char *skip, enum ec2gw_sig_qsort order)
 {
     size_t total = (a != NULL ? a->n : 0) + (b != NULL ? b->n : 0);
     ec2gw_sig_buf_t scratch = { 0 };

@@ -1,8 +1,8 @@
 /* sig_time.c - the time formats of SigV4 (X-Amz-Date, Date) and SigV2 (Timestamp, Expires). */
-#include "sig_util.h"
-
 #include <stdio.h>
 #include <string.h>
+
+#include "sig_util.h"
 
 /* Read exactly @p n digits. */
 static int
@@ -43,8 +43,8 @@ ec2gw_sig_parse_amz_date(const char *s, time_t *t)
 
     if (strlen(s) != 16 || s[8] != 'T' || s[15] != 'Z')
         return -1;
-    if (digits(s, 4, &y) || digits(s + 4, 2, &mo) || digits(s + 6, 2, &d) ||
-        digits(s + 9, 2, &h) || digits(s + 11, 2, &mi) || digits(s + 13, 2, &sec))
+    if (digits(s, 4, &y) || digits(s + 4, 2, &mo) || digits(s + 6, 2, &d) || digits(s + 9, 2, &h) ||
+        digits(s + 11, 2, &mi) || digits(s + 13, 2, &sec))
         return -1;
     return make_time(y, mo, d, h, mi, sec, t);
 }
@@ -104,19 +104,27 @@ int
 ec2gw_sig_parse_http_date(const char *s, time_t *t)
 {
     static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
-    char wday[4], mon[4], zone[4];
-    int d, y, h, mi, sec, n = 0;
-    const char *m;
+    static const char *const zones[] = { "GMT", "UTC", "+0000", "-0000" };
+    int d, y, h, mi, sec, mon = -1, zone_ok = 0;
 
-    /* Only the RFC 1123 form ("Tue, 02 Jan 2024 03:04:05 GMT"), which every signer sends. */
-    if (sscanf(s, "%3[A-Za-z], %2d %3[A-Za-z] %4d %2d:%2d:%2d %3s%n", wday, &d, mon, &y, &h, &mi,
-               &sec, zone, &n) != 8 ||
-        s[n] != '\0' || strcmp(zone, "GMT") != 0 || strlen(mon) != 3)
+    /*
+     * The fixed layout of RFC 1123, "Tue, 02 Jan 2024 03:04:05 GMT"; botocore's
+     * email.utils.formatdate writes the zone as "-0000".
+     */
+    if (strlen(s) < 29 || s[3] != ',' || s[4] != ' ' || s[7] != ' ' || s[11] != ' ' ||
+        s[16] != ' ' || s[19] != ':' || s[22] != ':' || s[25] != ' ')
         return -1;
-    m = strstr(months, mon);
-    if (m == NULL || (m - months) % 3 != 0)
+    if (digits(s + 5, 2, &d) || digits(s + 12, 4, &y) || digits(s + 17, 2, &h) ||
+        digits(s + 20, 2, &mi) || digits(s + 23, 2, &sec))
         return -1;
-    return make_time(y, (int)((m - months) / 3) + 1, d, h, mi, sec, t);
+    for (int i = 0; i < 12; i++)
+        if (memcmp(s + 8, months + 3 * i, 3) == 0)
+            mon = i + 1;
+    for (size_t i = 0; i < sizeof(zones) / sizeof(zones[0]); i++)
+        zone_ok |= strcmp(s + 26, zones[i]) == 0;
+    if (mon < 0 || !zone_ok)
+        return -1;
+    return make_time(y, mon, d, h, mi, sec, t);
 }
 
 void

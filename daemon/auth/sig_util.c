@@ -1,14 +1,13 @@
 /* sig_util.c - buffers, hashing, RFC 3986 encoding and canonical paths for the signers. */
 #include "sig_util.h"
 
-#include <limits.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <openssl/sha.h>
 
 static int
 buf_reserve(ec2gw_sig_buf_t *b, size_t more)
@@ -80,31 +79,103 @@ ec2gw_sig_hex(const unsigned char *in, size_t n, char *out)
     out[2 * n] = '\0';
 }
 
+/*
+ * Digests are fetched once: with OpenSSL 3 every use of EVP_sha256() (and the HMAC()/SHA256()
+ * one-shots) does an implicit fetch with a lock round trip, which made up most of the cost of
+ * a verification (five HMACs and two hashes per try).
+ */
+static EVP_MD *md_sha256, *md_sha1;
+static pthread_once_t md_once = PTHREAD_ONCE_INIT;
+
+static void
+md_fetch(void)
+{
+    md_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+    md_sha1 = EVP_MD_fetch(NULL, "SHA1", NULL);
+}
+
+const EVP_MD *
+ec2gw_sig_md(int sha1)
+{
+    if (pthread_once(&md_once, md_fetch) != 0)
+        return NULL;
+    return sha1 ? md_sha1 : md_sha256;
+}
+
 void
 ec2gw_sig_sha256_hex(const void *data, size_t n, char out[65])
 {
-    unsigned char md[SHA256_DIGEST_LENGTH];
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    const EVP_MD *sha = ec2gw_sig_md(0);
 
-    SHA256(data, n, md);
-    ec2gw_sig_hex(md, sizeof(md), out);
+    if (sha == NULL || EVP_Digest(data, n, md, &len, sha, NULL) != 1 || len != 32) {
+        out[0] = '\0'; /* never equal to a hash: the caller's check fails closed */
+        return;
+    }
+    ec2gw_sig_hex(md, 32, out);
+}
+
+static int
+digest2(EVP_MD_CTX *ctx, const EVP_MD *md, const void *a, size_t an, const void *b, size_t bn,
+        unsigned char *out, unsigned int *out_len)
+{
+    return EVP_DigestInit_ex2(ctx, md, NULL) == 1 && EVP_DigestUpdate(ctx, a, an) == 1 &&
+                   EVP_DigestUpdate(ctx, b, bn) == 1 && EVP_DigestFinal_ex(ctx, out, out_len) == 1
+               ? 0
+               : -1;
+}
+
+int
+ec2gw_sig_hmac(const EVP_MD *md, const void *key, size_t key_len, const void *msg, size_t msg_len,
+               unsigned char *out, unsigned int *out_len)
+{
+    /* RFC 2104 over the pre-fetched digest; SHA-1 and SHA-256 both have 64-byte blocks. */
+    unsigned char k[64] = { 0 }, ipad[64], opad[64], inner[EVP_MAX_MD_SIZE];
+    unsigned int ilen = 0;
+    EVP_MD_CTX *ctx;
+    int rc = -1;
+
+    if (md == NULL || EVP_MD_get_block_size(md) != 64 || (ctx = EVP_MD_CTX_new()) == NULL)
+        return -1;
+    if (key_len > sizeof(k)) {
+        if (EVP_Digest(key, key_len, k, &ilen, md, NULL) != 1)
+            goto done;
+    } else {
+        memcpy(k, key, key_len);
+    }
+    for (size_t i = 0; i < sizeof(k); i++) {
+        ipad[i] = k[i] ^ 0x36;
+        opad[i] = k[i] ^ 0x5c;
+    }
+    if (digest2(ctx, md, ipad, sizeof(ipad), msg, msg_len, inner, &ilen) == 0 &&
+        digest2(ctx, md, opad, sizeof(opad), inner, ilen, out, out_len) == 0)
+        rc = 0;
+
+done:
+    OPENSSL_cleanse(k, sizeof(k));
+    OPENSSL_cleanse(ipad, sizeof(ipad));
+    OPENSSL_cleanse(opad, sizeof(opad));
+    EVP_MD_CTX_free(ctx);
+    return rc;
 }
 
 int
 ec2gw_sig_hmac256(const void *key, size_t key_len, const void *msg, size_t msg_len,
                   unsigned char out[32])
 {
-    unsigned int len = 32;
+    unsigned int len = 0;
 
-    if (key_len > (size_t)INT_MAX)
-        return -1;
-    return HMAC(EVP_sha256(), key, (int)key_len, msg, msg_len, out, &len) != NULL ? 0 : -1;
+    return ec2gw_sig_hmac(ec2gw_sig_md(0), key, key_len, msg, msg_len, out, &len) == 0 && len == 32
+               ? 0
+               : -1;
 }
 
 static int
 is_unreserved(unsigned char c)
 {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '_' || c == '.' || c == '~';
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_' || c == '.' || c == '~';
 }
 
 void
@@ -132,6 +203,18 @@ ec2gw_sig_uri_encode(ec2gw_sig_buf_t *b, const char *s, size_t len, int keep_sla
     ec2gw_sig_buf_add(b, s + len - run, run);
 }
 
+/* Drop the last "/segment" appended after @p start (a ".." segment). */
+static void
+pop_segment(ec2gw_sig_buf_t *b, size_t start)
+{
+    while (b->len > start && b->p[b->len - 1] != '/')
+        b->len--;
+    if (b->len > start)
+        b->len--;
+    if (b->p != NULL)
+        b->p[b->len] = '\0';
+}
+
 void
 ec2gw_sig_canonical_path(ec2gw_sig_buf_t *b, const char *path)
 {
@@ -139,10 +222,6 @@ ec2gw_sig_canonical_path(ec2gw_sig_buf_t *b, const char *path)
     size_t start = b->len;
     const char *seg = path;
 
-    if (plen == 0 || strcmp(path, "/") == 0) {
-        ec2gw_sig_buf_addc(b, '/');
-        return;
-    }
     /*
      * botocore's remove_dot_segments: split on '/', drop "" and ".", ".." pops; keep the
      * leading '/' and a trailing '/' when something is left. Each kept segment is appended
@@ -153,12 +232,7 @@ ec2gw_sig_canonical_path(ec2gw_sig_buf_t *b, const char *path)
         size_t n = end ? (size_t)(end - seg) : strlen(seg);
 
         if (n == 2 && seg[0] == '.' && seg[1] == '.') {
-            while (b->len > start && b->p[b->len - 1] != '/')
-                b->len--;
-            if (b->len > start)
-                b->len--;
-            if (b->p != NULL)
-                b->p[b->len] = '\0';
+            pop_segment(b, start);
         } else if (n > 0 && !(n == 1 && seg[0] == '.')) {
             if (b->len > start || path[0] == '/')
                 ec2gw_sig_buf_addc(b, '/');
@@ -166,9 +240,9 @@ ec2gw_sig_canonical_path(ec2gw_sig_buf_t *b, const char *path)
         }
         seg += n + 1;
     }
-    if (b->len == start && path[0] == '/')
-        ec2gw_sig_buf_addc(b, '/');
-    else if (b->len > start && path[plen - 1] == '/')
+    /* "" and "/" (and whatever reduced to nothing) are "/"; a trailing '/' is kept. */
+    if ((b->len == start && (plen == 0 || path[0] == '/')) ||
+        (b->len > start && path[plen - 1] == '/'))
         ec2gw_sig_buf_addc(b, '/');
 }
 

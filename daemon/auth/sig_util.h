@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <time.h>
 
+#include <openssl/evp.h>
+
 #include "auth/signature.h"
 #include "core/kv.h"
 
@@ -38,6 +40,16 @@ void ec2gw_sig_hex(const unsigned char *in, size_t n, char *out);
 
 /** Hex SHA-256 of @p n bytes into @p out (65 bytes). */
 void ec2gw_sig_sha256_hex(const void *data, size_t n, char out[65]);
+
+/** The SHA-256 (or with @p sha1, SHA-1) digest, fetched once. Borrowed; NULL on failure. */
+const EVP_MD *ec2gw_sig_md(int sha1);
+
+/**
+ * HMAC of @p msg with @p key over @p md (a 64-byte-block digest from ec2gw_sig_md) into @p out
+ * (EVP_MAX_MD_SIZE bytes), its length in @p out_len. Returns 0 or -1.
+ */
+int ec2gw_sig_hmac(const EVP_MD *md, const void *key, size_t key_len, const void *msg,
+                   size_t msg_len, unsigned char *out, unsigned int *out_len);
 
 /** HMAC-SHA256 of @p msg with @p key into @p out (32 bytes). Returns 0 or -1. */
 int ec2gw_sig_hmac256(const void *key, size_t key_len, const void *msg, size_t msg_len,

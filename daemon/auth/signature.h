@@ -22,27 +22,27 @@ typedef enum ec2gw_sig_kind {
 
 /** What a signature is computed over, as received. All members borrowed. */
 typedef struct ec2gw_sig_input {
-    const char *method;           /**< "GET" or "POST" */
-    const char *path;             /**< request path without the query, verbatim ("/") */
-    const char *raw_query;        /**< raw query string after '?', or NULL */
-    const ec2gw_kvlist_t *query;  /**< decoded query parameters */
-    const ec2gw_kvlist_t *form;   /**< decoded form body parameters (POST), or NULL */
+    const char *method;            /**< "GET" or "POST" */
+    const char *path;              /**< request path without the query, verbatim ("/") */
+    const char *raw_query;         /**< raw query string after '?', or NULL */
+    const ec2gw_kvlist_t *query;   /**< decoded query parameters */
+    const ec2gw_kvlist_t *form;    /**< decoded form body parameters (POST), or NULL */
     const ec2gw_kvlist_t *headers; /**< request headers, names as received */
-    const unsigned char *body;    /**< raw body bytes */
+    const unsigned char *body;     /**< raw body bytes */
     size_t body_len;
-    time_t now;                   /**< current time */
-    int max_skew_s;               /**< allowed clock skew, both directions (900) */
+    time_t now;     /**< current time */
+    int max_skew_s; /**< allowed clock skew, both directions (900) */
 } ec2gw_sig_input_t;
 
 /** A parsed signature. */
 typedef struct ec2gw_sig {
     ec2gw_sig_kind_t kind;
     char access_key[129];
-    char signature[129];     /**< hex (V4) or base64 (V2), as sent */
-    char amz_date[32];       /**< V4: X-Amz-Date */
-    char scope[256];         /**< V4: date/region/service/aws4_request */
+    char signature[129];       /**< hex (V4) or base64 (V2), as sent */
+    char amz_date[32];         /**< V4: X-Amz-Date */
+    char scope[256];           /**< V4: date/region/service/aws4_request */
     char signed_headers[1024]; /**< V4: lower-case names joined by ';' */
-    char v2_method[16];      /**< V2: HmacSHA256 / HmacSHA1 */
+    char v2_method[16];        /**< V2: HmacSHA256 / HmacSHA1 */
 } ec2gw_sig_t;
 
 /**

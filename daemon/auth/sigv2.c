@@ -2,15 +2,14 @@
  * sigv2.c - Signature Version 2 (ec2-protocol.md §10.6): parameters, time, verification.
  * Versions 0 and 1 are insecure and refused.
  */
-#include "sig_util.h"
-
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
+
+#include "sig_util.h"
 
 #define INCOMPLETE "IncompleteSignature"
 
@@ -89,10 +88,8 @@ v2_mac(const EVP_MD *md, const char *secret, const ec2gw_sig_buf_t *sts, char ou
 {
     unsigned char mac[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
-    size_t slen = strlen(secret);
 
-    if (slen > 1 << 20 || HMAC(md, secret, (int)slen, (const unsigned char *)sts->p, sts->len, mac,
-                               &len) == NULL)
+    if (ec2gw_sig_hmac(md, secret, strlen(secret), sts->p, sts->len, mac, &len) != 0 || len > 32)
         return -1;
     EVP_EncodeBlock((unsigned char *)out, mac, (int)len);
     return 0;
@@ -103,7 +100,7 @@ static int
 v2_try(const ec2gw_sig_t *sig, const ec2gw_sig_input_t *in, const char *secret, const char *host,
        const char *cq)
 {
-    const EVP_MD *md = strcmp(sig->v2_method, "HmacSHA1") == 0 ? EVP_sha1() : EVP_sha256();
+    const EVP_MD *md = ec2gw_sig_md(strcmp(sig->v2_method, "HmacSHA1") == 0);
     ec2gw_sig_buf_t sts = { 0 };
     char mine[64] = { 0 }, sent[sizeof(sig->signature)];
     size_t n = strlen(sig->signature);
@@ -111,7 +108,7 @@ v2_try(const ec2gw_sig_t *sig, const ec2gw_sig_input_t *in, const char *secret, 
 
     /* A client that did not encode '+' in a GET query has it decoded to ' ': undo that. */
     for (size_t i = 0; i <= n; i++)
-        sent[i] = sig->signature[i] == ' ' ? '+' : sig->signature[i];
+        sent[i] = (char)(sig->signature[i] == ' ' ? '+' : sig->signature[i]);
     ec2gw_sig_buf_adds(&sts, in->method);
     ec2gw_sig_buf_addc(&sts, '\n');
     for (const char *h = host; *h != '\0'; h++)

@@ -2,13 +2,13 @@
  * sigv4.c - SigV4 canonical request, string to sign, key derivation, verification (header and
  * presigned forms) and the botocore-compatible signer (ec2-protocol.md §10.2-10.5).
  */
-#include "sig_util.h"
-
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
 #include <openssl/crypto.h>
+
+#include "sig_util.h"
 
 #define UNSIGNED_PAYLOAD "UNSIGNED-PAYLOAD"
 
@@ -129,8 +129,8 @@ precheck(const ec2gw_sig_t *sig, const ec2gw_sig_input_t *in, const char *body_h
 
         snprintf(name, sizeof(name), "%.*s", n, p);
         if (ec2gw_kvlist_get_ci(in->headers, name) == NULL)
-            return ec2gw_fault_set(fault, "AuthFailure",
-                                   "Signed header '%s' is not in the request", name);
+            return ec2gw_fault_set(fault, "AuthFailure", "Signed header '%s' is not in the request",
+                                   name);
         p = next != NULL ? next + 1 : NULL;
     }
     return 0;
@@ -178,8 +178,7 @@ ec2gw_sig_v4_verify(const ec2gw_sig_t *sig, const ec2gw_sig_input_t *in, const c
     char body_hash[65];
     int rc;
 
-    ec2gw_sig_sha256_hex(in->body != NULL ? (const void *)in->body : "", in->body_len,
-                         body_hash);
+    ec2gw_sig_sha256_hex(in->body != NULL ? (const void *)in->body : "", in->body_len, body_hash);
     if (precheck(sig, in, body_hash, fault) != 0)
         return -1;
     if (derive_key(secret, sig->scope, key) != 0 || add_prefix(&cr, sig, in) != 0)

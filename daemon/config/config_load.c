@@ -191,15 +191,18 @@ ec2gw_conf_load_dir(const char *dir, ec2gw_conf_set_t **out, ec2gw_err_t *err)
 {
     struct dirent **names = NULL;
     ec2gw_conf_set_t *set = NULL;
-    char ebuf[128];
     int n = scandir(dir, &names, is_conf_name, name_cmp);
     int rc = 0;
 
     *out = NULL;
-    if (n < 0)
-        return ec2gw_err_set(err, errno == ENOMEM ? EC2GW_E_NOMEM : EC2GW_E_INVAL,
+    if (n < 0) {
+        char ebuf[128];
+        int errnum = errno;
+
+        return ec2gw_err_set(err, errnum == ENOMEM ? EC2GW_E_NOMEM : EC2GW_E_INVAL,
                              "cannot read directory %s: %s", dir,
-                             errno_text(errno, ebuf, sizeof(ebuf)));
+                             errno_text(errnum, ebuf, sizeof(ebuf)));
+    }
     set = ec2gw_conf_set_new();
     if (set == NULL)
         rc = ec2gw_err_set(err, EC2GW_E_NOMEM, "%s: out of memory", dir);

@@ -19,7 +19,7 @@ ec2gw_conf_set_t *ec2gw_conf_set_new(void);
  * Hand the malloc()ed block @p p to @p set (steals): freed with the set. On failure @p p is
  * freed at once and EC2GW_E_NOMEM returned.
  */
-int ec2gw_conf_keep(ec2gw_conf_set_t *set, void *p);
+int ec2gw_conf_keep(ec2gw_conf_set_t *set, void *p) EC2GW_MUST_CHECK;
 
 /** @p size zeroed bytes owned by @p set, or NULL when out of memory. */
 void *ec2gw_conf_alloc(ec2gw_conf_set_t *set, size_t size);
@@ -31,7 +31,8 @@ char *ec2gw_conf_strndup(ec2gw_conf_set_t *set, const char *s, size_t len);
  * Append a file's root to @p set. @p path and @p root must be owned by the set already.
  * 0 or EC2GW_E_NOMEM.
  */
-int ec2gw_conf_set_add(ec2gw_conf_set_t *set, const char *path, ec2gw_conf_node_t *root);
+int ec2gw_conf_set_add(ec2gw_conf_set_t *set, const char *path,
+                       ec2gw_conf_node_t *root) EC2GW_MUST_CHECK;
 
 /**
  * Parse @p len bytes of YAML into a node tree owned by @p set; @p file (owned by the set, or
@@ -40,7 +41,7 @@ int ec2gw_conf_set_add(ec2gw_conf_set_t *set, const char *path, ec2gw_conf_node_
  * refused. 0 or a negative EC2GW_E_* code with @p err filled.
  */
 int ec2gw_conf_parse(ec2gw_conf_set_t *set, const char *text, size_t len, const char *file,
-                     ec2gw_conf_node_t **out, ec2gw_err_t *err);
+                     ec2gw_conf_node_t **out, ec2gw_err_t *err) EC2GW_MUST_CHECK;
 
 /** "mapping", "sequence" or "scalar", for messages. */
 const char *ec2gw_conf_type_name(ec2gw_conf_type_t type);

@@ -37,8 +37,9 @@ static const char *const stmt_sql[DB_STMT_COUNT] = {
         " WHERE (items.project_id = excluded.project_id OR items.project_id IS NULL)"
         " AND (items.os_id IS NULL OR excluded.os_id IS NULL OR items.os_id = excluded.os_id)",
     [DB_ITEM_DELETE] = "DELETE FROM items WHERE id = ?1 AND project_id = ?2",
-    [DB_TAG_UPSERT] = "INSERT INTO tags (project_id, item_id, key, value) VALUES (?1, ?2, ?3, ?4)"
-                      " ON CONFLICT (project_id, item_id, key) DO UPDATE SET value = excluded.value",
+    [DB_TAG_UPSERT] =
+        "INSERT INTO tags (project_id, item_id, key, value) VALUES (?1, ?2, ?3, ?4)"
+        " ON CONFLICT (project_id, item_id, key) DO UPDATE SET value = excluded.value",
     [DB_TAG_DELETE_ALL] = "DELETE FROM tags WHERE project_id = ?1 AND item_id = ?2",
     [DB_TAG_DELETE_KEY] = "DELETE FROM tags WHERE project_id = ?1 AND item_id = ?2 AND key = ?3",
     [DB_TAG_DELETE_KV] = "DELETE FROM tags WHERE project_id = ?1 AND item_id = ?2 AND key = ?3"

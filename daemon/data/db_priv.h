@@ -13,26 +13,26 @@
 
 /** Every statement the data layer runs; prepared on first use, kept until close. */
 typedef enum db_stmt_id {
-    DB_ITEM_ID_BY_OS,      /* ?1 os_id, ?2 kind prefix "kind-" */
-    DB_ITEM_INSERT_MAP,    /* ?1 id, ?2 project (may be NULL), ?3 os_id */
-    DB_ITEM_OS_VISIBLE,    /* ?1 id, ?2 project: own and mapping-only rows */
-    DB_ITEM_GET,           /* ?1 id, ?2 project */
-    DB_ITEM_UPSERT,        /* ?1 id, ?2 project, ?3 vpc_id, ?4 os_id, ?5 data */
-    DB_ITEM_DELETE,        /* ?1 id, ?2 project */
-    DB_TAG_UPSERT,         /* ?1 project, ?2 item, ?3 key, ?4 value */
-    DB_TAG_DELETE_ALL,     /* ?1 project, ?2 item */
-    DB_TAG_DELETE_KEY,     /* ?1 project, ?2 item, ?3 key */
-    DB_TAG_DELETE_KV,      /* ?1 project, ?2 item, ?3 key, ?4 value */
-    DB_TAG_DELETE_VALUE,   /* ?1 project, ?2 item, ?3 value */
-    DB_TAG_GET_ITEM,       /* ?1 project, ?2 item */
-    DB_TAG_GET_MANY,       /* ?1 project, ?2 JSON array of item ids */
-    DB_TAG_LIST,           /* ?1 project */
-    DB_TAG_COUNT,          /* ?1 project, ?2 item */
-    DB_CTOK_INSERT,        /* ?1 project, ?2 action, ?3 token, ?4 hash, ?5 created */
-    DB_CTOK_GET,           /* ?1 project, ?2 action, ?3 token */
-    DB_CTOK_COMPLETE,      /* ?1 project, ?2 action, ?3 token, ?4 result */
-    DB_CTOK_DELETE,        /* ?1 project, ?2 action, ?3 token */
-    DB_CTOK_EXPIRE,        /* ?1 oldest created kept */
+    DB_ITEM_ID_BY_OS,    /* ?1 os_id, ?2 kind prefix "kind-" */
+    DB_ITEM_INSERT_MAP,  /* ?1 id, ?2 project (may be NULL), ?3 os_id */
+    DB_ITEM_OS_VISIBLE,  /* ?1 id, ?2 project: own and mapping-only rows */
+    DB_ITEM_GET,         /* ?1 id, ?2 project */
+    DB_ITEM_UPSERT,      /* ?1 id, ?2 project, ?3 vpc_id, ?4 os_id, ?5 data */
+    DB_ITEM_DELETE,      /* ?1 id, ?2 project */
+    DB_TAG_UPSERT,       /* ?1 project, ?2 item, ?3 key, ?4 value */
+    DB_TAG_DELETE_ALL,   /* ?1 project, ?2 item */
+    DB_TAG_DELETE_KEY,   /* ?1 project, ?2 item, ?3 key */
+    DB_TAG_DELETE_KV,    /* ?1 project, ?2 item, ?3 key, ?4 value */
+    DB_TAG_DELETE_VALUE, /* ?1 project, ?2 item, ?3 value */
+    DB_TAG_GET_ITEM,     /* ?1 project, ?2 item */
+    DB_TAG_GET_MANY,     /* ?1 project, ?2 JSON array of item ids */
+    DB_TAG_LIST,         /* ?1 project */
+    DB_TAG_COUNT,        /* ?1 project, ?2 item */
+    DB_CTOK_INSERT,      /* ?1 project, ?2 action, ?3 token, ?4 hash, ?5 created */
+    DB_CTOK_GET,         /* ?1 project, ?2 action, ?3 token */
+    DB_CTOK_COMPLETE,    /* ?1 project, ?2 action, ?3 token, ?4 result */
+    DB_CTOK_DELETE,      /* ?1 project, ?2 action, ?3 token */
+    DB_CTOK_EXPIRE,      /* ?1 oldest created kept */
     DB_TX_BEGIN,
     DB_TX_SAVEPOINT,
     DB_TX_COMMIT,

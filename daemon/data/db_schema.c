@@ -78,8 +78,8 @@ schema_read_version(ec2gw_db_t *db, int *version, ec2gw_err_t *err)
     sqlite3_stmt *st = NULL;
     int rc;
 
-    if (sqlite3_prepare_v2(sql, "SELECT max(version) FROM ec2gw_schema_version", -1, &st,
-                           NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(sql, "SELECT max(version) FROM ec2gw_schema_version", -1, &st, NULL) !=
+        SQLITE_OK)
         return ec2gw_db_fail(db, "read schema version", err);
     rc = sqlite3_step(st);
     if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
@@ -104,9 +104,8 @@ schema_migrate(ec2gw_db_t *db, int *version, ec2gw_err_t *err)
     char set[96];
 
     if (*version > MIGRATION_COUNT)
-        return ec2gw_err_set(err, EC2GW_E_DB,
-                             "db: schema version %d is newer than this ec2gw (%d)", *version,
-                             MIGRATION_COUNT);
+        return ec2gw_err_set(err, EC2GW_E_DB, "db: schema version %d is newer than this ec2gw (%d)",
+                             *version, MIGRATION_COUNT);
     for (int v = *version; v < MIGRATION_COUNT; v++) {
         if (sqlite3_exec(sql, migrations[v], NULL, NULL, NULL) != SQLITE_OK)
             return ec2gw_db_fail(db, "migration", err);

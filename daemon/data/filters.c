@@ -88,7 +88,8 @@ filter_compile_one(cfilter_t *cf, const json_t *jf, const char *id_key, ec2gw_fa
     }
     if ((cf->pat = calloc(json_array_size(vals), sizeof(*cf->pat))) == NULL)
         return ec2gw_fault_set(fault, "InternalError", "out of memory");
-    json_array_foreach (vals, i, v) {
+    json_array_foreach(vals, i, v)
+    {
         const char *s = json_string_value(v);
 
         if (s == NULL)
@@ -104,8 +105,8 @@ filter_compile_one(cfilter_t *cf, const json_t *jf, const char *id_key, ec2gw_fa
 static int
 filter_probe(fctx_t *c, const json_t *items, ec2gw_fault_t *fault)
 {
-    json_t *sample = json_array_size(items) > 0 ? json_incref(json_array_get(items, 0))
-                                                : json_object();
+    json_t *sample =
+        json_array_size(items) > 0 ? json_incref(json_array_get(items, 0)) : json_object();
     int rc = 0;
 
     for (size_t i = 0; i < c->nf && rc == 0; i++) {
@@ -131,7 +132,8 @@ filter_tags_pass(const fctx_t *c, const cfilter_t *f, const json_t *item)
     size_t i;
     const json_t *t;
 
-    json_array_foreach (tags, i, t) {
+    json_array_foreach(tags, i, t)
+    {
         const char *k = json_string_value(json_object_get(t, "Key"));
         const char *v = json_string_value(json_object_get(t, "Value"));
 
@@ -160,7 +162,8 @@ filter_pass(fctx_t *c, const cfilter_t *f, const json_t *item)
     json_array_clear(c->scratch);
     if (c->cb(item, f->name, c->scratch, c->arg) != 0)
         return -1;
-    json_array_foreach (c->scratch, i, v) {
+    json_array_foreach(c->scratch, i, v)
+    {
         const char *s = value_text(v, buf);
 
         if (s != NULL && pattern_matches(f, s))
@@ -189,7 +192,8 @@ filter_run(fctx_t *c, const json_t *items, ec2gw_fault_t *fault)
         ec2gw_fault_set(fault, "InternalError", "out of memory");
         return NULL;
     }
-    json_array_foreach (items, i, item) {
+    json_array_foreach(items, i, item)
+    {
         int pass = 1;
         size_t j;
 
@@ -226,7 +230,8 @@ ec2gw_filter_apply(const json_t *filters, const json_t *items, const char *id_ke
         ec2gw_fault_set(fault, "InternalError", "out of memory");
         goto done;
     }
-    json_array_foreach (filters, i, jf) {
+    json_array_foreach(filters, i, jf)
+    {
         if (filter_compile_one(&c.f[i], jf, id_key, fault) != 0)
             goto done;
     }

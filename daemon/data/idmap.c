@@ -16,9 +16,9 @@
 /* Ids ec2gw reads or writes; derived kinds (eipassoc, eni-attach, rtbassoc) are never stored
  * but are valid ids. Reservation ids (r-[0-9a-z]{8}) are not items and not hex: not here. */
 static const char *const known_kinds[] = {
-    "aki", "ami", "ari",     "cgw", "dopt", "eipalloc", "eipassoc", "eni", "eni-attach",
-    "i",   "igw", "key",     "lt",  "rtb",  "rtbassoc", "sg",       "snap", "subnet",
-    "vgw", "vol", "vpc",     "vpn",
+    "aki",        "ami",    "ari", "cgw", "dopt", "eipalloc", "eipassoc", "eni",
+    "eni-attach", "i",      "igw", "key", "lt",   "rtb",      "rtbassoc", "sg",
+    "snap",       "subnet", "vgw", "vol", "vpc",  "vpn",
 };
 
 /* More than a handful of collisions in a row means a full id space or a broken RNG. */
@@ -139,8 +139,8 @@ idmap_insert(ec2gw_db_t *db, const char *project_id, const char *kind, const cha
 }
 
 int
-ec2gw_idmap_to_ec2(ec2gw_db_t *db, const char *project_id, const char *kind,
-                   const char *os_id, char out[EC2GW_ID_MAX], ec2gw_err_t *err)
+ec2gw_idmap_to_ec2(ec2gw_db_t *db, const char *project_id, const char *kind, const char *os_id,
+                   char out[EC2GW_ID_MAX], ec2gw_err_t *err)
 {
     char prefix[24];
     int rc;

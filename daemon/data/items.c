@@ -100,8 +100,8 @@ item_data_dump(const json_t *data, const char **vpc_id)
 }
 
 int
-ec2gw_item_put(ec2gw_db_t *db, const char *project_id, const char *ec2_id,
-               const char *os_id, const json_t *data, ec2gw_err_t *err)
+ec2gw_item_put(ec2gw_db_t *db, const char *project_id, const char *ec2_id, const char *os_id,
+               const json_t *data, ec2gw_err_t *err)
 {
     sqlite3_stmt *st;
     const char *vpc_id;
@@ -124,8 +124,7 @@ ec2gw_item_put(ec2gw_db_t *db, const char *project_id, const char *ec2_id,
     ec2gw_db_bind_text(st, 5, text);
     rc = sqlite3_step(st);
     if (rc == SQLITE_CONSTRAINT_UNIQUE)
-        ret = ec2gw_err_set(err, EC2GW_E_EXISTS, "db: %s is already mapped to another id",
-                            os_id);
+        ret = ec2gw_err_set(err, EC2GW_E_EXISTS, "db: %s is already mapped to another id", os_id);
     else if (rc != SQLITE_DONE)
         ret = ec2gw_db_fail(db, "item put", err);
     else if (sqlite3_changes(ec2gw_db_sqlite(db)) == 0)
@@ -151,8 +150,7 @@ item_delete_stmt(ec2gw_db_t *db, db_stmt_id_t id, const char *project_id, const 
 }
 
 int
-ec2gw_item_delete(ec2gw_db_t *db, const char *project_id, const char *ec2_id,
-                  ec2gw_err_t *err)
+ec2gw_item_delete(ec2gw_db_t *db, const char *project_id, const char *ec2_id, ec2gw_err_t *err)
 {
     int rc;
 

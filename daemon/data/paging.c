@@ -1,10 +1,13 @@
 /*
  * paging.c - MaxResults/NextToken (ec2-protocol.md §7). A token is base64url of
- *   0x01 | first 12 bytes of SHA-256(scope) | the sort key of the last item returned.
+ *   0x01 | first 12 bytes of SHA-256(SHA-256(scope) | key) | key,
+ * key being the sort key of the last item returned.
  * The next page starts after that key, so pages neither skip nor repeat items when objects
  * come and go between calls (ec2-api's offsets did), the token survives restarts, and
- * consecutive tokens always differ (the key strictly increases). The scope hash makes a token
- * from another query (other filters, ids, action or project) fail with InvalidPaginationToken.
+ * consecutive tokens always differ (the key strictly increases). The hash makes a token from
+ * another query (other filters, ids, action or project), or an altered one, fail with
+ * InvalidPaginationToken. It is not a secret MAC: a forged token can only pick a start key
+ * within the caller's own, already scoped, result list.
  */
 #include "data/paging.h"
 
@@ -13,9 +16,9 @@
 
 #include <openssl/sha.h>
 
-#define TOKEN_VERSION 0x01
+#define TOKEN_VERSION  0x01
 #define SCOPE_HASH_LEN 12
-#define TOKEN_KEY_MAX 1024
+#define TOKEN_KEY_MAX  1024
 
 static const char b64url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
@@ -73,11 +76,17 @@ b64url_decode(const char *in, unsigned char *out, size_t cap)
     return (long)n;
 }
 
+/* SHA-256(SHA-256(scope) | key): binds the key to the query and detects altered tokens. */
 static void
-scope_hash(const char *scope, unsigned char out[SHA256_DIGEST_LENGTH])
+token_hash(const char *scope, const char *key, size_t klen, unsigned char out[SHA256_DIGEST_LENGTH])
 {
-    SHA256((const unsigned char *)(scope != NULL ? scope : ""), scope != NULL ? strlen(scope) : 0,
-           out);
+    unsigned char buf[SHA256_DIGEST_LENGTH + TOKEN_KEY_MAX];
+
+    if (scope == NULL)
+        scope = "";
+    SHA256((const unsigned char *)scope, strlen(scope), buf);
+    memcpy(buf + SHA256_DIGEST_LENGTH, key, klen);
+    SHA256(buf, SHA256_DIGEST_LENGTH + klen, out);
 }
 
 /* The last key of @p token, copied into @p key (TOKEN_KEY_MAX + 1); 0 or -1 with the fault. */
@@ -85,21 +94,23 @@ static int
 token_decode(const char *token, const char *scope, char *key, ec2gw_fault_t *fault)
 {
     unsigned char buf[1 + SCOPE_HASH_LEN + TOKEN_KEY_MAX], h[SHA256_DIGEST_LENGTH];
-    long n = strlen(token) > (sizeof(buf) + 2) / 3 * 4 ? -1
-                                                       : b64url_decode(token, buf, sizeof(buf));
+    long n =
+        strlen(token) > (sizeof(buf) + 2) / 3 * 4 ? -1 : b64url_decode(token, buf, sizeof(buf));
 
-    if (n < 1 + SCOPE_HASH_LEN || buf[0] != TOKEN_VERSION ||
-        memchr(buf + 1 + SCOPE_HASH_LEN, '\0', (size_t)n - 1 - SCOPE_HASH_LEN) != NULL)
-        return ec2gw_fault_set(fault, "InvalidPaginationToken",
-                               "The pagination token '%.64s' is invalid", token);
-    scope_hash(scope, h);
-    if (memcmp(h, buf + 1, SCOPE_HASH_LEN) != 0)
-        return ec2gw_fault_set(fault, "InvalidPaginationToken",
-                               "The pagination token '%.64s' does not belong to this request",
-                               token);
-    memcpy(key, buf + 1 + SCOPE_HASH_LEN, (size_t)n - 1 - SCOPE_HASH_LEN);
-    key[n - 1 - SCOPE_HASH_LEN] = '\0';
-    return 0;
+    size_t klen = n > 1 + SCOPE_HASH_LEN ? (size_t)n - 1 - SCOPE_HASH_LEN : 0;
+
+    if (n >= 1 + SCOPE_HASH_LEN && buf[0] == TOKEN_VERSION &&
+        memchr(buf + 1 + SCOPE_HASH_LEN, '\0', klen) == NULL) {
+        token_hash(scope, (const char *)buf + 1 + SCOPE_HASH_LEN, klen, h);
+        if (memcmp(h, buf + 1, SCOPE_HASH_LEN) == 0) {
+            memcpy(key, buf + 1 + SCOPE_HASH_LEN, klen);
+            key[klen] = '\0';
+            return 0;
+        }
+    }
+    /* Malformed, altered, or issued for another query: one answer for all three. */
+    return ec2gw_fault_set(fault, "InvalidPaginationToken",
+                           "The pagination token '%.64s' is invalid for this request", token);
 }
 
 static char *
@@ -110,7 +121,7 @@ token_encode(const char *key, const char *scope)
 
     if (klen > TOKEN_KEY_MAX)
         klen = TOKEN_KEY_MAX; /* ids and (id, tag key) pairs are far shorter */
-    scope_hash(scope, h);
+    token_hash(scope, key, klen, h);
     buf[0] = TOKEN_VERSION;
     memcpy(buf + 1, h, SCOPE_HASH_LEN);
     memcpy(buf + 1 + SCOPE_HASH_LEN, key, klen);
@@ -170,8 +181,8 @@ page_slice(pitem_t *v, size_t n, size_t start, long long max_results, const char
 
 json_t *
 ec2gw_page_apply(const json_t *items, const char *key, long long max_results,
-                 const char *next_token, const char *scope, long long min,
-                 long long max, char **next_out, ec2gw_fault_t *fault)
+                 const char *next_token, const char *scope, long long min, long long max,
+                 char **next_out, ec2gw_fault_t *fault)
 {
     size_t n = json_array_size(items), start = 0;
     char last[TOKEN_KEY_MAX + 1];

@@ -68,7 +68,8 @@ ec2gw_tags_check(const json_t *tags, ec2gw_err_t *err)
 
     if (!json_is_array(tags))
         return ec2gw_err_set(err, EC2GW_E_INVAL, "Tags must be a list");
-    json_array_foreach (tags, i, t) {
+    json_array_foreach(tags, i, t)
+    {
         const char *key = json_string_value(json_object_get(t, "Key"));
         const json_t *value = json_object_get(t, "Value");
 
@@ -90,8 +91,8 @@ ec2gw_tags_check(const json_t *tags, ec2gw_err_t *err)
 }
 
 int
-ec2gw_tags_set(ec2gw_db_t *db, const char *project_id, const char *item_id,
-               const json_t *tags, ec2gw_err_t *err)
+ec2gw_tags_set(ec2gw_db_t *db, const char *project_id, const char *item_id, const json_t *tags,
+               ec2gw_err_t *err)
 {
     size_t i;
     const json_t *t;
@@ -101,7 +102,8 @@ ec2gw_tags_set(ec2gw_db_t *db, const char *project_id, const char *item_id,
         return rc;
     if ((rc = ec2gw_db_begin(db, err)) != 0)
         return rc;
-    json_array_foreach (tags, i, t) {
+    json_array_foreach(tags, i, t)
+    {
         const char *value = json_string_value(json_object_get(t, "Value"));
         sqlite3_stmt *st = ec2gw_db_stmt(db, DB_TAG_UPSERT, err);
 
@@ -148,8 +150,8 @@ tags_delete_one(ec2gw_db_t *db, const char *project_id, const char *item_id, con
 }
 
 int
-ec2gw_tags_delete(ec2gw_db_t *db, const char *project_id, const char *item_id,
-                  const json_t *tags, ec2gw_err_t *err)
+ec2gw_tags_delete(ec2gw_db_t *db, const char *project_id, const char *item_id, const json_t *tags,
+                  ec2gw_err_t *err)
 {
     size_t i;
     const json_t *t;
@@ -165,7 +167,8 @@ ec2gw_tags_delete(ec2gw_db_t *db, const char *project_id, const char *item_id,
     }
     if ((rc = ec2gw_db_begin(db, err)) != 0)
         return rc;
-    json_array_foreach (tags, i, t) {
+    json_array_foreach(tags, i, t)
+    {
         if ((rc = tags_delete_one(db, project_id, item_id, t, err)) != 0) {
             ec2gw_db_rollback(db);
             return rc;
@@ -175,8 +178,7 @@ ec2gw_tags_delete(ec2gw_db_t *db, const char *project_id, const char *item_id,
 }
 
 int
-ec2gw_tags_count(ec2gw_db_t *db, const char *project_id, const char *item_id,
-                 ec2gw_err_t *err)
+ec2gw_tags_count(ec2gw_db_t *db, const char *project_id, const char *item_id, ec2gw_err_t *err)
 {
     sqlite3_stmt *st = ec2gw_db_stmt(db, DB_TAG_COUNT, err);
     int rc;

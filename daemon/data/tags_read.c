@@ -94,12 +94,12 @@ ec2gw_tags_list(ec2gw_db_t *db, const char *project_id, json_t **out, ec2gw_err_
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
         const char *id = col_text(st, 0);
         const char *type = ec2gw_tags_resource_type(id);
-        json_t *t = json_pack("{s:s, s:s, s:s}", "ResourceId", id, "Key", col_text(st, 1),
-                              "Value", col_text(st, 2));
+        json_t *t = json_pack("{s:s, s:s, s:s}", "ResourceId", id, "Key", col_text(st, 1), "Value",
+                              col_text(st, 2));
 
         /* Rows of kinds no longer taggable keep no resourceType rather than a wrong one. */
-        if (t == NULL || (type != NULL && json_object_set_new(t, "ResourceType",
-                                                              json_string(type)) != 0) ||
+        if (t == NULL ||
+            (type != NULL && json_object_set_new(t, "ResourceType", json_string(type)) != 0) ||
             json_array_append_new(res, t) != 0) {
             rc = ec2gw_err_set(err, EC2GW_E_NOMEM, "db: out of memory");
             break;

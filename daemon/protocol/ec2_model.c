@@ -7,11 +7,13 @@
  */
 #include "protocol/ec2_model.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
+#include <libxml/parser.h>
 
 #include "protocol/model_internal.h"
 
@@ -39,8 +41,7 @@ op_name_cmp(const void *pa, const void *pb)
 static int
 only_return(const ec2gw_mshape_t *out)
 {
-    return out == NULL ||
-           (out->nmembers == 1 && strcmp(out->members[0].name, "Return") == 0);
+    return out == NULL || (out->nmembers == 1 && strcmp(out->members[0].name, "Return") == 0);
 }
 
 static const ec2gw_mshape_t *
@@ -119,7 +120,8 @@ build_ops(ec2gw_model_t *m, json_t *root, const ec2gw_strmap_t *shapes, ec2gw_er
     m->ops = ec2gw_arena_alloc(&m->arena, (m->nops + 1) * sizeof(*m->ops));
     if (m->ops == NULL)
         return ec2gw_err_set(err, EC2GW_E_NOMEM, "model: out of memory");
-    json_object_foreach(ops, name, def) {
+    json_object_foreach(ops, name, def)
+    {
         rc = build_op(&m->arena, &m->ops[i++], name, def, root, shapes, err);
         if (rc != 0)
             return rc;
@@ -155,16 +157,47 @@ model_build(ec2gw_model_t *m, json_t *root, const char *path, ec2gw_err_t *err)
     return build_ops(m, root, &shapes, err);
 }
 
+/* The whole file in one read: json_load_file() reads it with getc(), a locked call per byte. */
+static json_t *
+parse_file(const char *path, ec2gw_err_t *err)
+{
+    FILE *f = fopen(path, "rb");
+    json_error_t jerr;
+    json_t *root = NULL;
+    char *buf = NULL;
+    long size;
+
+    if (f == NULL) {
+        ec2gw_err_set(err, EC2GW_E_INVAL, "model: %s: %s", path, strerror(errno));
+        return NULL;
+    }
+    if (fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0 ||
+        (buf = malloc((size_t)size + 1)) == NULL ||
+        fread(buf, 1, (size_t)size, f) != (size_t)size) {
+        ec2gw_err_set(err, EC2GW_E_INVAL, "model: %s: cannot read", path);
+        goto done;
+    }
+    root = json_loadb(buf, (size_t)size, 0, &jerr);
+    if (root == NULL)
+        ec2gw_err_set(err, EC2GW_E_INVAL, "model: %s:%d: %s", path, jerr.line, jerr.text);
+done:
+    free(buf);
+    fclose(f);
+    return root;
+}
+
 int
 ec2gw_model_load(const char *path, ec2gw_model_t **out, ec2gw_err_t *err)
 {
-    json_error_t jerr;
-    json_t *root = json_load_file(path, 0, &jerr);
+    json_t *root = parse_file(path, err);
     ec2gw_model_t *m;
     int rc;
 
     if (root == NULL)
-        return ec2gw_err_set(err, EC2GW_E_INVAL, "model: %s:%d: %s", path, jerr.line, jerr.text);
+        return EC2GW_E_INVAL;
+    /* libxml2 wants one xmlInitParser() before any thread uses it; the model is loaded once at
+     * start, before the loop runs, which makes this the place for the renderer's sake. */
+    xmlInitParser();
     m = calloc(1, sizeof(*m));
     if (m == NULL) {
         json_decref(root);

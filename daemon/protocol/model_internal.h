@@ -33,35 +33,35 @@ typedef struct ec2gw_mshape ec2gw_mshape_t;
 
 /** One member of a structure shape, with its names precomputed. */
 typedef struct ec2gw_mmember {
-    const char *name;             /**< SDK member name: the JSON key */
-    const char *wire;             /**< query wire name (queryName / LocationName / name) */
-    const char *xml;              /**< response element name (locationName, else name) */
-    size_t wire_len;              /**< strlen(wire) */
-    const ec2gw_mshape_t *shape;  /**< target shape */
-    unsigned char required;       /**< listed in the structure's "required" */
-    unsigned char idempotency;    /**< idempotencyToken */
+    const char *name;            /**< SDK member name: the JSON key */
+    const char *wire;            /**< query wire name (queryName / LocationName / name) */
+    const char *xml;             /**< response element name (locationName, else name) */
+    size_t wire_len;             /**< strlen(wire) */
+    const ec2gw_mshape_t *shape; /**< target shape */
+    unsigned char required;      /**< listed in the structure's "required" */
+    unsigned char idempotency;   /**< idempotencyToken */
 } ec2gw_mmember_t;
 
 /** A shape. Structures carry their members twice: in model order and sorted by wire name. */
 struct ec2gw_mshape {
     const char *name;
     ec2gw_mtype_t type;
-    const ec2gw_mshape_t *elem;        /**< lists: element shape */
-    const char *elem_xml;              /**< lists: element name in responses ("item" mostly) */
-    const ec2gw_mmember_t *members;    /**< structures: model order */
-    const ec2gw_mmember_t **by_wire;   /**< structures: sorted by wire name (bsearch) */
+    const ec2gw_mshape_t *elem;      /**< lists: element shape */
+    const char *elem_xml;            /**< lists: element name in responses ("item" mostly) */
+    const ec2gw_mmember_t *members;  /**< structures: model order */
+    const ec2gw_mmember_t **by_wire; /**< structures: sorted by wire name (bsearch) */
     size_t nmembers;
 };
 
 /** One operation. */
 struct ec2gw_model_op {
     const char *name;
-    const char *response_elem;       /**< "{name}Response" */
-    const ec2gw_mshape_t *input;     /**< NULL when the model has none */
-    const ec2gw_mshape_t *output;    /**< NULL when the model has none */
-    const char *idempotency_member;  /**< NULL when none */
-    int returns_true;                /**< no output, or output is only Return */
-    int has_max_results;             /**< max_results known */
+    const char *response_elem;      /**< "{name}Response" */
+    const ec2gw_mshape_t *input;    /**< NULL when the model has none */
+    const ec2gw_mshape_t *output;   /**< NULL when the model has none */
+    const char *idempotency_member; /**< NULL when none */
+    int returns_true;               /**< no output, or output is only Return */
+    int has_max_results;            /**< max_results known */
     int max_results_min, max_results_max;
     ec2gw_model_paginator_t paginator; /**< input_token NULL when not paginated */
 };

@@ -16,11 +16,16 @@ static const struct {
     const char *name;
     ec2gw_mtype_t type;
 } shape_types[] = {
-    { "string", EC2GW_MT_STRING },       { "integer", EC2GW_MT_INTEGER },
-    { "long", EC2GW_MT_LONG },           { "double", EC2GW_MT_DOUBLE },
-    { "float", EC2GW_MT_FLOAT },         { "boolean", EC2GW_MT_BOOLEAN },
-    { "timestamp", EC2GW_MT_TIMESTAMP }, { "blob", EC2GW_MT_BLOB },
-    { "list", EC2GW_MT_LIST },           { "structure", EC2GW_MT_STRUCTURE },
+    { "string", EC2GW_MT_STRING },
+    { "integer", EC2GW_MT_INTEGER },
+    { "long", EC2GW_MT_LONG },
+    { "double", EC2GW_MT_DOUBLE },
+    { "float", EC2GW_MT_FLOAT },
+    { "boolean", EC2GW_MT_BOOLEAN },
+    { "timestamp", EC2GW_MT_TIMESTAMP },
+    { "blob", EC2GW_MT_BLOB },
+    { "list", EC2GW_MT_LIST },
+    { "structure", EC2GW_MT_STRUCTURE },
     { "map", EC2GW_MT_MAP },
 };
 
@@ -82,7 +87,8 @@ is_required(const json_t *required, const char *name)
     size_t i;
     json_t *v;
 
-    json_array_foreach(required, i, v) {
+    json_array_foreach(required, i, v)
+    {
         const char *s = json_string_value(v);
 
         if (s != NULL && strcmp(s, name) == 0)
@@ -92,8 +98,8 @@ is_required(const json_t *required, const char *name)
 }
 
 static int
-build_members(ec2gw_arena_t *a, ec2gw_mshape_t *s, const json_t *def,
-              const ec2gw_strmap_t *byname, ec2gw_err_t *err)
+build_members(ec2gw_arena_t *a, ec2gw_mshape_t *s, const json_t *def, const ec2gw_strmap_t *byname,
+              ec2gw_err_t *err)
 {
     json_t *members = json_object_get(def, "members");
     const json_t *required = json_object_get(def, "required");
@@ -109,7 +115,8 @@ build_members(ec2gw_arena_t *a, ec2gw_mshape_t *s, const json_t *def,
     if (mv == NULL || idx == NULL)
         return ec2gw_err_set(err, EC2GW_E_NOMEM, "model: out of memory");
     /* jansson keeps insertion order, which is the model's member order: the XML order. */
-    json_object_foreach(members, name, mdef) {
+    json_object_foreach(members, name, mdef)
+    {
         const char *target = json_str(mdef, "shape");
         const char *loc = json_str(mdef, "locationName");
         ec2gw_mmember_t *m = &mv[i];
@@ -136,8 +143,8 @@ build_members(ec2gw_arena_t *a, ec2gw_mshape_t *s, const json_t *def,
 }
 
 static int
-build_list(ec2gw_arena_t *a, ec2gw_mshape_t *s, const json_t *def,
-           const ec2gw_strmap_t *byname, ec2gw_err_t *err)
+build_list(ec2gw_arena_t *a, ec2gw_mshape_t *s, const json_t *def, const ec2gw_strmap_t *byname,
+           ec2gw_err_t *err)
 {
     const json_t *member = json_object_get(def, "member");
     const char *target = json_str(member, "shape");
@@ -145,8 +152,8 @@ build_list(ec2gw_arena_t *a, ec2gw_mshape_t *s, const json_t *def,
 
     s->elem = target != NULL ? ec2gw_strmap_get(byname, target) : NULL;
     if (s->elem == NULL)
-        return ec2gw_err_set(err, EC2GW_E_INVAL, "model: list %s: unknown member shape %s",
-                             s->name, target != NULL ? target : "(none)");
+        return ec2gw_err_set(err, EC2GW_E_INVAL, "model: list %s: unknown member shape %s", s->name,
+                             target != NULL ? target : "(none)");
     /* botocore's default for a list member without a name is "member" (§3.2). */
     s->elem_xml = adup(a, loc != NULL ? loc : "member");
     if (s->elem_xml == NULL)
@@ -155,8 +162,7 @@ build_list(ec2gw_arena_t *a, ec2gw_mshape_t *s, const json_t *def,
 }
 
 int
-ec2gw_model_build_shapes(ec2gw_arena_t *a, json_t *shapes, ec2gw_strmap_t *byname,
-                         ec2gw_err_t *err)
+ec2gw_model_build_shapes(ec2gw_arena_t *a, json_t *shapes, ec2gw_strmap_t *byname, ec2gw_err_t *err)
 {
     size_t n = json_object_size(shapes), i = 0;
     ec2gw_mshape_t *sv = ec2gw_arena_alloc(a, (n + 1) * sizeof(*sv));
@@ -167,7 +173,8 @@ ec2gw_model_build_shapes(ec2gw_arena_t *a, json_t *shapes, ec2gw_strmap_t *bynam
     if (sv == NULL || ec2gw_strmap_init(byname, a, n) != 0)
         return ec2gw_err_set(err, EC2GW_E_NOMEM, "model: out of memory");
     /* Pass 1: names and types, so that pass 2 can resolve forward references. */
-    json_object_foreach(shapes, name, def) {
+    json_object_foreach(shapes, name, def)
+    {
         const char *type = json_str(def, "type");
 
         sv[i].name = adup(a, name);
@@ -181,7 +188,8 @@ ec2gw_model_build_shapes(ec2gw_arena_t *a, json_t *shapes, ec2gw_strmap_t *bynam
         i++;
     }
     i = 0;
-    json_object_foreach(shapes, name, def) {
+    json_object_foreach(shapes, name, def)
+    {
         rc = 0;
         if (sv[i].type == EC2GW_MT_STRUCTURE)
             rc = build_members(a, &sv[i], def, byname, err);

@@ -24,8 +24,8 @@ static int
 is_protocol_param(const char *name)
 {
     static const char *const skip[] = {
-        "Action",  "Version", "AWSAccessKeyId", "Signature",     "SignatureMethod",
-        "SignatureVersion", "Timestamp", "Expires", "SecurityToken",
+        "Action",           "Version",   "AWSAccessKeyId", "Signature",     "SignatureMethod",
+        "SignatureVersion", "Timestamp", "Expires",        "SecurityToken",
     };
 
     if (strncmp(name, "X-Amz-", 6) == 0)
@@ -133,8 +133,9 @@ insert_param(json_t *node, const ec2gw_mshape_t *s, const ec2gw_kv_t *kv, ec2gw_
         p = dot != NULL ? dot + 1 : NULL;
         if (ec2gw_mtype_is_scalar(st.shape->type)) {
             /* Old boto sends InstanceId.1 where the model has a scalar InstanceId (§2.5):
-             * accept one trailing index as a one-element list. */
-            if (p != NULL && (strchr(p, '.') != NULL || parse_index(p, strlen(p)) < 0))
+             * accept one trailing index on a structure member as a one-element list. */
+            if (p != NULL && (s->type != EC2GW_MT_STRUCTURE || strchr(p, '.') != NULL ||
+                              parse_index(p, strlen(p)) < 0))
                 return unknown(kv->name, fault);
             if (ec2gw_query_scalar(st.shape, kv, &v, fault) != 0)
                 return -1;
@@ -182,7 +183,8 @@ finish_list(json_t *obj, const ec2gw_mshape_t *s, char *path, size_t plen, ec2gw
 
     if (ev == NULL || arr == NULL)
         goto nomem;
-    json_object_foreach(obj, key, v) {
+    json_object_foreach(obj, key, v)
+    {
         ev[i].idx = (int)strtol(key, NULL, 10);
         ev[i++].v = v;
     }
@@ -242,8 +244,8 @@ finish_struct(json_t *obj, const ec2gw_mshape_t *s, char *path, size_t plen, ec2
         if (v == NULL) {
             if (m->required)
                 return ec2gw_fault_set(fault, "MissingParameter",
-                                       "The request must contain the parameter %.*s%s",
-                                       (int)plen, path, m->wire);
+                                       "The request must contain the parameter %.*s%s", (int)plen,
+                                       path, m->wire);
             continue;
         }
         if (ec2gw_mtype_is_scalar(m->shape->type))

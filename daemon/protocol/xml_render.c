@@ -17,9 +17,8 @@
 #include "protocol/model_internal.h"
 #include "protocol/xml_render_priv.h"
 
-static void
-render_value(ec2gw_xml_t *r, const char *xml, const ec2gw_mshape_t *s, const json_t *v,
-             const char *where, const char *key);
+static void render_value(ec2gw_xml_t *r, const char *xml, const ec2gw_mshape_t *s, const json_t *v,
+                         const char *where, const char *key);
 
 /* Members of structure @p s from @p obj in model order. At the root a missing boolean
  * `Return` is rendered true: Net::Amazon::EC2 and boto 2 read it as the call's status. */
@@ -45,7 +44,8 @@ render_members(ec2gw_xml_t *r, const ec2gw_mshape_t *s, const json_t *obj, int i
         const char *key;
         const json_t *v;
 
-        json_object_foreach((json_t *)(uintptr_t)obj, key, v) {
+        json_object_foreach((json_t *)(uintptr_t)obj, key, v)
+        {
             if (ec2gw_model_member_by_name(s, key) == NULL)
                 ec2gw_xml_drop(r, s->name, key, "not in the output shape");
         }
@@ -65,7 +65,8 @@ render_list(ec2gw_xml_t *r, const char *xml, const ec2gw_mshape_t *s, const json
     }
     /* An empty list still gets its wrapper (<tagSet/>): SDKs then return [] (§3.3). */
     ec2gw_xml_start(r, xml);
-    json_array_foreach(v, i, e) {
+    json_array_foreach(v, i, e)
+    {
         if (!json_is_null(e))
             render_value(r, s->elem_xml, s->elem, e, where, key);
     }
@@ -123,7 +124,8 @@ render_return(ec2gw_xml_t *r, const ec2gw_model_op_t *op, const json_t *model)
     const json_t *v;
 
     ec2gw_xml_text(r, xml, json_is_false(ret) ? "false" : "true");
-    json_object_foreach((json_t *)(uintptr_t)model, key, v) {
+    json_object_foreach((json_t *)(uintptr_t)model, key, v)
+    {
         if (strcmp(key, "Return") != 0)
             ec2gw_xml_drop(r, op->name, key, "operation returns only Return");
     }

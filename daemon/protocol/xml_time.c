@@ -134,9 +134,10 @@ ec2gw_xml_timestamp(const char *in, char out[EC2GW_XML_TIMESTAMP_SIZE])
     }
     if (parse_zone(p, &off) != 0)
         return EC2GW_E_INVAL;
-    return format_ms(((days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s) -
-                      (int64_t)off * 60) * 1000 + ms,
-                     out);
+    return format_ms(
+        ((days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s) - (int64_t)off * 60) * 1000 +
+            ms,
+        out);
 }
 
 int

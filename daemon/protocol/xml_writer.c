@@ -199,8 +199,8 @@ ec2gw_xml_drop(ec2gw_xml_t *r, const char *where, const char *key, const char *w
     cap = sizeof(r->err->msg) - r->msg_len;
     if (cap <= 1)
         return;
-    w = snprintf(r->err->msg + r->msg_len, cap, "%s %s.%s (%s)", r->ndropped > 1 ? "," : "",
-                 where, key, why);
+    w = snprintf(r->err->msg + r->msg_len, cap, "%s %s.%s (%s)", r->ndropped > 1 ? "," : "", where,
+                 key, why);
     r->msg_len += w < 0 ? 0 : (size_t)w >= cap ? cap - 1 : (size_t)w;
 }
 

@@ -50,8 +50,11 @@ on_deadline(evutil_socket_t fd, short what, void *arg)
     (void)what;
     ec2gw_req_ref(r);
     ec2gw_os_calls_cancel(r);
-    ec2gw_auth_job_cancel(r->auth_job);
-    r->auth_job = NULL;
+    if (r->auth_job != NULL) { /* the job held a reference */
+        ec2gw_auth_job_cancel(r->auth_job);
+        r->auth_job = NULL;
+        r->refs--;
+    }
     ec2gw_req_failf(r, "Unavailable", "The request did not complete within %lld ms",
                     (long long)r->gen->conf.request_timeout_ms);
     ec2gw_req_unref(r);
@@ -110,8 +113,6 @@ ec2gw_req_unref(ec2gw_req_t *r)
 
     if (!r->answered && r->http != NULL) /* a handler returned without answering */
         ec2gw_req_failf(r, "InternalError", "The request was not answered");
-    ec2gw_os_calls_cancel(r);
-    ec2gw_auth_job_cancel(r->auth_job);
     if (r->deadline != NULL)
         event_free(r->deadline);
     ec2gw_kvlist_free(&r->query);
@@ -224,6 +225,9 @@ ec2gw_req_cancel(ec2gw_req_t *r)
 {
     r->http = NULL;
     ec2gw_os_calls_cancel(r);
-    ec2gw_auth_job_cancel(r->auth_job);
-    r->auth_job = NULL;
+    if (r->auth_job != NULL) {
+        ec2gw_auth_job_cancel(r->auth_job);
+        r->auth_job = NULL;
+        r->refs--;
+    }
 }

@@ -21,7 +21,7 @@ RABBIT_PW=${CLOUD_RABBIT_PASSWORD:-rabbitpw}
 DB_PW=${CLOUD_DB_PASSWORD:-dbpw}
 KS=http://127.0.0.1:5000
 TRANSPORT=rabbit://openstack:${RABBIT_PW}@127.0.0.1:5672/
-DB_SOCK=$RUN/mysqld.sock
+DB_SOCK=$STATE/mysqld/mysqld.sock
 NOVA_HOST=aio-compute
 PY=/usr/bin/python3
 UWSGI=/usr/bin/uwsgi_python311
@@ -47,11 +47,19 @@ phase_done() { log "$PHASE up ($(( $(date +%s) - PHASE_T0 ))s)${1:+ - $1}"; }
 run_logged() {
     local lf=$1; shift
     echo "=== $(date -Is) $*" >> "$lf"
+    if [ "$1" = as_user ]; then
+        local u=$2; shift 2
+        chown "$u" "$lf"
+        set -- env HOME=/var/lib/$u setpriv --reuid="$u" --regid="$u" --init-groups -- "$@"
+    fi
     if ! timeout -k 10 "$T_CMD" "$@" >> "$lf" 2>&1; then
         echo "----- tail of $lf -----" >&2; tail -25 "$lf" >&2
         die "'$*' failed or timed out (${T_CMD}s); read $lf"
     fi
 }
+
+# user_log USER NAME... : $LOG/NAME.log exists and USER may write it
+user_log() { local u=$1 n; shift; for n in "$@"; do touch "$LOG/$n.log"; chown "$u" "$LOG/$n.log"; done; }
 
 as_user() { local u=$1; shift; env HOME=/var/lib/$u setpriv --reuid="$u" --regid="$u" --init-groups -- "$@"; }
 
@@ -90,7 +98,7 @@ start_daemon() {
     [ "$user" = root ] || chown "$user" "$LOG/$name.log" "$LOG/$name.out"
     echo "=== $(date -Is) start" >> "$LOG/$name.out"
     ( cd /; exec setsid setpriv --reuid="$user" --regid="$user" --init-groups -- \
-        env HOME="$(getent passwd "$user" | cut -d: -f6)" "$@" >> "$LOG/$name.out" 2>&1 < /dev/null ) &
+        env HOME="$(getent passwd "$user" | cut -d: -f6)" "$@" >> "$LOG/$name.out" 2>&1 < /dev/null 9>&- ) &
     echo $! > "$RUN/$name.pid"
     STARTED="$STARTED $name"
     log "started $name (pid $!)"
@@ -145,24 +153,38 @@ stamp_ok()  { [ -f "$STAMPS/$1" ] && [ "$(cat "$STAMPS/$1")" = "$2" ]; }
 stamp_set() { mkdir -p "$STAMPS"; echo "$2" > "$STAMPS/$1"; }
 
 # ------------------------------------------------------------- stopping --
-# procs_in_session SID : pids whose session id is SID (the daemon and every
-# child/worker it forked, even if the leader already exited).
-procs_in_session() { ps -e -o pid=,sid= | awk -v s="$1" '$2 == s && $1 != s {print $1} $1 == s {print $1}'; }
+# tree_of PID : the session/process group PID leads (every daemon is started
+# with setsid) plus all descendants of its members. Descendants matter:
+# some daemons' children start their own session (erlang's erl_child_setup).
+tree_of() {
+    ps -e -o pid=,ppid=,sid=,pgid= | awk -v s="$1" '
+        { pid[NR] = $1; pp[NR] = $2; if ($3 == s || $4 == s || $1 == s) mark[$1] = 1 }
+        END { do { n = 0
+                   for (i = 1; i <= NR; i++) if (!(pid[i] in mark) && (pp[i] in mark)) { mark[pid[i]] = 1; n++ }
+              } while (n)
+              for (p in mark) print p }'
+}
 
-# stop_one NAME : SIGTERM the process group/session, SIGKILL after T_STOP.
+alive() { local p; for p in "$@"; do kill -0 "$p" 2>/dev/null && echo "$p"; done; return 0; }
+
+# stop_one NAME : SIGTERM the daemon's whole tree, SIGKILL what is left after T_STOP.
 stop_one() {
-    local name=$1 pid left end
+    local name=$1 pid procs end
     pid=$(pid_of "$name") || return 0
     [ -n "$pid" ] || { rm -f "$RUN/$name.pid"; return 0; }
-    left=$(procs_in_session "$pid")
-    if [ -n "$left" ]; then
+    procs=$(tree_of "$pid")
+    if [ -n "$procs" ]; then
         if [ "$name" = rabbitmq ]; then timeout 30 rabbitmqctl -q stop > /dev/null 2>&1 || true; fi
-        kill -TERM -- "-$pid" 2>/dev/null; kill -TERM $left 2>/dev/null
+        kill -TERM -- "-$pid" 2>/dev/null; kill -TERM $procs 2>/dev/null
         end=$(( $(date +%s) + T_STOP ))
-        while left=$(procs_in_session "$pid") && [ -n "$left" ] && [ "$(date +%s)" -lt "$end" ]; do sleep 0.3; done
-        if [ -n "$left" ]; then
-            warn "$name (session $pid) still has $(echo $left | wc -w) process(es) after ${T_STOP}s, SIGKILL"
-            kill -KILL -- "-$pid" 2>/dev/null; kill -KILL $left 2>/dev/null
+        while :; do
+            procs=$(alive $procs $(tree_of "$pid") | sort -u)
+            [ -n "$procs" ] && [ "$(date +%s)" -lt "$end" ] || break
+            sleep 0.3
+        done
+        if [ -n "$procs" ]; then
+            warn "$name (pid $pid): $(echo $procs | wc -w) process(es) left after ${T_STOP}s, SIGKILL"
+            kill -KILL -- "-$pid" 2>/dev/null; kill -KILL $procs 2>/dev/null
             sleep 0.5
         fi
         log "stopped $name (pid $pid)"

@@ -2,6 +2,7 @@
 
 setup_glance() {
     phase glance
+    user_log glance glance-api
     install -d -o glance -g glance "$STATE/glance" "$STATE/glance/images" "$STATE/glance/staging" \
         "$STATE/glance/tasks" "$STATE/glance/lock"
     { cat <<EOF

@@ -19,7 +19,7 @@ listeners.tcp.default = 127.0.0.1:5672
 loopback_users.guest = true
 EOF
     if ! running epmd; then
-        ( cd /; exec setsid /usr/bin/epmd -address 127.0.0.1 >> "$LOG/epmd.out" 2>&1 < /dev/null ) &
+        ( cd /; exec setsid /usr/bin/epmd -address 127.0.0.1 >> "$LOG/epmd.out" 2>&1 < /dev/null 9>&- ) &
         echo $! > "$RUN/epmd.pid"
         log "started epmd (pid $!)"
     fi

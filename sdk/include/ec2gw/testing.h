@@ -1,0 +1,232 @@
+/*
+ * ec2gw/testing.h - a fake ec2gw host for unit-testing plugins without the daemon or OpenStack.
+ *
+ * The fake host dlopen()s the real plugin module, runs the same ABI gate as ec2gwd (magic,
+ * major equal, minor not newer, descriptor size), calls load() with a host table whose
+ * functions are small real implementations (malloc-backed pools, per-request state, identity,
+ * filters and paging with the daemon's semantics, in-memory id mapping, items and tags), binds
+ * the plugin's settings schema from YAML or JSON text and runs create(). OpenStack is scripted:
+ * every os_call()/os_fanout() must match an expectation declared with ec2gw_test_expect*(); the
+ * answers are queued and delivered by ec2gw_test_run(), in order or shuffled.
+ *
+ *     ec2gw_test_host_t *h = ec2gw_test_host_new("build/plugins/nova-v2.1.so", "{}");
+ *     ec2gw_test_expect(h, "GET", "compute", "/servers/detail*", 200, "nova/servers_two.json");
+ *     json_t *model = ec2gw_test_action(h, "DescribeInstances", "{}");
+ *     assert(model != NULL && ec2gw_test_unmet_expectations(h) == 0);
+ *     json_decref(model);
+ *     ec2gw_test_host_free(h);
+ *
+ * Link with libec2gw_testhost.a, -ljansson and -ldl. One request is in flight per host at a
+ * time; the host is single-threaded, like a daemon loop. Modules are never dlclose()d (as in
+ * the daemon), so sanitizer reports keep their symbols.
+ */
+#ifndef EC2GW_TESTING_H
+#define EC2GW_TESTING_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include <ec2gw/plugin.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** A fake host: the plugin instances it loaded, the OpenStack script, the in-memory store. */
+typedef struct ec2gw_test_host ec2gw_test_host_t;
+
+/* -- lifecycle -------------------------------------------------------------------------- */
+
+/**
+ * Load @p plugin_so_path through the ABI gate, call its load() with the fake host table, bind
+ * @p settings into a new instance and run create().
+ *
+ * @p settings is the instance's `settings:` mapping as JSON ("{\"max_instances\": 5}") or as
+ * simple block YAML ("max_instances: 5\nplatforms: [EC2, VPC]\n"; scalars, flow lists and
+ * "- item" lists; no nesting). NULL or "" binds the schema defaults only. Unknown keys and
+ * values of the wrong type are refused like the daemon refuses them.
+ *
+ * Returns new (free with ec2gw_test_host_free), or NULL: then ec2gw_test_load_error() says why
+ * (the ABI gate's message names both versions; a create() failure gives its cfg_error text).
+ */
+ec2gw_test_host_t *ec2gw_test_host_new(const char *plugin_so_path, const char *settings);
+
+/**
+ * Put an instance of @p wrapper_so_path (settings as for ec2gw_test_host_new) in front of the
+ * current outermost instance, as conf.d's `wraps:` does: the wrapped instance was created
+ * first; actions the wrapper declares route to it, the others still reach the wrapped one;
+ * the wrapper's delegate() runs the wrapped handler. May be called again to stack wrappers.
+ * Returns 0, or a negative EC2GW_E_* code with ec2gw_test_load_error() set.
+ */
+int ec2gw_test_host_wrap(ec2gw_test_host_t *h, const char *wrapper_so_path,
+                         const char *settings);
+
+/**
+ * Why the last ec2gw_test_host_new() or ec2gw_test_host_wrap() failed ("" after a success).
+ * Borrowed: valid until the next of those calls (one static buffer: not thread-safe).
+ */
+const char *ec2gw_test_load_error(void);
+
+/**
+ * Cancel a request still in flight, call destroy() on every instance (outermost first),
+ * unload() every module, and free the host. NULL is fine.
+ */
+void ec2gw_test_host_free(ec2gw_test_host_t *h);
+
+/** The outermost instance's data (inst_size bytes, settings bound). Borrowed. */
+void *ec2gw_test_instance_data(ec2gw_test_host_t *h);
+
+/* -- environment ------------------------------------------------------------------------ */
+
+/**
+ * Directory under which relative fixture paths of ec2gw_test_expect() and
+ * ec2gw_test_json_equal() are looked up (copied). Default: the current directory.
+ */
+void ec2gw_test_set_fixture_dir(ec2gw_test_host_t *h, const char *dir);
+
+/**
+ * The Keystone project of the caller (copied; default "project-test"). It is also the ownerId
+ * and scopes id mappings, items and tags, so two projects never see each other's data.
+ */
+void ec2gw_test_set_project(ec2gw_test_host_t *h, const char *project_id);
+
+/**
+ * Deliver queued answers in a pseudo-random order drawn from @p seed (0: in the order the
+ * calls were made, the default). Use several seeds to flush out ordering assumptions of
+ * fan-out code.
+ */
+void ec2gw_test_set_shuffle(ec2gw_test_host_t *h, unsigned seed);
+
+/**
+ * Plugin log lines at or above @p level severity go to stderr (default EC2GW_LOG_WARN;
+ * setting the environment variable EC2GW_TEST_VERBOSE=1 makes it EC2GW_LOG_DEBUG).
+ */
+void ec2gw_test_set_log_level(ec2gw_test_host_t *h, ec2gw_log_level_t level);
+
+/* -- scripted OpenStack ----------------------------------------------------------------- */
+
+/**
+ * Expect one call @p method @p service @p path_pattern ('*' matches any run of characters,
+ * everything else is literal, so query strings need no escaping) and answer it with @p status
+ * and @p body: JSON text when it starts with '{' or '[', else a fixture file (relative to the
+ * fixture directory, or absolute) when it exists, else the raw text itself; NULL for no body.
+ * Each expectation answers one call; a call takes the first unused expectation it matches, so
+ * fan-out calls may come in any order. A call matching none is answered with a transport
+ * error and counted by ec2gw_test_violations(). Strings are copied.
+ */
+void ec2gw_test_expect(ec2gw_test_host_t *h, const char *method, const char *service,
+                       const char *path_pattern, long status, const char *body);
+
+/** Expect one call that times out (status 0, timed_out 1, error text set). */
+void ec2gw_test_expect_timeout(ec2gw_test_host_t *h, const char *method, const char *service,
+                               const char *path_pattern);
+
+/** Expect one call that fails in transport with @p error (status 0, e.g. "Connection refused"). */
+void ec2gw_test_expect_error(ec2gw_test_host_t *h, const char *method, const char *service,
+                             const char *path_pattern, const char *error);
+
+/** Number of expectations no call has used yet. */
+size_t ec2gw_test_unmet_expectations(const ec2gw_test_host_t *h);
+
+/**
+ * Every OpenStack call the plugin made since the host was created, in order: an array of
+ * {"method", "service", "path", "body" (JSON or null), "microversion" (or null), "flags"}.
+ * Borrowed (owned by the host).
+ */
+const json_t *ec2gw_test_calls(const ec2gw_test_host_t *h);
+
+/* -- running actions -------------------------------------------------------------------- */
+
+/**
+ * Run EC2 action @p action with decoded parameters @p params_json (a JSON object keyed by the
+ * model's member names, as host->params() gives them; NULL means {}) on the instance that
+ * routes it, run every queued callback (ec2gw_test_run) and end the request. As the daemon
+ * does, a DryRun request of an action without EC2GW_ACT_DRYRUN is answered DryRunOperation
+ * without calling the plugin, and an action no instance serves is answered InvalidAction.
+ * Returns new (the finished model; caller decrefs), or NULL when the request failed: see
+ * ec2gw_test_last_error().
+ */
+json_t *ec2gw_test_action(ec2gw_test_host_t *h, const char *action, const char *params_json);
+
+/**
+ * Start @p action like ec2gw_test_action() but return right after the handler returned:
+ * EC2GW_OK, EC2GW_AGAIN, or a negative code when no request could start (one is already in
+ * flight, bad parameter JSON). Then drive it with ec2gw_test_run()/ec2gw_test_run_one(),
+ * optionally ec2gw_test_cancel(), and collect it with ec2gw_test_end().
+ */
+int ec2gw_test_begin(ec2gw_test_host_t *h, const char *action, const char *params_json);
+
+/** Deliver one queued answer (or offloaded work). Returns 1, or 0 when the queue was empty. */
+int ec2gw_test_run_one(ec2gw_test_host_t *h);
+
+/** Deliver queued answers until the queue is empty (callbacks may queue more). Returns how many. */
+size_t ec2gw_test_run(ec2gw_test_host_t *h);
+
+/**
+ * Cancel the request in flight as a client disconnect does: queued answers are dropped
+ * without running their callbacks, later finish()/fail() are ignored, os_call() returns
+ * EC2GW_E_STATE. ec2gw_test_end() then returns NULL with last error "RequestCanceled".
+ */
+void ec2gw_test_cancel(ec2gw_test_host_t *h);
+
+/**
+ * End the request in flight: drop what is still queued for it, free its pool (running
+ * on_cleanup callbacks). Returns new (the finished model) or NULL when it failed, was
+ * cancelled or never answered (last error "ec2gw_test.NoAnswer", also a violation).
+ */
+json_t *ec2gw_test_end(ec2gw_test_host_t *h);
+
+/** The EC2 error code of the last ended request, or NULL when it finished. Borrowed. */
+const char *ec2gw_test_last_error(const ec2gw_test_host_t *h);
+
+/** The message of the last error, or NULL. Borrowed. */
+const char *ec2gw_test_last_error_message(const ec2gw_test_host_t *h);
+
+/** The HTTP status of the last ended request (200 when it finished). */
+int ec2gw_test_last_status(const ec2gw_test_host_t *h);
+
+/**
+ * Contract violations seen so far, each also printed to stderr: calls matching no
+ * expectation, two answers to one request, a handler returning EC2GW_OK without answering, a
+ * request never answered, an os_call struct without `size`, a missing fixture file.
+ */
+size_t ec2gw_test_violations(const ec2gw_test_host_t *h);
+
+/* -- in-memory data store --------------------------------------------------------------- */
+
+/**
+ * Map @p ec2_id to @p os_id in the current project, as if an earlier request had created it
+ * (id_to_ec2() of the same OpenStack id then returns @p ec2_id). Returns 0 or EC2GW_E_EXISTS.
+ */
+int ec2gw_test_map_id(ec2gw_test_host_t *h, const char *ec2_id, const char *os_id);
+
+/**
+ * Set the tags of @p ec2_id in the current project from JSON text
+ * [{"Key": "k", "Value": "v"}, ...] (replacing them). Returns 0 or EC2GW_E_INVAL.
+ */
+int ec2gw_test_set_tags(ec2gw_test_host_t *h, const char *ec2_id, const char *tags_json);
+
+/** The tags of @p ec2_id in the current project: returns new array (empty when none). */
+json_t *ec2gw_test_get_tags(ec2gw_test_host_t *h, const char *ec2_id);
+
+/* -- helpers ---------------------------------------------------------------------------- */
+
+/**
+ * Load JSON from text (starting with '{' or '[') or a fixture file (see ec2gw_test_expect).
+ * Returns new, or NULL (with the reason on stderr).
+ */
+json_t *ec2gw_test_json_load(const ec2gw_test_host_t *h, const char *text_or_path);
+
+/**
+ * 1 when @p actual (borrowed) equals the JSON @p expected_text_or_path (json_equal: object key
+ * order does not matter, array order does); otherwise 0, printing both to stderr.
+ */
+int ec2gw_test_json_equal(const ec2gw_test_host_t *h, const json_t *actual,
+                          const char *expected_text_or_path);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* EC2GW_TESTING_H */

@@ -1,0 +1,394 @@
+/*
+ * testhost_api.c - the ec2gw_host_api_t table of the fake host: request in and out, pools,
+ * scripted OpenStack calls, config errors, delegate and offload.
+ */
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testhost_priv.h"
+
+static const char *const level_names[] = { "error", "warn", "notice", "info", "debug" };
+
+static void
+h_log(ec2gw_req_t *r, ec2gw_log_level_t level, const char *fmt, ...)
+{
+    ec2gw_log_level_t max = r != NULL ? r->h->log_level : EC2GW_LOG_WARN;
+    va_list ap;
+
+    if (level > max)
+        return;
+    fprintf(stderr, "ec2gw_test: %s", level <= EC2GW_LOG_DEBUG ? level_names[level] : "?");
+    if (r != NULL)
+        fprintf(stderr, " req=%s action=%s", r->id, r->action);
+    fputs(": ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+static const char *
+h_action(ec2gw_req_t *r)
+{
+    return r->action;
+}
+
+static const json_t *
+h_params(ec2gw_req_t *r)
+{
+    return r->params;
+}
+
+static json_t *
+h_params_mut(ec2gw_req_t *r)
+{
+    return r->params;
+}
+
+static const ec2gw_identity_t *
+h_identity(ec2gw_req_t *r)
+{
+    return &r->h->identity;
+}
+
+static void *
+h_state(ec2gw_req_t *r, size_t size)
+{
+    if (r->state == NULL || r->state_size < size) {
+        void *p = th_pcalloc(&r->pool, size);
+
+        if (p != NULL && r->state != NULL)
+            memcpy(p, r->state, r->state_size);
+        r->state = p;
+        r->state_size = size;
+    }
+    return r->state;
+}
+
+static const char *
+h_request_id(ec2gw_req_t *r)
+{
+    return r->id;
+}
+
+static int
+can_answer(ec2gw_req_t *r, const char *what)
+{
+    if (r->cancelled)
+        return 0;
+    if (r->answered) {
+        th_violation(r->h, "%s: %s() on a request that was already answered", r->action, what);
+        return 0;
+    }
+    return 1;
+}
+
+static void
+h_finish(ec2gw_req_t *r, json_t *model)
+{
+    if (!can_answer(r, "finish")) {
+        json_decref(model);
+        return;
+    }
+    if (r->n_hooks > 0) {
+        th_hook_t hook = r->hooks[--r->n_hooks];
+
+        r->inst = hook.inst;
+        hook.fn(r, model, hook.arg);
+        return;
+    }
+    r->answered = 1;
+    r->status = 200;
+    r->model = model != NULL ? model : json_object();
+}
+
+static int
+default_status(const char *code)
+{
+    if (strcmp(code, "InternalError") == 0)
+        return 500;
+    if (strcmp(code, "Unavailable") == 0 || strcmp(code, "RequestLimitExceeded") == 0)
+        return 503;
+    if (strcmp(code, "UnauthorizedOperation") == 0)
+        return 403;
+    if (strcmp(code, "DryRunOperation") == 0)
+        return 412;
+    return 400;
+}
+
+static void
+h_fail(ec2gw_req_t *r, int status, const char *code, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (!can_answer(r, "fail"))
+        return;
+    r->answered = 1;
+    r->n_hooks = 0; /* a failure passes straight through the wrappers */
+    code = code != NULL ? code : "InternalError";
+    r->status = status > 0 ? status : default_status(code);
+    snprintf(r->code, sizeof(r->code), "%s", code);
+    va_start(ap, fmt);
+    vsnprintf(r->msg, sizeof(r->msg), fmt, ap);
+    va_end(ap);
+}
+
+/* The daemon's mapping (daemon/server/host_api.c, openstack-mapping.md §19.4). */
+static void
+h_fail_from_os(ec2gw_req_t *r, const ec2gw_os_resp_t *resp, const char *not_found_code)
+{
+    long st = resp ? resp->status : 0;
+    const char *body = resp && resp->body ? resp->body : "";
+    int quota = strstr(body, "uota") != NULL || strstr(body, "OverQuota") != NULL;
+
+    if (st == 0 && resp != NULL && resp->timed_out)
+        h_fail(r, 503, "Unavailable", "The backend service did not answer in time");
+    else if (st == 0)
+        h_fail(r, 503, "Unavailable", "The backend service is unavailable");
+    else if (st == 404)
+        h_fail(r, 400, not_found_code ? not_found_code : "InvalidParameterValue",
+               "The requested resource does not exist");
+    else if (quota && (st == 403 || st == 409 || st == 413))
+        h_fail(r, 400, "ResourceLimitExceeded", "A quota of the project would be exceeded");
+    else if (st == 401 || st == 403)
+        h_fail(r, 403, "UnauthorizedOperation", "You are not authorized to perform this operation");
+    else if (st == 409)
+        h_fail(r, 400, "IncorrectState", "The resource is in a state that does not allow this");
+    else if (st == 400)
+        h_fail(r, 400, "InvalidParameterValue", "The backend refused the request parameters");
+    else if (st == 429)
+        h_fail(r, 503, "RequestLimitExceeded", "Request limit exceeded");
+    else if (st == 503)
+        h_fail(r, 503, "Unavailable", "The backend service is unavailable");
+    else
+        h_fail(r, 500, "InternalError", "The backend service failed (HTTP %ld)", st);
+}
+
+static void *
+h_palloc(ec2gw_req_t *r, size_t n)
+{
+    return th_pcalloc(&r->pool, n);
+}
+
+static void *
+h_pcalloc(ec2gw_req_t *r, size_t n)
+{
+    return th_pcalloc(&r->pool, n);
+}
+
+static char *
+h_pstrdup(ec2gw_req_t *r, const char *s)
+{
+    return th_pstrdup(&r->pool, s);
+}
+
+static char *
+h_psprintf(ec2gw_req_t *r, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+    char *s;
+
+    va_start(ap, fmt);
+    n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (s = th_pcalloc(&r->pool, (size_t)n + 1)) == NULL)
+        return NULL;
+    va_start(ap, fmt);
+    vsnprintf(s, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    return s;
+}
+
+static int
+h_on_cleanup(ec2gw_req_t *r, void (*fn)(void *), void *arg)
+{
+    return th_pool_on_cleanup(&r->pool, fn, arg);
+}
+
+static void
+json_unref_cb(void *j)
+{
+    json_decref(j);
+}
+
+static json_t *
+h_own_json(ec2gw_req_t *r, json_t *j)
+{
+    if (j != NULL && th_pool_on_cleanup(&r->pool, json_unref_cb, json_incref(j)) != 0)
+        json_decref(j);
+    return j;
+}
+
+static int
+h_os_call(ec2gw_req_t *r, const ec2gw_os_call_t *call, ec2gw_os_done_fn done, void *arg)
+{
+    th_event_t *ev;
+
+    if (r->answered || r->cancelled)
+        return EC2GW_E_STATE;
+    if ((ev = th_script_answer(r->h, r, call)) == NULL)
+        return EC2GW_E_NOMEM;
+    ev->kind = TH_EV_CALL;
+    ev->done = done;
+    ev->arg = arg;
+    if (th_queue_push(r->h, ev) != 0) {
+        th_event_free(ev);
+        return EC2GW_E_NOMEM;
+    }
+    return EC2GW_AGAIN;
+}
+
+static void
+fanout_free_cb(void *p)
+{
+    th_fanout_t *f = p;
+
+    for (size_t i = 0; i < f->n; i++)
+        th_event_free(f->parts[i]);
+    free(f->parts);
+    free(f->resps);
+    free(f);
+}
+
+static int
+h_os_fanout(ec2gw_req_t *r, const ec2gw_os_call_t *calls, size_t n, ec2gw_os_fanout_fn done,
+            void *arg)
+{
+    th_fanout_t *f;
+
+    if (r->answered || r->cancelled)
+        return EC2GW_E_STATE;
+    if (n == 0)
+        return EC2GW_E_INVAL;
+    if ((f = calloc(1, sizeof(*f))) == NULL)
+        return EC2GW_E_NOMEM;
+    f->parts = calloc(n, sizeof(*f->parts));
+    f->resps = calloc(n, sizeof(*f->resps));
+    if (f->parts == NULL || f->resps == NULL ||
+        th_pool_on_cleanup(&r->pool, fanout_free_cb, f) != 0) {
+        fanout_free_cb(f);
+        return EC2GW_E_NOMEM;
+    }
+    f->n = n; /* the parts belong to the fan-out until the request's pool goes */
+    f->done = done;
+    f->arg = arg;
+    for (size_t i = 0; i < n; i++) {
+        const ec2gw_os_call_t *c =
+            (const ec2gw_os_call_t *)((const char *)calls + i * sizeof(ec2gw_os_call_t));
+
+        if ((f->parts[i] = th_script_answer(r->h, r, c)) == NULL)
+            return EC2GW_E_NOMEM;
+        f->parts[i]->kind = TH_EV_FANOUT;
+        f->parts[i]->fan = f;
+        f->parts[i]->fan_index = i;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (th_queue_push(r->h, f->parts[i]) != 0)
+            return EC2GW_E_NOMEM;
+    return EC2GW_AGAIN;
+}
+
+static const char *
+h_os_endpoint(ec2gw_req_t *r, const char *type)
+{
+    char *u = h_psprintf(r, "http://%s.openstack.test", type);
+
+    return u;
+}
+
+static char *
+h_url_escape(ec2gw_req_t *r, const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    char *out = th_pcalloc(&r->pool, strlen(s) * 3 + 1), *o = out;
+
+    if (out == NULL)
+        return NULL;
+    for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
+        if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+            *p == '-' || *p == '.' || *p == '_' || *p == '~') {
+            *o++ = (char)*p;
+        } else {
+            *o++ = '%';
+            *o++ = hex[*p >> 4];
+            *o++ = hex[*p & 15];
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
+static void
+h_cfg_error(ec2gw_cfg_t *cfg, const char *key, const char *fmt, ...)
+{
+    char msg[768];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    cfg->failed = 1;
+    th_load_error("%s: settings.%s: %s", cfg->inst->mod->desc->name, key ? key : "-", msg);
+}
+
+static int
+h_offload(ec2gw_req_t *r, ec2gw_work_fn work, ec2gw_work_done_fn done, void *arg)
+{
+    th_event_t *ev;
+
+    if (r->answered || r->cancelled)
+        return EC2GW_E_STATE;
+    if ((ev = calloc(1, sizeof(*ev))) == NULL)
+        return EC2GW_E_NOMEM;
+    ev->kind = TH_EV_OFFLOAD;
+    ev->req = r;
+    ev->work = work;
+    ev->work_done = done;
+    ev->arg = arg;
+    if (th_queue_push(r->h, ev) != 0) {
+        free(ev);
+        return EC2GW_E_NOMEM;
+    }
+    return EC2GW_AGAIN;
+}
+
+const ec2gw_host_api_t th_host_api = {
+    .hdr = EC2GW_ABI_HDR_INIT(ec2gw_host_api_t),
+    .log = h_log,
+    .action = h_action,
+    .params = h_params,
+    .params_mut = h_params_mut,
+    .identity = h_identity,
+    .state = h_state,
+    .request_id = h_request_id,
+    .finish = h_finish,
+    .fail = h_fail,
+    .fail_from_os = h_fail_from_os,
+    .palloc = h_palloc,
+    .pcalloc = h_pcalloc,
+    .pstrdup = h_pstrdup,
+    .psprintf = h_psprintf,
+    .on_cleanup = h_on_cleanup,
+    .own_json = h_own_json,
+    .os_call = h_os_call,
+    .os_fanout = h_os_fanout,
+    .os_endpoint = h_os_endpoint,
+    .url_escape = h_url_escape,
+    .id_to_ec2 = th_id_to_ec2,
+    .id_to_os = th_id_to_os,
+    .item_get = th_item_get,
+    .item_put = th_item_put,
+    .item_delete = th_item_delete,
+    .tags_get = th_tags_get,
+    .tags_set = th_tags_set,
+    .wildcard_match = th_wildcard_match,
+    .filter = th_filter,
+    .page = th_page,
+    .cfg_error = h_cfg_error,
+    .delegate = th_delegate,
+    .offload = h_offload,
+};

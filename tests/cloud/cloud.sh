@@ -1,0 +1,139 @@
+#!/bin/bash
+# tests/cloud/cloud.sh - a real all-in-one OpenStack (Debian 12 / Zed packages)
+# on 127.0.0.1, for the EC2 gateway's integration tests. See README.md.
+#
+#   cloud.sh up              install missing packages, start everything, seed (idempotent)
+#   cloud.sh down [--purge]  stop what `up` started (by pid file); --purge also wipes the state dir
+#   cloud.sh status          service, pid, port, up/down; exit 0 only if all are up
+#   cloud.sh env             export lines (demo OS_*, EC2 keys of demo and demo2, gateway service user)
+#   cloud.sh ec2rc [URL]     an ec2rc.sh for the demo user (default endpoint http://127.0.0.1:8788)
+#   cloud.sh smoke           smoke test; last line "N passed, N failed"
+#   cloud.sh stress [N] [R]  boot N servers at once and delete them at once, R rounds (default 5, 3)
+#
+# State: $CLOUD_STATE_DIR (default /var/lib/ec2gw-cloud): databases, images,
+# keys, logs ($STATE/log), pid files ($STATE/run), generated env.sh.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+. "$HERE/lib/common.sh"
+for f in install mariadb rabbitmq keystone placement glance neutron nova cinder; do
+    . "$HERE/lib/$f.sh"
+done
+
+usage() { sed -n '2,14s/^# \{0,1\}//p' "$0"; }
+
+need_root() { [ "$(id -u)" = 0 ] || { echo "cloud.sh $1: must run as root" >&2; exit 1; }; }
+
+# one up/down at a time
+take_lock() {
+    mkdir -p "$STATE"
+    exec 9> "$STATE/.lock"
+    flock -w 1200 9 || die "another cloud.sh up/down holds $STATE/.lock for 20 min"
+}
+
+cmd_up() {
+    need_root up
+    take_lock
+    mkdir -p "$RUN" "$LOG" "$ETC"
+    chmod 755 "$STATE" "$LOG"
+    log "state dir $STATE"
+    install_packages
+    for u in keystone placement glance neutron nova cinder rabbitmq mysql; do
+        id "$u" > /dev/null 2>&1 || die "system user $u missing: are the packages installed?"
+    done
+    # start MariaDB and RabbitMQ, then wait for both
+    local t_db t_mq
+    setup_mariadb;  t_db=$PHASE_T0
+    setup_rabbitmq; t_mq=$PHASE_T0
+    PHASE=mariadb;  PHASE_T0=$t_db; wait_mariadb
+    PHASE=rabbitmq; PHASE_T0=$t_mq; wait_rabbitmq
+    setup_keystone
+    setup_placement; wait_http placement-api http://127.0.0.1:8778/; phase_done
+    setup_glance;    wait_http glance-api http://127.0.0.1:9292/;    phase_done
+    setup_neutron;   wait_http neutron-server http://127.0.0.1:9696/; phase_done
+    setup_nova;      wait_http nova-api http://127.0.0.1:8774/;      phase_done
+    setup_cinder;    wait_http cinder-api http://127.0.0.1:8776/;    phase_done
+    nova_discover
+    phase seed; seed resources; phase_done
+    # a daemon that died after answering once (bad config, crash) must not go unnoticed
+    local d bad=
+    for d in $ALL_DAEMONS; do running "$d" || bad="$bad $d"; done
+    [ -z "$bad" ] || { PHASE=final; die "not running:$bad; read $LOG/<name>.log and $LOG/<name>.out"; }
+    log "cloud up in $(( $(date +%s) - T_START ))s${STARTED:+ (started:$STARTED)}; eval \"\$($0 env)\" for credentials"
+}
+
+cmd_down() {
+    need_root down
+    take_lock
+    local d order="" f n
+    for d in $ALL_DAEMONS; do order="$d $order"; done
+    for d in $order; do stop_one "$d"; done
+    for f in "$RUN"/*.pid; do [ -e "$f" ] && stop_one "$(basename "$f" .pid)"; done
+    # anything left running as a service user (not started by us, or a lost pid file)?
+    local left
+    left=$(ps -e -o user=,pid=,args= | awk '$1 ~ /^(keystone|placement|glance|neutron|nova|cinder|rabbitmq|mysql)$/' || true)
+    [ -z "$left" ] || warn "processes of service users still running (not ours; left alone):
+$left"
+    if [ "${1:-}" = --purge ]; then
+        rm -rf "$STATE"
+        log "purged $STATE"
+    fi
+    log "down"
+}
+
+cmd_status() {
+    local d pid port st all=0
+    printf '%-16s %-8s %-6s %s\n' SERVICE PID PORT STATE
+    for d in $ALL_DAEMONS; do
+        pid=$(pid_of "$d" 2>/dev/null || true); port=$(port_of "$d"); st=up
+        if ! running "$d"; then st=down
+        elif [ "$port" != - ] && ! ss -Hltn "sport = :$port" 2>/dev/null | grep -q '127.0.0.1'; then st="down (not listening)"
+        fi
+        [ "$st" = up ] || all=1
+        printf '%-16s %-8s %-6s %s\n' "$d" "${pid:--}" "$port" "$st"
+    done
+    return $all
+}
+
+cmd_env() {
+    [ -s "$STATE/env.sh" ] || { echo "cloud.sh env: $STATE/env.sh missing; run cloud.sh up first" >&2; exit 1; }
+    cat "$STATE/env.sh"
+}
+
+cmd_ec2rc() {
+    local ep=${1:-http://127.0.0.1:8788}
+    [ -s "$STATE/env.sh" ] || { echo "cloud.sh ec2rc: run cloud.sh up first" >&2; exit 1; }
+    ( . "$STATE/env.sh"
+      cat <<EOF
+# ec2rc.sh - EC2 credentials of user 'demo' in project 'demo' (like Horizon's
+# "Download EC2 Credentials"). Use:  . ec2rc.sh
+#   alias ec2='aws --endpoint-url "\$EC2_URL" ec2'    # e.g.  ec2 describe-instances
+export EC2_URL=$ep
+export EC2_ACCESS_KEY=$EC2_ACCESS_KEY
+export EC2_SECRET_KEY=$EC2_SECRET_KEY
+export AWS_ACCESS_KEY_ID=$EC2_ACCESS_KEY
+export AWS_SECRET_ACCESS_KEY=$EC2_SECRET_KEY
+export AWS_DEFAULT_REGION=RegionOne
+export AWS_ENDPOINT_URL_EC2=$ep
+EOF
+    )
+}
+
+run_py_tests() {
+    [ -s "$STATE/env.sh" ] || { echo "cloud.sh: $STATE/env.sh missing; run cloud.sh up first" >&2; exit 1; }
+    set -a; . "$STATE/env.sh"; set +a
+    export CLOUD_ADMIN_PASSWORD=$ADMIN_PW
+    exec timeout -k 10 1800 $PY "$HERE/smoke.py" "$@"
+}
+
+case "${1:-}" in
+    up) cmd_up ;;
+    down) shift; cmd_down "${1:-}" ;;
+    status) cmd_status ;;
+    env) cmd_env ;;
+    ec2rc) shift; cmd_ec2rc "${1:-}" ;;
+    smoke) run_py_tests smoke ;;
+    stress) shift; run_py_tests stress "${1:-5}" "${2:-3}" ;;
+    -h|--help|help) usage ;;
+    *) usage >&2; exit 2 ;;
+esac

@@ -1,0 +1,138 @@
+"""Start ec2gwd against the project's all-in-one cloud, for integration tests.
+
+The cloud's credentials come from `tests/cloud/cloud.sh env`; the daemon runs from the build
+tree with a temporary conf.d and database, on a free port of 127.0.0.1.
+"""
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.request
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BUILD = os.environ.get("EC2GW_BUILD_DIR", os.path.join(ROOT, "build"))
+
+
+def cloud_env():
+    """The export lines of `cloud.sh env`, as a dict."""
+    out = subprocess.run(["bash", os.path.join(ROOT, "tests/cloud/cloud.sh"), "env"],
+                         check=True, capture_output=True, text=True).stdout
+    env = {}
+    for line in out.splitlines():
+        line = line.strip()
+        if line.startswith("export ") and "=" in line:
+            k, v = line[len("export "):].split("=", 1)
+            env[k] = v.strip().strip("'\"")
+    return env
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Daemon:
+    """One ec2gwd process with its own conf.d, database and log file."""
+
+    def __init__(self, extra_conf="", plugins=(), credential_ttl="60s"):
+        self.env = cloud_env()
+        self.port = free_port()
+        self.dir = tempfile.mkdtemp(prefix="ec2gw-it-")
+        self.conf = os.path.join(self.dir, "conf.d")
+        os.makedirs(self.conf)
+        src = open(os.path.join(ROOT, "conf.d/00-daemon.yaml")).read()
+        src = src.replace("port: 8788", "port: %d" % self.port)
+        src = src.replace("/var/lib/ec2gw/ec2gw.sqlite", os.path.join(self.dir, "db.sqlite"))
+        src = src.replace("credential_ttl: 60s", "credential_ttl: %s" % credential_ttl)
+        with open(os.path.join(self.conf, "00-daemon.yaml"), "w") as f:
+            f.write(src)
+        for name, text in plugins:
+            with open(os.path.join(self.conf, name), "w") as f:
+                f.write(text)
+        if extra_conf:
+            with open(os.path.join(self.conf, "50-extra.yaml"), "w") as f:
+                f.write(extra_conf)
+        self.url = "http://127.0.0.1:%d" % self.port
+        self.log_path = os.path.join(self.dir, "ec2gwd.log")
+        self.proc = None
+
+    def start(self):
+        env = dict(os.environ)
+        env["EC2GW_SERVICE_PASSWORD"] = self.env["EC2GW_SERVICE_PASSWORD"]
+        env.setdefault("ASAN_OPTIONS", "detect_leaks=1")
+        self.log = open(self.log_path, "w")
+        self.proc = subprocess.Popen(
+            [os.path.join(BUILD, "daemon/ec2gwd"), "-c", self.conf,
+             "--plugin-dir", os.path.join(BUILD, "plugins")],
+            stdout=self.log, stderr=subprocess.STDOUT, env=env)
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("ec2gwd exited: " + open(self.log_path).read())
+            try:
+                urllib.request.urlopen(self.url + "/healthz", timeout=1).read()
+                return self
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError("ec2gwd did not answer /healthz within 20 s")
+
+    def metrics(self):
+        return urllib.request.urlopen(self.url + "/metrics", timeout=5).read().decode()
+
+    def backend_calls(self, service):
+        total = 0
+        for line in self.metrics().splitlines():
+            if line.startswith('ec2gw_backend_calls_total{service="%s"' % service):
+                total += int(line.rsplit(" ", 1)[1])
+        return total
+
+    def stop(self):
+        """SIGTERM, then check a clean exit (ASan reports make the exit code non-zero)."""
+        if self.proc is None:
+            return 0
+        self.proc.terminate()
+        try:
+            rc = self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            rc = -9
+        self.log.close()
+        return rc
+
+    def cleanup(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def boto3_client(daemon, which=1, **kw):
+    import boto3
+    from botocore.config import Config
+    env = daemon.env
+    suffix = "" if which == 1 else "_2"
+    return boto3.client(
+        "ec2", endpoint_url=daemon.url, region_name="RegionOne",
+        aws_access_key_id=env["EC2_ACCESS_KEY" + suffix],
+        aws_secret_access_key=env["EC2_SECRET_KEY" + suffix],
+        config=Config(retries={"max_attempts": 1}, **kw))
+
+
+def aws_cli(daemon, *args, which=1):
+    env = dict(os.environ)
+    suffix = "" if which == 1 else "_2"
+    env.update({"AWS_ACCESS_KEY_ID": daemon.env["EC2_ACCESS_KEY" + suffix],
+                "AWS_SECRET_ACCESS_KEY": daemon.env["EC2_SECRET_KEY" + suffix],
+                "AWS_DEFAULT_REGION": "RegionOne", "AWS_MAX_ATTEMPTS": "1"})
+    env.pop("AWS_PROFILE", None)
+    return subprocess.run(["aws", "--endpoint-url", daemon.url] + list(args),
+                          capture_output=True, text=True, env=env)
+
+
+def summary(result):
+    """The plain closing line CI reads: 'N passed, N failed'."""
+    failed = len(result.failures) + len(result.errors)
+    skipped = len(result.skipped)
+    passed = result.testsRun - failed - skipped
+    print("%d passed, %d failed, %d skipped" % (passed, failed, skipped))
+    return 0 if failed == 0 and result.testsRun > 0 else 1

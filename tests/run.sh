@@ -1,0 +1,23 @@
+#!/bin/bash
+# tests/run.sh - every test of ec2gw on a fresh Debian 12 machine (run as root):
+# packages, a sanitizer build, the unit tests, the all-in-one OpenStack, its smoke test, and
+# the integration tests of the daemon against it with real clients.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+t0=$(date +%s)
+phase() { echo "== [tests +$(( $(date +%s) - t0 ))s] $*"; }
+
+phase "dependencies"
+bash tools/deps.sh --test
+phase "build (ASan + UBSan, -Werror)"
+cmake -S . -B build -DEC2GW_SANITIZE=ON -DEC2GW_WERROR=ON >/dev/null
+cmake --build build -j"$(nproc)"
+phase "unit tests"
+(cd build && ctest -L unit --output-on-failure -j2)
+phase "all-in-one OpenStack"
+bash tests/cloud/cloud.sh up
+bash tests/cloud/cloud.sh smoke
+phase "integration tests"
+(cd build && ctest -L integration --output-on-failure)
+phase "done"

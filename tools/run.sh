@@ -1,0 +1,31 @@
+#!/bin/bash
+# tools/run.sh - build ec2gwd, bring up the project's all-in-one OpenStack when no other cloud
+# is configured, and run ec2gwd in the foreground on 127.0.0.1:8788.
+#
+# To use your own cloud instead, export EC2GW_CONF_DIR=/path/to/conf.d (with your Keystone
+# URL and service user) and EC2GW_SERVICE_PASSWORD; the all-in-one cloud is then not started.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+bash tools/deps.sh
+cmake -S . -B build-release -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEC2GW_TESTS=OFF >/dev/null
+cmake --build build-release -j"$(nproc)" >/dev/null
+CONF=${EC2GW_CONF_DIR:-}
+if [ -z "$CONF" ]; then
+    bash tests/cloud/cloud.sh up
+    eval "$(bash tests/cloud/cloud.sh env)"
+    export EC2GW_SERVICE_PASSWORD
+    CONF=$ROOT/conf.d
+    mkdir -p /var/lib/ec2gw
+    bash tests/cloud/cloud.sh ec2rc http://127.0.0.1:8788 > "$ROOT/ec2rc.sh"
+    cat <<TXT
+
+ec2gwd is starting on http://127.0.0.1:8788 against the all-in-one cloud. In another shell:
+
+    source $ROOT/ec2rc.sh
+    aws --endpoint-url http://127.0.0.1:8788 ec2 describe-regions
+
+TXT
+fi
+build-release/daemon/ec2gwd -c "$CONF" --check-config --plugin-dir build-release/plugins
+exec build-release/daemon/ec2gwd -c "$CONF" --plugin-dir build-release/plugins
