@@ -182,7 +182,7 @@ def resources():
         ('EC2_ACCESS_KEY_2', ak2), ('EC2_SECRET_KEY_2', sk2), ('EC2_PROJECT_ID_2', demo2.id),
         ('DEMO2_USERNAME', 'demo2'), ('DEMO2_PASSWORD', E['CLOUD_DEMO2_PASSWORD']),
         ('DEMO2_PROJECT_NAME', 'demo2'),
-        ('EC2GW_KEYSTONE_URL', KS + '/v3'),
+        ('EC2GW_KEYSTONE_URL', KS),
         ('EC2GW_SERVICE_USER', 'ec2gw'), ('EC2GW_SERVICE_PASSWORD', E['CLOUD_EC2GW_PASSWORD']),
         ('EC2GW_SERVICE_PROJECT', 'service'), ('EC2GW_SERVICE_USER_DOMAIN', 'Default'),
         ('EC2GW_SERVICE_PROJECT_DOMAIN', 'Default'),

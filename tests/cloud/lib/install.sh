@@ -9,8 +9,10 @@ curl procps iproute2 util-linux"
 install_packages() {
     phase packages
     local missing="" p made_policy=0
+    local installed
+    installed=" $(dpkg-query -W -f='${Status} ${Package}\n' $PKGS 2>/dev/null | awk '/^install ok installed /{print $4}' | tr '\n' ' ') "
     for p in $PKGS; do
-        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
+        case "$installed" in *" $p "*) ;; *) missing="$missing $p";; esac
     done
     if [ -z "$missing" ]; then return 0; fi
     log "installing:$missing"

@@ -57,9 +57,9 @@ EOF
     if ! stamp_ok nova-db "$v"; then
         local L="$LOG/nova-manage.log"
         run_logged "$L" as_user nova nova-manage --log-file "$L" api_db sync
-        as_user nova nova-manage cell_v2 list_cells 2>/dev/null | grep -q ' cell0 ' ||
+        as_user nova timeout 60 nova-manage cell_v2 list_cells 2>/dev/null | grep -q ' cell0 ' ||
             run_logged "$L" as_user nova nova-manage cell_v2 map_cell0 --database_connection "$(db_url nova_cell0)"
-        as_user nova nova-manage cell_v2 list_cells 2>/dev/null | grep -q ' cell1 ' ||
+        as_user nova timeout 60 nova-manage cell_v2 list_cells 2>/dev/null | grep -q ' cell1 ' ||
             run_logged "$L" as_user nova nova-manage cell_v2 create_cell --name=cell1
         run_logged "$L" as_user nova nova-manage --log-file "$L" db sync
         stamp_set nova-db "$v"
@@ -74,13 +74,15 @@ EOF
 
 nova_discover() {
     phase "nova-compute registration"
+    stamp_ok nova-host-mapped "$NOVA_HOST" && return 0
     local end=$(( $(date +%s) + T_HTTP ))
-    until as_user nova nova-manage cell_v2 list_hosts 2>/dev/null | grep -q " $NOVA_HOST "; do
-        timeout 120 as_user nova nova-manage cell_v2 discover_hosts >> "$LOG/nova-manage.log" 2>&1 || true
-        as_user nova nova-manage cell_v2 list_hosts 2>/dev/null | grep -q " $NOVA_HOST " && break
+    while :; do
+        as_user nova timeout 120 nova-manage cell_v2 discover_hosts >> "$LOG/nova-manage.log" 2>&1 || true
+        as_user nova timeout 60 nova-manage cell_v2 list_hosts 2>/dev/null | grep -q " $NOVA_HOST " && break
         running nova-compute || die "nova-compute exited; read $LOG/nova-compute.log and $LOG/nova-compute.out"
         [ "$(date +%s)" -lt "$end" ] || die "nova-compute never registered within ${T_HTTP}s; read $LOG/nova-compute.log"
         sleep 2
     done
+    stamp_set nova-host-mapped "$NOVA_HOST"
     phase_done
 }
