@@ -170,10 +170,14 @@ ec2gw_action_delete_tags(ec2gw_db_t *db, const char *project_id, const json_t *p
     return ec2gw_db_commit(db, &err) == 0 ? 0 : db_fault(fault, &err);
 }
 
-/* DescribeTags filter values of one {ResourceId, ResourceType, Key, Value} entry. */
+/*
+ * DescribeTags filter values of one {ResourceId, ResourceType, Key, Value} entry. AWS also
+ * documents tag:<key> here: the entries with that key whose value matches.
+ */
 static int
 describe_tags_values(const json_t *item, const char *name, json_t *values_out, void *arg)
 {
+    const char *key = json_string_value(json_object_get(item, "Key"));
     const char *member;
 
     (void)arg;
@@ -185,9 +189,11 @@ describe_tags_values(const json_t *item, const char *name, json_t *values_out, v
         member = "ResourceId";
     else if (strcmp(name, "resource-type") == 0)
         member = "ResourceType";
+    else if (strncmp(name, "tag:", 4) == 0)
+        member = key != NULL && strcmp(key, name + 4) == 0 ? "Value" : NULL;
     else
         return EC2GW_E_NOTFOUND;
-    if (json_is_string(json_object_get(item, member)))
+    if (member != NULL && json_is_string(json_object_get(item, member)))
         return json_array_append(values_out, json_object_get(item, member)) == 0 ? 0
                                                                                  : EC2GW_E_NOMEM;
     return 0;

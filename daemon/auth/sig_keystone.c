@@ -63,8 +63,6 @@ static json_t *
 make_headers(const ec2gw_sig_t *sig, const ec2gw_sig_input_t *in)
 {
     json_t *h = json_object();
-    char auth[sizeof(sig->access_key) + sizeof(sig->scope) + sizeof(sig->signed_headers) +
-              sizeof(sig->signature) + 64];
 
     if (h == NULL)
         return NULL;
@@ -79,6 +77,9 @@ make_headers(const ec2gw_sig_t *sig, const ec2gw_sig_input_t *in)
         ec2gw_sig_buf_free(&v);
     }
     if (sig->kind == EC2GW_SIG_V4_HEADER) {
+        char auth[sizeof(sig->access_key) + sizeof(sig->scope) + sizeof(sig->signed_headers) +
+                  sizeof(sig->signature) + 64];
+
         snprintf(auth, sizeof(auth),
                  "AWS4-HMAC-SHA256 Credential=%s/%s, SignedHeaders=%s, Signature=%s",
                  sig->access_key, sig->scope, sig->signed_headers, sig->signature);
@@ -95,7 +96,7 @@ ec2gw_sig_keystone_body(const ec2gw_sig_t *sig, const ec2gw_sig_input_t *in)
 {
     const char *host = ec2gw_kvlist_get_ci(in->headers, "Host");
     json_t *params = make_params(sig, in), *headers = make_headers(sig, in);
-    char body_hash[65];
+    char body_hash[65], signature[sizeof(sig->signature)];
 
     if (params == NULL || headers == NULL) {
         json_decref(params);
@@ -103,9 +104,14 @@ ec2gw_sig_keystone_body(const ec2gw_sig_t *sig, const ec2gw_sig_input_t *in)
         return NULL;
     }
     ec2gw_sig_sha256_hex(in->body != NULL ? (const void *)in->body : "", in->body_len, body_hash);
+    /* A V2 signature sent with an unencoded '+' in a query arrives as ' ' (see sigv2.c). */
+    snprintf(signature, sizeof(signature), "%s", sig->signature);
+    for (char *p = signature; sig->kind == EC2GW_SIG_V2 && *p != '\0'; p++)
+        if (*p == ' ')
+            *p = '+';
     /* "o" steals params and headers, on failure too. */
     return json_pack("{s:{s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:s}}", "credentials", "access",
-                     sig->access_key, "signature", sig->signature, "host", host != NULL ? host : "",
+                     sig->access_key, "signature", signature, "host", host != NULL ? host : "",
                      "verb", in->method, "path", in->path, "params", params, "headers", headers,
                      "body_hash", body_hash);
 }

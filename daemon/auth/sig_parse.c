@@ -216,7 +216,11 @@ v4_header_date(const ec2gw_sig_input_t *in, ec2gw_sig_t *out, ec2gw_fault_t *fau
         if (ec2gw_sig_parse_http_date(d, &t) != 0)
             return ec2gw_fault_set(fault, INCOMPLETE, "Date header is not an RFC 1123 date");
     }
-    ec2gw_sig_format_amz_date(t, out->amz_date, sizeof(out->amz_date));
+    /* The string to sign holds X-Amz-Date as sent (a Date header is converted to that form). */
+    if (d == ec2gw_kvlist_get_ci(in->headers, "X-Amz-Date"))
+        snprintf(out->amz_date, sizeof(out->amz_date), "%s", d);
+    else
+        ec2gw_sig_format_amz_date(t, out->amz_date, sizeof(out->amz_date));
     if (strncmp(out->scope, out->amz_date, 8) != 0)
         return ec2gw_fault_set(fault, INCOMPLETE,
                                "Credential scope date %.8s does not match the request date %.8s",
@@ -282,6 +286,10 @@ ec2gw_sig_parse(const ec2gw_sig_input_t *in, ec2gw_sig_t *out, ec2gw_fault_t *fa
     int presigned = in->query != NULL && ec2gw_kvlist_get(in->query, "X-Amz-Signature") != NULL;
 
     memset(out, 0, sizeof(*out));
+    /* Another scheme's Authorization (a proxy's Basic) does not hide query credentials. */
+    if (auth != NULL && strncmp(auth, "AWS4-", 5) != 0 &&
+        (presigned || ec2gw_sig_param(in, "Signature") != NULL))
+        auth = NULL;
     if (auth == NULL && !presigned && ec2gw_sig_param(in, "Signature") == NULL)
         return ec2gw_fault_set(fault, "MissingAuthenticationToken",
                                "Request is missing Authentication Token");

@@ -118,7 +118,7 @@ ec2gw_sig_parse_http_date(const char *s, time_t *t)
         digits(s + 20, 2, &mi) || digits(s + 23, 2, &sec))
         return -1;
     for (int i = 0; i < 12; i++)
-        if (memcmp(s + 8, months + 3 * i, 3) == 0)
+        if (memcmp(s + 8, months + (size_t)3 * (size_t)i, 3) == 0)
             mon = i + 1;
     for (size_t i = 0; i < sizeof(zones) / sizeof(zones[0]); i++)
         zone_ok |= strcmp(s + 26, zones[i]) == 0;

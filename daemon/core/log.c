@@ -53,7 +53,7 @@ format_now(char *buf, size_t size)
 void
 ec2gw_logv(ec2gw_log_level_t level, const char *prefix, const char *fmt, va_list ap)
 {
-    char ts[40], msg[4096];
+    char ts[64], msg[4096];
 
     if (!ec2gw_log_enabled(level))
         return;
@@ -77,7 +77,7 @@ ec2gw_log(ec2gw_log_level_t level, const char *prefix, const char *fmt, ...)
 void
 ec2gw_log_access(const char *line)
 {
-    char ts[40];
+    char ts[64];
 
     format_now(ts, sizeof(ts));
     fprintf(stderr, "%s access %s\n", ts, line);

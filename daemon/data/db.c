@@ -46,8 +46,8 @@ static const char *const stmt_sql[DB_STMT_COUNT] = {
                          " AND value = ?4",
     [DB_TAG_DELETE_VALUE] = "DELETE FROM tags WHERE project_id = ?1 AND item_id = ?2"
                             " AND value = ?3",
-    [DB_TAG_GET_ITEM] = "SELECT key, value FROM tags WHERE project_id = ?1 AND item_id = ?2"
-                        " ORDER BY key",
+    [DB_TAG_GET_ITEM] = "SELECT item_id, key, value FROM tags WHERE project_id = ?1"
+                        " AND item_id = ?2 ORDER BY key",
     /* One statement for any number of ids: SQLite probes the primary key per id. */
     [DB_TAG_GET_MANY] = "SELECT item_id, key, value FROM tags WHERE project_id = ?1"
                         " AND item_id IN (SELECT value FROM json_each(?2)) ORDER BY item_id, key",

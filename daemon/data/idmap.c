@@ -4,6 +4,7 @@
  */
 #include "data/idmap.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,28 +64,43 @@ ec2gw_id_parse(const char *id, char kind[16])
     return 1;
 }
 
-static void
+/* 0, or -1 when no CSPRNG answered (never a weak source: ids must not be predictable). */
+static int
 id_random(unsigned char *buf, size_t n)
 {
+    ssize_t got;
+
     if (id_rng != NULL) {
         id_rng(buf, n);
-        return;
+        return 0;
     }
-    /* getrandom() cannot fail for requests this small once the pool is initialised; fall
-     * back to OpenSSL's DRBG rather than ever using a weak source. */
-    if (getrandom(buf, n, 0) == (ssize_t)n)
-        return;
-    if (RAND_bytes(buf, (int)n) != 1)
-        abort(); /* no CSPRNG at all: ids would be predictable and collide */
+    /* getrandom() blocks only until the pool is first initialised and, for a few bytes,
+     * fails only on EINTR (retried) or ENOSYS (pre-3.17 kernels: OpenSSL's DRBG then). */
+    do
+        got = getrandom(buf, n, 0);
+    while (got < 0 && errno == EINTR);
+    if (got == (ssize_t)n)
+        return 0;
+    return RAND_bytes(buf, (int)n) == 1 ? 0 : -1;
+}
+
+static int
+id_make(const char *kind, char out[EC2GW_ID_MAX])
+{
+    unsigned char r[4];
+
+    if (id_random(r, sizeof(r)) != 0) {
+        out[0] = '\0';
+        return -1;
+    }
+    snprintf(out, EC2GW_ID_MAX, "%s-%02x%02x%02x%02x", kind, r[0], r[1], r[2], r[3]);
+    return 0;
 }
 
 void
 ec2gw_id_new(const char *kind, char out[EC2GW_ID_MAX])
 {
-    unsigned char r[4];
-
-    id_random(r, sizeof(r));
-    snprintf(out, EC2GW_ID_MAX, "%s-%02x%02x%02x%02x", kind, r[0], r[1], r[2], r[3]);
+    (void)id_make(kind, out); /* failure leaves "", which no parser accepts */
 }
 
 /* 1 and the id in @p out when @p os_id has a row of @p kind (any project), 0 when not. */
@@ -118,7 +134,8 @@ idmap_insert(ec2gw_db_t *db, const char *project_id, const char *kind, const cha
 
     if (st == NULL)
         return EC2GW_E_DB;
-    ec2gw_id_new(kind, out);
+    if (id_make(kind, out) != 0)
+        return ec2gw_err_set(err, EC2GW_E_FAIL, "idmap: no random source for new ids");
     ec2gw_db_bind_text(st, 1, out);
     ec2gw_db_bind_text(st, 2, project_id);
     ec2gw_db_bind_text(st, 3, os_id);

@@ -14,7 +14,10 @@
 /** 1 when @p id is <kind>-<8 or 17 lowercase hex> with a known kind; fills kind (may be NULL). */
 int ec2gw_id_parse(const char *id, char kind[16]);
 
-/** A new random id of @p kind (not checked for collisions). */
+/**
+ * A new random id of @p kind from the CSPRNG (not checked for collisions); "" in the
+ * theoretical case that no CSPRNG answers.
+ */
 void ec2gw_id_new(const char *kind, char out[EC2GW_ID_MAX]);
 
 /**
@@ -32,15 +35,23 @@ int ec2gw_idmap_to_ec2(ec2gw_db_t *db, const char *project_id, const char *kind,
 int ec2gw_idmap_to_os(ec2gw_db_t *db, const char *project_id, const char *ec2_id, char **os_id,
                       ec2gw_err_t *err);
 
-/** Read a row of the project: *data returns new (decref), *os_id returns new (free()); either may be NULL. */
+/**
+ * Read a row of the project: *data returns new (decref), *os_id returns new (free()); either may
+ * be NULL. *data holds "vpc_id" when that column is set. EC2GW_E_NOTFOUND for no such row.
+ */
 int ec2gw_item_get(ec2gw_db_t *db, const char *project_id, const char *ec2_id, json_t **data,
                    char **os_id, ec2gw_err_t *err);
 
-/** Create or replace a row of the project. @p data borrowed (NULL = {}). */
+/**
+ * Create or replace a row of the project. @p data borrowed (NULL = {}); its "vpc_id" string goes
+ * to the vpc_id column and "id"/"os_id" are not stored (ec2-api's packing). A mapping-only row
+ * is adopted; @p os_id NULL keeps the row's os_id. EC2GW_E_EXISTS when the row belongs to
+ * another project, has another os_id, or @p os_id is mapped to another id.
+ */
 int ec2gw_item_put(ec2gw_db_t *db, const char *project_id, const char *ec2_id,
                    const char *os_id, const json_t *data, ec2gw_err_t *err);
 
-/** Delete a row of the project and its tags. */
+/** Delete a row of the project and its tags (0 also when there was no row). */
 int ec2gw_item_delete(ec2gw_db_t *db, const char *project_id, const char *ec2_id,
                       ec2gw_err_t *err);
 

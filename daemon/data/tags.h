@@ -22,7 +22,10 @@ int ec2gw_tags_set(ec2gw_db_t *db, const char *project_id, const char *item_id,
 int ec2gw_tags_delete(ec2gw_db_t *db, const char *project_id, const char *item_id,
                       const json_t *tags, ec2gw_err_t *err);
 
-/** Tags of the given ids: *out returns new {"<id>": [{"Key":..,"Value":..}], ...}. */
+/**
+ * Tags of the given ids (NULL entries skipped): *out returns new
+ * {"<id>": [{"Key":..,"Value":..}], ...} sorted by key; ids without tags are absent.
+ */
 int ec2gw_tags_get(ec2gw_db_t *db, const char *project_id, const char *const *ids, size_t n,
                    json_t **out, ec2gw_err_t *err);
 

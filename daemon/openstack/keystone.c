@@ -419,19 +419,22 @@ credential_done(ec2gw_http_call_t *c, void *arg)
             job_fail(job, &f);
         return;
     }
-    ec2gw_http_call_free(c);
-    if (r->status == 404) {
+    long status = r->status;
+
+    if (status == 404 || status == 403 || status == 401)
+        ec2gw_http_call_free(c);
+    if (status == 404) {
         entry_drop(ks, job->sig->access_key);
         ec2gw_fault_set(&f, "AuthFailure",
                         "AWS was not able to validate the provided access credentials");
         job_fail(job, &f);
         return;
     }
-    if (r->status == 403 || r->status == 401) {
+    if (status == 403 || status == 401) {
         ec2gw_log(EC2GW_LOG_WARN, "keystone",
                   "the service user may not read EC2 credentials (HTTP %ld): every request "
                   "will be verified by Keystone; grant it the admin role to cache secrets",
-                  r->status);
+                  status);
         ks->no_credential_api = 1;
         if (ec2tokens_start(job) == EC2GW_AGAIN)
             return;
@@ -440,6 +443,7 @@ credential_done(ec2gw_http_call_t *c, void *arg)
         return;
     }
     fault_unavailable(&f, r, "the credential lookup");
+    ec2gw_http_call_free(c);
     job_fail(job, &f);
 }
 

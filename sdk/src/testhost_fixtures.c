@@ -8,8 +8,9 @@
 
 #include "testhost_priv.h"
 
-/* A v1.0 os_call struct ends with content_type. */
-#define OS_CALL_SIZE_V1_0 ((uint32_t)sizeof(ec2gw_os_call_t))
+/* A v1.0 os_call struct ends with content_type (frozen: later minors only append). */
+#define OS_CALL_SIZE_V1_0                                                                         \
+    ((uint32_t)(offsetof(ec2gw_os_call_t, content_type) + sizeof(const char *)))
 
 int
 th_glob(const char *p, const char *s)

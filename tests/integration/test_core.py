@@ -26,12 +26,13 @@ def send(daemon, params, which=1, sig="v4", secret=None, method="POST"):
     env = daemon.env
     suffix = "" if which == 1 else "_2"
     creds = Credentials(env["EC2_ACCESS_KEY" + suffix], secret or env["EC2_SECRET_KEY" + suffix])
-    body = urllib.parse.urlencode(params)
     if method == "POST":
-        req = AWSRequest(method="POST", url=daemon.url + "/", data=body,
+        # botocore's SigV2 signer reads the parameters from a dict body.
+        req = AWSRequest(method="POST", url=daemon.url + "/",
+                         data=dict(params) if sig == "v2" else urllib.parse.urlencode(params),
                          headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
     else:
-        req = AWSRequest(method="GET", url=daemon.url + "/?" + body)
+        req = AWSRequest(method="GET", url=daemon.url + "/", params=dict(params))
     if sig == "v4":
         SigV4Auth(creds, "ec2", "RegionOne").add_auth(req)
     else:

@@ -412,10 +412,16 @@ typedef struct ec2gw_plugin {
     void (*unload)(void);
 } ec2gw_plugin_t;
 
-/** The first published descriptor layout: the daemon refuses anything smaller. */
-#define EC2GW_PLUGIN_SIZE_V1_0 ((uint32_t)sizeof(ec2gw_plugin_t))
-/** The first published host-table layout. */
-#define EC2GW_HOST_SIZE_V1_0 ((uint32_t)sizeof(ec2gw_host_api_t))
+/**
+ * The first published descriptor layout: the daemon refuses anything smaller. Frozen at the
+ * end of the 1.0 members (not sizeof, which grows when a minor appends members: a 1.1 daemon
+ * must still accept 1.0 plugins).
+ */
+#define EC2GW_PLUGIN_SIZE_V1_0                                                                    \
+    ((uint32_t)(offsetof(ec2gw_plugin_t, unload) + sizeof(void (*)(void))))
+/** The first published host-table layout (frozen the same way). */
+#define EC2GW_HOST_SIZE_V1_0                                                                      \
+    ((uint32_t)(offsetof(ec2gw_host_api_t, offload) + sizeof(void (*)(void))))
 
 /** Declare the plugin's host pointer; set it in load(). */
 #define EC2GW_HOST_DECLARE static const ec2gw_host_api_t *ec2gw

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Generate the signature test vectors of tests/unit/auth with the real clients.
 
-Run with the python3 that has botocore (1.43 in the development image):
+Run with the python3 that has botocore (1.43 in the development image; Debian's
+/usr/bin/python3 with python3-botocore 1.29 gives the same signatures):
 
     python3 tests/unit/auth/make_vectors.py > tests/unit/auth/vectors/sig_vectors.json
 
@@ -37,7 +38,22 @@ ACCESS = 'AKIDEXAMPLE0123456789'
 SECRET = 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY'
 FORM = 'application/x-www-form-urlencoded; charset=utf-8'
 
-botocore.auth.get_current_datetime = lambda *a, **k: NOW
+botocore.auth.get_current_datetime = lambda *a, **k: NOW  # botocore >= 1.31
+
+
+class _FrozenDatetimeModule:
+    """Older botocore (Debian's 1.29) calls datetime.datetime.utcnow() in botocore.auth."""
+
+    def __getattr__(self, name):
+        return getattr(datetime, name)
+
+    class datetime(datetime.datetime):
+        @classmethod
+        def utcnow(cls):
+            return NOW
+
+
+botocore.auth.datetime = _FrozenDatetimeModule()
 _real_gmtime = time.gmtime
 
 

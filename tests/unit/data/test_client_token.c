@@ -1,5 +1,4 @@
 /* test_client_token.c - ClientToken records: new, pending, done, mismatch, abort, expiry. */
-#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,6 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* cmocka.h relies on the headers above. */
+#include <cmocka.h>
 
 #include "data/client_token.h"
 #include "data/db_priv.h"

@@ -1,5 +1,4 @@
 /* test_db.c - schema exactness, opening ec2-api databases, migrations, transactions. */
-#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+/* cmocka.h relies on the headers above. */
+#include <cmocka.h>
 
 #include "data/db.h"
 #include "data/db_priv.h"

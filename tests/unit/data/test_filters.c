@@ -1,5 +1,4 @@
 /* test_filters.c - EC2 wildcards and Filter.N semantics (AND of filters, OR of values, tags). */
-#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+/* cmocka.h relies on the headers above. */
+#include <cmocka.h>
 
 #include "data/filters.h"
 

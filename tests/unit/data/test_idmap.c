@@ -1,5 +1,4 @@
 /* test_idmap.c - id syntax and generation, collision retry, OpenStack <-> EC2 mapping, items. */
-#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,6 +8,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+/* cmocka.h relies on the headers above. */
+#include <cmocka.h>
 
 #include "data/db.h"
 #include "data/db_priv.h"

@@ -1,5 +1,4 @@
 /* test_paging.c - MaxResults/NextToken: full walks, token properties, bounds, foreign tokens. */
-#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,6 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* cmocka.h relies on the headers above. */
+#include <cmocka.h>
 
 #include "data/paging.h"
 

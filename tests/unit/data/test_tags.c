@@ -1,5 +1,4 @@
 /* test_tags.c - tag storage: resource types, checks, upsert, delete forms, project isolation. */
-#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+/* cmocka.h relies on the headers above. */
+#include <cmocka.h>
 
 #include "data/db.h"
 #include "data/tags.h"
@@ -207,6 +209,15 @@ test_crud(void **state)
     assert_int_equal(ec2gw_tags_set(db, "p1", ids[0], t, &err), EC2GW_E_INVAL);
     assert_int_equal(ec2gw_tags_count(db, "p1", ids[0], &err), 0);
     json_decref(t);
+    {
+        /* NULL ids (items without an id member) are skipped, on both plans */
+        const char *some[12] = { NULL, "vol-00000002" };
+
+        assert_int_equal(ec2gw_tags_get(db, "p1", some, 2, &out, &err), 0);
+        json_decref(out);
+        assert_int_equal(ec2gw_tags_get(db, "p1", some, 12, &out, &err), 0);
+        json_decref(out);
+    }
     assert_int_equal(ec2gw_tags_get(db, "p1", ids, 0, &out, &err), 0);
     assert_int_equal(json_object_size(out), 0);
     json_decref(out);
@@ -260,6 +271,10 @@ test_tags_get_timing(void **state)
     for (int r = 0; r < ROUNDS; r++) {
         assert_int_equal(ec2gw_tags_get(db, "p1", ids, 100, &out, NULL), 0);
         assert_int_equal(json_object_size(out), 100);
+        assert_int_equal(json_array_size(json_object_get(out, ids[99])), 3);
+        assert_string_equal(json_string_value(json_object_get(
+                                json_array_get(json_object_get(out, ids[99]), 2), "Key")),
+                            "team");
         json_decref(out);
     }
     per = (now_us() - t0) / ROUNDS;

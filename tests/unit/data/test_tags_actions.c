@@ -1,5 +1,4 @@
 /* test_tags_actions.c - CreateTags, DeleteTags, DescribeTags end to end on a database. */
-#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,6 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* cmocka.h relies on the headers above. */
+#include <cmocka.h>
 
 #include "actions/tags_actions.h"
 #include "data/idmap.h"
@@ -241,9 +243,11 @@ test_describe_filters_and_paging(void **state)
           " {\"Name\":\"key\",\"Values\":[\"env\"]}]}",
           2);
     COUNT("{\"Filters\":[{\"Name\":\"resource-id\",\"Values\":[\"vpc-*\"]}]}", 3);
+    COUNT("{\"Filters\":[{\"Name\":\"tag:Name\",\"Values\":[\"web\"]}]}", 4);
+    COUNT("{\"Filters\":[{\"Name\":\"tag:Name\",\"Values\":[\"prod\"]}]}", 0);
 #undef COUNT
     assert_string_equal(call(ec2gw_action_describe_tags, db, "p1",
-                             "{\"Filters\":[{\"Name\":\"tag:Name\",\"Values\":[\"x\"]}]}", NULL),
+                             "{\"Filters\":[{\"Name\":\"resource\",\"Values\":[\"x\"]}]}", NULL),
                         "InvalidParameterValue");
     assert_string_equal(call(ec2gw_action_describe_tags, db, "p1", "{\"MaxResults\":4}", NULL),
                         "InvalidParameterValue");

@@ -1,0 +1,516 @@
+/*
+ * testhost_store.c - the fake host's in-memory data: EC2 id mapping, items and tags scoped by
+ * project, and simple versions of the daemon's filter and paging engines (same semantics:
+ * '*', '?', '\' wildcards; values ORed, filters ANDed; tag:<k>, tag-key, tag-value;
+ * MaxResults 5..1000 with opaque NextToken scoped to the query).
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testhost_priv.h"
+
+char *
+th_key(const char *project, const char *a, const char *b)
+{
+    size_t n = strlen(project) + strlen(a) + (b ? strlen(b) + 1 : 0) + 2;
+    char *k = malloc(n);
+
+    if (k != NULL)
+        snprintf(k, n, "%s\n%s%s%s", project, a, b ? "\n" : "", b ? b : "");
+    return k;
+}
+
+static uint32_t
+fnv1a(const char *s, uint32_t h)
+{
+    for (; *s != '\0'; s++) {
+        h ^= (unsigned char)*s;
+        h *= 16777619u;
+    }
+    return h;
+}
+
+/* "<kind>-<8 or 17 hex>", kind lower-case letters. */
+static int
+id_well_formed(const char *id)
+{
+    const char *dash = strchr(id, '-');
+    size_t n;
+
+    if (dash == NULL || dash == id)
+        return 0;
+    for (const char *p = id; p < dash; p++)
+        if (*p < 'a' || *p > 'z')
+            return 0;
+    n = strlen(dash + 1);
+    if (n != 8 && n != 17)
+        return 0;
+    return strspn(dash + 1, "0123456789abcdef") == n;
+}
+
+static int
+map_add(ec2gw_test_host_t *h, const char *kind, const char *ec2_id, const char *os_id)
+{
+    char *k = th_key(h->project, ec2_id, NULL), *rk = th_key(h->project, kind, os_id);
+    int rc = EC2GW_E_NOMEM;
+
+    if (k != NULL && rk != NULL) {
+        rc = EC2GW_E_EXISTS;
+        if (json_object_get(h->ids, k) == NULL) {
+            json_object_set_new(h->ids, k, json_string(os_id));
+            json_object_set_new(h->rev_ids, rk, json_string(ec2_id));
+            rc = 0;
+        }
+    }
+    free(k);
+    free(rk);
+    return rc;
+}
+
+int
+ec2gw_test_map_id(ec2gw_test_host_t *h, const char *ec2_id, const char *os_id)
+{
+    char kind[32];
+    size_t n = strcspn(ec2_id, "-");
+
+    if (!id_well_formed(ec2_id) || n >= sizeof(kind))
+        return EC2GW_E_INVAL;
+    memcpy(kind, ec2_id, n);
+    kind[n] = '\0';
+    return map_add(h, kind, ec2_id, os_id);
+}
+
+int
+th_id_to_ec2(ec2gw_req_t *r, const char *kind, const char *os_id, const char **out)
+{
+    ec2gw_test_host_t *h = r->h;
+    char *rk = th_key(h->project, kind, os_id);
+    const char *have;
+    char id[64];
+    int rc;
+
+    if (rk == NULL)
+        return EC2GW_E_NOMEM;
+    have = json_string_value(json_object_get(h->rev_ids, rk));
+    free(rk);
+    if (have != NULL) {
+        *out = th_pstrdup(&r->pool, have);
+        return *out != NULL ? 0 : EC2GW_E_NOMEM;
+    }
+    /* Deterministic: the same kind and OpenStack id give the same EC2 id in every run. */
+    for (uint32_t salt = 0;; salt++) {
+        uint32_t x = fnv1a(os_id, fnv1a(kind, 2166136261u) ^ salt);
+
+        snprintf(id, sizeof(id), "%s-%08x", kind, (unsigned)x);
+        if ((rc = map_add(h, kind, id, os_id)) != EC2GW_E_EXISTS)
+            break;
+    }
+    if (rc != 0)
+        return rc;
+    *out = th_pstrdup(&r->pool, id);
+    return *out != NULL ? 0 : EC2GW_E_NOMEM;
+}
+
+int
+th_id_to_os(ec2gw_req_t *r, const char *ec2_id, const char **os_id)
+{
+    char *k;
+    const char *v;
+
+    if (ec2_id == NULL || !id_well_formed(ec2_id))
+        return EC2GW_E_INVAL;
+    if ((k = th_key(r->h->project, ec2_id, NULL)) == NULL)
+        return EC2GW_E_NOMEM;
+    v = json_string_value(json_object_get(r->h->ids, k));
+    free(k);
+    if (v == NULL)
+        return EC2GW_E_NOTFOUND;
+    *os_id = th_pstrdup(&r->pool, v);
+    return 0;
+}
+
+int
+th_item_get(ec2gw_req_t *r, const char *ec2_id, json_t **data)
+{
+    char *k = th_key(r->h->project, ec2_id, NULL);
+    json_t *it = k ? json_object_get(r->h->items, k) : NULL;
+
+    free(k);
+    if (it == NULL)
+        return EC2GW_E_NOTFOUND;
+    *data = json_deep_copy(json_object_get(it, "data"));
+    return 0;
+}
+
+int
+th_item_put(ec2gw_req_t *r, const char *ec2_id, const char *os_id, const json_t *data)
+{
+    char *k = th_key(r->h->project, ec2_id, NULL);
+    json_t *d = data != NULL ? json_deep_copy(data) : json_null();
+    int rc = k == NULL ? EC2GW_E_NOMEM : 0;
+
+    if (rc == 0 && json_object_set_new(r->h->items, k,
+                                       json_pack("{s:s?, s:o}", "os_id", os_id, "data", d)) != 0)
+        rc = EC2GW_E_NOMEM;
+    else if (rc != 0)
+        json_decref(d);
+    free(k);
+    return rc;
+}
+
+int
+th_item_delete(ec2gw_req_t *r, const char *ec2_id)
+{
+    char *k = th_key(r->h->project, ec2_id, NULL);
+    int rc = EC2GW_E_NOMEM;
+
+    if (k != NULL) {
+        rc = json_object_del(r->h->items, k) == 0 ? 0 : EC2GW_E_NOTFOUND;
+        json_object_del(r->h->tags, k);
+    }
+    free(k);
+    return rc;
+}
+
+static json_t *
+tags_of(ec2gw_test_host_t *h, const char *id)
+{
+    char *k = th_key(h->project, id, NULL);
+    json_t *t = k ? json_object_get(h->tags, k) : NULL;
+
+    free(k);
+    return t;
+}
+
+int
+th_tags_get(ec2gw_req_t *r, const char *const *ids, size_t n, json_t **out)
+{
+    json_t *o = json_object();
+
+    if (o == NULL)
+        return EC2GW_E_NOMEM;
+    for (size_t i = 0; i < n; i++) {
+        json_t *t = ids[i] ? tags_of(r->h, ids[i]) : NULL;
+
+        if (json_array_size(t) > 0)
+            json_object_set_new(o, ids[i], json_deep_copy(t));
+    }
+    *out = o;
+    return 0;
+}
+
+static int
+tags_upsert(ec2gw_test_host_t *h, const char *id, const json_t *tags, int replace)
+{
+    char *k = th_key(h->project, id, NULL);
+    json_t *cur, *t;
+    size_t i;
+
+    if (!json_is_array(tags) || k == NULL) {
+        free(k);
+        return k == NULL ? EC2GW_E_NOMEM : EC2GW_E_INVAL;
+    }
+    cur = json_object_get(h->tags, k);
+    if (cur == NULL || replace) {
+        json_object_set_new(h->tags, k, json_array());
+        cur = json_object_get(h->tags, k);
+    }
+    free(k);
+    json_array_foreach (tags, i, t) {
+        const char *key = json_string_value(json_object_get(t, "Key"));
+        const json_t *val = json_object_get(t, "Value");
+        size_t j;
+        json_t *old;
+
+        if (key == NULL)
+            return EC2GW_E_INVAL;
+        json_array_foreach (cur, j, old)
+            if (strcmp(json_string_value(json_object_get(old, "Key")), key) == 0)
+                break;
+        if (j < json_array_size(cur))
+            json_array_remove(cur, j);
+        json_array_append_new(cur, json_pack("{s:s, s:s}", "Key", key, "Value",
+                                             json_is_string(val) ? json_string_value(val) : ""));
+    }
+    return 0;
+}
+
+int
+th_tags_set(ec2gw_req_t *r, const char *ec2_id, const json_t *tags)
+{
+    return tags_upsert(r->h, ec2_id, tags, 0);
+}
+
+int
+ec2gw_test_set_tags(ec2gw_test_host_t *h, const char *ec2_id, const char *tags_json)
+{
+    json_t *t = json_loads(tags_json, 0, NULL);
+    int rc = tags_upsert(h, ec2_id, t, 1);
+
+    json_decref(t);
+    return rc;
+}
+
+json_t *
+ec2gw_test_get_tags(ec2gw_test_host_t *h, const char *ec2_id)
+{
+    json_t *t = tags_of(h, ec2_id);
+
+    return t != NULL ? json_deep_copy(t) : json_array();
+}
+
+int
+th_wildcard_match(const char *p, const char *v)
+{
+    const char *star_p = NULL, *star_v = NULL;
+
+    while (*v != '\0') {
+        if (*p == '*') {
+            while (*p == '*')
+                p++;
+            if (*p == '\0')
+                return 1;
+            star_p = p;
+            star_v = v;
+            continue;
+        }
+        if (*p == '?') {
+            p++;
+            v++;
+            continue;
+        }
+        if (*p != '\0') {
+            int esc = *p == '\\' && p[1] != '\0';
+
+            if ((esc ? p[1] : *p) == *v) {
+                p += esc ? 2 : 1;
+                v++;
+                continue;
+            }
+        }
+        if (star_p == NULL)
+            return 0;
+        p = star_p;
+        v = ++star_v;
+    }
+    while (*p == '*')
+        p++;
+    return *p == '\0';
+}
+
+/* Does any of @p values (strings) match any pattern of filter @p f? */
+static int
+values_match(const json_t *f, const json_t *values)
+{
+    size_t i, j;
+    json_t *pat, *v;
+
+    json_array_foreach (json_object_get(f, "Values"), i, pat)
+        json_array_foreach (values, j, v)
+            if (json_is_string(v) && th_wildcard_match(json_string_value(pat),
+                                                       json_string_value(v)))
+                return 1;
+    return 0;
+}
+
+/* The values of filter @p name for @p item: tag filters from the store, others from @p cb. */
+static int
+filter_values(ec2gw_req_t *r, const json_t *item, const char *name, const char *id_key,
+              ec2gw_filter_values_fn cb, void *arg, json_t *out)
+{
+    const char *id = id_key ? json_string_value(json_object_get(item, id_key)) : NULL;
+    int tag = id_key != NULL && (strncmp(name, "tag:", 4) == 0 || strcmp(name, "tag-key") == 0 ||
+                                 strcmp(name, "tag-value") == 0);
+    size_t i;
+    json_t *t;
+
+    if (!tag)
+        return cb != NULL ? cb(r, item, name, out, arg) : EC2GW_E_NOTFOUND;
+    json_array_foreach (id ? tags_of(r->h, id) : NULL, i, t) {
+        const char *k = json_string_value(json_object_get(t, "Key"));
+        json_t *v = json_object_get(t, "Value");
+
+        if (strcmp(name, "tag-key") == 0)
+            json_array_append_new(out, json_string(k));
+        else if (strcmp(name, "tag-value") == 0 || strcmp(name + 4, k) == 0)
+            json_array_append(out, v);
+    }
+    return 0;
+}
+
+static const char *
+check_filters(const json_t *filters)
+{
+    size_t i, j;
+    json_t *f, *v;
+
+    json_array_foreach (filters, i, f) {
+        if (!json_is_string(json_object_get(f, "Name")))
+            return "The filter 'null' is invalid";
+        if (json_array_size(json_object_get(f, "Values")) == 0)
+            return "A filter requires at least one value";
+        json_array_foreach (json_object_get(f, "Values"), j, v)
+            if (!json_is_string(v))
+                return "A filter has an invalid value";
+    }
+    return NULL;
+}
+
+json_t *
+th_filter(ec2gw_req_t *r, const json_t *items, const char *id_key, ec2gw_filter_values_fn cb,
+          void *arg)
+{
+    const json_t *filters = json_object_get(r->params, "Filters");
+    json_t *kept = json_array(), *vals = json_array(), *sample, *it, *f;
+    const char *bad = check_filters(filters);
+    size_t i, j;
+
+    if (json_array_size(filters) == 0 || bad != NULL || kept == NULL || vals == NULL) {
+        json_decref(kept);
+        json_decref(vals);
+        if (bad != NULL)
+            th_fail(r, 400, "InvalidParameterValue", bad);
+        return bad == NULL ? json_incref((json_t *)(uintptr_t)items) : NULL;
+    }
+    /* Unknown names are refused up front, as the daemon probes them on a sample item. */
+    sample = json_array_size(items) > 0 ? json_incref(json_array_get(items, 0)) : json_object();
+    json_array_foreach (filters, j, f) {
+        const char *name = json_string_value(json_object_get(f, "Name"));
+
+        json_array_clear(vals);
+        if (filter_values(r, sample, name, id_key, cb, arg, vals) != 0) {
+            char msg[256];
+
+            snprintf(msg, sizeof(msg), "The filter '%s' is invalid", name);
+            th_fail(r, 400, "InvalidParameterValue", msg);
+            json_decref(sample);
+            json_decref(vals);
+            json_decref(kept);
+            return NULL;
+        }
+    }
+    json_decref(sample);
+    json_array_foreach (items, i, it) {
+        int pass = 1;
+
+        json_array_foreach (filters, j, f) {
+            json_array_clear(vals);
+            filter_values(r, it, json_string_value(json_object_get(f, "Name")), id_key, cb, arg,
+                          vals);
+            if (!(pass = values_match(f, vals)))
+                break;
+        }
+        if (pass)
+            json_array_append(kept, it);
+    }
+    json_decref(vals);
+    return kept;
+}
+
+/* qsort() has no context argument in C11; the host is single-threaded. */
+static const char *sort_key;
+
+static const char *
+key_of(const json_t *item, const char *key)
+{
+    const char *s = json_string_value(json_object_get(item, key));
+
+    return s != NULL ? s : "";
+}
+
+static int
+item_cmp(const void *a, const void *b)
+{
+    return strcmp(key_of(*(json_t *const *)a, sort_key), key_of(*(json_t *const *)b, sort_key));
+}
+
+/* The token: "<8 hex of the scope hash>.<hex of the last key>". */
+static char *
+token_make(ec2gw_req_t *r, uint32_t scope, const char *last)
+{
+    char *t = th_pcalloc(&r->pool, 10 + strlen(last) * 2), *o;
+
+    if (t == NULL)
+        return NULL;
+    o = t + sprintf(t, "%08x.", (unsigned)scope);
+    for (const unsigned char *p = (const unsigned char *)last; *p != '\0'; p++)
+        o += sprintf(o, "%02x", *p);
+    return t;
+}
+
+/* Decode @p tok into @p last (room for cap); 0, -1 malformed, -2 another query's token. */
+static int
+token_read(const char *tok, uint32_t scope, char *last, size_t cap)
+{
+    unsigned s, c;
+    size_t n = 0;
+
+    if (strlen(tok) < 9 || tok[8] != '.' || sscanf(tok, "%8x", &s) != 1)
+        return -1;
+    for (const char *p = tok + 9; *p != '\0'; p += 2) {
+        if (n + 1 >= cap || sscanf(p, "%2x", &c) != 1 || p[1] == '\0' || c == 0)
+            return -1;
+        last[n++] = (char)c;
+    }
+    last[n] = '\0';
+    return s == scope ? 0 : -2;
+}
+
+json_t *
+th_page(ec2gw_req_t *r, const json_t *items, const char *id_key, const char **next_token)
+{
+    const json_t *mr = json_object_get(r->params, "MaxResults");
+    const char *tok = json_string_value(json_object_get(r->params, "NextToken"));
+    long long max = mr != NULL ? json_integer_value(mr) : -1;
+    json_t *scope_j = json_deep_copy(r->params), *page, **v;
+    size_t n = json_array_size(items), start = 0, end;
+    char *scope_s, last[1024], msg[256];
+    uint32_t scope;
+
+    *next_token = NULL;
+    json_object_del(scope_j, "MaxResults");
+    json_object_del(scope_j, "NextToken");
+    scope_s = json_dumps(scope_j, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(scope_j);
+    scope = fnv1a(r->action, fnv1a(scope_s ? scope_s : "", fnv1a(r->h->project, 2166136261u)));
+    free(scope_s);
+    if (max != -1 && (max < 5 || max > 1000)) {
+        snprintf(msg, sizeof(msg),
+                 "Value (%lld) for parameter maxResults is invalid. Expecting a value between 5 "
+                 "and 1000.",
+                 max);
+        th_fail(r, 400, "InvalidParameterValue", msg);
+        return NULL;
+    }
+    last[0] = '\0';
+    if (tok != NULL && *tok != '\0') {
+        int rc = token_read(tok, scope, last, sizeof(last));
+
+        if (rc != 0) {
+            snprintf(msg, sizeof(msg), "The pagination token '%.64s' %s", tok,
+                     rc == -1 ? "is invalid" : "does not belong to this request");
+            th_fail(r, 400, "InvalidPaginationToken", msg);
+            return NULL;
+        }
+    }
+    if ((v = malloc((n + 1) * sizeof(*v))) == NULL || (page = json_array()) == NULL) {
+        free(v);
+        return NULL;
+    }
+    for (size_t i = 0; i < n; i++)
+        v[i] = json_array_get(items, i);
+    sort_key = id_key;
+    qsort(v, n, sizeof(*v), item_cmp);
+    while (last[0] != '\0' && start < n &&
+           strcmp(key_of(v[start], id_key), last) <= 0)
+        start++;
+    end = max >= 0 && (size_t)max < n - start ? start + (size_t)max : n;
+    for (size_t i = start; i < end; i++)
+        json_array_append(page, v[i]);
+    if (end < n && end > start)
+        *next_token = token_make(r, scope, key_of(v[end - 1], id_key));
+    free(v);
+    return page;
+}
