@@ -41,18 +41,31 @@ cmd_up() {
     for u in keystone placement glance neutron nova cinder rabbitmq mysql; do
         id "$u" > /dev/null 2>&1 || die "system user $u missing: are the packages installed?"
     done
-    # start MariaDB and RabbitMQ, then wait for both
+    # MariaDB and RabbitMQ start together; schema syncs of the other
+    # services run in the background (they need only MariaDB) while Keystone
+    # comes up; then every other service starts at once, and we wait for each.
     local t_db t_mq
     setup_mariadb;  t_db=$PHASE_T0
     setup_rabbitmq; t_mq=$PHASE_T0
     PHASE=mariadb;  PHASE_T0=$t_db; wait_mariadb
-    PHASE=rabbitmq; PHASE_T0=$t_mq; wait_rabbitmq
+    conf_placement; conf_glance; conf_neutron; conf_nova; conf_cinder
+    local s need=
+    for s in neutron nova cinder placement glance; do stamp_ok $s-db "$(pkg_version $s-common)" || need="$need $s"; done
+    if [ -n "$need" ]; then log "db syncs in the background:$need"; bg_sync $need; fi
     setup_keystone
-    setup_placement; wait_http placement-api http://127.0.0.1:8778/; phase_done
-    setup_glance;    wait_http glance-api http://127.0.0.1:9292/;    phase_done
-    setup_neutron;   wait_http neutron-server http://127.0.0.1:9696/; phase_done
-    setup_nova;      wait_http nova-api http://127.0.0.1:8774/;      phase_done
-    setup_cinder;    wait_http cinder-api http://127.0.0.1:8776/;    phase_done
+    PHASE=rabbitmq; PHASE_T0=$t_mq; wait_rabbitmq
+    declare -A t0
+    for s in placement glance neutron cinder nova; do setup_$s; t0[$s]=$PHASE_T0; done
+    PHASE=placement; PHASE_T0=${t0[placement]}; wait_http placement-api http://127.0.0.1:8778/; phase_done
+    PHASE=glance;    PHASE_T0=${t0[glance]};    wait_http glance-api http://127.0.0.1:9292/;    phase_done
+    PHASE=neutron;   PHASE_T0=${t0[neutron]};   wait_http neutron-server http://127.0.0.1:9696/; phase_done
+    PHASE=cinder;    PHASE_T0=${t0[cinder]};    wait_http cinder-api http://127.0.0.1:8776/;    phase_done
+    PHASE=nova;      PHASE_T0=${t0[nova]};      wait_http nova-api http://127.0.0.1:8774/;      phase_done
+    phase "compute/volume services"
+    local t=$PHASE_T0
+    for s in nova-conductor nova-scheduler nova-compute; do wait_heartbeat $s nova; done
+    for s in cinder-scheduler cinder-volume; do wait_heartbeat $s cinder; done
+    [ "$(date +%s)" -gt "$t" ] && phase_done
     nova_discover
     phase seed; seed resources; phase_done
     # a daemon that died after answering once (bad config, crash) must not go unnoticed
@@ -65,9 +78,13 @@ cmd_up() {
 cmd_down() {
     need_root down
     take_lock
-    local d order="" f n
-    for d in $ALL_DAEMONS; do order="$d $order"; done
-    for d in $order; do stop_one "$d"; done
+    local d f
+    # the OpenStack services all at once, then RabbitMQ, epmd, MariaDB
+    for d in $ALL_DAEMONS; do
+        case $d in mariadb|epmd|rabbitmq) ;; *) stop_one "$d" & ;; esac
+    done
+    wait
+    for d in rabbitmq epmd mariadb; do stop_one "$d"; done
     for f in "$RUN"/*.pid; do [ -e "$f" ] && stop_one "$(basename "$f" .pid)"; done
     # anything left running as a service user (not started by us, or a lost pid file)?
     local left

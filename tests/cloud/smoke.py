@@ -45,7 +45,13 @@ def step(name):
     return deco
 
 
+# Deadlines are generous (x SMOKE_TIMEOUT_SCALE, default 2) so that a loaded
+# 2-core machine never turns into a failure; a stuck resource still fails.
+SCALE = float(E.get('SMOKE_TIMEOUT_SCALE', '2'))
+
+
 def wait(fn, pred, timeout, what):
+    timeout *= SCALE
     end = time.time() + timeout
     while True:
         v = fn()
@@ -328,7 +334,7 @@ def smoke():
                 demo.compute.delete_server(servers[k])
         for k in ('vm', 'nonet'):
             if k in servers:
-                demo.compute.wait_for_delete(servers.pop(k), wait=120)
+                demo.compute.wait_for_delete(servers.pop(k), wait=int(120 * SCALE))
         if 'sg' in servers:
             demo.network.delete_security_group(servers.pop('sg'))
 

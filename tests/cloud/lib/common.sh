@@ -100,10 +100,28 @@ start_daemon() {
     ( cd /; exec setsid setpriv --reuid="$user" --regid="$user" --init-groups -- \
         env HOME="$(getent passwd "$user" | cut -d: -f6)" "$@" >> "$LOG/$name.out" 2>&1 < /dev/null 9>&- ) &
     echo $! > "$RUN/$name.pid"
+    START_UTC[$name]=$(date -u '+%F %T')
     STARTED="$STARTED $name"
     log "started $name (pid $!)"
 }
 STARTED=
+declare -A START_UTC=()
+
+# wait_heartbeat NAME DB : a daemon started in this run has reported its
+# service state (row in DB.services written since it started)
+wait_heartbeat() {
+    local name=$1 db=$2 since=${START_UTC[$1]:-} end n
+    [ -n "$since" ] || return 0
+    end=$(( $(date +%s) + T_HTTP ))
+    while :; do
+        n=$(echo "SELECT COUNT(*) FROM services WHERE \`binary\` = '$name' AND deleted = 0
+                  AND COALESCE(updated_at, created_at) >= '$since'" | sql "$db" 2>/dev/null || echo 0)
+        [ "${n:-0}" -ge 1 ] && return 0
+        running "$name" || die "$name exited; read $LOG/$name.log and $LOG/$name.out"
+        [ "$(date +%s)" -lt "$end" ] || die "$name did not report its state within ${T_HTTP}s; read $LOG/$name.log"
+        sleep 1
+    done
+}
 
 # start_uwsgi NAME USER PORT WSGI_SCRIPT [extra ini lines] : 1 process, 4 threads, 127.0.0.1 only
 start_uwsgi() {
@@ -151,6 +169,19 @@ wait_http() {
 pkg_version() { dpkg-query -W -f='${Version}' "$1" 2>/dev/null; }
 stamp_ok()  { [ -f "$STAMPS/$1" ] && [ "$(cat "$STAMPS/$1")" = "$2" ]; }
 stamp_set() { mkdir -p "$STAMPS"; echo "$2" > "$STAMPS/$1"; }
+
+# DB schema syncs only need MariaDB: cold starts run them in the background
+# (bg_sync) while Keystone comes up; setup_X then waits for its own (await_sync).
+declare -A SYNC_PID=()
+bg_sync() { local s; for s in "$@"; do ( sync_$s ) & SYNC_PID[$s]=$!; done; }
+await_sync() {
+    if [ -n "${SYNC_PID[$1]:-}" ]; then
+        wait "${SYNC_PID[$1]}" || die "db sync of $1 failed (see above; logs in $LOG/*manage*.log)"
+        unset "SYNC_PID[$1]"
+    else
+        sync_$1
+    fi
+}
 
 # ------------------------------------------------------------- stopping --
 # tree_of PID : the session/process group PID leads (every daemon is started

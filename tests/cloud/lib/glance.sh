@@ -1,7 +1,6 @@
 # lib/glance.sh - Glance (uwsgi, 127.0.0.1:9292), file store under the state dir.
 
-setup_glance() {
-    phase glance
+conf_glance() {
     user_log glance glance-api
     install -d -o glance -g glance "$STATE/glance" "$STATE/glance/images" "$STATE/glance/staging" \
         "$STATE/glance/tasks" "$STATE/glance/lock"
@@ -26,11 +25,20 @@ lock_path = $STATE/glance/lock
 flavor = keystone
 EOF
       authtoken glance; } | write_if_changed /etc/glance/glance-api.conf glance && mark_changed glance-api
+    return 0
+}
+
+sync_glance() {
     local v; v=$(pkg_version glance-common)
     if ! stamp_ok glance-db "$v"; then
         run_logged "$LOG/glance-manage.log" as_user glance glance-manage db_sync
         stamp_set glance-db "$v"
     fi
+}
+
+setup_glance() {
+    phase glance
+    await_sync glance
     # uploads need uwsgi's chunked-input options (as in Debian's own ini)
     start_uwsgi glance-api glance 9292 /usr/bin/glance-wsgi-api "socket-timeout = 10
 http-auto-chunked = true

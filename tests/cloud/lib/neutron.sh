@@ -1,8 +1,7 @@
 # lib/neutron.sh - neutron-server (eventlet, 127.0.0.1:9696), ML2/openvswitch
 # with a fake, always-alive OVS agent row (no agent process, no dataplane).
 
-setup_neutron() {
-    phase neutron
+conf_neutron() {
     user_log neutron neutron-server
     install -d -o neutron -g neutron "$STATE/neutron" "$STATE/neutron/lock"
     { cat <<EOF
@@ -47,12 +46,21 @@ vni_ranges = 1:1000
 enable_security_group = true
 firewall_driver = openvswitch
 EOF
+    return 0
+}
+
+sync_neutron() {
     local v; v=$(pkg_version neutron-common)
     if ! stamp_ok neutron-db "$v"; then
         run_logged "$LOG/neutron-db-manage.log" as_user neutron neutron-db-manage \
             --config-file /etc/neutron/neutron.conf --config-file /etc/neutron/plugins/ml2/ml2_conf.ini upgrade heads
         stamp_set neutron-db "$v"
     fi
+}
+
+setup_neutron() {
+    phase neutron
+    await_sync neutron
     fake_ovs_agent "$NOVA_HOST"
     start_daemon neutron-server neutron /usr/bin/neutron-server --config-file /etc/neutron/neutron.conf \
         --config-file /etc/neutron/plugins/ml2/ml2_conf.ini

@@ -28,25 +28,23 @@ EOF
 }
 
 wait_rabbitmq() {
-    # already running before this run, and set up: nothing to wait for
-    case " $STARTED " in *" rabbitmq "*) ;; *)
-        if stamp_ok rabbitmq-user "$RABBIT_PW" && ss -Hltn 'sport = :5672' | grep -q 127.0.0.1; then
-            phase_done; return 0
-        fi;;
-    esac
+    # the AMQP port answering is enough (rabbitmqctl costs seconds per call)
     local end=$(( $(date +%s) + T_HTTP ))
-    until timeout 30 rabbitmqctl -q await_startup > /dev/null 2>&1; do
+    until ss -Hltn 'sport = :5672' | grep -q 127.0.0.1; do
         running rabbitmq || die "rabbitmq exited; read $LOG/rabbitmq.out and $LOG/rabbitmq/"
-        [ "$(date +%s)" -lt "$end" ] || die "rabbitmq did not start within ${T_HTTP}s; read $LOG/rabbitmq.out"
-        sleep 1
+        [ "$(date +%s)" -lt "$end" ] || die "rabbitmq did not listen within ${T_HTTP}s; read $LOG/rabbitmq.out"
+        sleep 0.5
     done
-    if ! timeout 30 rabbitmqctl -q authenticate_user openstack "$RABBIT_PW" > /dev/null 2>&1; then
-        { timeout 30 rabbitmqctl -q add_user openstack "$RABBIT_PW" ||
-          timeout 30 rabbitmqctl -q change_password openstack "$RABBIT_PW"; } > /dev/null 2>&1 \
-            || die "cannot create rabbitmq user; read $LOG/rabbitmq.out"
+    if ! stamp_ok rabbitmq-user "$RABBIT_PW"; then
+        timeout 120 rabbitmqctl -q await_startup > /dev/null 2>&1 || die "rabbitmq did not start; read $LOG/rabbitmq/"
+        if ! timeout 30 rabbitmqctl -q authenticate_user openstack "$RABBIT_PW" > /dev/null 2>&1; then
+            { timeout 30 rabbitmqctl -q add_user openstack "$RABBIT_PW" ||
+              timeout 30 rabbitmqctl -q change_password openstack "$RABBIT_PW"; } > /dev/null 2>&1 \
+                || die "cannot create rabbitmq user; read $LOG/rabbitmq.out"
+        fi
         timeout 30 rabbitmqctl -q set_permissions openstack '.*' '.*' '.*' > /dev/null \
             || die "cannot set rabbitmq permissions"
+        stamp_set rabbitmq-user "$RABBIT_PW"
     fi
-    stamp_set rabbitmq-user "$RABBIT_PW"
     phase_done
 }
