@@ -257,8 +257,8 @@ ec2gw_test_host_new(const char *plugin_so_path, const char *settings)
         th_load_error("out of memory");
         return NULL;
     }
-    h->log_level = verbose != NULL && *verbose != '\0' && *verbose != '0' ? EC2GW_LOG_DEBUG
-                                                                          : EC2GW_LOG_WARN;
+    h->log_level =
+        verbose != NULL && *verbose != '\0' && *verbose != '0' ? EC2GW_LOG_DEBUG : EC2GW_LOG_WARN;
     h->calls = json_array();
     h->ids = json_object();
     h->rev_ids = json_object();

@@ -9,7 +9,7 @@
 #include "testhost_priv.h"
 
 /* A v1.0 os_call struct ends with content_type (frozen: later minors only append). */
-#define OS_CALL_SIZE_V1_0                                                                         \
+#define OS_CALL_SIZE_V1_0 \
     ((uint32_t)(offsetof(ec2gw_os_call_t, content_type) + sizeof(const char *)))
 
 int
@@ -110,7 +110,8 @@ expect_add(ec2gw_test_host_t *h, const char *method, const char *service, const 
         h->cap_expects = cap;
     }
     e = &h->expects[h->n_expects++];
-    *e = (th_expect_t){ .method = strdup(method), .service = strdup(service),
+    *e = (th_expect_t){ .method = strdup(method),
+                        .service = strdup(service),
                         .pattern = strdup(pattern) };
     return e;
 }
@@ -182,8 +183,8 @@ match(ec2gw_test_host_t *h, const ec2gw_os_call_t *c)
     for (size_t i = 0; i < h->n_expects; i++) {
         th_expect_t *e = &h->expects[i];
 
-        if (!e->used && strcmp(e->method, c->method) == 0 &&
-            strcmp(e->service, c->service) == 0 && th_glob(e->pattern, c->path))
+        if (!e->used && strcmp(e->method, c->method) == 0 && strcmp(e->service, c->service) == 0 &&
+            th_glob(e->pattern, c->path))
             return e;
     }
     return NULL;
@@ -200,8 +201,7 @@ th_script_answer(ec2gw_test_host_t *h, ec2gw_req_t *req, const ec2gw_os_call_t *
         return NULL;
     ev->req = req;
     ev->resp.size = (uint32_t)sizeof(ev->resp);
-    if (c->size < OS_CALL_SIZE_V1_0 || c->method == NULL || c->service == NULL ||
-        c->path == NULL) {
+    if (c->size < OS_CALL_SIZE_V1_0 || c->method == NULL || c->service == NULL || c->path == NULL) {
         th_violation(h, "%s: os_call without size/method/service/path (use EC2GW_OS_CALL)",
                      req->action);
         ev->resp.error = "ec2gw_test: malformed ec2gw_os_call_t";

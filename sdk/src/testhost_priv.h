@@ -42,9 +42,9 @@ typedef struct th_module {
 typedef struct th_inst {
     struct th_inst *below; /* the instance this one wraps, or NULL */
     const th_module_t *mod;
-    void *data;      /* inst_size bytes */
-    th_pool_t pool;  /* bound settings (string lists) */
-    json_t *keep;    /* parsed settings and defaults the bound strings point into */
+    void *data;     /* inst_size bytes */
+    th_pool_t pool; /* bound settings (string lists) */
+    json_t *keep;   /* parsed settings and defaults the bound strings point into */
     int created;
 } th_inst_t;
 
@@ -135,11 +135,11 @@ struct ec2gw_test_host {
     char *fixture_dir;
     char *project;
     ec2gw_identity_t identity;
-    json_t *calls;   /* call log */
-    json_t *ids;     /* "<project>\n<ec2 id>" -> os id */
-    json_t *rev_ids; /* "<project>\n<kind>\n<os id>" -> ec2 id */
-    json_t *items;   /* "<project>\n<ec2 id>" -> {"os_id", "data"} */
-    json_t *tags;    /* "<project>\n<ec2 id>" -> [{Key, Value}] */
+    json_t *calls;    /* call log */
+    json_t *ids;      /* "<project>\n<ec2 id>" -> os id */
+    json_t *rev_ids;  /* "<project>\n<kind>\n<os id>" -> ec2 id */
+    json_t *items;    /* "<project>\n<ec2 id>" -> {"os_id", "data"} */
+    json_t *tags;     /* "<project>\n<ec2 id>" -> [{Key, Value}] */
     ec2gw_req_t *req; /* the request in flight */
     unsigned req_seq;
     size_t violations;
@@ -190,8 +190,7 @@ int th_tags_set(ec2gw_req_t *r, const char *ec2_id, const json_t *tags);
 int th_wildcard_match(const char *pattern, const char *value);
 json_t *th_filter(ec2gw_req_t *r, const json_t *items, const char *id_key,
                   ec2gw_filter_values_fn values, void *arg);
-json_t *th_page(ec2gw_req_t *r, const json_t *items, const char *id_key,
-                const char **next_token);
+json_t *th_page(ec2gw_req_t *r, const json_t *items, const char *id_key, const char **next_token);
 
 /** delegate(): run the next instance down the wrap stack serving the action. */
 int th_delegate(ec2gw_req_t *r, ec2gw_model_fn on_model, void *arg);

@@ -69,8 +69,7 @@ ec2gw_test_begin(ec2gw_test_host_t *h, const char *action, const char *params_js
     }
     if (json_is_true(json_object_get(r->params, "DryRun")) &&
         (act->flags & EC2GW_ACT_DRYRUN) == 0) {
-        th_fail(r, 412, "DryRunOperation",
-                "Request would have succeeded, but DryRun flag is set.");
+        th_fail(r, 412, "DryRunOperation", "Request would have succeeded, but DryRun flag is set.");
         return EC2GW_OK;
     }
     r->inst = in;

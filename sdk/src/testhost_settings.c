@@ -333,7 +333,8 @@ th_settings_bind(th_inst_t *in, const json_t *settings)
     for (s = schema; s->key != NULL; s++)
         if ((rc = apply_default(in, s)) != 0)
             return rc;
-    json_object_foreach ((json_t *)(uintptr_t)settings, key, v) {
+    json_object_foreach((json_t *)(uintptr_t)settings, key, v)
+    {
         for (s = schema; s->key != NULL && strcmp(s->key, key) != 0; s++)
             ;
         if (s->key == NULL) {
@@ -342,8 +343,8 @@ th_settings_bind(th_inst_t *in, const json_t *settings)
             for (s = schema; s->key != NULL; s++)
                 snprintf(known + strlen(known), sizeof(known) - strlen(known), "%s%s",
                          s == schema ? "" : ", ", s->key);
-            th_load_error("%s: unknown key '%s' in settings; known keys: %s",
-                          in->mod->desc->name, key, known);
+            th_load_error("%s: unknown key '%s' in settings; known keys: %s", in->mod->desc->name,
+                          key, known);
             return EC2GW_E_INVAL;
         }
         if ((rc = bind_one(in, s, v)) != 0)

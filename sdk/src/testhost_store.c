@@ -218,7 +218,8 @@ tags_upsert(ec2gw_test_host_t *h, const char *id, const json_t *tags, int replac
         cur = json_object_get(h->tags, k);
     }
     free(k);
-    json_array_foreach (tags, i, t) {
+    json_array_foreach(tags, i, t)
+    {
         const char *key = json_string_value(json_object_get(t, "Key"));
         const json_t *val = json_object_get(t, "Value");
         size_t j;
@@ -226,9 +227,8 @@ tags_upsert(ec2gw_test_host_t *h, const char *id, const json_t *tags, int replac
 
         if (key == NULL)
             return EC2GW_E_INVAL;
-        json_array_foreach (cur, j, old)
-            if (strcmp(json_string_value(json_object_get(old, "Key")), key) == 0)
-                break;
+        json_array_foreach(cur, j, old) if (strcmp(json_string_value(json_object_get(old, "Key")),
+                                                   key) == 0) break;
         if (j < json_array_size(cur))
             json_array_remove(cur, j);
         json_array_append_new(cur, json_pack("{s:s, s:s}", "Key", key, "Value",
@@ -307,11 +307,9 @@ values_match(const json_t *f, const json_t *values)
     size_t i, j;
     json_t *pat, *v;
 
-    json_array_foreach (json_object_get(f, "Values"), i, pat)
-        json_array_foreach (values, j, v)
-            if (json_is_string(v) && th_wildcard_match(json_string_value(pat),
-                                                       json_string_value(v)))
-                return 1;
+    json_array_foreach(json_object_get(f, "Values"), i, pat) json_array_foreach(
+        values, j, v) if (json_is_string(v) &&
+                          th_wildcard_match(json_string_value(pat), json_string_value(v))) return 1;
     return 0;
 }
 
@@ -328,7 +326,8 @@ filter_values(ec2gw_req_t *r, const json_t *item, const char *name, const char *
 
     if (!tag)
         return cb != NULL ? cb(r, item, name, out, arg) : EC2GW_E_NOTFOUND;
-    json_array_foreach (id ? tags_of(r->h, id) : NULL, i, t) {
+    json_array_foreach(id ? tags_of(r->h, id) : NULL, i, t)
+    {
         const char *k = json_string_value(json_object_get(t, "Key"));
         json_t *v = json_object_get(t, "Value");
 
@@ -346,14 +345,14 @@ check_filters(const json_t *filters)
     size_t i, j;
     json_t *f, *v;
 
-    json_array_foreach (filters, i, f) {
+    json_array_foreach(filters, i, f)
+    {
         if (!json_is_string(json_object_get(f, "Name")))
             return "The filter 'null' is invalid";
         if (json_array_size(json_object_get(f, "Values")) == 0)
             return "A filter requires at least one value";
-        json_array_foreach (json_object_get(f, "Values"), j, v)
-            if (!json_is_string(v))
-                return "A filter has an invalid value";
+        json_array_foreach(json_object_get(f, "Values"), j,
+                           v) if (!json_is_string(v)) return "A filter has an invalid value";
     }
     return NULL;
 }
@@ -376,7 +375,8 @@ th_filter(ec2gw_req_t *r, const json_t *items, const char *id_key, ec2gw_filter_
     }
     /* Unknown names are refused up front, as the daemon probes them on a sample item. */
     sample = json_array_size(items) > 0 ? json_incref(json_array_get(items, 0)) : json_object();
-    json_array_foreach (filters, j, f) {
+    json_array_foreach(filters, j, f)
+    {
         const char *name = json_string_value(json_object_get(f, "Name"));
 
         json_array_clear(vals);
@@ -392,10 +392,12 @@ th_filter(ec2gw_req_t *r, const json_t *items, const char *id_key, ec2gw_filter_
         }
     }
     json_decref(sample);
-    json_array_foreach (items, i, it) {
+    json_array_foreach(items, i, it)
+    {
         int pass = 1;
 
-        json_array_foreach (filters, j, f) {
+        json_array_foreach(filters, j, f)
+        {
             json_array_clear(vals);
             filter_values(r, it, json_string_value(json_object_get(f, "Name")), id_key, cb, arg,
                           vals);
@@ -503,8 +505,7 @@ th_page(ec2gw_req_t *r, const json_t *items, const char *id_key, const char **ne
         v[i] = json_array_get(items, i);
     sort_key = id_key;
     qsort(v, n, sizeof(*v), item_cmp);
-    while (last[0] != '\0' && start < n &&
-           strcmp(key_of(v[start], id_key), last) <= 0)
+    while (last[0] != '\0' && start < n && strcmp(key_of(v[start], id_key), last) <= 0)
         start++;
     end = max >= 0 && (size_t)max < n - start ? start + (size_t)max : n;
     for (size_t i = start; i < end; i++)

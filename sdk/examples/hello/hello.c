@@ -56,9 +56,8 @@ hello_wanted(const json_t *names, const char *name)
 
     if (json_array_size(names) == 0)
         return 1;
-    json_array_foreach (names, i, n)
-        if (json_is_string(n) && strcmp(json_string_value(n), name) == 0)
-            return 1;
+    json_array_foreach(names, i, n) if (json_is_string(n) &&
+                                        strcmp(json_string_value(n), name) == 0) return 1;
     return 0;
 }
 
@@ -82,8 +81,8 @@ hello_describe_account_attributes(ec2gw_req_t *req, void *inst)
     const char *max = ec2gw->psprintf(req, "%lld", (long long)hi->max_instances);
 
     if (hello_wanted(names, "supported-platforms"))
-        json_array_append_new(attrs, hello_attribute("supported-platforms", hi->platforms.v,
-                                                     hi->platforms.n));
+        json_array_append_new(
+            attrs, hello_attribute("supported-platforms", hi->platforms.v, hi->platforms.n));
     if (hello_wanted(names, "max-instances"))
         json_array_append_new(attrs, hello_attribute("max-instances", &max, 1));
     if (hello_wanted(names, "default-vpc"))

@@ -46,9 +46,8 @@ site_wanted(ec2gw_req_t *req, const char *name)
 
     if (json_array_size(names) == 0)
         return 1;
-    json_array_foreach (names, i, n)
-        if (json_is_string(n) && strcmp(json_string_value(n), name) == 0)
-            return 1;
+    json_array_foreach(names, i, n) if (json_is_string(n) &&
+                                        strcmp(json_string_value(n), name) == 0) return 1;
     return 0;
 }
 

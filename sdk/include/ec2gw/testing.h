@@ -59,8 +59,7 @@ ec2gw_test_host_t *ec2gw_test_host_new(const char *plugin_so_path, const char *s
  * the wrapper's delegate() runs the wrapped handler. May be called again to stack wrappers.
  * Returns 0, or a negative EC2GW_E_* code with ec2gw_test_load_error() set.
  */
-int ec2gw_test_host_wrap(ec2gw_test_host_t *h, const char *wrapper_so_path,
-                         const char *settings);
+int ec2gw_test_host_wrap(ec2gw_test_host_t *h, const char *wrapper_so_path, const char *settings);
 
 /**
  * Why the last ec2gw_test_host_new() or ec2gw_test_host_wrap() failed ("" after a success).

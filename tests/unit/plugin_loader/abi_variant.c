@@ -40,14 +40,25 @@ static const ec2gw_action_t variant_actions[] = {
 };
 
 #if ABI_VARIANT == 1
-#define VARIANT_HDR { EC2GW_PLUGIN_MAGIC, 2, 0, (uint32_t)sizeof(ec2gw_plugin_t) }
+#define VARIANT_HDR                                                \
+    {                                                              \
+        EC2GW_PLUGIN_MAGIC, 2, 0, (uint32_t)sizeof(ec2gw_plugin_t) \
+    }
 #elif ABI_VARIANT == 2
-#define VARIANT_HDR                                                                               \
-    { EC2GW_PLUGIN_MAGIC, EC2GW_ABI_MAJOR, EC2GW_ABI_MINOR + 1, (uint32_t)sizeof(ec2gw_plugin_t) }
+#define VARIANT_HDR                                                                                \
+    {                                                                                              \
+        EC2GW_PLUGIN_MAGIC, EC2GW_ABI_MAJOR, EC2GW_ABI_MINOR + 1, (uint32_t)sizeof(ec2gw_plugin_t) \
+    }
 #elif ABI_VARIANT == 3
-#define VARIANT_HDR { 0xdeadbeefu, EC2GW_ABI_MAJOR, EC2GW_ABI_MINOR, (uint32_t)sizeof(ec2gw_plugin_t) }
+#define VARIANT_HDR                                                                     \
+    {                                                                                   \
+        0xdeadbeefu, EC2GW_ABI_MAJOR, EC2GW_ABI_MINOR, (uint32_t)sizeof(ec2gw_plugin_t) \
+    }
 #elif ABI_VARIANT == 4
-#define VARIANT_HDR { EC2GW_PLUGIN_MAGIC, EC2GW_ABI_MAJOR, EC2GW_ABI_MINOR, 64 }
+#define VARIANT_HDR                                              \
+    {                                                            \
+        EC2GW_PLUGIN_MAGIC, EC2GW_ABI_MAJOR, EC2GW_ABI_MINOR, 64 \
+    }
 #else
 #define VARIANT_HDR EC2GW_ABI_HDR_INIT(ec2gw_plugin_t)
 #endif

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+/* cmocka.h relies on the headers above. */
 #include <cmocka.h>
 
 #include "plugin/plugin.h"
@@ -95,8 +96,7 @@ accepts_example_once(void **state)
     assert_string_equal(a->desc->name, "hello");
     assert_int_equal(a->desc->hdr.abi_major, EC2GW_ABI_MAJOR);
     /* A second open of the same file (through another path spelling) reuses the module. */
-    assert_int_equal(
-        ec2gw_module_open(EXAMPLE_PLUGIN_DIR "/./hello.so", &fake_host, &b, &err), 0);
+    assert_int_equal(ec2gw_module_open(EXAMPLE_PLUGIN_DIR "/./hello.so", &fake_host, &b, &err), 0);
     assert_ptr_equal(a, b);
 }
 
@@ -112,12 +112,9 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(refuses_other_major),
-        cmocka_unit_test(refuses_newer_minor),
-        cmocka_unit_test(refuses_bad_magic),
-        cmocka_unit_test(refuses_truncated_descriptor),
-        cmocka_unit_test(reports_load_refusal),
-        cmocka_unit_test(reports_missing_file),
+        cmocka_unit_test(refuses_other_major),  cmocka_unit_test(refuses_newer_minor),
+        cmocka_unit_test(refuses_bad_magic),    cmocka_unit_test(refuses_truncated_descriptor),
+        cmocka_unit_test(reports_load_refusal), cmocka_unit_test(reports_missing_file),
         cmocka_unit_test(accepts_example_once),
     };
 

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+/* cmocka.h relies on the headers above. */
 #include <cmocka.h>
 
 #include "plugin/plugin.h"
@@ -108,8 +109,8 @@ build(fixture_t *f)
     if (rc != 0)
         fail_msg("conf.d: %s", f->err.msg);
     memset(&f->err, 0, sizeof(f->err));
-    rc = ec2gw_plugins_build(f->set, EXAMPLE_PLUGIN_DIR, ec2gw_host_api(), f->model,
-                             &f->plugins, &f->err);
+    rc = ec2gw_plugins_build(f->set, EXAMPLE_PLUGIN_DIR, ec2gw_host_api(), f->model, &f->plugins,
+                             &f->err);
     if (rc != 0)
         f->plugins = NULL;
     return rc;
@@ -176,8 +177,9 @@ wrapper_takes_route(void **state)
     ec2gw_instance_t *next = NULL;
 
     /* The wrapper's file sorts first: the route must still end at the outermost instance. */
-    conf(f, "05-site.yaml", "plugin: site-compute\ninstance: site\nwraps: hello\n"
-                            "settings:\n  max_security_groups: 8\n");
+    conf(f, "05-site.yaml",
+         "plugin: site-compute\ninstance: site\nwraps: hello\n"
+         "settings:\n  max_security_groups: 8\n");
     conf(f, "10-hello.yaml", hello_yaml);
     assert_int_equal(build(f), 0);
     r = ec2gw_plugins_route(f->plugins, "DescribeAccountAttributes");
@@ -204,8 +206,9 @@ static void
 wraps_unknown_instance(void **state)
 {
     fixture_t *f = *state;
-    const char *p = conf(f, "10-site.yaml", "plugin: site-compute\ninstance: site\n"
-                                            "wraps: compute\n");
+    const char *p = conf(f, "10-site.yaml",
+                         "plugin: site-compute\ninstance: site\n"
+                         "wraps: compute\n");
 
     assert_error(f, "wraps: no instance named 'compute' is configured");
     assert_non_null(strstr(f->err.msg, at(p, 1)));
@@ -215,8 +218,9 @@ static void
 unknown_settings_key(void **state)
 {
     fixture_t *f = *state;
-    const char *p = conf(f, "10-hello.yaml", "plugin: hello\ninstance: hello\nsettings:\n"
-                                             "  platforms: [EC2, VPC]\n  max_instancs: 3\n");
+    const char *p = conf(f, "10-hello.yaml",
+                         "plugin: hello\ninstance: hello\nsettings:\n"
+                         "  platforms: [EC2, VPC]\n  max_instancs: 3\n");
 
     assert_error(f, "unknown key 'max_instancs'");
     assert_non_null(strstr(f->err.msg, at(p, 5)));
@@ -227,8 +231,9 @@ static void
 create_rejects_value(void **state)
 {
     fixture_t *f = *state;
-    const char *p = conf(f, "10-hello.yaml", "plugin: hello\ninstance: hello\nsettings:\n"
-                                             "  platforms: [VPC]\n  max_instances: -5\n");
+    const char *p = conf(f, "10-hello.yaml",
+                         "plugin: hello\ninstance: hello\nsettings:\n"
+                         "  platforms: [VPC]\n  max_instances: -5\n");
 
     /* hello's create() calls cfg_error(), which cites the key's line. */
     assert_error(f, "settings.max_instances: -5 is out of range");
@@ -239,8 +244,9 @@ static void
 create_rejects_platform(void **state)
 {
     fixture_t *f = *state;
-    const char *p = conf(f, "10-hello.yaml", "plugin: hello\ninstance: hello\nsettings:\n"
-                                             "  platforms: [VPC, Mainframe]\n");
+    const char *p = conf(f, "10-hello.yaml",
+                         "plugin: hello\ninstance: hello\nsettings:\n"
+                         "  platforms: [VPC, Mainframe]\n");
 
     assert_error(f, "'Mainframe' is not a platform");
     assert_non_null(strstr(f->err.msg, at(p, 4)));
@@ -253,10 +259,12 @@ actions_subset_narrows(void **state)
     const ec2gw_route_t *r;
     size_t n_routes;
 
-    conf(f, "10-a.yaml", "file: " TEST_PLUGIN_DIR "/two_actions.so\ninstance: a\n"
-                         "actions: [DescribeRegions]\n");
-    conf(f, "20-b.yaml", "file: " TEST_PLUGIN_DIR "/two_actions.so\ninstance: b\n"
-                         "actions: [DescribeAvailabilityZones]\n");
+    conf(f, "10-a.yaml",
+         "file: " TEST_PLUGIN_DIR "/two_actions.so\ninstance: a\n"
+         "actions: [DescribeRegions]\n");
+    conf(f, "20-b.yaml",
+         "file: " TEST_PLUGIN_DIR "/two_actions.so\ninstance: b\n"
+         "actions: [DescribeAvailabilityZones]\n");
     assert_int_equal(build(f), 0);
     assert_int_equal(ec2gw_plugins_count(f->plugins, &n_routes), 2);
     assert_int_equal(n_routes, 2);
@@ -273,8 +281,9 @@ actions_without_subset_conflict(void **state)
 {
     fixture_t *f = *state;
 
-    conf(f, "10-a.yaml", "file: " TEST_PLUGIN_DIR "/two_actions.so\ninstance: a\n"
-                         "actions: [DescribeRegions]\n");
+    conf(f, "10-a.yaml",
+         "file: " TEST_PLUGIN_DIR "/two_actions.so\ninstance: a\n"
+         "actions: [DescribeRegions]\n");
     conf(f, "20-b.yaml", "file: " TEST_PLUGIN_DIR "/two_actions.so\ninstance: b\n");
     assert_error(f, "action DescribeRegions is served by both");
 }
@@ -283,8 +292,9 @@ static void
 actions_undeclared(void **state)
 {
     fixture_t *f = *state;
-    const char *p = conf(f, "10-hello.yaml", "plugin: hello\ninstance: hello\n"
-                                             "actions: [DescribeAccountAttributes, RunInstances]\n");
+    const char *p = conf(f, "10-hello.yaml",
+                         "plugin: hello\ninstance: hello\n"
+                         "actions: [DescribeAccountAttributes, RunInstances]\n");
 
     assert_error(f, "does not serve action 'RunInstances'");
     assert_non_null(strstr(f->err.msg, at(p, 3)));
@@ -303,8 +313,9 @@ static void
 abi_refusal_cites_conf_file(void **state)
 {
     fixture_t *f = *state;
-    const char *p = conf(f, "10-old.yaml", "file: " TEST_PLUGIN_DIR "/abi_major2.so\n"
-                                           "instance: old\n");
+    const char *p = conf(f, "10-old.yaml",
+                         "file: " TEST_PLUGIN_DIR "/abi_major2.so\n"
+                         "instance: old\n");
 
     assert_error(f, "built for ABI 2.0, this ec2gwd provides ABI 1.0");
     assert_non_null(strstr(f->err.msg, at(p, 1)));

@@ -39,8 +39,8 @@ probe_ports_of(const json_t *ports, const char *device)
     size_t i, n = 0;
     json_t *p;
 
-    json_array_foreach (json_object_get(ports, "ports"), i, p)
-        n += strcmp(json_string_value(json_object_get(p, "device_id")), device) == 0;
+    json_array_foreach(json_object_get(ports, "ports"), i, p) n +=
+        strcmp(json_string_value(json_object_get(p, "device_id")), device) == 0;
     return n;
 }
 
@@ -61,7 +61,8 @@ probe_instances_done(ec2gw_req_t *req, const ec2gw_os_resp_t *const *r, size_t n
     }
     ec2gw->own_json(req, items);
     json_decref(items); /* the request's pool keeps it now */
-    json_array_foreach (json_object_get(r[0]->json, "servers"), i, s) {
+    json_array_foreach(json_object_get(r[0]->json, "servers"), i, s)
+    {
         const char *os_id = json_string_value(json_object_get(s, "id")), *ec2_id = NULL;
 
         if (ec2gw->id_to_ec2(req, "i", os_id, &ec2_id) != 0) {
@@ -94,8 +95,8 @@ probe_describe_instances(ec2gw_req_t *req, void *inst)
     };
 
     (void)inst;
-    calls[0].path = ec2gw->psprintf(req, "/servers/detail?project_id=%s",
-                                    ec2gw->identity(req)->project_id);
+    calls[0].path =
+        ec2gw->psprintf(req, "/servers/detail?project_id=%s", ec2gw->identity(req)->project_id);
     return ec2gw->os_fanout(req, calls, 2, probe_instances_done, NULL);
 }
 
@@ -113,7 +114,8 @@ probe_volumes_done(ec2gw_req_t *req, const ec2gw_os_resp_t *resp, void *arg)
         ec2gw->fail_from_os(req, resp, "InvalidVolume.NotFound");
         return;
     }
-    json_array_foreach (json_object_get(resp->json, "volumes"), i, v) {
+    json_array_foreach(json_object_get(resp->json, "volumes"), i, v)
+    {
         const char *id = NULL;
 
         ec2gw->id_to_ec2(req, "vol", json_string_value(json_object_get(v, "id")), &id);
@@ -187,9 +189,9 @@ probe_describe_key_pairs(ec2gw_req_t *req, void *inst)
         ec2gw->fail(req, 500, "InternalError", "data calls failed");
         return EC2GW_OK;
     }
-    ec2gw->finish(req, json_pack("{s:s, s:s, s:o, s:o, s:i, s:i}", "KeyPairId", id, "OsId", os,
-                                 "Tags", tags, "Item", data, "Malformed", malformed, "Unknown",
-                                 unknown));
+    ec2gw->finish(req,
+                  json_pack("{s:s, s:s, s:o, s:o, s:i, s:i}", "KeyPairId", id, "OsId", os, "Tags",
+                            tags, "Item", data, "Malformed", malformed, "Unknown", unknown));
     return EC2GW_OK;
 }
 
