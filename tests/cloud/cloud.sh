@@ -5,7 +5,8 @@
 #   cloud.sh up              install missing packages, start everything, seed (idempotent)
 #   cloud.sh down [--purge]  stop what `up` started (by pid file); --purge also wipes the state dir
 #   cloud.sh status          service, pid, port, up/down; exit 0 only if all are up
-#   cloud.sh env             export lines (demo OS_*, EC2 keys of demo and demo2, gateway service user)
+#   cloud.sh env [--admin]   export lines (demo OS_*, EC2 keys of demo and demo2, gateway service user;
+#                            --admin: OS_* of the cloud admin)
 #   cloud.sh ec2rc [URL]     an ec2rc.sh for the demo user (default endpoint http://127.0.0.1:8788)
 #   cloud.sh smoke           smoke test; last line "N passed, N failed"
 #   cloud.sh stress [N] [R]  boot N servers at once and delete them at once, R rounds (default 5, 3)
@@ -20,7 +21,7 @@ for f in install mariadb rabbitmq keystone placement glance neutron nova cinder;
     . "$HERE/lib/$f.sh"
 done
 
-usage() { sed -n '2,14s/^# \{0,1\}//p' "$0"; }
+usage() { sed -n '2,/^$/s/^# \{0,1\}//p' "$0"; }
 
 need_root() { [ "$(id -u)" = 0 ] || { echo "cloud.sh $1: must run as root" >&2; exit 1; }; }
 
@@ -48,6 +49,13 @@ cmd_up() {
     setup_mariadb;  t_db=$PHASE_T0
     setup_rabbitmq; t_mq=$PHASE_T0
     PHASE=mariadb;  PHASE_T0=$t_db; wait_mariadb
+    # a daemon that runs but is wedged (no answer, no heartbeat) is restarted
+    local d why
+    for d in $ALL_DAEMONS; do
+        running "$d" || continue
+        why=$(health "$d")
+        [ -z "$why" ] || { warn "$d (pid $(pid_of "$d")) runs but is unhealthy: $why; restarting it"; stop_one "$d"; }
+    done
     conf_placement; conf_glance; conf_neutron; conf_nova; conf_cinder
     local s need=
     for s in neutron nova cinder placement glance; do stamp_ok $s-db "$(pkg_version $s-common)" || need="$need $s"; done
@@ -69,7 +77,7 @@ cmd_up() {
     nova_discover
     phase seed; seed resources; phase_done
     # a daemon that died after answering once (bad config, crash) must not go unnoticed
-    local d bad=
+    local bad=
     for d in $ALL_DAEMONS; do running "$d" || bad="$bad $d"; done
     [ -z "$bad" ] || { PHASE=final; die "not running:$bad; read $LOG/<name>.log and $LOG/<name>.out"; }
     log "cloud up in $(( $(date +%s) - T_START ))s${STARTED:+ (started:$STARTED)}; eval \"\$($0 env)\" for credentials"
@@ -99,12 +107,12 @@ $left"
 }
 
 cmd_status() {
-    local d pid port st all=0
+    local d pid port st why all=0
     printf '%-16s %-8s %-6s %s\n' SERVICE PID PORT STATE
     for d in $ALL_DAEMONS; do
         pid=$(pid_of "$d" 2>/dev/null || true); port=$(port_of "$d"); st=up
         if ! running "$d"; then st=down
-        elif [ "$port" != - ] && ! ss -Hltn "sport = :$port" 2>/dev/null | grep -q '127.0.0.1'; then st="down (not listening)"
+        else why=$(health "$d"); [ -z "$why" ] || st="DOWN ($why)"
         fi
         [ "$st" = up ] || all=1
         printf '%-16s %-8s %-6s %s\n' "$d" "${pid:--}" "$port" "$st"
@@ -114,7 +122,7 @@ cmd_status() {
 
 cmd_env() {
     [ -s "$STATE/env.sh" ] || { echo "cloud.sh env: $STATE/env.sh missing; run cloud.sh up first" >&2; exit 1; }
-    cat "$STATE/env.sh"
+    if [ "${1:-}" = --admin ]; then cat "$STATE/admin.env"; else cat "$STATE/env.sh"; fi
 }
 
 cmd_ec2rc() {
@@ -147,7 +155,7 @@ case "${1:-}" in
     up) cmd_up ;;
     down) shift; cmd_down "${1:-}" ;;
     status) cmd_status ;;
-    env) cmd_env ;;
+    env) shift; cmd_env "${1:-}" ;;
     ec2rc) shift; cmd_ec2rc "${1:-}" ;;
     smoke) run_py_tests smoke ;;
     stress) shift; run_py_tests stress "${1:-5}" "${2:-3}" ;;

@@ -27,7 +27,7 @@ def connect(user, pw, project):
     return openstack.connect(
         auth_url=KS, username=user, password=pw, project_name=project,
         user_domain_name='Default', project_domain_name='Default',
-        region_name='RegionOne', identity_api_version='3')
+        region_name='RegionOne', identity_api_version='3', api_timeout=120)
 
 
 def say(msg):

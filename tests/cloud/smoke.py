@@ -67,7 +67,7 @@ def sdk(user, pw, project):
     return openstack.connect(
         auth_url=KS, username=user, password=pw, project_name=project,
         user_domain_name='Default', project_domain_name='Default', region_name='RegionOne',
-        identity_api_version='3', compute_api_version='2.79')
+        identity_api_version='3', compute_api_version='2.79', api_timeout=120)
 
 
 demo = sdk('demo', E['OS_PASSWORD'], 'demo')

@@ -64,7 +64,15 @@ user_log() { local u=$1 n; shift; for n in "$@"; do touch "$LOG/$n.log"; chown "
 as_user() { local u=$1; shift; env HOME=/var/lib/$u setpriv --reuid="$u" --regid="$u" --init-groups -- "$@"; }
 
 pid_of() { [ -f "$RUN/$1.pid" ] && cat "$RUN/$1.pid"; }
-running() { local p; p=$(pid_of "$1") && [ -n "$p" ] && kill -0 "$p" 2>/dev/null; }
+# is_ours NAME PID : PID still runs the program we started (not a recycled pid);
+# $RUN/NAME.sig holds the basename of that program
+is_ours() {
+    local sig; sig=$(cat "$RUN/$1.sig" 2>/dev/null) || return 0
+    tr '\0' ' ' < "/proc/$2/cmdline" 2>/dev/null | grep -qF "$sig"
+}
+running() { local p; p=$(pid_of "$1") && [ -n "$p" ] && kill -0 "$p" 2>/dev/null && is_ours "$1" "$p"; }
+# save_pid NAME PID PROGRAM
+save_pid() { echo "$2" > "$RUN/$1.pid"; basename "$3" > "$RUN/$1.sig"; }
 
 # write_if_changed FILE [OWNER] < content : returns 0 if the file changed.
 # Keeps configs byte-identical on re-runs, so a warm `up` changes nothing.
@@ -99,7 +107,7 @@ start_daemon() {
     echo "=== $(date -Is) start" >> "$LOG/$name.out"
     ( cd /; exec setsid setpriv --reuid="$user" --regid="$user" --init-groups -- \
         env HOME="$(getent passwd "$user" | cut -d: -f6)" "$@" >> "$LOG/$name.out" 2>&1 < /dev/null 9>&- ) &
-    echo $! > "$RUN/$name.pid"
+    save_pid "$name" $! "$1"
     START_UTC[$name]=$(date -u '+%F %T')
     STARTED="$STARTED $name"
     log "started $name (pid $!)"
@@ -123,16 +131,21 @@ wait_heartbeat() {
     done
 }
 
-# start_uwsgi NAME USER PORT WSGI_SCRIPT [extra ini lines] : 1 process, 4 threads, 127.0.0.1 only
+# start_uwsgi NAME USER PORT WSGI_SCRIPT [PROCESSES] [extra ini lines] : 127.0.0.1 only.
+# One thread per process: with several threads, Keystone deadlocked at a
+# restart under concurrent logins (eventlet "greenlet.error: cannot switch to
+# a different thread", then every request hung). harakiri recycles a worker
+# whose request runs longer than 300 s, so a stuck request cannot wedge it.
 start_uwsgi() {
-    local name=$1 user=$2 port=$3 wsgi=$4 extra=${5:-}
+    local name=$1 user=$2 port=$3 wsgi=$4 procs=${5:-1} extra=${6:-}
     write_if_changed "$ETC/$name-uwsgi.ini" <<EOF && mark_changed "$name"
 [uwsgi]
 plugins = python3
 http-socket = 127.0.0.1:$port
 master = true
-processes = 1
-threads = 4
+processes = $procs
+threads = 1
+harakiri = 300
 lazy-apps = true
 enable-threads = true
 die-on-term = true
@@ -203,6 +216,10 @@ stop_one() {
     local name=$1 pid procs end
     pid=$(pid_of "$name") || return 0
     [ -n "$pid" ] || { rm -f "$RUN/$name.pid"; return 0; }
+    if kill -0 "$pid" 2>/dev/null && ! is_ours "$name" "$pid"; then
+        warn "$name: pid $pid now runs something else (recycled pid); not touching it"
+        rm -f "$RUN/$name.pid" "$RUN/$name.sig"; return 0
+    fi
     procs=$(tree_of "$pid")
     if [ -n "$procs" ]; then
         if [ "$name" = rabbitmq ]; then timeout 30 rabbitmqctl -q stop > /dev/null 2>&1 || true; fi
@@ -220,7 +237,7 @@ stop_one() {
         fi
         log "stopped $name (pid $pid)"
     fi
-    rm -f "$RUN/$name.pid"
+    rm -f "$RUN/$name.pid" "$RUN/$name.sig"
 }
 
 # All daemons, in start order (down stops them in reverse).
@@ -232,6 +249,26 @@ port_of() {
         mariadb) echo 3306;; epmd) echo 4369;; rabbitmq) echo 5672;; keystone) echo 5000;;
         placement-api) echo 8778;; glance-api) echo 9292;; neutron-server) echo 9696;;
         nova-api) echo 8774;; cinder-api) echo 8776;; *) echo -;;
+    esac
+}
+
+# health NAME : "" if healthy, else why not. APIs must answer HTTP within 10 s;
+# RPC workers must have reported their service state within the last 90 s.
+health() {
+    local name=$1 port db
+    running "$name" || { echo "not running"; return; }
+    port=$(port_of "$name")
+    case $name in
+        mariadb|epmd|rabbitmq)
+            [ "$port" = - ] || ss -Hltn "sport = :$port" | grep -q 127.0.0.1 || echo "not listening on $port";;
+        nova-conductor|nova-scheduler|nova-compute|cinder-scheduler|cinder-volume)
+            db=${name%%-*}
+            [ "$(echo "SELECT COUNT(*) FROM services WHERE \`binary\` = '$name' AND deleted = 0
+                 AND TIMESTAMPDIFF(SECOND, COALESCE(updated_at, created_at), UTC_TIMESTAMP()) < 90" \
+                 | sql "$db" 2>/dev/null)" = 1 ] || echo "no service heartbeat in 90 s";;
+        *)
+            [ "$(curl -s -m 10 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/")" != 000 ] \
+                || echo "not answering on 127.0.0.1:$port";;
     esac
 }
 

@@ -40,7 +40,7 @@ setup_glance() {
     phase glance
     await_sync glance
     # uploads need uwsgi's chunked-input options (as in Debian's own ini)
-    start_uwsgi glance-api glance 9292 /usr/bin/glance-wsgi-api "socket-timeout = 10
+    start_uwsgi glance-api glance 9292 /usr/bin/glance-wsgi-api 1 "socket-timeout = 10
 http-auto-chunked = true
 http-chunked-input = true
 http-raw-body = true

@@ -29,7 +29,8 @@ EOF
         keystone-manage fernet_setup --keystone-user keystone --keystone-group keystone
     [ -e "$STATE/keystone/credential-keys/0" ] || run_logged "$LOG/keystone-manage.log" \
         keystone-manage credential_setup --keystone-user keystone --keystone-group keystone
-    start_uwsgi keystone keystone 5000 /usr/bin/keystone-wsgi-public
+    # two processes: every login and every EC2 signature check lands here
+    start_uwsgi keystone keystone 5000 /usr/bin/keystone-wsgi-public 2
     wait_http keystone $KS/v3
     # bootstrap: admin user/project/role, RegionOne, identity endpoints
     if ! stamp_ok keystone-bootstrap "$ADMIN_PW"; then

@@ -40,7 +40,7 @@ EOF
 
 wait_mariadb() {
     local end=$(( $(date +%s) + T_HTTP ))
-    until mariadb-admin --socket="$DB_SOCK" -uroot ping > /dev/null 2>&1; do
+    until timeout 10 mariadb-admin --socket="$DB_SOCK" -uroot ping > /dev/null 2>&1; do
         running mariadb || die "mariadbd exited; read $LOG/mariadb.log and $LOG/mariadb.out"
         [ "$(date +%s)" -lt "$end" ] || die "mariadb did not answer within ${T_HTTP}s; read $LOG/mariadb.log"
         sleep 0.5

@@ -20,7 +20,7 @@ loopback_users.guest = true
 EOF
     if ! running epmd; then
         ( cd /; exec setsid /usr/bin/epmd -address 127.0.0.1 >> "$LOG/epmd.out" 2>&1 < /dev/null 9>&- ) &
-        echo $! > "$RUN/epmd.pid"
+        save_pid epmd $! /usr/bin/epmd
         log "started epmd (pid $!)"
     fi
     # /usr/sbin/rabbitmq-server goes through su, which hides the pid: use the real script.
