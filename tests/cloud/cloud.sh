@@ -35,6 +35,8 @@ take_lock() {
 cmd_up() {
     need_root up
     take_lock
+    # if up fails, no background db sync may outlive it
+    trap 'for p in "${SYNC_PID[@]}"; do kill $(tree_of "$p") 2>/dev/null; done' EXIT
     mkdir -p "$RUN" "$LOG" "$ETC"
     chmod 755 "$STATE" "$LOG"
     log "state dir $STATE"
@@ -53,6 +55,7 @@ cmd_up() {
     local d why
     for d in $ALL_DAEMONS; do
         running "$d" || continue
+        case " $STARTED " in *" $d "*) continue;; esac    # just started: not up yet
         why=$(health "$d")
         [ -z "$why" ] || { warn "$d (pid $(pid_of "$d")) runs but is unhealthy: $why; restarting it"; stop_one "$d"; }
     done
