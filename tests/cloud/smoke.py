@@ -404,12 +404,16 @@ def main():
         cleanup_leftovers()
     except Exception as e:  # noqa: BLE001
         print('WARNING: cleanup of leftovers failed: %s' % e, flush=True)
-    if mode == 'smoke':
-        smoke()
-    elif mode == 'stress':
-        n, rounds = int(sys.argv[2]), int(sys.argv[3])
-        for r in range(rounds):
-            stress_round(n, 'r%d' % r)
+    try:
+        if mode == 'smoke':
+            smoke()
+        elif mode == 'stress':
+            n, rounds = int(sys.argv[2]), int(sys.argv[3])
+            for r in range(rounds):
+                stress_round(n, 'r%d' % r)
+    except Exception as e:  # noqa: BLE001 - e.g. a service not answering between steps
+        results.append(('fatal', False))
+        print('FAIL fatal: %s: %s' % (type(e).__name__, str(e)[:400]), flush=True)
     failed = sum(1 for _, ok in results if not ok)
     print('%s total %.1fs' % (mode, time.time() - T0))
     print('%d passed, %d failed' % (len(results) - failed, failed))
