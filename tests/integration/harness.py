@@ -49,6 +49,11 @@ class Daemon:
         src = src.replace("credential_ttl: 60s", "credential_ttl: %s" % credential_ttl)
         with open(os.path.join(self.conf, "00-daemon.yaml"), "w") as f:
             f.write(src)
+        # The project's plugin instances, as shipped in conf.d/ (unless a test brings its own).
+        if not plugins:
+            for name in sorted(os.listdir(os.path.join(ROOT, "conf.d"))):
+                if name.endswith(".yaml") and name != "00-daemon.yaml":
+                    shutil.copy(os.path.join(ROOT, "conf.d", name), self.conf)
         for name, text in plugins:
             with open(os.path.join(self.conf, name), "w") as f:
                 f.write(text)
