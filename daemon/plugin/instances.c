@@ -102,6 +102,11 @@ bind_actions(ec2gw_conf_set_t *set, ec2gw_instance_t *in, const ec2gw_conf_node_
                                  "narrow what the plugin declares)",
                                  n->file, n->line, in->module->desc->name, list.v[i]);
     }
+    if (list.n == 0)
+        return ec2gw_err_set(err, EC2GW_E_INVAL,
+                             "%s:%d: 'actions' is empty; list the actions to serve, write 'all', "
+                             "or remove the instance",
+                             n->file, n->line);
     in->actions = list.v;
     in->n_actions = list.n;
     return 0;

@@ -84,7 +84,8 @@ ec2gw_dispatch_run(ec2gw_req_t *r, ec2gw_instance_t *inst, const ec2gw_action_t 
     ec2gw_req_ref(r);
     rc = act->fn(r, inst->data);
     r->cur_inst = prev;
-    if (rc == EC2GW_OK && !r->answered) {
+    /* OK with calls outstanding happens when a wrapper's model hook went asynchronous. */
+    if (rc == EC2GW_OK && !r->answered && r->calls == NULL) {
         ec2gw_log(EC2GW_LOG_ERROR, r->log_prefix,
                   "plugin %s returned OK for %s without answering", inst->module->desc->name,
                   r->action);

@@ -84,12 +84,13 @@ h_request_id(ec2gw_req_t *r)
 static void
 h_finish(ec2gw_req_t *r, json_t *model)
 {
-    if (r->model_hook != NULL) {
-        ec2gw_model_fn hook = r->model_hook;
-
-        r->model_hook = NULL;
-        hook(r, model, r->model_hook_arg);
-        return;
+    /* Hand the model to the innermost wrapper that asked for it; each calls finish again. */
+    while (r->n_hooks > 0) {
+        r->n_hooks--;
+        if (r->hooks[r->n_hooks].fn != NULL) {
+            r->hooks[r->n_hooks].fn(r, model, r->hooks[r->n_hooks].arg);
+            return;
+        }
     }
     if (r->client_token != NULL && !r->answered)
         ec2gw_client_token_complete(r->d->db, r->identity.project_id, r->action, r->client_token,
@@ -103,6 +104,7 @@ h_fail(ec2gw_req_t *r, int status, const char *code, const char *fmt, ...)
     ec2gw_fault_t f;
     va_list ap;
 
+    r->n_hooks = 0; /* errors pass straight through the wrappers */
     if (r->client_token != NULL && !r->answered)
         ec2gw_client_token_abort(r->d->db, r->identity.project_id, r->action, r->client_token);
     va_start(ap, fmt);
@@ -355,8 +357,11 @@ h_delegate(ec2gw_req_t *r, ec2gw_model_fn on_model, void *arg)
     if (r->cur_inst == NULL ||
         (act = ec2gw_plugins_next(r->cur_inst, r->action, &next)) == NULL)
         return EC2GW_E_NOTFOUND;
-    r->model_hook = on_model;
-    r->model_hook_arg = arg;
+    if (r->n_hooks == EC2GW_MAX_WRAP_DEPTH)
+        return EC2GW_E_STATE;
+    r->hooks[r->n_hooks].fn = on_model;
+    r->hooks[r->n_hooks].arg = arg;
+    r->n_hooks++;
     return ec2gw_dispatch_run(r, next, act);
 }
 

@@ -20,6 +20,7 @@
 #include "server/daemon.h"
 
 #define EC2GW_REQ_MAGIC 0x52455131u /* "REQ1" */
+#define EC2GW_MAX_WRAP_DEPTH 8
 
 struct evhttp_request;
 struct event;
@@ -60,8 +61,11 @@ struct ec2gw_req {
     /* where it goes */
     const ec2gw_route_t *route;
     ec2gw_instance_t *cur_inst;  /**< the instance whose handler runs now */
-    ec2gw_model_fn model_hook;   /**< set by delegate(): the wrapper wants the model */
-    void *model_hook_arg;
+    struct {
+        ec2gw_model_fn fn; /**< a wrapper's post-processing hook, or NULL (pre-process only) */
+        void *arg;
+    } hooks[EC2GW_MAX_WRAP_DEPTH]; /**< pushed by delegate(), popped innermost first by finish */
+    int n_hooks;
     const char *client_token;    /**< claimed ClientToken, or NULL */
     void *plugin_state;
     size_t plugin_state_size;
