@@ -94,7 +94,9 @@ main(int argc, char **argv)
     if (!(curl_version_info(CURLVERSION_NOW)->features & CURL_VERSION_ASYNCHDNS))
         ec2gw_log(EC2GW_LOG_WARN, NULL, "libcurl has no asynchronous resolver: name lookups "
                   "of OpenStack endpoints will block the event loop");
-    rc = ec2gw_daemon_start(&d, &err);
+    rc = ec2gw_daemon_prepare(&d, &err);
+    if (rc == 0 && !d.opts.check_only)
+        rc = ec2gw_daemon_listen(&d, &err);
     if (rc != 0) {
         fprintf(stderr, "ec2gwd: %s\n", err.msg);
         ec2gw_daemon_free(&d);
@@ -114,7 +116,20 @@ main(int argc, char **argv)
                    in->module->path, in->wraps ? " wraps " : "", in->wraps ? in->wraps->name : "");
         }
     } else {
-        rc = ec2gw_daemon_run(&d);
+        int in_worker = d.gen->conf.workers > 1 ? ec2gw_workers_run(&d, &err) : 1;
+
+        if (in_worker < 0) {
+            fprintf(stderr, "ec2gwd: %s\n", err.msg);
+            rc = 1;
+        } else if (in_worker == 1) {
+            rc = ec2gw_daemon_serve_init(&d, &err);
+            if (rc != 0) {
+                fprintf(stderr, "ec2gwd: %s\n", err.msg);
+                rc = 1;
+            } else {
+                rc = ec2gw_daemon_run(&d);
+            }
+        }
     }
     ec2gw_daemon_free(&d);
     curl_global_cleanup();

@@ -23,6 +23,7 @@ struct ec2gw_plugins {
     ec2gw_instance_t *inst[MAX_INSTANCES];
     size_t n;
     ec2gw_route_t *routes; /* sorted by action */
+    ec2gw_loop_t *loop;    /* set by start() */
     size_t n_routes;
 };
 
@@ -380,6 +381,21 @@ ec2gw_plugins_build(ec2gw_conf_set_t *set, const char *plugin_dir, const ec2gw_h
     return 0;
 }
 
+int
+ec2gw_plugins_start(ec2gw_plugins_t *p, ec2gw_loop_t *loop, ec2gw_err_t *err)
+{
+    p->loop = loop;
+    for (size_t i = 0; i < p->n; i++) {
+        ec2gw_instance_t *in = p->inst[i];
+
+        if (in->module->desc->start != NULL && in->module->desc->start(in->data, loop) != 0)
+            return ec2gw_err_set(err, EC2GW_E_FAIL, "%s:%d: instance '%s' failed to start",
+                                 in->file, in->line, in->name);
+        in->started = 1;
+    }
+    return 0;
+}
+
 void
 ec2gw_plugins_free(ec2gw_plugins_t *p)
 {
@@ -387,6 +403,9 @@ ec2gw_plugins_free(ec2gw_plugins_t *p)
         return;
     for (size_t i = 0; i < p->n; i++) {
         ec2gw_instance_t *in = p->inst[i];
+
+        if (in->started && in->module->desc->stop != NULL)
+            in->module->desc->stop(in->data, p->loop);
 
         if (in->created && in->module->desc->destroy != NULL)
             in->module->desc->destroy(in->data);

@@ -37,6 +37,7 @@ typedef struct ec2gw_instance {
     size_t n_actions;
     const ec2gw_conf_node_t *settings_node; /**< the YAML `settings:` map, or NULL */
     int created;
+    int started;
 } ec2gw_instance_t;
 
 /** The handle create() gets: cfg_error() reports through it. */
@@ -73,6 +74,9 @@ void ec2gw_modules_unload_all(void);
 int ec2gw_plugins_build(ec2gw_conf_set_t *set, const char *plugin_dir,
                         const ec2gw_host_api_t *host, const ec2gw_model_t *model,
                         ec2gw_plugins_t **out, ec2gw_err_t *err);
+
+/** Call every instance's start() for @p loop (once per serving process). */
+int ec2gw_plugins_start(ec2gw_plugins_t *p, ec2gw_loop_t *loop, ec2gw_err_t *err);
 
 /** Call stop/destroy of every instance and free (NULL is fine). */
 void ec2gw_plugins_free(ec2gw_plugins_t *p);

@@ -13,6 +13,9 @@
 
 #include <curl/curl.h>
 #include <event2/event.h>
+#include <event2/util.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <event2/http.h>
 #include <event2/listener.h>
 
@@ -96,6 +99,12 @@ on_sighup(evutil_socket_t fd, short what, void *arg)
         strcmp(g->conf.keystone.url, d->first->conf.keystone.url) != 0)
         ec2gw_log(EC2GW_LOG_WARN, NULL,
                   "listen, paths.database and keystone changes take effect on restart only");
+    if (ec2gw_plugins_start(g->plugins, (ec2gw_loop_t *)(void *)d, &err) != 0) {
+        ec2gw_log(EC2GW_LOG_ERROR, NULL, "reload failed, keeping the running configuration: %s",
+                  err.msg);
+        ec2gw_generation_unref(g);
+        return;
+    }
     if (ec2gw_log_parse_level(g->conf.log_level, &lvl) == 0)
         ec2gw_log_set_level(lvl);
     ec2gw_generation_t *old = d->gen;
@@ -170,13 +179,14 @@ resolve_model_path(ec2gw_daemon_t *d, char *out, size_t size)
 }
 
 int
-ec2gw_daemon_start(ec2gw_daemon_t *d, ec2gw_err_t *err)
+ec2gw_daemon_prepare(ec2gw_daemon_t *d, ec2gw_err_t *err)
 {
     char model_path[4096] = "";
     int rc;
     ec2gw_log_level_t lvl;
 
     d->started = time(NULL);
+    d->listen_fd = -1;
     /* The first generation is read twice: once for the model path, once with plugins. */
     if ((rc = ec2gw_generation_load(d, &d->gen, err)) != 0)
         return rc;
@@ -193,8 +203,45 @@ ec2gw_daemon_start(ec2gw_daemon_t *d, ec2gw_err_t *err)
         return rc;
     d->first = d->gen;
     d->gen->refs++;
-    if (d->opts.check_only)
-        return 0;
+    return 0;
+}
+
+int
+ec2gw_daemon_listen(ec2gw_daemon_t *d, ec2gw_err_t *err)
+{
+    const ec2gw_daemon_conf_t *c = &d->gen->conf;
+    struct evutil_addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+                                     .ai_flags = EVUTIL_AI_PASSIVE | EVUTIL_AI_NUMERICHOST };
+    struct evutil_addrinfo *ai = NULL;
+    char port[16];
+    int fd;
+
+    snprintf(port, sizeof(port), "%lld", (long long)c->listen_port);
+    if (evutil_getaddrinfo(c->listen_address, port, &hints, &ai) != 0 || ai == NULL)
+        return ec2gw_err_set(err, EC2GW_E_INVAL, "listen.address '%s' is not a numeric address",
+                             c->listen_address);
+    fd = socket(ai->ai_family, SOCK_STREAM, 0);
+    if (fd < 0 || evutil_make_listen_socket_reuseable(fd) != 0 ||
+        bind(fd, ai->ai_addr, (socklen_t)ai->ai_addrlen) != 0 || listen(fd, 1024) != 0 ||
+        evutil_make_socket_nonblocking(fd) != 0 || evutil_make_socket_closeonexec(fd) != 0) {
+        int e = errno;
+
+        if (fd >= 0)
+            close(fd);
+        evutil_freeaddrinfo(ai);
+        return ec2gw_err_set(err, EC2GW_E_FAIL, "cannot listen on %s:%s: %s", c->listen_address,
+                             port, strerror(e));
+    }
+    evutil_freeaddrinfo(ai);
+    d->listen_fd = fd;
+    return 0;
+}
+
+int
+ec2gw_daemon_serve_init(ec2gw_daemon_t *d, ec2gw_err_t *err)
+{
+    int rc;
+
     if ((rc = ec2gw_db_open(d->gen->conf.database, &d->db, err)) != 0)
         return rc;
     d->base = event_base_new();
@@ -206,6 +253,8 @@ ec2gw_daemon_start(ec2gw_daemon_t *d, ec2gw_err_t *err)
     if (d->client == NULL || d->ks == NULL)
         return ec2gw_err_set(err, EC2GW_E_NOMEM, "out of memory");
     if ((rc = ec2gw_intake_setup(d, err)) != 0)
+        return rc;
+    if ((rc = ec2gw_plugins_start(d->gen->plugins, (ec2gw_loop_t *)(void *)d, err)) != 0)
         return rc;
     signal(SIGPIPE, SIG_IGN);
     d->sig_hup = evsignal_new(d->base, SIGHUP, on_sighup, d);
@@ -222,11 +271,13 @@ ec2gw_daemon_run(ec2gw_daemon_t *d)
 {
     size_t n_routes = 0, n = ec2gw_plugins_count(d->gen->plugins, &n_routes);
 
-    ec2gw_log(EC2GW_LOG_NOTICE, NULL,
-              "ec2gwd listening on http://%s:%lld (region %s, %zu plugin instances, %zu actions "
-              "routed, keystone %s)",
-              d->gen->conf.listen_address, (long long)d->gen->conf.listen_port, d->gen->conf.region,
-              n, n_routes, d->first->conf.keystone.url);
+    if (d->worker_id <= 1)
+        ec2gw_log(EC2GW_LOG_NOTICE, NULL,
+                  "ec2gwd listening on http://%s:%lld (region %s, %zu plugin instances, %zu "
+                  "actions routed, %lld worker(s), keystone %s)",
+                  d->gen->conf.listen_address, (long long)d->gen->conf.listen_port,
+                  d->gen->conf.region, n, n_routes, (long long)d->gen->conf.workers,
+                  d->first->conf.keystone.url);
     event_base_dispatch(d->base);
     ec2gw_log(EC2GW_LOG_NOTICE, NULL, "stopped");
     return 0;
@@ -245,6 +296,8 @@ ec2gw_daemon_free(ec2gw_daemon_t *d)
         event_free(d->drain_timer);
     if (d->http)
         evhttp_free(d->http);
+    if (d->listen_fd >= 0)
+        close(d->listen_fd);
     ec2gw_keystone_free(d->ks);
     ec2gw_http_free(d->client);
     if (d->gen != d->first)

@@ -27,6 +27,7 @@ typedef struct ec2gw_daemon_conf {
     /* listen: */
     const char *listen_address;
     int64_t listen_port;
+    int64_t workers;           /**< processes sharing the listening socket */
     /* limits: */
     int64_t max_body_bytes;
     int64_t max_header_bytes;
@@ -82,6 +83,8 @@ typedef struct ec2gw_daemon {
     ec2gw_generation_t *gen;
     ec2gw_generation_t *first; /**< keeps start-only settings (listen, keystone, db) alive */
     ec2gw_options_t opts;
+    int listen_fd;   /**< bound before the workers fork; -1 until then */
+    int worker_id;   /**< 0 in a single-process daemon, 1..N in workers */
     long connections;
     long in_flight;
     int listener_paused;
@@ -99,11 +102,24 @@ void ec2gw_generation_unref(ec2gw_generation_t *g);
 /** Bind the daemon's own sections of @p set into @p conf (validation errors name file:line). */
 int ec2gw_daemon_conf_bind(ec2gw_conf_set_t *set, ec2gw_daemon_conf_t *conf, ec2gw_err_t *err);
 
-/** Start: model, database, loop, listener, signals. */
-int ec2gw_daemon_start(ec2gw_daemon_t *d, ec2gw_err_t *err);
+/** Configuration, model and plugins; with --check-config nothing more. */
+int ec2gw_daemon_prepare(ec2gw_daemon_t *d, ec2gw_err_t *err);
+
+/** Bind the listening socket (before workers fork, so that they share it). */
+int ec2gw_daemon_listen(ec2gw_daemon_t *d, ec2gw_err_t *err);
+
+/** In the serving process: database, loop, HTTP server on listen_fd, signals, plugin start. */
+int ec2gw_daemon_serve_init(ec2gw_daemon_t *d, ec2gw_err_t *err);
 
 /** Run the loop until SIGTERM/SIGINT has drained the requests. */
 int ec2gw_daemon_run(ec2gw_daemon_t *d);
+
+/**
+ * listen.workers > 1: fork that many serving processes sharing listen_fd, forward SIGHUP and
+ * SIGTERM to them, restart one that dies unexpectedly, and return when all have stopped.
+ * Returns 0 in the parent after shutdown, or 1 in a child (which must then serve and exit).
+ */
+int ec2gw_workers_run(ec2gw_daemon_t *d, ec2gw_err_t *err);
 
 /** Free everything. */
 void ec2gw_daemon_free(ec2gw_daemon_t *d);

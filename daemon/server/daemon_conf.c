@@ -16,6 +16,7 @@
 static const ec2gw_setting_t listen_schema[] = {
     { .key = "address", .type = EC2GW_SET_STR, .offset = C(listen_address), .def = "127.0.0.1" },
     { .key = "port", .type = EC2GW_SET_INT, .offset = C(listen_port), .def = "8788" },
+    { .key = "workers", .type = EC2GW_SET_INT, .offset = C(workers), .def = "1" },
     { .key = NULL },
 };
 
@@ -176,6 +177,8 @@ ec2gw_daemon_conf_bind(ec2gw_conf_set_t *set, ec2gw_daemon_conf_t *conf, ec2gw_e
         if (ec2gw_conf_bind(set, found[s], sections[s].schema, conf, what, err) != 0)
             return EC2GW_E_INVAL;
     }
+    if (conf->workers < 1 || conf->workers > 64)
+        return ec2gw_err_set(err, EC2GW_E_INVAL, "listen.workers must be 1-64");
     if (conf->listen_port < 1 || conf->listen_port > 65535)
         return ec2gw_err_set(err, EC2GW_E_INVAL, "listen.port must be 1-65535");
     if (conf->max_connections < 1 || conf->max_body_bytes < 1024 || conf->max_header_bytes < 1024)

@@ -219,10 +219,12 @@ ec2gw_intake_setup(ec2gw_daemon_t *d, ec2gw_err_t *err)
     evhttp_set_timeout(d->http, (int)(c->idle_timeout_ms / 1000 > 0 ? c->idle_timeout_ms / 1000 : 1));
     evhttp_set_default_content_type(d->http, "text/xml;charset=UTF-8");
     evhttp_set_gencb(d->http, on_request, d);
-    bs = evhttp_bind_socket_with_handle(d->http, c->listen_address, (ev_uint16_t)c->listen_port);
+    /* The socket was bound before any worker forked; evhttp owns (and closes) it from here. */
+    bs = evhttp_accept_socket_with_handle(d->http, d->listen_fd);
     if (bs == NULL)
-        return ec2gw_err_set(err, EC2GW_E_FAIL, "cannot listen on %s:%lld: %s",
+        return ec2gw_err_set(err, EC2GW_E_FAIL, "cannot accept on %s:%lld: %s",
                              c->listen_address, (long long)c->listen_port, strerror(errno));
+    d->listen_fd = -1;
     d->listener = evhttp_bound_socket_get_listener(bs);
     return 0;
 }
