@@ -179,9 +179,10 @@ db_pragmas(ec2gw_db_t *db, ec2gw_err_t *err)
     /* WAL: readers never block the writer; NORMAL: no fsync per commit in WAL mode (a power
      * loss may lose the last commits, never corrupt). busy_timeout covers an ec2gw-manage
      * process or a backup holding the lock briefly. */
-    static const char pragmas[] = "PRAGMA journal_mode = WAL;"
+    /* busy_timeout first: several workers may open the database at the same moment. */
+    static const char pragmas[] = "PRAGMA busy_timeout = 2000;"
+                                  "PRAGMA journal_mode = WAL;"
                                   "PRAGMA synchronous = NORMAL;"
-                                  "PRAGMA busy_timeout = 2000;"
                                   "PRAGMA foreign_keys = OFF;";
 
     if (sqlite3_exec(db->sql, pragmas, NULL, NULL, NULL) != SQLITE_OK)

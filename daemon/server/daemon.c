@@ -234,7 +234,13 @@ ec2gw_daemon_listen(ec2gw_daemon_t *d, ec2gw_err_t *err)
     }
     evutil_freeaddrinfo(ai);
     d->listen_fd = fd;
-    return 0;
+    /* Create or migrate the database once, before any worker exists: a path that cannot be
+     * opened fails here, with one message, and workers never race on the schema. */
+    ec2gw_db_t *db = NULL;
+    int rc = ec2gw_db_open(c->database, &db, err);
+
+    ec2gw_db_close(db);
+    return rc;
 }
 
 int

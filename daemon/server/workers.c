@@ -24,7 +24,7 @@ on_signal(int sig)
 {
     if (sig == SIGHUP)
         got_hup = 1;
-    else
+    else if (sig != SIGCHLD)
         got_term = 1;
 }
 
@@ -38,6 +38,7 @@ spawn(ec2gw_daemon_t *d, int id, const sigset_t *old_mask)
         signal(SIGHUP, SIG_DFL);
         signal(SIGTERM, SIG_DFL);
         signal(SIGINT, SIG_DFL);
+        signal(SIGCHLD, SIG_DFL);
         sigprocmask(SIG_SETMASK, old_mask, NULL);
         d->worker_id = id;
     }
@@ -70,6 +71,7 @@ ec2gw_workers_run(ec2gw_daemon_t *d, ec2gw_err_t *err)
     sigaction(SIGHUP, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGCHLD, &sa, NULL); /* ignored by default, which sigsuspend would never see */
     for (int i = 0; i < n; i++) {
         pids[i] = spawn(d, i + 1, &old);
         if (pids[i] == 0)
