@@ -1,0 +1,267 @@
+"""scenarios.py - the bench/ scenarios (see bench/README.md); run through bench/run.sh."""
+
+import os
+import subprocess
+import sys
+import time
+
+import benchlib
+from benchlib import measured
+
+PUBKEY = ("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGb6v1a6yYVqQ3bX0mQ8m0o3dFQ9Wj3t3u8Zq5l8b0cH "
+          "ec2gw-bench")
+
+
+def lg_args(o, action_args):
+    return ["-c", o.connections, "-t", o.threads, "-d", o.duration] + action_args
+
+
+# ------------------------------------------------------------------ regions / tags
+
+def regions(t, o):
+    measured(t, "regions", "c%d" % o.connections, lg_args(o, ["-A", "DescribeRegions"]),
+             o.out, "DescribeRegions at 50 connections >= 20000 req/s", target_rps=20000)
+
+
+def ensure_tags(t, n):
+    """n tags on ami- ids (no backend needed): 50 tags per id, 10 ids per CreateTags."""
+    c = t.boto3()
+    have = len(c.describe_tags()["Tags"])
+    ids = ["ami-%08x" % (0xbe000000 + i) for i in range((n + 49) // 50)]
+    if t.kind == "moto":  # moto wants existing resources: its built-in AMIs
+        ids = [i["ImageId"] for i in c.describe_images()["Images"]][:len(ids)]
+    if have >= n:
+        return ids
+    t0 = time.time()
+    for i in range(0, len(ids), 10):
+        chunk = ids[i:i + 10]
+        left = n - i * 50
+        c.create_tags(Resources=chunk, Tags=[{"Key": "bench-%02d" % j, "Value": "v%d" % j}
+                                             for j in range(min(50, (left + len(chunk) - 1)
+                                                                // len(chunk)))])
+    print("  setup: %d tags on %d ami- ids in %.1f s (CreateTags)" % (
+        len(c.describe_tags()["Tags"]), len(ids), time.time() - t0))
+    return ids
+
+
+def tags(t, o):
+    ids = ensure_tags(t, o.count)
+    measured(t, "tags", "all-%d-c%d" % (o.count, o.connections),
+             lg_args(o, ["-A", "DescribeTags"]), o.out,
+             "DescribeTags listing %d tags (no target set; report)" % o.count)
+    measured(t, "tags", "filtered-c%d" % o.connections,
+             lg_args(o, ["-A", "DescribeTags", "-p", "Filter.1.Name=resource-id",
+                         "-p", "Filter.1.Value.1=" + ids[0]]), o.out,
+             "DescribeTags of one resource (50 of %d tags)" % o.count)
+    if not o.keep:
+        c = t.boto3()
+        for i in range(0, len(ids), 10):
+            c.delete_tags(Resources=ids[i:i + 10])
+
+
+# ------------------------------------------------------------------ plugin-backed reads
+
+def openstack(o):
+    return benchlib.OpenStack(o.env)
+
+
+def ensure_images(os_, n):
+    imgs = os_.call("GET", "image", "/v2/images?limit=1000")["images"]
+    mine = [i for i in imgs if i["name"].startswith("ec2gw-bench-")]
+    created = []
+    for k in range(max(0, n - len(imgs))):
+        img = os_.call("POST", "image", "/v2/images", {
+            "name": "ec2gw-bench-%04d" % k, "disk_format": "raw", "container_format": "bare",
+            "visibility": "private"})
+        created.append(img["id"])
+    print("  setup: %d images in Glance (%d created)" % (len(imgs) + len(created), len(created)))
+    return mine + [{"id": i} for i in created]
+
+
+def images(t, o):
+    os_ = openstack(o) if t.kind != "moto" else None
+    made = ensure_images(os_, o.count) if os_ else []
+    try:
+        measured(t, "images", "%d-c%d" % (o.count, o.connections),
+                 lg_args(o, ["-A", "DescribeImages"]), o.out,
+                 "DescribeImages with %d images (no target set; report)" % o.count)
+    finally:
+        if os_ and not o.keep:
+            for img in made:
+                os_.call("DELETE", "image", "/v2/images/" + img["id"])
+
+
+def keypairs(t, o):
+    os_ = openstack(o) if t.kind != "moto" else None
+    names = ["ec2gw-bench-%03d" % i for i in range(o.count)]
+    if os_:
+        have = {k["keypair"]["name"] for k in os_.call("GET", "compute", "/os-keypairs")
+                ["keypairs"]}
+        for n in names:
+            if n not in have:
+                os_.call("POST", "compute", "/os-keypairs",
+                         {"keypair": {"name": n, "public_key": PUBKEY}})
+    else:
+        c = t.boto3()
+        for n in names:
+            c.import_key_pair(KeyName=n, PublicKeyMaterial=PUBKEY.encode())
+    try:
+        measured(t, "keypairs", "%d-c%d" % (o.count, o.connections),
+                 lg_args(o, ["-A", "DescribeKeyPairs"]), o.out,
+                 "DescribeKeyPairs with %d key pairs (no target set; report)" % o.count)
+    finally:
+        if os_ and not o.keep:
+            for n in names:
+                os_.call("DELETE", "compute", "/os-keypairs/" + n)
+
+
+def nova_boot(os_, n, o):
+    """n servers in one POST /servers (min_count), smallest flavor, first image, a network."""
+    flavors = sorted(os_.call("GET", "compute", "/flavors/detail")["flavors"],
+                     key=lambda f: (f["ram"], f["vcpus"], f["disk"]))
+    flavor = o.flavor or flavors[0]["id"]
+    image = o.image or [i for i in os_.call("GET", "image", "/v2/images?limit=1000")["images"]
+                        if i.get("status") == "active"][0]["id"]
+    body = {"server": {"name": "ec2gw-bench", "imageRef": image, "flavorRef": flavor,
+                       "min_count": n, "max_count": n, "networks": o.network or "auto"}}
+    if o.network and o.network != "none":
+        body["server"]["networks"] = [{"uuid": o.network}]
+    os_.call("POST", "compute", "/servers", body,
+             {"X-OpenStack-Nova-API-Version": "2.37"})
+
+
+def bench_servers(os_):
+    return [s for s in os_.call("GET", "compute", "/servers?name=ec2gw-bench")["servers"]]
+
+
+def nova_wipe(os_):
+    for s in bench_servers(os_):
+        os_.call("DELETE", "compute", "/servers/" + s["id"])
+    deadline = time.time() + 600
+    while bench_servers(os_) and time.time() < deadline:
+        time.sleep(2)
+
+
+def instances(t, o):
+    os_ = openstack(o)
+    for n in [int(x) for x in o.counts.split(",")]:
+        have = len(bench_servers(os_))
+        if have < n:
+            print("  setup: booting %d servers through Nova (quota permitting)" % (n - have))
+            nova_boot(os_, n - have, o)
+        for clients in [int(x) for x in o.clients.split(",")]:
+            measured(t, "instances", "%d-c%d" % (n, clients),
+                     ["-c", clients, "-t", 1, "-d", o.duration, "-A", "DescribeInstances"],
+                     o.out, "DescribeInstances with %d instances at %d clients "
+                     "(report; compare with the floor scenario)" % (n, clients))
+    if not o.keep:
+        nova_wipe(os_)
+
+
+def batch(t, o):
+    """RunInstances of N -> DescribeInstances until running -> TerminateInstances, repeated."""
+    c = t.boto3()
+    image = o.image_id or c.describe_images()["Images"][0]["ImageId"]
+    itype = o.instance_type or "m1.tiny"
+    done, t0, rounds = 0, time.time(), []
+    while time.time() - t0 < o.duration or not rounds:
+        r0 = time.time()
+        ids = [i["InstanceId"] for i in c.run_instances(
+            ImageId=image, InstanceType=itype, MinCount=o.count, MaxCount=o.count)["Instances"]]
+        polls = 0
+        while True:
+            polls += 1
+            states = [i["State"]["Name"] for r in c.describe_instances(InstanceIds=ids)
+                      ["Reservations"] for i in r["Instances"]]
+            if all(s == "running" for s in states) or time.time() - r0 > o.timeout:
+                break
+            time.sleep(1)
+        c.terminate_instances(InstanceIds=ids)
+        rounds.append({"seconds": time.time() - r0, "polls": polls,
+                       "running": states.count("running")})
+        done += states.count("running")
+        print("  round %d: %d/%d running in %.1f s (%d DescribeInstances)" % (
+            len(rounds), states.count("running"), len(ids), rounds[-1]["seconds"], polls))
+    per_min = 60.0 * done / (time.time() - t0)
+    print("  batch: %d instances run in %d rounds, %.1f instances/minute" % (
+        done, len(rounds), per_min))
+
+
+# ------------------------------------------------------------------ floor / gateway-only
+
+SINCE = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 3600))
+FLOOR_CALLS = {  # EC2 action -> the OpenStack reads it makes (service, path), as the plugins do
+    "DescribeInstances": [("compute", "/servers/detail"),
+                          ("compute", "/servers/detail?changes-since=" + SINCE),  # terminated
+                          ("network", "/v2.0/security-groups?fields=id&fields=name")],
+    "DescribeImages": [("image", "/v2/images?limit=1000")],
+    "DescribeKeyPairs": [("compute", "/os-keypairs")],
+    "DescribeAvailabilityZones": [("compute", "/os-availability-zone")],
+}
+
+
+def floor(t, o):
+    os_ = openstack(o)
+    rows = []
+    for action in o.actions.split(","):
+        direct = []
+        for svc, path in FLOOR_CALLS[action]:
+            url = os_.catalog[svc] + path
+            r = benchlib.loadgen(t, ["--raw", "-e", url, "-H", "X-Auth-Token: " + os_.token,
+                                     "-H", "Accept: application/json",
+                                     "-H", "X-OpenStack-Nova-API-Version: 2.47",
+                                     "-c", o.connections, "-d", o.duration],
+                                 os.path.join(o.out, "floor-%s-direct-%d.json" % (
+                                     action, len(direct))), "floor " + path)
+            direct.append((path, r))
+        g = measured(t, "floor", "%s-c%d" % (action, o.connections),
+                     lg_args(o, ["-A", action]), o.out, None)
+        slow = max(direct, key=lambda d: d[1]["latency_ms"]["p50"])
+        rows.append((action, g, slow))
+    print("\n%-26s %-28s %9s %9s %8s %9s %9s %8s" % (
+        "EC2 action", "slowest OpenStack call", "os p50", "gw p50", "p50 x", "os p99",
+        "gw p99", "req/s x"))
+    for action, g, (path, d) in rows:
+        ok = g["status"]["2xx"] > 0
+        print("%-26s %-28s %9.2f %9.2f %8s %9.2f %9.2f %8s" % (
+            action, path[-28:], d["latency_ms"]["p50"], g["latency_ms"]["p50"],
+            "%.2f" % (g["latency_ms"]["p50"] / d["latency_ms"]["p50"]) if ok else "n/a",
+            d["latency_ms"]["p99"], g["latency_ms"]["p99"],
+            "%.2f" % (g["requests_per_s"] / d["requests_per_s"]) if ok else "n/a"))
+    print("target: gateway p50 within 1.5x the slowest OpenStack call it makes")
+
+
+def gateway_only(t, o):
+    """Replay backend (bench/replay_backend.py) in front of Keystone and the services."""
+    port = benchlib.free_port()
+    proc = subprocess.Popen([sys.executable, os.path.join(benchlib.HERE, "replay_backend.py"),
+                             "--port", str(port)])
+    try:
+        benchlib.wait_http("http://127.0.0.1:%d/_replay/stats" % port, proc)
+        gw = benchlib.start_ec2gwd(o.env, keystone_url="http://127.0.0.1:%d/_up/ks/v3" % port)
+        try:
+            for action in o.actions.split(","):
+                measured(gw, "gateway-only", "%s-c%d" % (action, o.connections),
+                         lg_args(o, ["-A", action]), o.out,
+                         "daemon CPU per request with a replay backend (report req/s per core)")
+        finally:
+            gw.stop()
+        print(benchlib.urllib.request.urlopen(
+            "http://127.0.0.1:%d/_replay/stats" % port).read().decode())
+    finally:
+        proc.terminate()
+        proc.wait()
+
+
+def overhead(t, o):
+    subprocess.run(["bash", os.path.join(benchlib.HERE, "loadgen_vs_wrk.sh"),
+                    str(o.connections), str(int(o.duration))], check=False)
+
+
+SCENARIOS = {"regions": regions, "tags": tags, "images": images, "keypairs": keypairs,
+             "instances": instances, "batch": batch, "floor": floor,
+             "gateway-only": gateway_only, "overhead": overhead}
+DEFAULTS = {  # scenario: (connections, count)
+    "regions": (50, 0), "tags": (10, 10000), "images": (10, 200), "keypairs": (10, 10),
+    "instances": (10, 0), "batch": (1, 10), "floor": (10, 0), "gateway-only": (50, 0),
+    "overhead": (50, 0)}

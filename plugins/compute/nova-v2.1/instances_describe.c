@@ -1,0 +1,260 @@
+/*
+ * instances_describe.c - DescribeInstances: one fan-out of
+ *   GET compute /servers/detail[?status=..&image=..]       (live servers; filters pushed down)
+ *   GET compute /servers/detail?changes-since=<now-window>  (recently deleted: "terminated")
+ *   GET network /v2.0/security-groups?fields=id&fields=name (group names to sg- ids)
+ * then the instance view, tags (one DB query), filters, paging, reservations.
+ */
+#include <string.h>
+
+#include "nova.h"
+
+struct nova_desc_state {
+    const struct nova_inst *ni;
+    const char **os_ids; /* requested server uuids, or NULL */
+    size_t n_ids;
+    int with_deleted; /* the changes-since call was made */
+};
+
+static void
+nova_push(json_t *values, const char *s)
+{
+    if (s != NULL)
+        json_array_append_new(values, json_string(s));
+}
+
+int
+nova_instance_filter_values(ec2gw_req_t *req, const json_t *it, const char *name, json_t *values,
+                            void *arg)
+{
+    static const struct {
+        const char *filter, *member;
+    } direct[] = {
+        { "instance-id", "InstanceId" },
+        { "instance-type", "InstanceType" },
+        { "image-id", "ImageId" },
+        { "key-name", "KeyName" },
+        { "private-ip-address", "PrivateIpAddress" },
+        { "ip-address", "PublicIpAddress" },
+        { "private-dns-name", "PrivateDnsName" },
+        { "dns-name", "PublicDnsName" },
+        { "launch-time", "LaunchTime" },
+        { "client-token", "ClientToken" },
+        { "reservation-id", "_ReservationId" },
+        { "owner-id", "_OwnerId" },
+        { "architecture", "Architecture" },
+        { "root-device-type", "RootDeviceType" },
+        { "virtualization-type", "VirtualizationType" },
+        { "hypervisor", "Hypervisor" },
+        { "association.public-ip", "PublicIpAddress" },
+    };
+    const json_t *state = json_object_get(it, "State"), *g;
+    size_t i;
+
+    (void)arg;
+    for (i = 0; i < sizeof(direct) / sizeof(direct[0]); i++) {
+        if (strcmp(name, direct[i].filter) == 0) {
+            nova_push(values, nova_str(it, direct[i].member));
+            return 0;
+        }
+    }
+    if (strcmp(name, "instance-state-name") == 0) {
+        nova_push(values, nova_str(state, "Name"));
+    } else if (strcmp(name, "instance-state-code") == 0) {
+        nova_push(values,
+                  ec2gw->psprintf(req, "%lld",
+                                  (long long)json_integer_value(json_object_get(state, "Code"))));
+    } else if (strcmp(name, "availability-zone") == 0) {
+        nova_push(values, nova_str(json_object_get(it, "Placement"), "AvailabilityZone"));
+    } else if (strcmp(name, "tenancy") == 0) {
+        nova_push(values, "default");
+    } else if (strcmp(name, "monitoring-state") == 0) {
+        nova_push(values, "disabled");
+    } else if (strcmp(name, "launch-index") == 0 || strcmp(name, "ami-launch-index") == 0) {
+        nova_push(values, ec2gw->psprintf(req, "%lld",
+                                          (long long)json_integer_value(
+                                              json_object_get(it, "AmiLaunchIndex"))));
+    } else if (strcmp(name, "group-name") == 0 || strcmp(name, "instance.group-name") == 0 ||
+               strcmp(name, "group-id") == 0 || strcmp(name, "instance.group-id") == 0) {
+        const char *m = strstr(name, "group-id") ? "GroupId" : "GroupName";
+
+        json_array_foreach(json_object_get(it, "SecurityGroups"), i, g)
+            nova_push(values, nova_str(g, m));
+    } else if (strcmp(name, "state-reason-code") == 0) {
+        nova_push(values, nova_str(json_object_get(it, "StateReason"), "Code"));
+    } else if (strcmp(name, "subnet-id") == 0 || strcmp(name, "vpc-id") == 0 ||
+               strcmp(name, "kernel-id") == 0 || strcmp(name, "ramdisk-id") == 0 ||
+               strcmp(name, "root-device-name") == 0 || strcmp(name, "platform") == 0) {
+        /* Known filters that no Nova data backs: they match nothing but "*"-free absence. */
+    } else {
+        return EC2GW_E_NOTFOUND;
+    }
+    return 0;
+}
+
+/* Nova statuses of the EC2 state names in @p values, or NULL when not pushable. */
+static const char *
+nova_status_pushdown(ec2gw_req_t *req, const json_t *values)
+{
+    const char *out = "";
+    const json_t *v;
+    size_t i;
+
+    json_array_foreach(values, i, v)
+    {
+        const char *s = json_string_value(v), *add;
+
+        if (s == NULL)
+            return NULL;
+        if (strcmp(s, "running") == 0)
+            add = "&status=ACTIVE&status=RESCUE&status=VERIFY_RESIZE";
+        else if (strcmp(s, "stopped") == 0)
+            add = "&status=SHUTOFF&status=PAUSED&status=SUSPENDED&status=SHELVED"
+                  "&status=SHELVED_OFFLOADED&status=ERROR";
+        else if (strcmp(s, "pending") == 0)
+            add = "&status=BUILD&status=SHUTOFF";
+        else if (strcmp(s, "stopping") == 0)
+            add = "&status=ACTIVE";
+        else
+            return NULL;
+        out = ec2gw->psprintf(req, "%s%s", out, add);
+    }
+    return out;
+}
+
+/* The query string of the live-server list: filters Nova can apply (a superset). */
+static const char *
+nova_servers_query(ec2gw_req_t *req, int *with_deleted)
+{
+    const json_t *f;
+    const char *q = "";
+    size_t i;
+
+    *with_deleted = 1;
+    json_array_foreach(json_object_get(ec2gw->params(req), "Filters"), i, f)
+    {
+        const char *name = nova_str(f, "Name");
+        const json_t *vals = json_object_get(f, "Values");
+        const char *v = json_string_value(json_array_get(vals, 0)), *os = NULL;
+
+        if (name == NULL)
+            continue;
+        if (strcmp(name, "instance-state-name") == 0) {
+            const char *st = nova_status_pushdown(req, vals);
+
+            if (st != NULL) {
+                q = ec2gw->psprintf(req, "%s%s", q, st);
+                *with_deleted = 0;
+            }
+        } else if (strcmp(name, "image-id") == 0 && json_array_size(vals) == 1 && v &&
+                   strpbrk(v, "*?\\") == NULL && ec2gw->id_to_os(req, v, &os) == 0) {
+            q = ec2gw->psprintf(req, "%s&image=%s", q, ec2gw->url_escape(req, os));
+        }
+    }
+    return q[0] == '&' ? ec2gw->psprintf(req, "?%s", q + 1) : q;
+}
+
+/* Is @p uuid one of the requested ids (or were none requested)? */
+static int
+nova_desc_wanted(const struct nova_desc_state *st, const char *uuid)
+{
+    if (st->os_ids == NULL)
+        return 1;
+    for (size_t i = 0; i < st->n_ids; i++)
+        if (strcmp(st->os_ids[i], uuid) == 0)
+            return 1;
+    return 0;
+}
+
+static void
+nova_desc_done(ec2gw_req_t *req, const ec2gw_os_resp_t *const *r, size_t n, void *arg)
+{
+    struct nova_desc_state *st = arg;
+    json_t *seen = nova_own(req, json_object());
+    json_t *items = nova_own(req, json_array());
+    json_t *groups, *filtered, *page, *out;
+    const json_t *s, *lists[2];
+    const char *next = NULL;
+    size_t i, j;
+
+    if (!ec2gw_os_ok(r[0]) || (st->with_deleted && !ec2gw_os_ok(r[1]))) {
+        ec2gw->fail_from_os(req, ec2gw_os_ok(r[0]) ? r[1] : r[0], NULL);
+        return;
+    }
+    groups = nova_own(req, ec2gw_os_ok(r[n - 1]) ? nova_groups_by_name(req, r[n - 1]->json)
+                                                 : json_object());
+    lists[0] = json_object_get(r[0]->json, "servers");
+    lists[1] = st->with_deleted ? json_object_get(r[1]->json, "servers") : NULL;
+    for (j = 0; j < 2; j++) {
+        json_array_foreach(lists[j], i, s)
+        {
+            const char *uuid = nova_str(s, "id");
+            json_t *m;
+
+            if (uuid == NULL || json_object_get(seen, uuid) != NULL || !nova_desc_wanted(st, uuid))
+                continue;
+            if (j == 1 &&
+                strcmp(nova_str(s, "status") ? nova_str(s, "status") : "", "DELETED") != 0)
+                continue;
+            json_object_set_new(seen, uuid, json_true());
+            if ((m = nova_instance_model(req, st->ni, s, groups)) != NULL)
+                json_array_append_new(items, m);
+        }
+    }
+    for (i = 0; i < st->n_ids; i++) {
+        if (json_object_get(seen, st->os_ids[i]) == NULL) {
+            ec2gw->fail(req, 400, "InvalidInstanceID.NotFound",
+                        "The instance ID '%s' does not exist",
+                        json_string_value(
+                            json_array_get(json_object_get(ec2gw->params(req), "InstanceIds"), i)));
+            return;
+        }
+    }
+    nova_attach_tags(req, items);
+    filtered = ec2gw->filter(req, items, "InstanceId", nova_instance_filter_values, st);
+    if (filtered == NULL)
+        return;
+    nova_own(req, filtered);
+    page = ec2gw->page(req, filtered, "InstanceId", &next);
+    if (page == NULL)
+        return;
+    out = json_pack("{s:o}", "Reservations", nova_reservations(req, page));
+    if (next != NULL)
+        json_object_set_new(out, "NextToken", json_string(next));
+    ec2gw->finish(req, out);
+}
+
+int
+nova_describe_instances(ec2gw_req_t *req, void *inst)
+{
+    struct nova_desc_state *st = ec2gw->state(req, sizeof(*st));
+    const json_t *params = ec2gw->params(req);
+    const json_t *ids = json_object_get(params, "InstanceIds");
+    const char *q, *since;
+    ec2gw_os_call_t calls[3];
+    size_t n = 0;
+
+    st->ni = inst;
+    if (json_array_size(ids) > 0 && json_object_get(params, "MaxResults") != NULL) {
+        ec2gw->fail(req, 400, "InvalidParameterCombination",
+                    "The parameter instancesSet cannot be used with the parameter maxResults");
+        return EC2GW_OK;
+    }
+    if (json_array_size(ids) > 0) {
+        if (nova_instance_ids(req, ids, &st->os_ids) != 0)
+            return EC2GW_OK;
+        st->n_ids = json_array_size(ids);
+    }
+    q = nova_servers_query(req, &st->with_deleted);
+    if (st->ni->terminated_visible_ms <= 0)
+        st->with_deleted = 0;
+    calls[n++] = EC2GW_OS_GET("compute", ec2gw->psprintf(req, "/servers/detail%s", q));
+    if (st->with_deleted) {
+        since = nova_now_iso(req, -(st->ni->terminated_visible_ms / 1000));
+        calls[n++] =
+            EC2GW_OS_GET("compute", ec2gw->psprintf(req, "/servers/detail?changes-since=%s",
+                                                    ec2gw->url_escape(req, since)));
+    }
+    calls[n++] = EC2GW_OS_GET("network", "/v2.0/security-groups?fields=id&fields=name");
+    return ec2gw->os_fanout(req, calls, n, nova_desc_done, st);
+}

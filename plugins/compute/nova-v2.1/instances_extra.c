@@ -1,0 +1,220 @@
+/*
+ * instances_extra.c - GetConsoleOutput, GetPasswordData, DescribeInstanceStatus and
+ * DescribeInstanceCreditSpecifications.
+ */
+#include <string.h>
+
+#include "nova.h"
+
+/* The one InstanceId parameter resolved to a server uuid, or NULL after failing. */
+static const char *
+nova_one_instance(ec2gw_req_t *req)
+{
+    json_t *ids = nova_own(req, json_array());
+    const char *id = nova_param_str(req, "InstanceId");
+    const char **os = NULL;
+
+    if (id == NULL) {
+        ec2gw->fail(req, 400, "MissingParameter",
+                    "The request must contain the parameter InstanceId");
+        return NULL;
+    }
+    json_array_append_new(ids, json_string(id));
+    return nova_instance_ids(req, ids, &os) == 0 ? os[0] : NULL;
+}
+
+static void
+nova_console_done(ec2gw_req_t *req, const ec2gw_os_resp_t *r, void *arg)
+{
+    const char *text = nova_str(r->json, "output");
+
+    (void)arg;
+    if (!ec2gw_os_ok(r)) {
+        nova_incorrect_state(req, r, nova_param_str(req, "InstanceId"));
+        return;
+    }
+    if (text == NULL)
+        text = "";
+    ec2gw->finish(req, json_pack("{s:s, s:s, s:s}", "InstanceId", nova_param_str(req, "InstanceId"),
+                                 "Timestamp", nova_now_iso(req, 0), "Output",
+                                 nova_b64(req, (const unsigned char *)text, strlen(text))));
+}
+
+int
+nova_get_console_output(ec2gw_req_t *req, void *inst)
+{
+    const struct nova_inst *ni = inst;
+    const char *os = nova_one_instance(req);
+    ec2gw_os_call_t call;
+
+    if (os == NULL)
+        return EC2GW_OK;
+    call =
+        EC2GW_OS_CALL("compute", "POST", ec2gw->psprintf(req, "/servers/%s/action", os),
+                      .body = nova_own(req, json_pack("{s:{s:I}}", "os-getConsoleOutput", "length",
+                                                      (json_int_t)ni->console_output_max_lines)),
+                      .flags = EC2GW_CALL_RETRY_SAFE);
+    return ec2gw->os_call(req, &call, nova_console_done, NULL);
+}
+
+static void
+nova_password_done(ec2gw_req_t *req, const ec2gw_os_resp_t *r, void *arg)
+{
+    (void)arg;
+    if (!ec2gw_os_ok(r)) {
+        ec2gw->fail_from_os(req, r, "InvalidInstanceID.NotFound");
+        return;
+    }
+    /* Nova keeps the encrypted password base64-encoded already: pass it through. */
+    ec2gw->finish(req,
+                  json_pack("{s:s, s:s, s:s}", "InstanceId", nova_param_str(req, "InstanceId"),
+                            "Timestamp", nova_now_iso(req, 0), "PasswordData",
+                            nova_str(r->json, "password") ? nova_str(r->json, "password") : ""));
+}
+
+int
+nova_get_password_data(ec2gw_req_t *req, void *inst)
+{
+    const char *os = nova_one_instance(req);
+    ec2gw_os_call_t call;
+
+    (void)inst;
+    if (os == NULL)
+        return EC2GW_OK;
+    call = EC2GW_OS_GET("compute", ec2gw->psprintf(req, "/servers/%s/os-server-password", os));
+    return ec2gw->os_call(req, &call, nova_password_done, NULL);
+}
+
+/* Shared by status and credit specifications: the project's servers, filtered by ids. */
+struct nova_list_state {
+    const char **os_ids;
+    size_t n_ids;
+    int credits;
+};
+
+static int
+nova_status_filter(ec2gw_req_t *req, const json_t *it, const char *name, json_t *values, void *arg)
+{
+    const json_t *st = json_object_get(it, "InstanceState");
+
+    (void)arg;
+    if (strcmp(name, "instance-id") == 0)
+        json_array_append(values, json_object_get(it, "InstanceId"));
+    else if (strcmp(name, "availability-zone") == 0)
+        json_array_append(values, json_object_get(it, "AvailabilityZone"));
+    else if (strcmp(name, "instance-state-name") == 0)
+        json_array_append(values, json_object_get(st, "Name"));
+    else if (strcmp(name, "instance-state-code") == 0)
+        json_array_append_new(
+            values, json_string(ec2gw->psprintf(
+                        req, "%lld", (long long)json_integer_value(json_object_get(st, "Code")))));
+    else if (strcmp(name, "instance-status.status") == 0 ||
+             strcmp(name, "system-status.status") == 0)
+        json_array_append_new(values, json_string("ok"));
+    else if (strcmp(name, "instance-status.reachability") == 0 ||
+             strcmp(name, "system-status.reachability") == 0)
+        json_array_append_new(values, json_string("passed"));
+    else
+        return EC2GW_E_NOTFOUND;
+    return 0;
+}
+
+static void
+nova_list_done(ec2gw_req_t *req, const ec2gw_os_resp_t *r, void *arg)
+{
+    struct nova_list_state *st = arg;
+    int all = json_is_true(json_object_get(ec2gw->params(req), "IncludeAllInstances"));
+    json_t *items = nova_own(req, json_array()), *filtered = items, *page, *out;
+    json_t *seen = nova_own(req, json_object());
+    const json_t *s;
+    const char *next = NULL;
+    size_t i, k;
+
+    if (!ec2gw_os_ok(r)) {
+        ec2gw->fail_from_os(req, r, NULL);
+        return;
+    }
+    json_array_foreach(json_object_get(r->json, "servers"), i, s)
+    {
+        const char *uuid = nova_str(s, "id"), *id = NULL, *name, *reason;
+        int code, want = st->os_ids == NULL;
+
+        for (k = 0; k < st->n_ids; k++)
+            want |= strcmp(st->os_ids[k], uuid ? uuid : "") == 0;
+        if (!want || ec2gw->id_to_ec2(req, "i", uuid, &id) != 0)
+            continue;
+        json_object_set_new(seen, uuid, json_true());
+        if (st->credits) {
+            json_array_append_new(
+                items, json_pack("{s:s, s:s}", "InstanceId", id, "CpuCredits", "standard"));
+            continue;
+        }
+        nova_state(s, &code, &name, &reason);
+        if (code != 16 && !all)
+            continue;
+        json_array_append_new(
+            items,
+            json_pack("{s:s, s:s, s:o, s:{s:s, s:[{s:s, s:s}]}, s:{s:s, s:[{s:s, s:s}]},"
+                      " s:[]}",
+                      "InstanceId", id, "AvailabilityZone",
+                      nova_str(s, "OS-EXT-AZ:availability_zone")
+                          ? nova_str(s, "OS-EXT-AZ:availability_zone")
+                          : "",
+                      "InstanceState", nova_state_json(code, name), "InstanceStatus", "Status",
+                      code == 16 ? "ok" : "not-applicable", "Details", "Name", "reachability",
+                      "Status", code == 16 ? "passed" : "not-applicable", "SystemStatus", "Status",
+                      code == 16 ? "ok" : "not-applicable", "Details", "Name", "reachability",
+                      "Status", code == 16 ? "passed" : "not-applicable", "Events"));
+    }
+    for (k = 0; k < st->n_ids; k++) {
+        if (json_object_get(seen, st->os_ids[k]) == NULL) {
+            ec2gw->fail(req, 400, "InvalidInstanceID.NotFound",
+                        "The instance ID '%s' does not exist",
+                        json_string_value(
+                            json_array_get(json_object_get(ec2gw->params(req), "InstanceIds"), k)));
+            return;
+        }
+    }
+    if ((filtered = ec2gw->filter(req, items, NULL, nova_status_filter, NULL)) == NULL)
+        return;
+    if (filtered != items)
+        nova_own(req, filtered);
+    page = ec2gw->page(req, filtered, "InstanceId", &next);
+    if (page == NULL)
+        return;
+    out =
+        json_pack("{s:o}", st->credits ? "InstanceCreditSpecifications" : "InstanceStatuses", page);
+    if (next != NULL)
+        json_object_set_new(out, "NextToken", json_string(next));
+    ec2gw->finish(req, out);
+}
+
+static int
+nova_list_start(ec2gw_req_t *req, int credits)
+{
+    struct nova_list_state *st = ec2gw->state(req, sizeof(*st));
+    const json_t *ids = json_object_get(ec2gw->params(req), "InstanceIds");
+    ec2gw_os_call_t call = EC2GW_OS_GET("compute", "/servers/detail");
+
+    st->credits = credits;
+    if (json_array_size(ids) > 0) {
+        if (nova_instance_ids(req, ids, &st->os_ids) != 0)
+            return EC2GW_OK;
+        st->n_ids = json_array_size(ids);
+    }
+    return ec2gw->os_call(req, &call, nova_list_done, st);
+}
+
+int
+nova_describe_instance_status(ec2gw_req_t *req, void *inst)
+{
+    (void)inst;
+    return nova_list_start(req, 0);
+}
+
+int
+nova_describe_instance_credit_specifications(ec2gw_req_t *req, void *inst)
+{
+    (void)inst;
+    return nova_list_start(req, 1);
+}

@@ -1,0 +1,393 @@
+/*
+ * instances_run.c - RunInstances: validate, resolve image/flavor/key/network in one fan-out,
+ * boot MaxCount servers concurrently (one POST per launch index), and roll back when fewer
+ * than MinCount succeeded. ClientToken is enforced by the daemon (EC2GW_ACT_CLIENT_TOKEN).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "nova.h"
+
+struct nova_run_state {
+    const struct nova_inst *ni;
+    const json_t *params;
+    const char *image, *flavor_id, *flavor, *network, *rid, *zone;
+    long long min, max;
+    json_t *groups;          /* [{"name": ..}] for Nova */
+    const char **server_ids; /* per launch index: the created server, or NULL */
+    int first_fail;          /* launch index of the first failed boot, or -1 */
+    const ec2gw_os_resp_t *fail_resp;
+    long fail_status;
+    const char *fail_msg;
+};
+
+/* Parameters Nova cannot back. */
+static const char *const nova_run_unsupported[] = {
+    "BlockDeviceMappings",
+    "NetworkInterfaces",
+    "SubnetId",
+    "PrivateIpAddress",
+    "KernelId",
+    "RamdiskId",
+    "LaunchTemplate",
+    "Ipv6AddressCount",
+    "Ipv6Addresses",
+    "ElasticGpuSpecification",
+    "InstanceMarketOptions",
+    "CpuOptions",
+    "HibernationOptions",
+    "LicenseSpecifications",
+    "EnclaveOptions",
+    "NetworkPerformanceOptions",
+    NULL,
+};
+
+static void
+nova_run_fail_boot(ec2gw_req_t *req, struct nova_run_state *st)
+{
+    if (st->fail_status == 400) {
+        ec2gw->fail(req, 400, "InvalidParameterValue", "%s",
+                    st->fail_msg ? st->fail_msg : "Nova refused the server");
+        return;
+    }
+    if (st->fail_status == 403 || st->fail_status == 413) {
+        ec2gw->fail(req, 400, "InstanceLimitExceeded", "%s",
+                    st->fail_msg ? st->fail_msg : "Instance quota exceeded");
+        return;
+    }
+    ec2gw->fail(req, st->fail_status == 0 ? 503 : 500,
+                st->fail_status == 0 ? "Unavailable" : "InternalError",
+                "Could not launch instance %d: %s", st->first_fail,
+                st->fail_msg ? st->fail_msg : "Nova failed");
+}
+
+static void
+nova_run_rolled_back(ec2gw_req_t *req, const ec2gw_os_resp_t *const *r, size_t n, void *arg)
+{
+    struct nova_run_state *st = arg;
+
+    for (size_t i = 0; i < n; i++)
+        if (!ec2gw_os_ok(r[i]) && r[i]->status != 404)
+            ec2gw->log(req, EC2GW_LOG_WARN, "rollback: deleting a server failed (%ld)",
+                       r[i]->status);
+    nova_run_fail_boot(req, st);
+}
+
+/* The reservation model of the servers just created (state pending). */
+static void
+nova_run_answer(ec2gw_req_t *req, struct nova_run_state *st)
+{
+    const char *token = nova_str(st->params, "ClientToken");
+    json_t *tags = nova_own(req, nova_tag_specs(st->params, "instance"));
+    json_t *items = json_array(), *res, *out;
+    const char *created = nova_now_iso(req, 0);
+
+    for (long long i = 0; i < st->max; i++) {
+        const char *id = NULL;
+        json_t *server, *data, *m;
+
+        if (st->server_ids[i] == NULL || ec2gw->id_to_ec2(req, "i", st->server_ids[i], &id))
+            continue;
+        data = json_pack("{s:s, s:I}", "reservation_id", st->rid, "launch_index", (json_int_t)i);
+        if (token != NULL)
+            json_object_set_new(data, "client_token", json_string(token));
+        if (json_is_true(json_object_get(st->params, "DisableApiTermination")))
+            json_object_set_new(data, "disable_api_termination", json_true());
+        ec2gw->item_put(req, id, st->server_ids[i], data);
+        json_decref(data);
+        if (json_array_size(tags) > 0)
+            ec2gw->tags_set(req, id, tags);
+        server = json_pack("{s:s, s:s, s:{s:s}, s:{s:s}, s:s, s:s, s:s, s:O, s:{}}", "id",
+                           st->server_ids[i], "name", id, "image", "id", st->image, "flavor",
+                           "original_name", st->flavor, "created", created, "status", "BUILD",
+                           "OS-EXT-STS:vm_state", "building", "security_groups", st->groups,
+                           "addresses");
+        json_object_set_new(server, "OS-EXT-AZ:availability_zone",
+                            json_string(st->zone ? st->zone : ""));
+        if (nova_str(st->params, "KeyName") != NULL)
+            json_object_set(server, "key_name", json_object_get(st->params, "KeyName"));
+        m = nova_instance_model(req, st->ni, server, NULL);
+        json_decref(server);
+        if (m != NULL)
+            json_array_append_new(items, m);
+    }
+    nova_attach_tags(req, items);
+    res = nova_reservations(req, items);
+    out = json_incref(json_array_get(res, 0));
+    json_decref(res);
+    if (out == NULL) {
+        ec2gw->fail(req, 500, "InternalError", "No instance could be mapped");
+        return;
+    }
+    ec2gw->finish(req, out);
+}
+
+static void
+nova_run_booted(ec2gw_req_t *req, const ec2gw_os_resp_t *const *r, size_t n, void *arg)
+{
+    struct nova_run_state *st = arg;
+    ec2gw_os_call_t *dels = ec2gw->pcalloc(req, (n + 1) * sizeof(*dels));
+    size_t ok = 0, nd = 0;
+
+    st->first_fail = -1;
+    for (size_t i = 0; i < n; i++) {
+        const char *id = nova_str(json_object_get(r[i]->json, "server"), "id");
+
+        if (ec2gw_os_ok(r[i]) && id != NULL) {
+            st->server_ids[i] = ec2gw->pstrdup(req, id);
+            ok++;
+        } else if (st->first_fail < 0) {
+            const char *k;
+            json_t *v;
+
+            st->first_fail = (int)i;
+            st->fail_status = r[i]->status;
+            st->fail_msg = r[i]->error;
+            json_object_foreach(r[i]->json, k, v) if (nova_str(v, "message")) st->fail_msg =
+                ec2gw->pstrdup(req, nova_str(v, "message"));
+        }
+    }
+    if ((long long)ok >= st->min) {
+        nova_run_answer(req, st);
+        return;
+    }
+    ec2gw->log(req, EC2GW_LOG_NOTICE, "%zu of %lld servers booted (MinCount %lld): rolling back",
+               ok, st->max, st->min);
+    for (size_t i = 0; i < n; i++)
+        if (st->server_ids[i] != NULL)
+            dels[nd++] = EC2GW_OS_CALL("compute", "DELETE",
+                                       ec2gw->psprintf(req, "/servers/%s", st->server_ids[i]),
+                                       .flags = EC2GW_CALL_RETRY_SAFE);
+    if (nd == 0 || ec2gw->os_fanout(req, dels, nd, nova_run_rolled_back, st) < 0)
+        nova_run_fail_boot(req, st);
+}
+
+static void
+nova_run_boot(ec2gw_req_t *req, struct nova_run_state *st)
+{
+    ec2gw_os_call_t *calls = ec2gw->pcalloc(req, (size_t)st->max * sizeof(*calls));
+    const char *key = nova_str(st->params, "KeyName");
+    const char *ud = nova_str(st->params, "UserData");
+
+    st->server_ids = ec2gw->pcalloc(req, (size_t)st->max * sizeof(*st->server_ids));
+    for (long long i = 0; i < st->max; i++) {
+        json_t *server =
+            json_pack("{s:s, s:s, s:s, s:[{s:s}], s:i, s:i, s:{s:s, s:s}}", "name",
+                      ec2gw->psprintf(req, "%s-%lld", st->rid, i), "imageRef", st->image,
+                      "flavorRef", st->flavor_id, "networks", "uuid", st->network, "min_count", 1,
+                      "max_count", 1, "metadata", "ec2_reservation_id", st->rid, "ec2_launch_index",
+                      ec2gw->psprintf(req, "%lld", i));
+
+        if (key != NULL)
+            json_object_set_new(server, "key_name", json_string(key));
+        if (ud != NULL && ud[0] != '\0')
+            json_object_set_new(server, "user_data", json_string(ud));
+        if (st->zone != NULL)
+            json_object_set_new(server, "availability_zone", json_string(st->zone));
+        if (json_array_size(st->groups) > 0)
+            json_object_set(server, "security_groups", st->groups);
+        calls[i] = EC2GW_OS_CALL("compute", "POST", "/servers",
+                                 .body = nova_own(req, json_pack("{s:o}", "server", server)));
+    }
+    if (ec2gw->os_fanout(req, calls, (size_t)st->max, nova_run_booted, st) < 0)
+        ec2gw->fail(req, 500, "InternalError", "Could not call Nova");
+}
+
+/* The network for new servers from a Neutron list, or NULL after failing the request. */
+static const char *
+nova_run_network(ec2gw_req_t *req, struct nova_run_state *st, const json_t *nets)
+{
+    const char *own = NULL, *any = NULL, *proj = ec2gw->identity(req)->project_id;
+    size_t n_own = 0, n_any = 0, i;
+    const json_t *net;
+
+    json_array_foreach(json_object_get(nets, "networks"), i, net)
+    {
+        if (json_is_true(json_object_get(net, "router:external")))
+            continue;
+        if (strcmp(st->ni->network, "auto") != 0 &&
+            strcmp(st->ni->network, nova_str(net, "name") ? nova_str(net, "name") : "") != 0 &&
+            strcmp(st->ni->network, nova_str(net, "id") ? nova_str(net, "id") : "") != 0)
+            continue;
+        if (strcmp(nova_str(net, "project_id") ? nova_str(net, "project_id") : "", proj) == 0)
+            own = nova_str(net, "id"), n_own++;
+        any = nova_str(net, "id"), n_any++;
+    }
+    if (n_own == 1)
+        return own;
+    if (n_own == 0 && n_any == 1)
+        return any;
+    ec2gw->fail(req, 400, "Unsupported",
+                "No single network for the instance: %zu candidates (setting network: %s)",
+                n_own ? n_own : n_any, st->ni->network);
+    return NULL;
+}
+
+static void
+nova_run_resolved(ec2gw_req_t *req, const ec2gw_os_resp_t *const *r, size_t n, void *arg)
+{
+    struct nova_run_state *st = arg;
+    const json_t *f;
+    size_t i;
+
+    if (r[1]->status == 404) {
+        ec2gw->fail(req, 400, "InvalidAMIID.NotFound", "The image id '[%s]' does not exist",
+                    nova_str(st->params, "ImageId"));
+        return;
+    }
+    if (n > 3 && r[3]->status == 404) {
+        ec2gw->fail(req, 400, "InvalidKeyPair.NotFound", "The key pair '%s' does not exist",
+                    nova_str(st->params, "KeyName"));
+        return;
+    }
+    if ((i = (size_t)nova_first_failure(r, n)) < n) {
+        ec2gw->fail_from_os(req, r[i], NULL);
+        return;
+    }
+    if (strcmp(nova_str(r[1]->json, "status") ? nova_str(r[1]->json, "status") : "", "active") !=
+        0) {
+        ec2gw->fail(req, 400, "InvalidAMIID.Unavailable", "Image %s is not active",
+                    nova_str(st->params, "ImageId"));
+        return;
+    }
+    json_array_foreach(json_object_get(r[0]->json, "flavors"), i, f)
+    {
+        if (strcmp(nova_str(f, "name") ? nova_str(f, "name") : "", st->flavor) == 0)
+            st->flavor_id = nova_str(f, "id");
+    }
+    if (st->flavor_id == NULL) {
+        ec2gw->fail(req, 400, "InvalidParameterValue", "Invalid value '%s' for InstanceType.",
+                    st->flavor);
+        return;
+    }
+    if ((st->network = nova_run_network(req, st, r[2]->json)) == NULL)
+        return;
+    nova_run_boot(req, st);
+}
+
+/* A random reservation id: r- and 17 hex digits (pool). */
+static const char *
+nova_run_rid(ec2gw_req_t *req)
+{
+    unsigned char b[9] = { 0 };
+    FILE *f = fopen("/dev/urandom", "rb");
+    char hex[19];
+
+    if (f == NULL || fread(b, 1, sizeof(b), f) != sizeof(b)) {
+        unsigned long long t = (unsigned long long)time(NULL) ^ (unsigned long long)(size_t)req;
+
+        for (size_t i = 0; i < sizeof(b); i++)
+            b[i] = (unsigned char)(t >> (i * 7));
+    }
+    if (f != NULL)
+        fclose(f);
+    for (size_t i = 0; i < sizeof(b); i++)
+        snprintf(hex + i * 2, 3, "%02x", b[i]);
+    hex[17] = '\0';
+    return ec2gw->psprintf(req, "r-%s", hex);
+}
+
+/* Validate what needs no OpenStack call; 0, or -1 after failing the request. */
+static int
+nova_run_validate(ec2gw_req_t *req, struct nova_run_state *st)
+{
+    const json_t *p = st->params, *v, *spec;
+    const char *ami = nova_str(p, "ImageId"), *os = NULL;
+    size_t i;
+    int rc;
+
+    for (i = 0; nova_run_unsupported[i] != NULL; i++) {
+        if (json_object_get(p, nova_run_unsupported[i]) != NULL) {
+            ec2gw->fail(req, 400, "UnsupportedOperation",
+                        "The parameter %s is not supported by this cloud", nova_run_unsupported[i]);
+            return -1;
+        }
+    }
+    json_array_foreach(json_object_get(p, "TagSpecifications"), i, spec)
+    {
+        const char *rt = nova_str(spec, "ResourceType");
+
+        if (rt != NULL && strcmp(rt, "instance") != 0) {
+            ec2gw->fail(req, 400, "InvalidParameterValue",
+                        "TagSpecification resource type '%s' is not supported (instance)", rt);
+            return -1;
+        }
+    }
+    st->min = json_integer_value(json_object_get(p, "MinCount"));
+    st->max = json_integer_value(json_object_get(p, "MaxCount"));
+    if (json_object_get(p, "MinCount") == NULL)
+        st->min = 1;
+    if (json_object_get(p, "MaxCount") == NULL)
+        st->max = st->min;
+    if (st->min < 1 || st->max < 1) {
+        ec2gw->fail(req, 400, "InvalidParameterValue", "MinCount and MaxCount must be >= 1");
+        return -1;
+    }
+    if (st->min > st->max) {
+        ec2gw->fail(req, 400, "InvalidParameterValue",
+                    "MinCount (%lld) must be less than or equal to MaxCount (%lld)", st->min,
+                    st->max);
+        return -1;
+    }
+    if (st->max > st->ni->max_count) {
+        ec2gw->fail(req, 400, "InstanceLimitExceeded",
+                    "MaxCount %lld exceeds the limit of %lld instances per request", st->max,
+                    (long long)st->ni->max_count);
+        return -1;
+    }
+    if (ami == NULL) {
+        ec2gw->fail(req, 400, "MissingParameter", "The request must contain the parameter ImageId");
+        return -1;
+    }
+    rc = strncmp(ami, "ami-", 4) == 0 ? ec2gw->id_to_os(req, ami, &os) : EC2GW_E_INVAL;
+    if (rc != 0) {
+        ec2gw->fail(
+            req, 400, rc == EC2GW_E_INVAL ? "InvalidAMIID.Malformed" : "InvalidAMIID.NotFound",
+            "The image id '[%s]' %s", ami, rc == EC2GW_E_INVAL ? "is malformed" : "does not exist");
+        return -1;
+    }
+    st->image = os;
+    st->flavor =
+        nova_str(p, "InstanceType") ? nova_str(p, "InstanceType") : st->ni->default_instance_type;
+    st->zone = nova_str(json_object_get(p, "Placement"), "AvailabilityZone");
+    st->groups = nova_own(req, json_array());
+    json_array_foreach(json_object_get(p, "SecurityGroups"), i, v)
+        json_array_append_new(st->groups, json_pack("{s:O}", "name", v));
+    json_array_foreach(json_object_get(p, "SecurityGroupIds"), i, v)
+    {
+        const char *sg = json_string_value(v), *sg_os = NULL;
+
+        if (sg == NULL || strncmp(sg, "sg-", 3) != 0 || ec2gw->id_to_os(req, sg, &sg_os) != 0) {
+            ec2gw->fail(req, 400, "InvalidGroup.NotFound", "The security group '%s' does not exist",
+                        sg ? sg : "");
+            return -1;
+        }
+        json_array_append_new(st->groups, json_pack("{s:s}", "name", sg_os));
+    }
+    return 0;
+}
+
+int
+nova_run_instances(ec2gw_req_t *req, void *inst)
+{
+    struct nova_run_state *st = ec2gw->state(req, sizeof(*st));
+    const char *key;
+    ec2gw_os_call_t calls[4];
+    size_t n = 0;
+
+    st->ni = inst;
+    st->params = ec2gw->params(req);
+    if (nova_run_validate(req, st) != 0)
+        return EC2GW_OK;
+    st->rid = nova_run_rid(req);
+    calls[n++] = EC2GW_OS_GET("compute", "/flavors/detail?is_public=None");
+    calls[n++] = EC2GW_OS_GET(
+        "image", ec2gw->psprintf(req, "/v2/images/%s", ec2gw->url_escape(req, st->image)));
+    calls[n++] = EC2GW_OS_GET("network", "/v2.0/networks?router:external=false");
+    if ((key = nova_str(st->params, "KeyName")) != NULL)
+        calls[n++] = EC2GW_OS_GET(
+            "compute", ec2gw->psprintf(req, "/os-keypairs/%s", ec2gw->url_escape(req, key)));
+    return ec2gw->os_fanout(req, calls, n, nova_run_resolved, st);
+}

@@ -1,0 +1,76 @@
+/*
+ * nova.h - private declarations of the nova-v2.1 compute plugin (SDK only, no daemon headers).
+ */
+#ifndef NOVA_H
+#define NOVA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include <ec2gw/plugin.h>
+
+/** The host table, set in load(); shared by the plugin's files (hidden visibility). */
+extern const ec2gw_host_api_t *ec2gw;
+
+/** One instance (one conf.d file): bound from `settings:`, read-only after create(). */
+struct nova_inst {
+    const char *default_instance_type; /* flavor name used without InstanceType */
+    const char *network;               /* "auto" (the project's one network) or a name/uuid */
+    int private_dns_show_ip;           /* PrivateDnsName is the IP, not the hostname */
+    int64_t console_output_max_lines;  /* length asked of os-getConsoleOutput */
+    int64_t terminated_visible_ms;     /* how long deleted servers show as terminated */
+    int64_t max_count;                 /* largest MaxCount accepted */
+};
+
+/* plugin.c: small shared helpers */
+json_t *nova_own(ec2gw_req_t *req, json_t *j);
+const char *nova_str(const json_t *obj, const char *key);
+const char *nova_param_str(ec2gw_req_t *req, const char *key);
+int nova_first_failure(const ec2gw_os_resp_t *const *r, size_t n);
+char *nova_now_iso(ec2gw_req_t *req, int64_t offset_s);
+char *nova_b64(ec2gw_req_t *req, const unsigned char *data, size_t len);
+int nova_instance_ids(ec2gw_req_t *req, const json_t *ids, const char ***os_ids);
+void nova_incorrect_state(ec2gw_req_t *req, const ec2gw_os_resp_t *r, const char *ec2_id);
+json_t *nova_tag_specs(const json_t *params, const char *resource_type);
+
+/* instance_state.c (pure) */
+void nova_state(const json_t *server, int *code, const char **name, const char **reason);
+json_t *nova_state_json(int code, const char *name);
+
+/* instance_model.c */
+json_t *nova_instance_model(ec2gw_req_t *req, const struct nova_inst *ni, const json_t *server,
+                            const json_t *groups_by_name);
+void nova_attach_tags(ec2gw_req_t *req, json_t *instances);
+json_t *nova_reservations(ec2gw_req_t *req, json_t *instances);
+json_t *nova_groups_by_name(ec2gw_req_t *req, const json_t *neutron_groups);
+int nova_instance_filter_values(ec2gw_req_t *req, const json_t *item, const char *name,
+                                json_t *values, void *arg);
+
+/* action handlers */
+int nova_describe_availability_zones(ec2gw_req_t *req, void *inst);
+int nova_create_key_pair(ec2gw_req_t *req, void *inst);
+int nova_import_key_pair(ec2gw_req_t *req, void *inst);
+int nova_describe_key_pairs(ec2gw_req_t *req, void *inst);
+int nova_delete_key_pair(ec2gw_req_t *req, void *inst);
+int nova_describe_instance_types(ec2gw_req_t *req, void *inst);
+int nova_describe_instance_type_offerings(ec2gw_req_t *req, void *inst);
+int nova_run_instances(ec2gw_req_t *req, void *inst);
+int nova_describe_instances(ec2gw_req_t *req, void *inst);
+int nova_describe_instance_status(ec2gw_req_t *req, void *inst);
+int nova_describe_instance_credit_specifications(ec2gw_req_t *req, void *inst);
+int nova_terminate_instances(ec2gw_req_t *req, void *inst);
+int nova_stop_instances(ec2gw_req_t *req, void *inst);
+int nova_start_instances(ec2gw_req_t *req, void *inst);
+int nova_reboot_instances(ec2gw_req_t *req, void *inst);
+int nova_get_console_output(ec2gw_req_t *req, void *inst);
+int nova_get_password_data(ec2gw_req_t *req, void *inst);
+int nova_describe_instance_attribute(ec2gw_req_t *req, void *inst);
+int nova_modify_instance_attribute(ec2gw_req_t *req, void *inst);
+int nova_reset_instance_attribute(ec2gw_req_t *req, void *inst);
+
+/* keygen.c (pure, runs offloaded): OpenSSH public key, private key text; 0 or -1 */
+int nova_keygen(const char *type, char **public_key, char **private_key);
+
+#endif /* NOVA_H */

@@ -1,0 +1,327 @@
+/*
+ * test_nova.c - the nova-v2.1 plugin through the fake host (fixtures recorded from the
+ * all-in-one cloud, tokens scrubbed).
+ */
+/* clang-format off: cmocka needs these first */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+/* clang-format on */
+
+#include <jansson.h>
+
+#include <ec2gw/testing.h>
+
+#define SRV "9ea0812c-9693-431b-8298-b2d9cf86b5cf"
+#define IMG "ebbb8a67-83b5-43ab-8829-97f492d2d1f5"
+
+static ec2gw_test_host_t *
+host(void)
+{
+    ec2gw_test_host_t *h = ec2gw_test_host_new(NOVA_SO, "{}");
+
+    assert_non_null(h);
+    ec2gw_test_set_fixture_dir(h, FIXTURE_DIR);
+    return h;
+}
+
+static void
+done(ec2gw_test_host_t *h)
+{
+    assert_int_equal(ec2gw_test_unmet_expectations(h), 0);
+    assert_int_equal(ec2gw_test_violations(h), 0);
+    ec2gw_test_host_free(h);
+}
+
+static void
+expect_describe(ec2gw_test_host_t *h, const char *servers)
+{
+    ec2gw_test_expect(h, "GET", "compute", "/servers/detail?changes-since=*", 200,
+                      "{\"servers\": []}");
+    ec2gw_test_expect(h, "GET", "compute", "/servers/detail", 200, servers);
+    ec2gw_test_expect(h, "GET", "network", "/v2.0/security-groups*", 200,
+                      "{\"security_groups\": [{\"id\": \"sg1\", \"name\": \"default\"}]}");
+}
+
+static void
+test_zones(void **s)
+{
+    ec2gw_test_host_t *h = host();
+    json_t *m;
+
+    (void)s;
+    ec2gw_test_expect(h, "GET", "compute", "/os-availability-zone", 200, "az.json");
+    m = ec2gw_test_action(h, "DescribeAvailabilityZones", "{}");
+    assert_non_null(m);
+    assert_string_equal(
+        json_string_value(json_object_get(
+            json_array_get(json_object_get(m, "AvailabilityZones"), 0), "ZoneName")),
+        "nova");
+    json_decref(m);
+    ec2gw_test_expect(h, "GET", "compute", "/os-availability-zone", 200, "az.json");
+    assert_null(ec2gw_test_action(h, "DescribeAvailabilityZones", "{\"ZoneNames\": [\"x\"]}"));
+    assert_string_equal(ec2gw_test_last_error(h), "InvalidParameterValue");
+    ec2gw_test_expect(h, "GET", "compute", "/os-availability-zone", 500, "{}");
+    assert_null(ec2gw_test_action(h, "DescribeAvailabilityZones", "{}"));
+    ec2gw_test_expect_timeout(h, "GET", "compute", "/os-availability-zone");
+    assert_null(ec2gw_test_action(h, "DescribeAvailabilityZones", "{}"));
+    done(h);
+}
+
+static void
+test_instance_types(void **s)
+{
+    ec2gw_test_host_t *h = host();
+    json_t *m;
+
+    (void)s;
+    ec2gw_test_expect(h, "GET", "compute", "/flavors/detail*", 200, "flavors.json");
+    m = ec2gw_test_action(h, "DescribeInstanceTypes", "{\"InstanceTypes\": [\"t2.micro\"]}");
+    assert_non_null(m);
+    assert_int_equal(
+        json_integer_value(json_object_get(
+            json_object_get(json_array_get(json_object_get(m, "InstanceTypes"), 0), "MemoryInfo"),
+            "SizeInMiB")),
+        1024);
+    json_decref(m);
+    ec2gw_test_expect(h, "GET", "compute", "/flavors/detail*", 200, "flavors.json");
+    assert_null(ec2gw_test_action(h, "DescribeInstanceTypes", "{\"InstanceTypes\": [\"x\"]}"));
+    assert_string_equal(ec2gw_test_last_error(h), "InvalidInstanceType");
+    done(h);
+}
+
+static void
+test_key_pairs(void **s)
+{
+    ec2gw_test_host_t *h = host();
+    const char *list = "{\"keypairs\": [{\"keypair\": {\"name\": \"k1\", \"public_key\": "
+                       "\"ssh-rsa AAAA\", \"fingerprint\": \"aa:bb\", \"type\": \"ssh\"}}]}";
+    json_t *m;
+
+    (void)s;
+    ec2gw_test_expect(h, "GET", "compute", "/os-keypairs", 200, list);
+    m = ec2gw_test_action(h, "DescribeKeyPairs",
+                          "{\"Filters\": [{\"Name\": \"key-name\", \"Values\": [\"k*\"]}]}");
+    assert_non_null(m);
+    assert_int_equal(json_array_size(json_object_get(m, "KeyPairs")), 1);
+    json_decref(m);
+    ec2gw_test_expect(h, "GET", "compute", "/os-keypairs", 200, list);
+    assert_null(ec2gw_test_action(h, "DescribeKeyPairs", "{\"KeyNames\": [\"nope\"]}"));
+    assert_string_equal(ec2gw_test_last_error(h), "InvalidKeyPair.NotFound");
+    ec2gw_test_expect(h, "POST", "compute", "/os-keypairs", 409, "{}");
+    assert_null(ec2gw_test_action(h, "ImportKeyPair",
+                                  "{\"KeyName\": \"k1\", \"PublicKeyMaterial\": \"ssh-rsa A\"}"));
+    assert_string_equal(ec2gw_test_last_error(h), "InvalidKeyPair.Duplicate");
+    ec2gw_test_expect(h, "POST", "compute", "/os-keypairs", 200,
+                      "{\"keypair\": {\"name\": \"k2\", \"fingerprint\": \"cc:dd\"}}");
+    m = ec2gw_test_action(h, "CreateKeyPair", "{\"KeyName\": \"k2\", \"KeyType\": \"ed25519\"}");
+    assert_non_null(m);
+    assert_non_null(strstr(json_string_value(json_object_get(m, "KeyMaterial")), "OPENSSH"));
+    json_decref(m);
+    ec2gw_test_expect(h, "DELETE", "compute", "/os-keypairs/k1", 404, "{}");
+    m = ec2gw_test_action(h, "DeleteKeyPair", "{\"KeyName\": \"k1\"}");
+    assert_non_null(m);
+    json_decref(m);
+    done(h);
+}
+
+static void
+test_describe_instances(void **s)
+{
+    ec2gw_test_host_t *h = host();
+    json_t *m, *inst;
+
+    (void)s;
+    ec2gw_test_map_id(h, "i-0000000000000001a", SRV);
+    ec2gw_test_map_id(h, "ami-00000001", IMG);
+    ec2gw_test_set_tags(h, "i-0000000000000001a", "[{\"Key\": \"Name\", \"Value\": \"web\"}]");
+    expect_describe(h, "servers_one.json");
+    m = ec2gw_test_action(h, "DescribeInstances",
+                          "{\"Filters\": [{\"Name\": \"tag:Name\", \"Values\": [\"web\"]}]}");
+    assert_non_null(m);
+    inst = json_array_get(
+        json_object_get(json_array_get(json_object_get(m, "Reservations"), 0), "Instances"), 0);
+    assert_string_equal(json_string_value(json_object_get(inst, "InstanceId")),
+                        "i-0000000000000001a");
+    assert_string_equal(json_string_value(json_object_get(inst, "ImageId")), "ami-00000001");
+    assert_string_equal(json_string_value(json_object_get(inst, "InstanceType")), "m1.small");
+    assert_string_equal(json_string_value(json_object_get(inst, "PrivateIpAddress")), "10.0.0.209");
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(inst, "State"), "Code")),
+                     16);
+    assert_null(json_object_get(inst, "_ReservationId"));
+    json_decref(m);
+    /* unknown, malformed, Nova failure */
+    assert_null(
+        ec2gw_test_action(h, "DescribeInstances", "{\"InstanceIds\": [\"i-0123456789abcdef0\"]}"));
+    assert_string_equal(ec2gw_test_last_error(h), "InvalidInstanceID.NotFound");
+    assert_null(ec2gw_test_action(h, "DescribeInstances", "{\"InstanceIds\": [\"bogus\"]}"));
+    assert_string_equal(ec2gw_test_last_error(h), "InvalidInstanceID.Malformed");
+    ec2gw_test_expect(h, "GET", "compute", "/servers/detail?changes-since=*", 200,
+                      "{\"servers\": []}");
+    ec2gw_test_expect(h, "GET", "compute", "/servers/detail", 500, "{}");
+    ec2gw_test_expect(h, "GET", "network", "/v2.0/security-groups*", 200, "{}");
+    assert_null(ec2gw_test_action(h, "DescribeInstances", "{}"));
+    done(h);
+}
+
+static void
+test_state_mapping(void **s)
+{
+    static const struct {
+        const char *vm, *task, *status;
+        int code;
+    } t[] = {
+        { "building", "spawning", "BUILD", 0 },
+        { "active", "null", "ACTIVE", 16 },
+        { "active", "\"powering-off\"", "ACTIVE", 64 },
+        { "stopped", "null", "SHUTOFF", 80 },
+        { "stopped", "\"powering-on\"", "SHUTOFF", 0 },
+        { "active", "\"deleting\"", "ACTIVE", 32 },
+        { "deleted", "null", "DELETED", 48 },
+        { "error", "null", "ERROR", 80 },
+        { "paused", "null", "PAUSED", 80 },
+        { "shelved_offloaded", "null", "SHELVED", 80 },
+        { "rescued", "null", "RESCUE", 16 },
+        { "suspended", "null", "SUSPENDED", 80 },
+    };
+    (void)s;
+    for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+        ec2gw_test_host_t *h = host();
+        char buf[512];
+        json_t *m, *st;
+        const char *task = strcmp(t[i].task, "spawning") == 0 ? "\"spawning\"" : t[i].task;
+
+        snprintf(buf, sizeof(buf),
+                 "{\"servers\": [{\"id\": \"s%zu\", \"status\": \"%s\", \"OS-EXT-STS:vm_state\":"
+                 " \"%s\", \"OS-EXT-STS:task_state\": %s, \"flavor\": {\"original_name\": "
+                 "\"m1.tiny\"}}]}",
+                 i, t[i].status, t[i].vm, task);
+        expect_describe(h, buf);
+        m = ec2gw_test_action(h, "DescribeInstances", "{}");
+        assert_non_null(m);
+        st = json_object_get(
+            json_array_get(
+                json_object_get(json_array_get(json_object_get(m, "Reservations"), 0), "Instances"),
+                0),
+            "State");
+        assert_int_equal(json_integer_value(json_object_get(st, "Code")), t[i].code);
+        json_decref(m);
+        done(h);
+    }
+}
+
+static void
+expect_run_resolve(ec2gw_test_host_t *h)
+{
+    ec2gw_test_expect(h, "GET", "compute", "/flavors/detail*", 200, "flavors.json");
+    ec2gw_test_expect(h, "GET", "image", "/v2/images/" IMG, 200, "{\"status\": \"active\"}");
+    ec2gw_test_expect(h, "GET", "network", "/v2.0/networks*", 200,
+                      "{\"networks\": [{\"id\": \"net1\", \"name\": \"private\", "
+                      "\"project_id\": \"project-test\"}]}");
+}
+
+static void
+test_run_instances(void **s)
+{
+    ec2gw_test_host_t *h = host();
+    const json_t *calls, *c;
+    size_t i, deletes = 0;
+    json_t *m;
+
+    (void)s;
+    ec2gw_test_map_id(h, "ami-00000001", IMG);
+    assert_null(ec2gw_test_action(h, "RunInstances",
+                                  "{\"ImageId\": \"ami-00000001\", \"MinCount\": 3, "
+                                  "\"MaxCount\": 1}"));
+    assert_string_equal(ec2gw_test_last_error(h), "InvalidParameterValue");
+    assert_null(ec2gw_test_action(h, "RunInstances",
+                                  "{\"ImageId\": \"ami-0000000f\", \"MinCount\": 1, "
+                                  "\"MaxCount\": 1}"));
+    assert_string_equal(ec2gw_test_last_error(h), "InvalidAMIID.NotFound");
+    assert_null(ec2gw_test_action(h, "RunInstances",
+                                  "{\"ImageId\": \"bad\", \"MinCount\": 1, \"MaxCount\": 1}"));
+    assert_string_equal(ec2gw_test_last_error(h), "InvalidAMIID.Malformed");
+    expect_run_resolve(h);
+    assert_null(ec2gw_test_action(h, "RunInstances",
+                                  "{\"ImageId\": \"ami-00000001\", \"MinCount\": 1, "
+                                  "\"MaxCount\": 1, \"InstanceType\": \"x9.huge\"}"));
+    assert_string_equal(ec2gw_test_last_error(h), "InvalidParameterValue");
+    /* the third boot fails: the two created servers are deleted */
+    expect_run_resolve(h);
+    ec2gw_test_expect(h, "POST", "compute", "/servers", 202, "{\"server\": {\"id\": \"s1\"}}");
+    ec2gw_test_expect(h, "POST", "compute", "/servers", 202, "{\"server\": {\"id\": \"s2\"}}");
+    ec2gw_test_expect(h, "POST", "compute", "/servers", 500, "{}");
+    ec2gw_test_expect(h, "DELETE", "compute", "/servers/s1", 204, NULL);
+    ec2gw_test_expect(h, "DELETE", "compute", "/servers/s2", 204, NULL);
+    assert_null(ec2gw_test_action(h, "RunInstances",
+                                  "{\"ImageId\": \"ami-00000001\", \"MinCount\": 3, "
+                                  "\"MaxCount\": 3}"));
+    calls = ec2gw_test_calls(h);
+    json_array_foreach(calls, i, c) deletes +=
+        strcmp(json_string_value(json_object_get(c, "method")), "DELETE") == 0;
+    assert_int_equal(deletes, 2);
+    /* success with tags */
+    expect_run_resolve(h);
+    ec2gw_test_expect(h, "POST", "compute", "/servers", 202, "{\"server\": {\"id\": \"s3\"}}");
+    m = ec2gw_test_action(h, "RunInstances",
+                          "{\"ImageId\": \"ami-00000001\", \"MinCount\": 1, \"MaxCount\": 1, "
+                          "\"TagSpecifications\": [{\"ResourceType\": \"instance\", \"Tags\": "
+                          "[{\"Key\": \"Name\", \"Value\": \"x\"}]}]}");
+    assert_non_null(m);
+    assert_int_equal(json_array_size(json_object_get(m, "Instances")), 1);
+    json_decref(m);
+    done(h);
+}
+
+static void
+test_actions(void **s)
+{
+    ec2gw_test_host_t *h = host();
+    json_t *m;
+
+    (void)s;
+    ec2gw_test_map_id(h, "i-0000000000000001a", SRV);
+    ec2gw_test_expect(h, "GET", "compute", "/servers/" SRV, 200,
+                      "{\"server\": {\"id\": \"" SRV "\", \"OS-EXT-STS:vm_state\": \"active\"}}");
+    ec2gw_test_expect(h, "POST", "compute", "/servers/" SRV "/action", 409, "{}");
+    assert_null(
+        ec2gw_test_action(h, "RebootInstances", "{\"InstanceIds\": [\"i-0000000000000001a\"]}"));
+    assert_string_equal(ec2gw_test_last_error(h), "IncorrectInstanceState");
+    ec2gw_test_expect(h, "GET", "compute", "/servers/" SRV, 200,
+                      "{\"server\": {\"id\": \"" SRV "\", \"OS-EXT-STS:vm_state\": \"active\"}}");
+    ec2gw_test_expect(h, "DELETE", "compute", "/servers/" SRV, 204, NULL);
+    m = ec2gw_test_action(h, "TerminateInstances", "{\"InstanceIds\": [\"i-0000000000000001a\"]}");
+    assert_non_null(m);
+    assert_true(ec2gw_test_json_equal(
+        h, m,
+        "{\"TerminatingInstances\": [{\"InstanceId\": \"i-0000000000000001a\", \"PreviousState\":"
+        " {\"Code\": 16, \"Name\": \"running\"}, \"CurrentState\": {\"Code\": 32, \"Name\": "
+        "\"shutting-down\"}}]}"));
+    json_decref(m);
+    ec2gw_test_expect(h, "POST", "compute", "/servers/" SRV "/action", 200,
+                      "{\"output\": \"FAKE\"}");
+    m = ec2gw_test_action(h, "GetConsoleOutput", "{\"InstanceId\": \"i-0000000000000001a\"}");
+    assert_non_null(m);
+    assert_string_equal(json_string_value(json_object_get(m, "Output")), "RkFLRQ==");
+    json_decref(m);
+    ec2gw_test_expect(h, "POST", "compute", "/servers/" SRV "/action", 404, "{}");
+    assert_null(
+        ec2gw_test_action(h, "GetConsoleOutput", "{\"InstanceId\": \"i-0000000000000001a\"}"));
+    done(h);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_zones),         cmocka_unit_test(test_instance_types),
+        cmocka_unit_test(test_key_pairs),     cmocka_unit_test(test_describe_instances),
+        cmocka_unit_test(test_state_mapping), cmocka_unit_test(test_run_instances),
+        cmocka_unit_test(test_actions),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
