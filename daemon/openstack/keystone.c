@@ -28,10 +28,12 @@ struct cred_entry {
     char *token;
     time_t token_expires;
     json_t *catalog;
+    ec2gw_auth_job_t *leader;  /* the one job asking Keystone about this key right now */
+    ec2gw_auth_job_t *waiters; /* jobs for the same key waiting for the leader's answer */
 };
 
 enum job_kind { JOB_AUTH, JOB_SERVICE };
-enum job_step { STEP_NONE, STEP_WAIT_SERVICE, STEP_CREDENTIAL, STEP_EC2TOKENS };
+enum job_step { STEP_NONE, STEP_WAIT_SERVICE, STEP_WAIT_LEADER, STEP_CREDENTIAL, STEP_EC2TOKENS };
 
 struct ec2gw_auth_job {
     ec2gw_keystone_t *ks;
@@ -43,7 +45,11 @@ struct ec2gw_auth_job {
     ec2gw_service_token_fn svc_done;
     void *arg;
     ec2gw_http_call_t *call;
-    struct ec2gw_auth_job *next_waiter;
+    struct ec2gw_auth_job *next_waiter; /* in the service-token queue */
+    struct ec2gw_auth_job *next_peer;   /* in an entry's waiters, or the orphan list */
+    char access[129];                   /* copy: sig is the request's, gone with an orphan */
+    int is_leader;
+    int orphan; /* its request went away; it finishes only to answer its waiters */
 };
 
 struct ec2gw_keystone {
@@ -57,6 +63,7 @@ struct ec2gw_keystone {
     ec2gw_http_call_t *svc_call;
     ec2gw_auth_job_t *svc_waiters;
     int no_credential_api;
+    ec2gw_auth_job_t *orphans;
     time_t last_answer, last_failure;
 };
 
@@ -108,6 +115,13 @@ entry_free(struct cred_entry *e)
 }
 
 static void
+set_str(char **slot, const char *v)
+{
+    free(*slot);
+    *slot = v != NULL ? strdup(v) : NULL;
+}
+
+static void
 entry_drop(ec2gw_keystone_t *ks, const char *access)
 {
     struct cred_entry **pp = &ks->buckets[bucket_of(access)];
@@ -116,6 +130,12 @@ entry_drop(ec2gw_keystone_t *ks, const char *access)
         if (strcmp((*pp)->access, access) == 0) {
             struct cred_entry *e = *pp;
 
+            if (e->leader != NULL || e->waiters != NULL) {
+                /* Jobs still point at it: forget what it knew, free it later. */
+                set_str(&e->secret, NULL);
+                set_str(&e->token, NULL);
+                return;
+            }
             *pp = e->next;
             entry_free(e);
             return;
@@ -123,12 +143,6 @@ entry_drop(ec2gw_keystone_t *ks, const char *access)
     }
 }
 
-static void
-set_str(char **slot, const char *v)
-{
-    free(*slot);
-    *slot = v != NULL ? strdup(v) : NULL;
-}
 
 /* Keystone writes "2026-11-25T13:00:00.000000Z". */
 static time_t
@@ -189,20 +203,76 @@ ks_call(ec2gw_keystone_t *ks, const char *method, const char *path, const char *
 
 /* ---------------------------------------------------------------- job endings */
 
+static void job_rerun(ec2gw_auth_job_t *job);
+
+static void
+orphan_unlink(ec2gw_auth_job_t *job)
+{
+    for (ec2gw_auth_job_t **pp = &job->ks->orphans; *pp != NULL; pp = &(*pp)->next_peer) {
+        if (*pp == job) {
+            *pp = job->next_peer;
+            return;
+        }
+    }
+}
+
+/* A leader is done: hand its waiters the cache it filled, or its failure. */
+static void
+release_waiters(ec2gw_auth_job_t *job, const ec2gw_fault_t *f)
+{
+    struct cred_entry *e;
+    ec2gw_auth_job_t *w;
+    int rerun;
+
+    if (!job->is_leader)
+        return;
+    job->is_leader = 0;
+    e = entry_find(job->ks, job->access, 0);
+    if (e == NULL)
+        return;
+    w = e->waiters;
+    e->waiters = NULL;
+    e->leader = NULL;
+    /* Success, or a bad signature of the leader's own request with a known key: the waiters
+     * check their own signatures against the cache. Keystone down or an unknown key: the same
+     * answer for all of them, without asking Keystone once per request. */
+    rerun = f == NULL || (strcmp(f->code, "AuthFailure") == 0 && e->secret != NULL);
+    if (e->secret == NULL && e->token == NULL && e->project_id == NULL)
+        entry_drop(job->ks, job->access);
+    while (w != NULL) {
+        ec2gw_auth_job_t *next = w->next_peer;
+
+        w->next_peer = NULL;
+        w->step = STEP_NONE;
+        if (rerun) {
+            job_rerun(w);
+        } else {
+            w->done(w->arg, NULL, f);
+            free(w);
+        }
+        w = next;
+    }
+}
+
 static void
 job_fail(ec2gw_auth_job_t *job, const ec2gw_fault_t *f)
 {
-    if (job->kind == JOB_AUTH)
+    if (job->orphan)
+        orphan_unlink(job);
+    else if (job->kind == JOB_AUTH)
         job->done(job->arg, NULL, f);
     else
         job->svc_done(job->arg, NULL, NULL, f);
+    release_waiters(job, f);
     free(job);
 }
 
 static void
 job_ok(ec2gw_auth_job_t *job, const struct cred_entry *e)
 {
-    if (job->kind == JOB_AUTH) {
+    if (job->orphan) {
+        orphan_unlink(job);
+    } else if (job->kind == JOB_AUTH) {
         ec2gw_auth_result_t res = { .user_id = e->user_id, .project_id = e->project_id,
                                     .token = e->token, .catalog = e->catalog };
 
@@ -210,6 +280,7 @@ job_ok(ec2gw_auth_job_t *job, const struct cred_entry *e)
     } else {
         job->svc_done(job->arg, job->ks->svc_token, job->ks->svc_catalog, NULL);
     }
+    release_waiters(job, NULL);
     free(job);
 }
 
@@ -314,7 +385,7 @@ ec2tokens_done(ec2gw_http_call_t *c, void *arg)
     if (r->status == 200 && r->subject_token != NULL) {
         json_t *body = json_loadb(r->body, r->body_len, 0, NULL);
         json_t *tok = json_object_get(body, "token");
-        struct cred_entry *e = entry_find(ks, job->sig->access_key, 1);
+        struct cred_entry *e = entry_find(ks, job->access, 1);
 
         if (e != NULL) {
             set_str(&e->token, r->subject_token);
@@ -337,7 +408,7 @@ ec2tokens_done(ec2gw_http_call_t *c, void *arg)
         return;
     }
     if (r->status == 401 || r->status == 403 || r->status == 404) {
-        entry_drop(ks, job->sig->access_key);
+        entry_drop(ks, job->access);
         ec2gw_fault_set(&f, "AuthFailure",
                         "AWS was not able to validate the provided access credentials");
     } else {
@@ -398,14 +469,15 @@ credential_done(ec2gw_http_call_t *c, void *arg)
         json_t *blob = blob_text ? json_loads(blob_text, 0, NULL) : NULL;
         const char *secret = json_string_value(json_object_get(blob, "secret"));
         const char *type = json_string_value(json_object_get(cred, "type"));
-        struct cred_entry *e = entry_find(ks, job->sig->access_key, 1);
+        struct cred_entry *e = entry_find(ks, job->access, 1);
 
         if (e != NULL && secret != NULL && type != NULL && strcmp(type, "ec2") == 0) {
             set_str(&e->secret, secret);
             e->secret_at = time(NULL);
             if (e->project_id == NULL)
                 set_str(&e->project_id, json_string_value(json_object_get(cred, "project_id")));
-            rc = verify_then_token(job, e, &f);
+            /* An orphan's request (and signature) is gone: the cached secret is its result. */
+            rc = job->orphan ? 0 : verify_then_token(job, e, &f);
         } else {
             ec2gw_fault_set(&f, "AuthFailure",
                             "AWS was not able to validate the provided access credentials");
@@ -424,7 +496,7 @@ credential_done(ec2gw_http_call_t *c, void *arg)
     if (status == 404 || status == 403 || status == 401)
         ec2gw_http_call_free(c);
     if (status == 404) {
-        entry_drop(ks, job->sig->access_key);
+        entry_drop(ks, job->access);
         ec2gw_fault_set(&f, "AuthFailure",
                         "AWS was not able to validate the provided access credentials");
         job_fail(job, &f);
@@ -436,7 +508,7 @@ credential_done(ec2gw_http_call_t *c, void *arg)
                   "will be verified by Keystone; grant it the admin role to cache secrets",
                   status);
         ks->no_credential_api = 1;
-        if (ec2tokens_start(job) == EC2GW_AGAIN)
+        if (!job->orphan && ec2tokens_start(job) == EC2GW_AGAIN)
             return;
         ec2gw_fault_set(&f, "InternalError", "Could not start the identity request");
         job_fail(job, &f);
@@ -455,7 +527,7 @@ credential_start(ec2gw_auth_job_t *job)
     char path[128];
     int n;
 
-    EVP_Digest(job->sig->access_key, strlen(job->sig->access_key), md, &mdlen, EVP_sha256(),
+    EVP_Digest(job->access, strlen(job->access), md, &mdlen, EVP_sha256(),
                NULL);
     n = snprintf(path, sizeof(path), "/credentials/");
     for (unsigned i = 0; i < mdlen; i++)
@@ -484,6 +556,11 @@ job_continue(ec2gw_auth_job_t *job)
         job_ok(job, NULL);
         return;
     }
+    if (job->orphan && job->ks->no_credential_api) {
+        ec2gw_fault_set(&f, "ServiceUnavailable", "cancelled");
+        job_fail(job, &f);
+        return;
+    }
     rc = job->ks->no_credential_api ? ec2tokens_start(job) : credential_start(job);
     if (rc == EC2GW_AGAIN)
         return;
@@ -504,35 +581,47 @@ job_new(ec2gw_keystone_t *ks, enum job_kind kind, void *arg)
     return job;
 }
 
-int
-ec2gw_keystone_authenticate(ec2gw_keystone_t *ks, const ec2gw_sig_t *sig,
-                            const ec2gw_sig_input_t *in, ec2gw_auth_result_t *now,
-                            ec2gw_fault_t *fault, ec2gw_auth_done_fn done, void *arg,
-                            ec2gw_auth_job_t **job_out)
+/* The warm path: 0 = answered from the cache, -1 = fault, 1 = Keystone is needed. */
+static int
+warm_check(ec2gw_keystone_t *ks, const ec2gw_sig_t *sig, const ec2gw_sig_input_t *in,
+           ec2gw_auth_result_t *now, ec2gw_fault_t *fault)
 {
     struct cred_entry *e = entry_find(ks, sig->access_key, 0);
     time_t ttl = (time_t)(ks->conf->credential_ttl_ms / 1000);
-    ec2gw_auth_job_t *job;
+
+    if (e == NULL || e->secret == NULL || time(NULL) - e->secret_at >= ttl)
+        return 1;
+    if (ec2gw_sig_verify(sig, in, e->secret, fault) != 0)
+        return -1;
+    if (e->token == NULL || !fresh(e->token_expires, ks->conf))
+        return 1;
+    ec2gw_metrics_auth_cache(1);
+    *now = (ec2gw_auth_result_t){ .user_id = e->user_id, .project_id = e->project_id,
+                                  .token = e->token, .catalog = e->catalog };
+    return 0;
+}
+
+/* The cold path of a job: wait behind the key's leader, or lead and ask Keystone. */
+static int
+cold_start(ec2gw_auth_job_t *job, ec2gw_fault_t *fault)
+{
+    ec2gw_keystone_t *ks = job->ks;
+    struct cred_entry *e = entry_find(ks, job->access, !ks->no_credential_api);
+    time_t ttl = (time_t)(ks->conf->credential_ttl_ms / 1000);
     int rc;
 
-    *job_out = NULL;
-    if (e != NULL && e->secret != NULL && time(NULL) - e->secret_at < ttl) {
-        if (ec2gw_sig_verify(sig, in, e->secret, fault) != 0)
-            return -1;
-        if (e->token != NULL && fresh(e->token_expires, ks->conf)) {
-            ec2gw_metrics_auth_cache(1);
-            *now = (ec2gw_auth_result_t){ .user_id = e->user_id, .project_id = e->project_id,
-                                          .token = e->token, .catalog = e->catalog };
-            return 0;
-        }
-    }
     ec2gw_metrics_auth_cache(0);
-    job = job_new(ks, JOB_AUTH, arg);
-    if (job == NULL)
-        return ec2gw_fault_set(fault, "InternalError", "Out of memory");
-    job->sig = sig;
-    job->in = in;
-    job->done = done;
+    if (e != NULL && !ks->no_credential_api) {
+        if (e->leader != NULL) {
+            /* Fifty connections of one client arriving cold make one Keystone lookup. */
+            job->step = STEP_WAIT_LEADER;
+            job->next_peer = e->waiters;
+            e->waiters = job;
+            return EC2GW_AGAIN;
+        }
+        e->leader = job;
+        job->is_leader = 1;
+    }
     rc = need_service_token(job);
     if (rc == 0) {
         /* Secret fresh but token stale: only ec2tokens is needed. */
@@ -541,10 +630,57 @@ ec2gw_keystone_authenticate(ec2gw_keystone_t *ks, const ec2gw_sig_t *sig,
         else
             rc = ks->no_credential_api ? ec2tokens_start(job) : credential_start(job);
     }
-    if (rc != EC2GW_AGAIN) {
-        free(job);
+    if (rc != EC2GW_AGAIN)
         return ec2gw_fault_set(fault, "ServiceUnavailable",
                                "The identity service could not be reached");
+    return EC2GW_AGAIN;
+}
+
+/* A waiter whose leader finished: check again, now usually against the filled cache. */
+static void
+job_rerun(ec2gw_auth_job_t *job)
+{
+    ec2gw_auth_result_t now = { 0 };
+    ec2gw_fault_t f = { 0 };
+    int rc = warm_check(job->ks, job->sig, job->in, &now, &f);
+
+    if (rc == 1)
+        rc = cold_start(job, &f);
+    if (rc == EC2GW_AGAIN)
+        return;
+    if (rc == 0)
+        job->done(job->arg, &now, NULL);
+    else
+        job_fail(job, &f);
+    if (rc == 0)
+        free(job);
+}
+
+int
+ec2gw_keystone_authenticate(ec2gw_keystone_t *ks, const ec2gw_sig_t *sig,
+                            const ec2gw_sig_input_t *in, ec2gw_auth_result_t *now,
+                            ec2gw_fault_t *fault, ec2gw_auth_done_fn done, void *arg,
+                            ec2gw_auth_job_t **job_out)
+{
+    ec2gw_auth_job_t *job;
+    int rc;
+
+    *job_out = NULL;
+    rc = warm_check(ks, sig, in, now, fault);
+    if (rc <= 0)
+        return rc;
+    job = job_new(ks, JOB_AUTH, arg);
+    if (job == NULL)
+        return ec2gw_fault_set(fault, "InternalError", "Out of memory");
+    job->sig = sig;
+    job->in = in;
+    job->done = done;
+    snprintf(job->access, sizeof(job->access), "%s", sig->access_key);
+    rc = cold_start(job, fault);
+    if (rc != EC2GW_AGAIN) {
+        release_waiters(job, fault);
+        free(job);
+        return -1;
     }
     *job_out = job;
     return EC2GW_AGAIN;
@@ -576,23 +712,55 @@ ec2gw_keystone_service_token(ec2gw_keystone_t *ks, const char **token, const jso
     return EC2GW_AGAIN;
 }
 
-void
-ec2gw_auth_job_cancel(ec2gw_auth_job_t *job)
+/* Stop a job for good: out of every queue, its call cancelled, freed. */
+static void
+job_destroy(ec2gw_auth_job_t *job)
 {
-    if (job == NULL)
-        return;
     if (job->step == STEP_WAIT_SERVICE) {
-        ec2gw_auth_job_t **pp = &job->ks->svc_waiters;
-
-        for (; *pp != NULL; pp = &(*pp)->next_waiter) {
+        for (ec2gw_auth_job_t **pp = &job->ks->svc_waiters; *pp != NULL;
+             pp = &(*pp)->next_waiter) {
             if (*pp == job) {
                 *pp = job->next_waiter;
                 break;
             }
         }
     }
+    if (job->step == STEP_WAIT_LEADER) {
+        struct cred_entry *e = entry_find(job->ks, job->access, 0);
+
+        for (ec2gw_auth_job_t **pp = e ? &e->waiters : NULL; pp != NULL && *pp != NULL;
+             pp = &(*pp)->next_peer) {
+            if (*pp == job) {
+                *pp = job->next_peer;
+                break;
+            }
+        }
+    }
     ec2gw_http_call_cancel(job->call);
     free(job);
+}
+
+void
+ec2gw_auth_job_cancel(ec2gw_auth_job_t *job)
+{
+    if (job == NULL)
+        return;
+    if (job->is_leader) {
+        struct cred_entry *e = entry_find(job->ks, job->access, 0);
+
+        if (e != NULL && e->waiters != NULL) {
+            /* Others wait for its answer: let it finish, without its request. */
+            job->orphan = 1;
+            job->sig = NULL;
+            job->in = NULL;
+            job->next_peer = job->ks->orphans;
+            job->ks->orphans = job;
+            return;
+        }
+        if (e != NULL)
+            e->leader = NULL;
+    }
+    job_destroy(job);
 }
 
 ec2gw_keystone_t *
@@ -613,8 +781,14 @@ ec2gw_keystone_free(ec2gw_keystone_t *ks)
 {
     if (ks == NULL)
         return;
+    while (ks->orphans != NULL) {
+        ec2gw_auth_job_t *o = ks->orphans;
+
+        ks->orphans = o->next_peer;
+        job_destroy(o);
+    }
     while (ks->svc_waiters != NULL)
-        ec2gw_auth_job_cancel(ks->svc_waiters);
+        job_destroy(ks->svc_waiters);
     ec2gw_http_call_cancel(ks->svc_call);
     for (int b = 0; b < N_BUCKETS; b++) {
         while (ks->buckets[b] != NULL) {

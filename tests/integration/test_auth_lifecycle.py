@@ -52,6 +52,23 @@ class CredentialLifecycleTest(unittest.TestCase):
             d.cleanup()
 
 
+class ColdStartTest(unittest.TestCase):
+    def test_concurrent_cold_requests_share_one_keystone_lookup(self):
+        import concurrent.futures
+        d = harness.Daemon().start()
+        try:
+            clients = [harness.boto3_client(d) for _ in range(30)]
+            with concurrent.futures.ThreadPoolExecutor(30) as pool:
+                results = list(pool.map(lambda c: c.describe_regions()["Regions"][0]["RegionName"],
+                                        clients))
+            self.assertEqual(results, ["RegionOne"] * 30)
+            # service token + credential + ec2tokens, whatever the number of connections
+            self.assertLessEqual(d.backend_calls("identity"), 4)
+        finally:
+            self.assertEqual(d.stop(), 0, open(d.log_path).read()[-3000:])
+            d.cleanup()
+
+
 class KeystoneDownTest(unittest.TestCase):
     def test_unreachable_keystone_is_503_not_a_hang(self):
         port = harness.free_port()  # nothing listens there
