@@ -19,5 +19,5 @@ phase "all-in-one OpenStack"
 bash tests/cloud/cloud.sh up
 bash tests/cloud/cloud.sh smoke
 phase "integration tests"
-(cd build && ctest -L integration --output-on-failure)
+(cd build && ctest -L integration -V)
 phase "done"

@@ -24,8 +24,11 @@ static const char *const stmt_sql[DB_STMT_COUNT] = {
                          " AND substr(id, 1, length(?2)) = ?2",
     [DB_ITEM_INSERT_MAP] = "INSERT INTO items (id, project_id, os_id, data)"
                            " VALUES (?1, ?2, ?3, '{}')",
+    /* Image ids are shared: a public or shared image gets its id from whichever project
+     * described it first, and Glance decides visibility anyway (ec2-api's get_os_image). */
     [DB_ITEM_OS_VISIBLE] = "SELECT os_id FROM items WHERE id = ?1"
-                           " AND (project_id = ?2 OR project_id IS NULL)",
+                           " AND (project_id = ?2 OR project_id IS NULL"
+                           " OR substr(id, 1, 4) IN ('ami-', 'aki-', 'ari-'))",
     [DB_ITEM_GET] = "SELECT os_id, vpc_id, data FROM items WHERE id = ?1 AND project_id = ?2",
     /* Adopts a mapping-only row; never takes another project's row nor changes a set os_id
      * (ec2-api refuses that too: EC2DBInvalidOsIdUpdate). No change → the caller reports. */

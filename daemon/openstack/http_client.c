@@ -300,6 +300,10 @@ ec2gw_http_call_new(ec2gw_http_t *h, const char *method, const char *url, const 
         if (c->req_body != NULL) {
             curl_easy_setopt(c->easy, CURLOPT_POSTFIELDS, c->req_body);
             curl_easy_setopt(c->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)c->req_body_len);
+        } else if (strcmp(method, "DELETE") != 0 && strcmp(method, "HEAD") != 0) {
+            /* An empty POST/PUT/PATCH still says Content-Length: 0 (Glance's empty upload). */
+            curl_easy_setopt(c->easy, CURLOPT_POSTFIELDS, "");
+            curl_easy_setopt(c->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)0);
         }
     }
     /* curl adds "Expect: 100-continue" to larger bodies; OpenStack APIs gain nothing from it. */

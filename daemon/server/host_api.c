@@ -113,6 +113,42 @@ h_fail(ec2gw_req_t *r, int status, const char *code, const char *fmt, ...)
     ec2gw_req_fail(r, &f);
 }
 
+/* The human message of an OpenStack error body: Nova {"badRequest": {"message"}}, Neutron
+ * {"NeutronError": {"message"}}, Cinder/Keystone likewise, Glance a plain-text page. */
+static void
+os_message(const ec2gw_os_resp_t *resp, char *out, size_t size)
+{
+    const char *m = NULL;
+    const char *key;
+    json_t *v;
+
+    out[0] = '\0';
+    if (resp == NULL)
+        return;
+    if (json_is_object(resp->json)) {
+        m = json_string_value(json_object_get(resp->json, "message"));
+        json_object_foreach(resp->json, key, v)
+        {
+            if (m == NULL && json_is_object(v))
+                m = json_string_value(json_object_get(v, "message"));
+        }
+    } else if (resp->body != NULL && resp->body_len > 0 && resp->body[0] != '<') {
+        /* Glance: "400 Bad Request\n\n<message>\n\n   " - the last non-empty line. */
+        const char *end = resp->body + strlen(resp->body), *line = NULL;
+
+        while (end > resp->body && (end[-1] == '\n' || end[-1] == ' ' || end[-1] == '\r'))
+            end--;
+        for (line = end; line > resp->body && line[-1] != '\n'; line--)
+            ;
+        snprintf(out, size, "%.*s", (int)(end - line), line);
+    }
+    if (m != NULL)
+        snprintf(out, size, "%s", m);
+    for (char *p = out; *p; p++)
+        if ((unsigned char)*p < 0x20)
+            *p = ' ';
+}
+
 /* OpenStack failure → EC2 error (openstack-mapping.md §19.4). */
 static void
 h_fail_from_os(ec2gw_req_t *r, const ec2gw_os_resp_t *resp, const char *not_found_code)
@@ -120,6 +156,9 @@ h_fail_from_os(ec2gw_req_t *r, const ec2gw_os_resp_t *resp, const char *not_foun
     long st = resp ? resp->status : 0;
     const char *body = resp && resp->body ? resp->body : "";
     int quota = strstr(body, "uota") != NULL || strstr(body, "OverQuota") != NULL;
+    char msg[300];
+
+    os_message(resp, msg, sizeof(msg));
 
     if (resp != NULL && resp->os_request_id != NULL)
         ec2gw_log(EC2GW_LOG_INFO, r->log_prefix, "OpenStack answered %ld os_req=%s", st,
@@ -136,9 +175,11 @@ h_fail_from_os(ec2gw_req_t *r, const ec2gw_os_resp_t *resp, const char *not_foun
     else if (st == 401 || st == 403)
         h_fail(r, 403, "UnauthorizedOperation", "You are not authorized to perform this operation");
     else if (st == 409)
-        h_fail(r, 400, "IncorrectState", "The resource is in a state that does not allow this");
+        h_fail(r, 400, "IncorrectState", "The resource is in a state that does not allow this%s%s",
+               msg[0] ? ": " : "", msg);
     else if (st == 400)
-        h_fail(r, 400, "InvalidParameterValue", "The backend refused the request parameters");
+        h_fail(r, 400, "InvalidParameterValue", "The backend refused the request parameters%s%s",
+               msg[0] ? ": " : "", msg);
     else if (st == 429)
         h_fail(r, 503, "RequestLimitExceeded", "Request limit exceeded");
     else if (st == 503)

@@ -133,7 +133,7 @@ start_http(struct req_call *c, const char *token, const json_t *catalog)
     ec2gw_http_call_header(c->http, "X-Auth-Token", token);
     ec2gw_http_call_header(c->http, "Accept", "application/json");
     ec2gw_http_call_header(c->http, "X-OpenStack-Request-ID", ec2gw_psprintf(r->pool, "req-%s", r->id));
-    if (c->body_text != NULL)
+    if (c->body_text != NULL || c->call.content_type != NULL)
         ec2gw_http_call_header(c->http, "Content-Type",
                                c->call.content_type ? c->call.content_type : "application/json");
     if (mv == NULL && r->cur_inst != NULL && r->cur_inst->service_type != NULL &&

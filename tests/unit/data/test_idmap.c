@@ -269,6 +269,13 @@ test_items(void **state)
     assert_int_equal(ec2gw_idmap_to_ec2(db, NULL, "ami", "img", pub, &err), 0);
     assert_int_equal(ec2gw_item_put(db, "p2", pub, "img", NULL, &err), 0);
     assert_int_equal(ec2gw_item_get(db, "p2", pub, NULL, NULL, &err), 0);
+    /* image ids stay resolvable by every project (Glance decides visibility) ... */
+    assert_int_equal(ec2gw_idmap_to_os(db, "p1", pub, &os, &err), 0);
+    assert_string_equal(os, "img");
+    free(os);
+    /* ... other kinds are private to the project that adopted them */
+    assert_int_equal(ec2gw_idmap_to_ec2(db, NULL, "vol", "cinder-v", pub, &err), 0);
+    assert_int_equal(ec2gw_item_put(db, "p2", pub, "cinder-v", NULL, &err), 0);
     assert_int_equal(ec2gw_idmap_to_os(db, "p1", pub, &os, &err), EC2GW_E_NOTFOUND);
     /* DB-only kinds: os_id NULL */
     assert_int_equal(ec2gw_item_put(db, "p1", "rtb-00000001", NULL, NULL, &err), 0);
