@@ -18,6 +18,8 @@ phase "unit tests"
 phase "all-in-one OpenStack"
 bash tests/cloud/cloud.sh up
 bash tests/cloud/cloud.sh smoke
+phase "JS SDK for the integration tests"
+(cd tests/integration/js && npm ci --no-audit --no-fund)
 phase "integration tests"
 (cd build && ctest -L integration -V)
 phase "done"
