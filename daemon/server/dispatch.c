@@ -10,7 +10,6 @@
 #include "actions/tags_actions.h"
 #include "core/log.h"
 #include "data/client_token.h"
-#include "data/db.h"
 #include "protocol/query_decode.h"
 #include "server/builtins.h"
 #include "server/request.h"
@@ -76,29 +75,6 @@ client_token_claim(ec2gw_req_t *r)
 }
 
 int
-ec2gw_req_tx_begin(ec2gw_req_t *r)
-{
-    ec2gw_err_t err = { 0 };
-
-    if (r->d->db == NULL)
-        return 0;
-    if (ec2gw_db_begin(r->d->db, &err) != 0) {
-        ec2gw_log(EC2GW_LOG_WARN, r->log_prefix, "no transaction for this callback: %s", err.msg);
-        return 0;
-    }
-    return 1;
-}
-
-void
-ec2gw_req_tx_end(ec2gw_req_t *r, int began)
-{
-    ec2gw_err_t err = { 0 };
-
-    if (began && ec2gw_db_commit(r->d->db, &err) != 0)
-        ec2gw_log(EC2GW_LOG_ERROR, r->log_prefix, "database commit failed: %s", err.msg);
-}
-
-int
 ec2gw_dispatch_run(ec2gw_req_t *r, ec2gw_instance_t *inst, const ec2gw_action_t *act)
 {
     ec2gw_instance_t *prev = r->cur_inst;
@@ -106,10 +82,7 @@ ec2gw_dispatch_run(ec2gw_req_t *r, ec2gw_instance_t *inst, const ec2gw_action_t 
 
     r->cur_inst = inst;
     ec2gw_req_ref(r);
-    int tx = ec2gw_req_tx_begin(r);
-
     rc = act->fn(r, inst->data);
-    ec2gw_req_tx_end(r, tx);
     r->cur_inst = prev;
     /* OK with calls outstanding happens when a wrapper's model hook went asynchronous. */
     if (rc == EC2GW_OK && !r->answered && r->calls == NULL) {

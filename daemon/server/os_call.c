@@ -99,18 +99,11 @@ on_http_done(ec2gw_http_call_t *hc, void *arg)
     unlink_call(r, c);
     if (c->fan != NULL) {
         c->fan->resps[c->fan_index] = resp;
-        if (--c->fan->left == 0 && !r->answered) {
-            int tx = ec2gw_req_tx_begin(r);
-
+        if (--c->fan->left == 0 && !r->answered)
             c->fan->done(r, (const ec2gw_os_resp_t *const *)c->fan->resps, c->fan->n,
                          c->fan->arg);
-            ec2gw_req_tx_end(r, tx);
-        }
     } else if (!r->answered) {
-        int tx = ec2gw_req_tx_begin(r);
-
         c->done(r, resp, c->arg);
-        ec2gw_req_tx_end(r, tx);
     }
     ec2gw_req_unref(r);
 }

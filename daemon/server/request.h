@@ -103,14 +103,6 @@ void ec2gw_dispatch(ec2gw_req_t *r);
 /** Run the handler of @p act on @p inst for @p r. */
 int ec2gw_dispatch_run(ec2gw_req_t *r, ec2gw_instance_t *inst, const ec2gw_action_t *act);
 
-/**
- * One database transaction around each plugin callback: a DescribeInstances maps hundreds of
- * ids, and autocommit paid two fcntl locks per statement (10% of its CPU in the profile).
- * Returns 1 when a transaction was opened (pass it to ec2gw_req_tx_end).
- */
-int ec2gw_req_tx_begin(ec2gw_req_t *r);
-void ec2gw_req_tx_end(ec2gw_req_t *r, int began);
-
 /** Cancel every OpenStack call in flight for @p r (their callbacks will not run). */
 void ec2gw_os_calls_cancel(ec2gw_req_t *r);
 
