@@ -31,25 +31,6 @@ nova_addr(const json_t *server, const char *type)
     return NULL;
 }
 
-/* {"<name>": "sg-..."} from a Neutron security-groups answer: returns new. */
-json_t *
-nova_groups_by_name(ec2gw_req_t *req, const json_t *neutron_groups)
-{
-    json_t *map = json_object();
-    const json_t *g;
-    size_t i;
-
-    json_array_foreach(json_object_get(neutron_groups, "security_groups"), i, g)
-    {
-        const char *name = nova_str(g, "name"), *id = NULL;
-
-        if (name != NULL && json_object_get(map, name) == NULL &&
-            ec2gw->id_to_ec2(req, "sg", nova_str(g, "id"), &id) == 0)
-            json_object_set_new(map, name, json_string(id));
-    }
-    return map;
-}
-
 /* A reservation id for a server made outside EC2: r- and 17 hex digits of its uuid. */
 static const char *
 nova_derived_rid(ec2gw_req_t *req, const char *uuid)
@@ -66,53 +47,124 @@ nova_derived_rid(ec2gw_req_t *req, const char *uuid)
     return ec2gw->psprintf(req, "r-%s", hex);
 }
 
-/* The Instance view of @p server (returns new, or NULL when it cannot be mapped). */
-json_t *
-nova_instance_model(ec2gw_req_t *req, const struct nova_inst *ni, const json_t *server,
-                    const json_t *groups_by_name)
+/* The EC2 id of @p os of @p kind: from the view's batch when there, else one lookup. */
+static const char *
+nova_mapped(ec2gw_req_t *req, const json_t *map, const char *kind, const char *os)
 {
-    const char *uuid = nova_str(server, "id");
-    const char *image = nova_str(json_object_get(server, "image"), "id");
-    const char *flavor = nova_str(json_object_get(server, "flavor"), "original_name");
-    const char *priv = nova_addr(server, "fixed"), *pub = nova_addr(server, "floating");
-    const char *id = NULL, *ami = NULL, *sname, *reason;
-    json_t *data = NULL, *m, *groups = json_array();
-    const json_t *g;
-    size_t i;
-    int code;
+    const char *id = nova_str(map, nova_or(os));
 
-    if (uuid == NULL || ec2gw->id_to_ec2(req, "i", uuid, &id) != 0)
-        return NULL;
-    if (image != NULL && image[0] != '\0')
-        ec2gw->id_to_ec2(req, "ami", image, &ami);
-    ec2gw->item_get(req, id, &data);
-    nova_state(server, &code, &sname, &reason);
+    if (id == NULL && os != NULL && os[0] != '\0' && ec2gw->id_to_ec2(req, kind, os, &id) != 0)
+        id = NULL;
+    return id;
+}
+
+/* Groups of the instance: of its primary port when Neutron answered, else Nova's names. */
+static json_t *
+nova_model_groups(const struct nova_view *v, const json_t *server, const json_t *nics)
+{
+    json_t *groups = json_array(), *g;
+    size_t i;
+
+    if (json_array_size(nics) > 0) {
+        json_array_foreach(json_object_get(json_array_get(nics, 0), "Groups"), i, g)
+            json_array_append(groups, g);
+        return groups;
+    }
     json_array_foreach(json_object_get(server, "security_groups"), i, g)
     {
         const char *gn = nova_str(g, "name");
-        const char *gid = nova_str(groups_by_name, gn ? gn : "");
+        const char *gid = nova_str(v ? v->groups_by_name : NULL, nova_or(gn));
 
         if (gn != NULL)
             json_array_append_new(groups,
                                   gid ? json_pack("{s:s, s:s}", "GroupName", gn, "GroupId", gid)
                                       : json_pack("{s:s}", "GroupName", gn));
     }
+    return groups;
+}
+
+/* Root device, its type, kernel and ramdisk (admin attributes when Nova shows them). */
+static void
+nova_model_devices(ec2gw_req_t *req, json_t *m, const json_t *server, json_t *bdms)
+{
+    const char *root = nova_str(server, "OS-EXT-SRV-ATTR:root_device_name");
+    const char *kernel = nova_str(server, "OS-EXT-SRV-ATTR:kernel_id");
+    const char *ramdisk = nova_str(server, "OS-EXT-SRV-ATTR:ramdisk_id");
+    const char *id = NULL;
+    const json_t *b;
+    size_t i;
+    int ebs = 0;
+
+    json_array_foreach(bdms, i, b)
+    {
+        const char *dev = nova_str(b, "DeviceName");
+
+        /* a volume at the root device, or any volume when Nova booted without an image */
+        if (dev != NULL && root != NULL && strcmp(dev, root) == 0)
+            ebs = 1;
+    }
+    if (nova_str(json_object_get(server, "image"), "id") == NULL && json_array_size(bdms) > 0)
+        ebs = 1;
+    json_object_set_new(m, "BlockDeviceMappings", bdms);
+    json_object_set_new(m, "RootDeviceType", json_string(ebs ? "ebs" : "instance-store"));
+    if (root != NULL)
+        json_object_set_new(m, "RootDeviceName", json_string(root));
+    if (kernel != NULL && kernel[0] != '\0' && ec2gw->id_to_ec2(req, "aki", kernel, &id) == 0)
+        json_object_set_new(m, "KernelId", json_string(id));
+    if (ramdisk != NULL && ramdisk[0] != '\0' && ec2gw->id_to_ec2(req, "ari", ramdisk, &id) == 0)
+        json_object_set_new(m, "RamdiskId", json_string(id));
+}
+
+/* The Instance view of @p server (returns new, or NULL when it cannot be mapped). */
+json_t *
+nova_instance_model(ec2gw_req_t *req, const struct nova_inst *ni, const json_t *server,
+                    const struct nova_view *view)
+{
+    const char *uuid = nova_str(server, "id");
+    const char *image = nova_str(json_object_get(server, "image"), "id");
+    const char *flavor = nova_str(json_object_get(server, "flavor"), "original_name");
+    const char *priv = nova_addr(server, "fixed"), *pub = nova_addr(server, "floating");
+    const char *id, *ami, *sname, *reason;
+    json_t *data = NULL, *m, *nics;
+    int code;
+
+    if ((id = nova_mapped(req, view ? view->ids : NULL, "i", uuid)) == NULL)
+        return NULL;
+    ami = image != NULL && image[0] != '\0'
+              ? nova_mapped(req, view ? view->amis : NULL, "ami", image)
+              : NULL;
+    if (view != NULL && view->data != NULL)
+        data = json_incref(json_object_get(view->data, id));
+    else
+        ec2gw->item_get(req, id, &data);
+    nova_state(server, &code, &sname, &reason);
+    nics = nova_view_nics(req, view, server);
     m = json_pack("{s:s, s:o, s:s, s:s, s:s, s:[], s:s, s:s, s:{s:s, s:s, s:s}, s:{s:s},"
-                  " s:s, s:s, s:s, s:[], s:b, s:o}",
+                  " s:s, s:s, s:b, s:o}",
                   "InstanceId", id, "State", nova_state_json(code, sname), "StateTransitionReason",
                   "", "PublicDnsName", "", "InstanceType", flavor ? flavor : "unknown",
                   "ProductCodes", "LaunchTime",
                   nova_str(server, "created") ? nova_str(server, "created") : "", "Architecture",
                   "x86_64", "Placement", "AvailabilityZone",
-                  nova_str(server, "OS-EXT-AZ:availability_zone")
-                      ? nova_str(server, "OS-EXT-AZ:availability_zone")
-                      : "",
-                  "Tenancy", "default", "GroupName", "", "Monitoring", "State", "disabled",
-                  "RootDeviceType", "instance-store", "VirtualizationType", "hvm", "Hypervisor",
-                  "xen", "BlockDeviceMappings", "EbsOptimized", 0, "SecurityGroups", groups);
+                  nova_or(nova_str(server, "OS-EXT-AZ:availability_zone")), "Tenancy", "default",
+                  "GroupName", "", "Monitoring", "State", "disabled", "VirtualizationType", "hvm",
+                  "Hypervisor", "xen", "EbsOptimized", 0, "SecurityGroups",
+                  nova_model_groups(view, server, nics));
     if (m == NULL) {
+        json_decref(nics);
         json_decref(data);
         return NULL;
+    }
+    nova_model_devices(req, m, server, nova_view_bdms(view, server));
+    json_object_set_new(m, "NetworkInterfaces", nics);
+    if (json_array_size(nics) > 0) {
+        const json_t *primary = json_array_get(nics, 0);
+
+        if (nova_str(primary, "SubnetId") != NULL)
+            json_object_set(m, "SubnetId", json_object_get(primary, "SubnetId"));
+        if (nova_str(primary, "PrivateIpAddress") != NULL)
+            priv = nova_str(primary, "PrivateIpAddress");
+        json_object_set(m, "SourceDestCheck", json_object_get(primary, "SourceDestCheck"));
     }
     json_object_set_new(m, "ImageId", json_string(ami ? ami : ""));
     if (nova_str(server, "key_name") != NULL)

@@ -3,7 +3,13 @@
  *   GET compute /servers/detail[?status=..&image=..]       (live servers; filters pushed down)
  *   GET compute /servers/detail?changes-since=<now-window>  (recently deleted: "terminated")
  *   GET network /v2.0/security-groups?fields=id&fields=name (group names to sg- ids)
- * then the instance view, tags (one DB query), filters, paging, reservations.
+ *   GET network /v2.0/ports?fields=...                      (network interfaces)
+ * then, only when some server has volumes attached, GET volumev3 /volumes/detail (device
+ * names); then the instance view, tags (one DB query), filters, paging, reservations.
+ *
+ * With `describe_as_service` the server lists are read with the service identity, scoped to
+ * the caller's project (all_tenants + project_id, as ec2-api did), because the root device,
+ * kernel and ramdisk are admin-only attributes in Nova.
  */
 #include <string.h>
 
@@ -11,6 +17,9 @@
 
 struct nova_desc_state {
     const struct nova_inst *ni;
+    json_t *servers;   /* the wanted servers, live then deleted */
+    json_t *groups;    /* Neutron security-groups answer (or NULL) */
+    json_t *ports;     /* Neutron ports answer (or NULL) */
     const char **os_ids; /* requested server uuids, or NULL */
     size_t n_ids;
     int with_deleted; /* the changes-since call was made */
@@ -47,6 +56,10 @@ nova_instance_filter_values(ec2gw_req_t *req, const json_t *it, const char *name
         { "virtualization-type", "VirtualizationType" },
         { "hypervisor", "Hypervisor" },
         { "association.public-ip", "PublicIpAddress" },
+        { "subnet-id", "SubnetId" },
+        { "kernel-id", "KernelId" },
+        { "ramdisk-id", "RamdiskId" },
+        { "root-device-name", "RootDeviceName" },
     };
     const json_t *state = json_object_get(it, "State"), *g;
     size_t i;
@@ -82,10 +95,21 @@ nova_instance_filter_values(ec2gw_req_t *req, const json_t *it, const char *name
             nova_push(values, nova_str(g, m));
     } else if (strcmp(name, "state-reason-code") == 0) {
         nova_push(values, nova_str(json_object_get(it, "StateReason"), "Code"));
-    } else if (strcmp(name, "subnet-id") == 0 || strcmp(name, "vpc-id") == 0 ||
-               strcmp(name, "kernel-id") == 0 || strcmp(name, "ramdisk-id") == 0 ||
-               strcmp(name, "root-device-name") == 0 || strcmp(name, "platform") == 0) {
-        /* Known filters that no Nova data backs: they match nothing but "*"-free absence. */
+    } else if (strncmp(name, "block-device-mapping.", 21) == 0) {
+        return nova_bdm_filter_values(req, json_object_get(it, "BlockDeviceMappings"), name + 21,
+                                      values);
+    } else if (strncmp(name, "network-interface.", 18) == 0) {
+        return nova_nic_filter_values(req, json_object_get(it, "NetworkInterfaces"), name + 18,
+                                      values);
+    } else if (strcmp(name, "source-dest-check") == 0) {
+        if (json_object_get(it, "SourceDestCheck") != NULL)
+            nova_push(values, json_is_true(json_object_get(it, "SourceDestCheck")) ? "true"
+                                                                                      : "false");
+    } else if (strcmp(name, "vpc-id") == 0 || strcmp(name, "platform") == 0 ||
+               strcmp(name, "association.ip-owner-id") == 0) {
+        /* Known filters that no data backs here (no VPC without a network plugin). */
+        if (strcmp(name, "association.ip-owner-id") == 0 && nova_str(it, "PublicIpAddress"))
+            nova_push(values, nova_str(it, "_OwnerId"));
     } else {
         return EC2GW_E_NOTFOUND;
     }
@@ -166,49 +190,24 @@ nova_desc_wanted(const struct nova_desc_state *st, const char *uuid)
     return 0;
 }
 
+/* Everything is there: build the views, then tags, filters, paging, reservations. */
 static void
-nova_desc_done(ec2gw_req_t *req, const ec2gw_os_resp_t *const *r, size_t n, void *arg)
+nova_desc_finish(ec2gw_req_t *req, struct nova_desc_state *st, const json_t *volumes)
 {
-    struct nova_desc_state *st = arg;
-    json_t *seen = nova_own(req, json_object());
     json_t *items = nova_own(req, json_array());
-    json_t *groups, *filtered, *page, *out;
-    const json_t *s, *lists[2];
+    json_t *filtered, *page, *out;
+    struct nova_view view;
     const char *next = NULL;
-    size_t i, j;
+    const json_t *s;
+    size_t i;
 
-    if (!ec2gw_os_ok(r[0]) || (st->with_deleted && !ec2gw_os_ok(r[1]))) {
-        ec2gw->fail_from_os(req, ec2gw_os_ok(r[0]) ? r[1] : r[0], NULL);
-        return;
-    }
-    groups = nova_own(req, ec2gw_os_ok(r[n - 1]) ? nova_groups_by_name(req, r[n - 1]->json)
-                                                 : json_object());
-    lists[0] = json_object_get(r[0]->json, "servers");
-    lists[1] = st->with_deleted ? json_object_get(r[1]->json, "servers") : NULL;
-    for (j = 0; j < 2; j++) {
-        json_array_foreach(lists[j], i, s)
-        {
-            const char *uuid = nova_str(s, "id");
-            json_t *m;
+    nova_view_build(req, &view, st->servers, st->groups, st->ports, volumes);
+    json_array_foreach(st->servers, i, s)
+    {
+        json_t *m = nova_instance_model(req, st->ni, s, &view);
 
-            if (uuid == NULL || json_object_get(seen, uuid) != NULL || !nova_desc_wanted(st, uuid))
-                continue;
-            if (j == 1 &&
-                strcmp(nova_str(s, "status") ? nova_str(s, "status") : "", "DELETED") != 0)
-                continue;
-            json_object_set_new(seen, uuid, json_true());
-            if ((m = nova_instance_model(req, st->ni, s, groups)) != NULL)
-                json_array_append_new(items, m);
-        }
-    }
-    for (i = 0; i < st->n_ids; i++) {
-        if (json_object_get(seen, st->os_ids[i]) == NULL) {
-            ec2gw->fail(req, 400, "InvalidInstanceID.NotFound",
-                        "The instance ID '%s' does not exist",
-                        json_string_value(
-                            json_array_get(json_object_get(ec2gw->params(req), "InstanceIds"), i)));
-            return;
-        }
+        if (m != NULL)
+            json_array_append_new(items, m);
     }
     nova_attach_tags(req, items);
     filtered = ec2gw->filter(req, items, "InstanceId", nova_instance_filter_values, st);
@@ -224,14 +223,78 @@ nova_desc_done(ec2gw_req_t *req, const ec2gw_os_resp_t *const *r, size_t n, void
     ec2gw->finish(req, out);
 }
 
+static void
+nova_desc_volumes(ec2gw_req_t *req, const ec2gw_os_resp_t *r, void *arg)
+{
+    /* Without Cinder's answer the mappings still list the volumes, only without devices. */
+    if (!ec2gw_os_ok(r))
+        ec2gw->log(req, EC2GW_LOG_WARN, "volume list failed (%ld): devices not shown",
+                   r->status);
+    nova_desc_finish(req, arg, ec2gw_os_ok(r) ? r->json : NULL);
+}
+
+static void
+nova_desc_done(ec2gw_req_t *req, const ec2gw_os_resp_t *const *r, size_t n, void *arg)
+{
+    struct nova_desc_state *st = arg;
+    json_t *seen = nova_own(req, json_object()), *s, *lists[2];
+    size_t i, j;
+    int with_volumes = 0;
+
+    (void)n;
+    if (!ec2gw_os_ok(r[0]) || (st->with_deleted && !ec2gw_os_ok(r[1]))) {
+        ec2gw->fail_from_os(req, ec2gw_os_ok(r[0]) ? r[1] : r[0], NULL);
+        return;
+    }
+    j = st->with_deleted ? 2 : 1;
+    st->groups = ec2gw_os_ok(r[j]) ? nova_own(req, json_incref(r[j]->json)) : NULL;
+    st->ports = ec2gw_os_ok(r[j + 1]) ? nova_own(req, json_incref(r[j + 1]->json)) : NULL;
+    st->servers = nova_own(req, json_array());
+    lists[0] = json_object_get(r[0]->json, "servers");
+    lists[1] = st->with_deleted ? json_object_get(r[1]->json, "servers") : NULL;
+    for (j = 0; j < 2; j++) {
+        json_array_foreach(lists[j], i, s)
+        {
+            const char *uuid = nova_str(s, "id");
+
+            if (uuid == NULL || json_object_get(seen, uuid) != NULL || !nova_desc_wanted(st, uuid))
+                continue;
+            if (j == 1 && strcmp(nova_or(nova_str(s, "status")), "DELETED") != 0)
+                continue;
+            json_object_set_new(seen, uuid, json_true());
+            json_array_append(st->servers, s);
+            if (json_array_size(json_object_get(s, "os-extended-volumes:volumes_attached")) > 0)
+                with_volumes = 1;
+        }
+    }
+    for (i = 0; i < st->n_ids; i++) {
+        if (json_object_get(seen, st->os_ids[i]) == NULL) {
+            ec2gw->fail(req, 400, "InvalidInstanceID.NotFound",
+                        "The instance ID '%s' does not exist",
+                        json_string_value(
+                            json_array_get(json_object_get(ec2gw->params(req), "InstanceIds"), i)));
+            return;
+        }
+    }
+    if (with_volumes && ec2gw->os_endpoint(req, "volumev3") != NULL) {
+        ec2gw_os_call_t call = EC2GW_OS_GET("volumev3", "/volumes/detail");
+
+        if (ec2gw->os_call(req, &call, nova_desc_volumes, st) < 0)
+            nova_desc_finish(req, st, NULL);
+        return;
+    }
+    nova_desc_finish(req, st, NULL);
+}
+
 int
 nova_describe_instances(ec2gw_req_t *req, void *inst)
 {
     struct nova_desc_state *st = ec2gw->state(req, sizeof(*st));
     const json_t *params = ec2gw->params(req);
     const json_t *ids = json_object_get(params, "InstanceIds");
-    const char *q, *since;
-    ec2gw_os_call_t calls[3];
+    const char *q, *since, *scope = "";
+    ec2gw_os_call_t calls[4];
+    uint32_t flags = 0;
     size_t n = 0;
 
     st->ni = inst;
@@ -248,13 +311,28 @@ nova_describe_instances(ec2gw_req_t *req, void *inst)
     q = nova_servers_query(req, &st->with_deleted);
     if (st->ni->terminated_visible_ms <= 0)
         st->with_deleted = 0;
-    calls[n++] = EC2GW_OS_GET("compute", ec2gw->psprintf(req, "/servers/detail%s", q));
+    if (st->ni->describe_as_service) {
+        scope = ec2gw->psprintf(req, "all_tenants=1&project_id=%s",
+                                ec2gw->url_escape(req, ec2gw->identity(req)->project_id));
+        flags = EC2GW_CALL_AS_SERVICE;
+    }
+    calls[n++] = EC2GW_OS_CALL(
+        "compute", "GET",
+        ec2gw->psprintf(req, "/servers/detail%s%s%s", q[0] ? q : (scope[0] ? "?" : ""),
+                        q[0] && scope[0] ? "&" : "", scope),
+        .flags = flags);
     if (st->with_deleted) {
         since = nova_now_iso(req, -(st->ni->terminated_visible_ms / 1000));
-        calls[n++] =
-            EC2GW_OS_GET("compute", ec2gw->psprintf(req, "/servers/detail?changes-since=%s",
-                                                    ec2gw->url_escape(req, since)));
+        calls[n++] = EC2GW_OS_CALL(
+            "compute", "GET",
+            ec2gw->psprintf(req, "/servers/detail?changes-since=%s%s%s",
+                            ec2gw->url_escape(req, since), scope[0] ? "&" : "", scope),
+            .flags = flags);
     }
     calls[n++] = EC2GW_OS_GET("network", "/v2.0/security-groups?fields=id&fields=name");
+    calls[n++] = EC2GW_OS_GET("network", "/v2.0/ports?fields=id&fields=device_id"
+                                         "&fields=mac_address&fields=fixed_ips"
+                                         "&fields=security_groups&fields=description"
+                                         "&fields=created_at&fields=allowed_address_pairs");
     return ec2gw->os_fanout(req, calls, n, nova_desc_done, st);
 }

@@ -16,6 +16,10 @@ struct nova_run_state {
     const char *image, *flavor_id, *flavor, *network, *rid, *zone;
     long long min, max;
     json_t *groups;          /* [{"name": ..}] for Nova */
+    json_t *nics;            /* NICs asked for (run_devices.c), or NULL for the default */
+    json_t *networks;        /* Nova `networks` */
+    json_t *bdms;            /* Nova block_device_mapping_v2, or NULL */
+    int key_idx, subnets_idx; /* fan-out positions, or -1 */
     const char **server_ids; /* per launch index: the created server, or NULL */
     int first_fail;          /* launch index of the first failed boot, or -1 */
     const ec2gw_os_resp_t *fail_resp;
@@ -25,10 +29,6 @@ struct nova_run_state {
 
 /* Parameters Nova cannot back. */
 static const char *const nova_run_unsupported[] = {
-    "BlockDeviceMappings",
-    "NetworkInterfaces",
-    "SubnetId",
-    "PrivateIpAddress",
     "KernelId",
     "RamdiskId",
     "LaunchTemplate",
@@ -50,6 +50,11 @@ nova_run_fail_boot(ec2gw_req_t *req, struct nova_run_state *st)
     if (st->fail_status == 400) {
         ec2gw->fail(req, 400, "InvalidParameterValue", "%s",
                     st->fail_msg ? st->fail_msg : "Nova refused the server");
+        return;
+    }
+    if (st->fail_status == 409 && json_array_size(st->nics) > 0) {
+        ec2gw->fail(req, 400, "InvalidNetworkInterface.InUse", "%s",
+                    st->fail_msg ? st->fail_msg : "The network interface is in use");
         return;
     }
     if (st->fail_status == 403 || st->fail_status == 413) {
@@ -174,9 +179,9 @@ nova_run_boot(ec2gw_req_t *req, struct nova_run_state *st)
     st->server_ids = ec2gw->pcalloc(req, (size_t)st->max * sizeof(*st->server_ids));
     for (long long i = 0; i < st->max; i++) {
         json_t *server =
-            json_pack("{s:s, s:s, s:s, s:[{s:s}], s:i, s:i, s:{s:s, s:s}}", "name",
+            json_pack("{s:s, s:s, s:s, s:O, s:i, s:i, s:{s:s, s:s}}", "name",
                       ec2gw->psprintf(req, "%s-%lld", st->rid, i), "imageRef", st->image,
-                      "flavorRef", st->flavor_id, "networks", "uuid", st->network, "min_count", 1,
+                      "flavorRef", st->flavor_id, "networks", st->networks, "min_count", 1,
                       "max_count", 1, "metadata", "ec2_reservation_id", st->rid, "ec2_launch_index",
                       ec2gw->psprintf(req, "%lld", i));
 
@@ -188,11 +193,34 @@ nova_run_boot(ec2gw_req_t *req, struct nova_run_state *st)
             json_object_set_new(server, "availability_zone", json_string(st->zone));
         if (json_array_size(st->groups) > 0)
             json_object_set(server, "security_groups", st->groups);
+        if (st->bdms != NULL)
+            json_object_set(server, "block_device_mapping_v2", st->bdms);
         calls[i] = EC2GW_OS_CALL("compute", "POST", "/servers",
                                  .body = nova_own(req, json_pack("{s:o}", "server", server)));
     }
     if (ec2gw->os_fanout(req, calls, (size_t)st->max, nova_run_booted, st) < 0)
         ec2gw->fail(req, 500, "InternalError", "Could not call Nova");
+}
+
+/* Does some NIC (or the default NIC) need the project's network? */
+static int
+nova_run_needs_default_net(const json_t *nics)
+{
+    const json_t *nic;
+    size_t i;
+
+    if (nics == NULL)
+        return 1;
+    json_array_foreach(nics, i, nic) if (nova_str(nic, "port") == NULL &&
+                                         nova_str(nic, "subnet") == NULL) return 1;
+    return 0;
+}
+
+/* The image's root device (Glance property), as DescribeImages shows it. */
+static const char *
+nova_image_root_device(const json_t *prop)
+{
+    return json_string_value(prop) ? json_string_value(prop) : "/dev/sda1";
 }
 
 /* The network for new servers from a Neutron list, or NULL after failing the request. */
@@ -237,7 +265,7 @@ nova_run_resolved(ec2gw_req_t *req, const ec2gw_os_resp_t *const *r, size_t n, v
                     nova_str(st->params, "ImageId"));
         return;
     }
-    if (n > 3 && r[3]->status == 404) {
+    if (st->key_idx >= 0 && r[st->key_idx]->status == 404) {
         ec2gw->fail(req, 400, "InvalidKeyPair.NotFound", "The key pair '%s' does not exist",
                     nova_str(st->params, "KeyName"));
         return;
@@ -262,7 +290,20 @@ nova_run_resolved(ec2gw_req_t *req, const ec2gw_os_resp_t *const *r, size_t n, v
                     st->flavor);
         return;
     }
-    if ((st->network = nova_run_network(req, st, r[2]->json)) == NULL)
+    if (nova_run_bdms(req, st->params, st->image,
+                      nova_image_root_device(json_object_get(r[1]->json, "root_device_name")),
+                      &st->bdms) != 0)
+        return;
+    if (nova_run_needs_default_net(st->nics) &&
+        (st->network = nova_run_network(req, st, r[2]->json)) == NULL)
+        return;
+    if (st->nics == NULL)
+        st->networks = nova_own(req, json_pack("[{s:s}]", "uuid", st->network));
+    else if ((st->networks = nova_own(req, nova_run_networks(
+                                               req, st->nics,
+                                               st->subnets_idx >= 0 ? r[st->subnets_idx]->json
+                                                                    : NULL,
+                                               st->network))) == NULL)
         return;
     nova_run_boot(req, st);
 }
@@ -366,7 +407,7 @@ nova_run_validate(ec2gw_req_t *req, struct nova_run_state *st)
         }
         json_array_append_new(st->groups, json_pack("{s:s}", "name", sg_os));
     }
-    return 0;
+    return nova_run_nics(req, p, st->max, &st->nics, st->groups);
 }
 
 int
@@ -374,7 +415,9 @@ nova_run_instances(ec2gw_req_t *req, void *inst)
 {
     struct nova_run_state *st = ec2gw->state(req, sizeof(*st));
     const char *key;
-    ec2gw_os_call_t calls[4];
+    ec2gw_os_call_t calls[5];
+    const json_t *nic;
+    size_t i;
     size_t n = 0;
 
     st->ni = inst;
@@ -386,8 +429,19 @@ nova_run_instances(ec2gw_req_t *req, void *inst)
     calls[n++] = EC2GW_OS_GET(
         "image", ec2gw->psprintf(req, "/v2/images/%s", ec2gw->url_escape(req, st->image)));
     calls[n++] = EC2GW_OS_GET("network", "/v2.0/networks?router:external=false");
-    if ((key = nova_str(st->params, "KeyName")) != NULL)
+    st->key_idx = st->subnets_idx = -1;
+    if ((key = nova_str(st->params, "KeyName")) != NULL) {
+        st->key_idx = (int)n;
         calls[n++] = EC2GW_OS_GET(
             "compute", ec2gw->psprintf(req, "/os-keypairs/%s", ec2gw->url_escape(req, key)));
+    }
+    json_array_foreach(st->nics, i, nic)
+    {
+        if (nova_str(nic, "subnet") != NULL && st->subnets_idx < 0) {
+            st->subnets_idx = (int)n;
+            calls[n++] = EC2GW_OS_GET("network",
+                                      "/v2.0/subnets?fields=id&fields=network_id&fields=cidr");
+        }
+    }
     return ec2gw->os_fanout(req, calls, n, nova_run_resolved, st);
 }

@@ -22,9 +22,38 @@ struct nova_inst {
     int64_t console_output_max_lines;  /* length asked of os-getConsoleOutput */
     int64_t terminated_visible_ms;     /* how long deleted servers show as terminated */
     int64_t max_count;                 /* largest MaxCount accepted */
+    int describe_as_service;           /* list servers as the service (admin attributes) */
 };
 
+/* What DescribeInstances knows besides the servers (instance_view.c); maps are uuid → value. */
+struct nova_view {
+    json_t *ids;            /* server → i- */
+    json_t *amis;           /* image → ami- */
+    json_t *data;           /* i- → item data (NULL: read per instance) */
+    json_t *ports;          /* server → [Neutron ports], device-index order */
+    json_t *enis;           /* port → eni- */
+    json_t *subnets;        /* subnet → subnet- */
+    json_t *volumes;        /* volume → Cinder volume */
+    json_t *vols;           /* volume → vol- */
+    json_t *groups;         /* security group → {GroupId, GroupName} */
+    json_t *groups_by_name; /* group name → sg- */
+};
+
+void nova_view_build(ec2gw_req_t *req, struct nova_view *v, const json_t *servers,
+                     const json_t *groups, const json_t *ports, const json_t *volumes);
+json_t *nova_view_bdms(const struct nova_view *v, const json_t *server);
+json_t *nova_view_nics(ec2gw_req_t *req, const struct nova_view *v, const json_t *server);
+/* Filter values of "block-device-mapping.<sub>" / "network-interface.<sub>" (filter callback
+ * contract: 0, or EC2GW_E_NOTFOUND for an unknown name). */
+int nova_bdm_filter_values(ec2gw_req_t *req, const json_t *bdms, const char *sub, json_t *values);
+int nova_nic_filter_values(ec2gw_req_t *req, const json_t *nics, const char *sub, json_t *values);
+
 /* plugin.c: small shared helpers */
+static inline const char *
+nova_or(const char *s)
+{
+    return s != NULL ? s : "";
+}
 json_t *nova_own(ec2gw_req_t *req, json_t *j);
 const char *nova_str(const json_t *obj, const char *key);
 const char *nova_param_str(ec2gw_req_t *req, const char *key);
@@ -41,12 +70,20 @@ json_t *nova_state_json(int code, const char *name);
 
 /* instance_model.c */
 json_t *nova_instance_model(ec2gw_req_t *req, const struct nova_inst *ni, const json_t *server,
-                            const json_t *groups_by_name);
+                            const struct nova_view *view);
 void nova_attach_tags(ec2gw_req_t *req, json_t *instances);
 json_t *nova_reservations(ec2gw_req_t *req, json_t *instances);
-json_t *nova_groups_by_name(ec2gw_req_t *req, const json_t *neutron_groups);
 int nova_instance_filter_values(ec2gw_req_t *req, const json_t *item, const char *name,
                                 json_t *values, void *arg);
+
+/* run_devices.c: RunInstances' block devices and NICs; 0, or -1 after failing the request */
+int nova_run_bdms(ec2gw_req_t *req, const json_t *params, const char *image, const char *root_dev,
+                  json_t **out);
+int nova_run_nics(ec2gw_req_t *req, const json_t *params, long long max, json_t **nics,
+                  json_t *groups);
+/* Nova `networks` for the NICs (returns new), or NULL after failing the request. */
+json_t *nova_run_networks(ec2gw_req_t *req, const json_t *nics, const json_t *subnets,
+                          const char *default_net);
 
 /* action handlers */
 int nova_describe_availability_zones(ec2gw_req_t *req, void *inst);

@@ -44,6 +44,12 @@ static const ec2gw_setting_t nova_settings[] = {
       .offset = offsetof(struct nova_inst, max_count),
       .def = "20",
       .help = "largest MaxCount of one RunInstances" },
+    { .key = "describe_as_service",
+      .type = EC2GW_SET_BOOL,
+      .offset = offsetof(struct nova_inst, describe_as_service),
+      .def = "true",
+      .help = "DescribeInstances lists the caller's servers with the service identity, to show "
+              "Nova's admin-only root device, kernel and ramdisk" },
     { .key = NULL },
 };
 
@@ -75,6 +81,7 @@ static const ec2gw_action_t nova_actions[] = {
 static const ec2gw_service_t nova_uses[] = {
     { .type = "network", .api = "v2.0" },
     { .type = "image", .api = "v2" },
+    { .type = "volumev3", .api = "v3" },
     { .type = NULL },
 };
 

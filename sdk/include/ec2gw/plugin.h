@@ -8,6 +8,8 @@
  *
  * ABI changelog (major.minor; a minor bump only appends, a major bump breaks):
  *   1.0  2026-11-25  initial ABI.
+ *   1.1  2026-11-25  host: ids_to_ec2, items_get (batched data access), after (timers),
+ *                    os_transfer (stream one OpenStack body into another call).
  *
  * Version rule: plugin major == daemon major and plugin minor <= daemon minor.
  *
@@ -33,7 +35,7 @@ extern "C" {
 #endif
 
 #define EC2GW_ABI_MAJOR    1
-#define EC2GW_ABI_MINOR    0
+#define EC2GW_ABI_MINOR    1
 #define EC2GW_PLUGIN_MAGIC 0x45433247u /* "EC2G" */
 
 #if defined(__GNUC__)
@@ -221,6 +223,9 @@ typedef struct ec2gw_identity {
 /** A wrapper's model hook: receives the wrapped handler's model (steals it). */
 typedef void (*ec2gw_model_fn)(ec2gw_req_t *req, json_t *model, void *arg);
 
+/** A timer set with after(): runs on the loop, unless the request ended first. */
+typedef void (*ec2gw_timer_fn)(ec2gw_req_t *req, void *arg);
+
 /** Offloaded work (runs on a worker thread; may only call pure functions). */
 typedef void (*ec2gw_work_fn)(void *arg);
 /** Back on the loop after the work. */
@@ -367,6 +372,35 @@ typedef struct ec2gw_host_api {
     /* -- offload ------------------------------------------------------------------------ */
     /** Run @p work off the loop, then @p done on the loop. Returns EC2GW_AGAIN. */
     int (*offload)(ec2gw_req_t *req, ec2gw_work_fn work, ec2gw_work_done_fn done, void *arg);
+
+    /* -- 1.1 ------------------------------------------------------------------------------ */
+    /**
+     * id_to_ec2() for @p n objects of one @p kind in one database round trip: out[i] is the
+     * EC2 id of os_ids[i] (pool), mappings created for the ones seen the first time. NULL or
+     * empty os_ids[i] leave out[i] NULL. Use it whenever a list answer is mapped.
+     */
+    int (*ids_to_ec2)(ec2gw_req_t *req, const char *kind, const char *const *os_ids, size_t n,
+                      const char **out);
+    /**
+     * item_get() for @p n ids at once: returns new {"<ec2_id>": <data>, ...} in *out with the
+     * ids whose row has data; the others are absent.
+     */
+    int (*items_get)(ec2gw_req_t *req, const char *const *ec2_ids, size_t n, json_t **out);
+    /**
+     * Run @p fn on the loop after @p ms milliseconds (for polling OpenStack while a state
+     * changes). The timer is dropped when the request is answered or cancelled first; it never
+     * outlives the request deadline. Returns EC2GW_AGAIN or a negative code.
+     */
+    int (*after)(ec2gw_req_t *req, int64_t ms, ec2gw_timer_fn fn, void *arg);
+    /**
+     * Stream the body of @p src (a GET) into the body of @p dst (a PUT/POST, usually with
+     * content_type "application/octet-stream") without holding it in memory: the host spools
+     * it through a temporary file. @p done receives dst's answer (or src's, when src failed:
+     * check resp->status and which call it was with the Location/body). Returns EC2GW_AGAIN or
+     * a negative code.
+     */
+    int (*os_transfer)(ec2gw_req_t *req, const ec2gw_os_call_t *src, const ec2gw_os_call_t *dst,
+                       ec2gw_os_done_fn done, void *arg);
 } ec2gw_host_api_t;
 
 /** Does this host table have member @p m (by size)? */

@@ -41,9 +41,11 @@ expect_describe(ec2gw_test_host_t *h, const char *servers)
 {
     ec2gw_test_expect(h, "GET", "compute", "/servers/detail?changes-since=*", 200,
                       "{\"servers\": []}");
-    ec2gw_test_expect(h, "GET", "compute", "/servers/detail", 200, servers);
+    ec2gw_test_expect(h, "GET", "compute", "/servers/detail?all_tenants=1&project_id=*", 200,
+                      servers);
     ec2gw_test_expect(h, "GET", "network", "/v2.0/security-groups*", 200,
                       "{\"security_groups\": [{\"id\": \"sg1\", \"name\": \"default\"}]}");
+    ec2gw_test_expect(h, "GET", "network", "/v2.0/ports?*", 200, "{\"ports\": []}");
 }
 
 static void
@@ -161,9 +163,116 @@ test_describe_instances(void **s)
     assert_string_equal(ec2gw_test_last_error(h), "InvalidInstanceID.Malformed");
     ec2gw_test_expect(h, "GET", "compute", "/servers/detail?changes-since=*", 200,
                       "{\"servers\": []}");
-    ec2gw_test_expect(h, "GET", "compute", "/servers/detail", 500, "{}");
+    ec2gw_test_expect(h, "GET", "compute", "/servers/detail?all*", 500, "{}");
     ec2gw_test_expect(h, "GET", "network", "/v2.0/security-groups*", 200, "{}");
+    ec2gw_test_expect(h, "GET", "network", "/v2.0/ports?*", 200, "{}");
     assert_null(ec2gw_test_action(h, "DescribeInstances", "{}"));
+    done(h);
+}
+
+#define VOL_SRV "a8ed79b9-499a-4d16-a133-671bf1d3d204"
+
+/* Run DescribeInstances over the recorded server with a volume and a port; first instance. */
+static json_t *
+describe_devices(ec2gw_test_host_t *h, const char *params, json_t **model)
+{
+    ec2gw_test_expect(h, "GET", "compute", "/servers/detail?changes-since=*", 200,
+                      "{\"servers\": []}");
+    ec2gw_test_expect(h, "GET", "compute", "/servers/detail?all_tenants=1&project_id=*", 200,
+                      "servers_volume.json");
+    ec2gw_test_expect(h, "GET", "network", "/v2.0/security-groups*", 200,
+                      "security_groups.json");
+    ec2gw_test_expect(h, "GET", "network", "/v2.0/ports?*", 200, "ports.json");
+    ec2gw_test_expect(h, "GET", "volumev3", "/volumes/detail", 200, "volumes.json");
+    *model = ec2gw_test_action(h, "DescribeInstances", params);
+    if (*model == NULL)
+        return NULL;
+    return json_array_get(
+        json_object_get(json_array_get(json_object_get(*model, "Reservations"), 0), "Instances"),
+        0);
+}
+
+static void
+test_describe_devices(void **s)
+{
+    ec2gw_test_host_t *h = host();
+    json_t *m, *inst, *nic, *bdm;
+    const char *eni, *subnet, *vol;
+
+    (void)s;
+    inst = describe_devices(h, "{}", &m);
+    assert_non_null(inst);
+    /* the volume Nova attached, with Cinder's device name */
+    bdm = json_array_get(json_object_get(inst, "BlockDeviceMappings"), 0);
+    assert_string_equal(json_string_value(json_object_get(bdm, "DeviceName")), "/dev/vdb");
+    vol = json_string_value(json_object_get(json_object_get(bdm, "Ebs"), "VolumeId"));
+    assert_non_null(vol);
+    assert_memory_equal(vol, "vol-", 4);
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(bdm, "Ebs"), "Status")), "attached");
+    assert_true(json_is_true(json_object_get(json_object_get(bdm, "Ebs"), "DeleteOnTermination")));
+    /* root device from the admin attributes; the root is local: instance-store */
+    assert_string_equal(json_string_value(json_object_get(inst, "RootDeviceName")), "/dev/sda");
+    assert_string_equal(json_string_value(json_object_get(inst, "RootDeviceType")),
+                        "instance-store");
+    assert_null(json_object_get(inst, "KernelId"));
+    /* the port as network interface 0, its subnet as the instance's */
+    assert_int_equal(json_array_size(json_object_get(inst, "NetworkInterfaces")), 1);
+    nic = json_array_get(json_object_get(inst, "NetworkInterfaces"), 0);
+    eni = json_string_value(json_object_get(nic, "NetworkInterfaceId"));
+    subnet = json_string_value(json_object_get(nic, "SubnetId"));
+    assert_non_null(eni);
+    assert_memory_equal(eni, "eni-", 4);
+    assert_non_null(subnet);
+    assert_memory_equal(subnet, "subnet-", 7);
+    assert_string_equal(json_string_value(json_object_get(inst, "SubnetId")), subnet);
+    assert_string_equal(json_string_value(json_object_get(nic, "PrivateIpAddress")), "10.0.0.78");
+    assert_string_equal(json_string_value(json_object_get(nic, "MacAddress")),
+                        "fa:16:3e:bd:37:c2");
+    assert_int_equal(
+        json_integer_value(json_object_get(json_object_get(nic, "Attachment"), "DeviceIndex")), 0);
+    assert_true(json_is_true(json_object_get(inst, "SourceDestCheck")));
+    assert_string_equal(json_string_value(json_object_get(inst, "PrivateIpAddress")), "10.0.0.78");
+    /* ids are stable across requests and usable in filters */
+    {
+        char params[512];
+        json_t *m2, *again;
+
+        snprintf(params, sizeof(params),
+                 "{\"Filters\": [{\"Name\": \"network-interface.subnet-id\", \"Values\": "
+                 "[\"%s\"]}, {\"Name\": \"block-device-mapping.volume-id\", \"Values\": "
+                 "[\"%s\"]}, {\"Name\": \"root-device-name\", \"Values\": [\"/dev/sd*\"]}]}",
+                 subnet, vol);
+        again = describe_devices(h, params, &m2);
+        assert_non_null(again);
+        assert_string_equal(
+            json_string_value(json_object_get(
+                json_array_get(json_object_get(again, "NetworkInterfaces"), 0),
+                "NetworkInterfaceId")),
+            eni);
+        json_decref(m2);
+        snprintf(params, sizeof(params),
+                 "{\"Filters\": [{\"Name\": \"block-device-mapping.device-name\", "
+                 "\"Values\": [\"/dev/vdc\"]}]}");
+        again = describe_devices(h, params, &m2);
+        assert_null(again);
+        assert_non_null(m2);
+        assert_int_equal(json_array_size(json_object_get(m2, "Reservations")), 0);
+        json_decref(m2);
+    }
+    json_decref(m);
+    /* Cinder down: the mapping is still listed (no device), the request does not fail */
+    ec2gw_test_expect(h, "GET", "compute", "/servers/detail?changes-since=*", 200,
+                      "{\"servers\": []}");
+    ec2gw_test_expect(h, "GET", "compute", "/servers/detail?all_tenants=1&project_id=*", 200,
+                      "servers_volume.json");
+    ec2gw_test_expect(h, "GET", "network", "/v2.0/security-groups*", 200,
+                      "security_groups.json");
+    ec2gw_test_expect(h, "GET", "network", "/v2.0/ports?*", 200, "ports.json");
+    ec2gw_test_expect(h, "GET", "volumev3", "/volumes/detail", 503, "{}");
+    m = ec2gw_test_action(h, "DescribeInstances", "{}");
+    assert_non_null(m);
+    json_decref(m);
     done(h);
 }
 
@@ -313,6 +422,132 @@ test_actions(void **s)
     done(h);
 }
 
+/* The body of the last POST /servers the plugin sent. */
+static const json_t *
+last_boot_body(ec2gw_test_host_t *h)
+{
+    const json_t *calls = ec2gw_test_calls(h), *c, *body = NULL;
+    size_t i;
+
+    json_array_foreach(calls, i, c)
+    {
+        if (strcmp(json_string_value(json_object_get(c, "method")), "POST") == 0 &&
+            strcmp(json_string_value(json_object_get(c, "path")), "/servers") == 0)
+            body = json_object_get(json_object_get(c, "body"), "server");
+    }
+    return body;
+}
+
+static void
+test_run_devices(void **s)
+{
+    ec2gw_test_host_t *h = host();
+    const json_t *body, *b;
+    json_t *m;
+
+    (void)s;
+    ec2gw_test_map_id(h, "ami-00000001", IMG);
+    ec2gw_test_map_id(h, "subnet-0000000a", "sub1");
+    ec2gw_test_map_id(h, "snap-0000000b", "snapuuid");
+    /* a blank volume, an ephemeral disk, a snapshot volume, on a chosen subnet and address */
+    expect_run_resolve(h);
+    ec2gw_test_expect(h, "GET", "network", "/v2.0/subnets?*", 200,
+                      "{\"subnets\": [{\"id\": \"sub1\", \"network_id\": \"net1\", "
+                      "\"cidr\": \"10.0.0.0/24\"}]}");
+    ec2gw_test_expect(h, "POST", "compute", "/servers", 202, "{\"server\": {\"id\": \"s1\"}}");
+    m = ec2gw_test_action(
+        h, "RunInstances",
+        "{\"ImageId\": \"ami-00000001\", \"MinCount\": 1, \"MaxCount\": 1, \"SubnetId\": "
+        "\"subnet-0000000a\", \"PrivateIpAddress\": \"10.0.0.50\", \"BlockDeviceMappings\": "
+        "[{\"DeviceName\": \"/dev/sdb\", \"Ebs\": {\"VolumeSize\": 2, \"VolumeType\": "
+        "\"fake\", \"DeleteOnTermination\": false}}, {\"DeviceName\": \"/dev/sdc\", "
+        "\"VirtualName\": \"ephemeral0\"}, {\"DeviceName\": \"/dev/sdd\", \"Ebs\": "
+        "{\"SnapshotId\": \"snap-0000000b\"}}]}");
+    assert_non_null(m);
+    json_decref(m);
+    body = last_boot_body(h);
+    assert_non_null(body);
+    assert_true(ec2gw_test_json_equal(h, json_object_get(body, "networks"),
+                                      "[{\"uuid\": \"net1\", \"fixed_ip\": \"10.0.0.50\"}]"));
+    b = json_object_get(body, "block_device_mapping_v2");
+    assert_int_equal(json_array_size(b), 4);
+    assert_true(ec2gw_test_json_equal(
+        h, json_array_get(b, 0),
+        "{\"source_type\": \"image\", \"destination_type\": \"local\", \"uuid\": \"" IMG
+        "\", \"boot_index\": 0, \"delete_on_termination\": true}"));
+    assert_true(ec2gw_test_json_equal(
+        h, json_array_get(b, 1),
+        "{\"device_name\": \"/dev/sdb\", \"boot_index\": -1, \"destination_type\": "
+        "\"volume\", \"delete_on_termination\": false, \"volume_size\": 2, \"volume_type\": "
+        "\"fake\", \"source_type\": \"blank\"}"));
+    assert_string_equal(json_string_value(json_object_get(json_array_get(b, 2), "destination_type")),
+                        "local");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(b, 3), "uuid")),
+                        "snapuuid");
+    /* an EBS root from the image: boot from volume */
+    expect_run_resolve(h);
+    ec2gw_test_expect(h, "POST", "compute", "/servers", 202, "{\"server\": {\"id\": \"s2\"}}");
+    m = ec2gw_test_action(h, "RunInstances",
+                          "{\"ImageId\": \"ami-00000001\", \"BlockDeviceMappings\": "
+                          "[{\"DeviceName\": \"/dev/sda1\", \"Ebs\": {\"VolumeSize\": 5}}]}");
+    assert_non_null(m);
+    json_decref(m);
+    b = json_object_get(last_boot_body(h), "block_device_mapping_v2");
+    assert_int_equal(json_array_size(b), 1);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(b, 0), "source_type")),
+                        "image");
+    assert_string_equal(
+        json_string_value(json_object_get(json_array_get(b, 0), "destination_type")), "volume");
+    /* bad input: every case answered before any boot */
+    static const struct {
+        const char *params, *code;
+    } bad[] = {
+        { "\"SubnetId\": \"subnet-0000000f\"", "InvalidSubnetID.NotFound" },
+        { "\"SubnetId\": \"bogus\"", "InvalidSubnetID.Malformed" },
+        { "\"PrivateIpAddress\": \"10.0.0.5\", \"MaxCount\": 2", "InvalidParameterCombination" },
+        { "\"SubnetId\": \"subnet-0000000a\", \"NetworkInterfaces\": [{\"DeviceIndex\": 0}]",
+          "InvalidParameterCombination" },
+        { "\"NetworkInterfaces\": [{\"DeviceIndex\": 1}]", "InvalidParameterValue" },
+        { "\"NetworkInterfaces\": [{\"SubnetId\": \"subnet-0000000a\"}]", "InvalidParameterValue" },
+        { "\"NetworkInterfaces\": [{\"DeviceIndex\": 0, \"AssociatePublicIpAddress\": true}]",
+          "UnsupportedOperation" },
+        { "\"NetworkInterfaces\": [{\"DeviceIndex\": 0, \"NetworkInterfaceId\": \"eni-0000000f\"}]",
+          "InvalidNetworkInterfaceID.NotFound" },
+        { "\"BlockDeviceMappings\": [{\"Ebs\": {\"VolumeSize\": 1}}]", "MissingParameter" },
+        { "\"BlockDeviceMappings\": [{\"DeviceName\": \"/dev/sdb\", \"Ebs\": {\"Encrypted\": true, "
+          "\"VolumeSize\": 1}}]",
+          "UnsupportedOperation" },
+        { "\"BlockDeviceMappings\": [{\"DeviceName\": \"/dev/sdb\", \"Ebs\": {}}]",
+          "InvalidBlockDeviceMapping" },
+        { "\"BlockDeviceMappings\": [{\"DeviceName\": \"/dev/sdb\", \"Ebs\": {\"SnapshotId\": "
+          "\"ami-1\"}}]",
+          "InvalidSnapshotID.Malformed" },
+        { "\"BlockDeviceMappings\": [{\"DeviceName\": \"/dev/sdb\", \"VirtualName\": \"x\"}]",
+          "InvalidBlockDeviceMapping" },
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char params[512];
+        int resolves = strstr(bad[i].params, "BlockDevice") != NULL ||
+                       strstr(bad[i].params, "subnet-0000000f") != NULL;
+
+        snprintf(params, sizeof(params), "{\"ImageId\": \"ami-00000001\", %s}", bad[i].params);
+        if (resolves) {
+            /* these need the image (root device) or Neutron's subnets first */
+            expect_run_resolve(h);
+            if (strstr(bad[i].params, "subnet-0000000f") != NULL)
+                ec2gw_test_map_id(h, "subnet-0000000f", "gone");
+            if (strstr(bad[i].params, "SubnetId") != NULL)
+                ec2gw_test_expect(h, "GET", "network", "/v2.0/subnets?*", 200,
+                                  "{\"subnets\": []}");
+        }
+        assert_null(ec2gw_test_action(h, "RunInstances", params));
+        if (strcmp(ec2gw_test_last_error(h), bad[i].code) != 0)
+            fail_msg("case %zu (%s): got %s, want %s", i, bad[i].params, ec2gw_test_last_error(h),
+                     bad[i].code);
+    }
+    done(h);
+}
+
 int
 main(void)
 {
@@ -320,7 +555,8 @@ main(void)
         cmocka_unit_test(test_zones),         cmocka_unit_test(test_instance_types),
         cmocka_unit_test(test_key_pairs),     cmocka_unit_test(test_describe_instances),
         cmocka_unit_test(test_state_mapping), cmocka_unit_test(test_run_instances),
-        cmocka_unit_test(test_actions),
+        cmocka_unit_test(test_actions),       cmocka_unit_test(test_describe_devices),
+        cmocka_unit_test(test_run_devices),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -85,7 +85,7 @@ EC2GW_OFF(ec2gw_plugin_t, start, 112);
 EC2GW_OFF(ec2gw_plugin_t, stop, 120);
 EC2GW_OFF(ec2gw_plugin_t, destroy, 128);
 EC2GW_OFF(ec2gw_plugin_t, unload, 136);
-EC2GW_SIZE(ec2gw_host_api_t, 280);
+EC2GW_SIZE(ec2gw_host_api_t, 312);
 EC2GW_OFF(ec2gw_host_api_t, hdr, 0);
 EC2GW_OFF(ec2gw_host_api_t, log, 16);
 EC2GW_OFF(ec2gw_host_api_t, action, 24);
@@ -120,6 +120,11 @@ EC2GW_OFF(ec2gw_host_api_t, page, 248);
 EC2GW_OFF(ec2gw_host_api_t, cfg_error, 256);
 EC2GW_OFF(ec2gw_host_api_t, delegate, 264);
 EC2GW_OFF(ec2gw_host_api_t, offload, 272);
+/* 1.1 */
+EC2GW_OFF(ec2gw_host_api_t, ids_to_ec2, 280);
+EC2GW_OFF(ec2gw_host_api_t, items_get, 288);
+EC2GW_OFF(ec2gw_host_api_t, after, 296);
+EC2GW_OFF(ec2gw_host_api_t, os_transfer, 304);
 _Static_assert(EC2GW_PLUGIN_SIZE_V1_0 == 144, "the 1.0 descriptor size is frozen");
 _Static_assert(EC2GW_HOST_SIZE_V1_0 == 280, "the 1.0 host table size is frozen");
 #endif
