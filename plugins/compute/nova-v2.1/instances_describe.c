@@ -259,8 +259,12 @@ nova_desc_done(ec2gw_req_t *req, const ec2gw_os_resp_t *const *r, size_t n, void
 
             if (uuid == NULL || json_object_get(seen, uuid) != NULL || !nova_desc_wanted(st, uuid))
                 continue;
-            if (j == 1 && strcmp(nova_or(nova_str(s, "status")), "DELETED") != 0)
-                continue;
+            /* Live in the changes-since answer but absent from the live list: it was deleted
+             * between the two concurrent calls. Show it as being deleted, not as missing. */
+            if (j == 1 && strcmp(nova_or(nova_str(s, "status")), "DELETED") != 0) {
+                s = nova_own(req, json_copy(s));
+                json_object_set_new(s, "OS-EXT-STS:task_state", json_string("deleting"));
+            }
             json_object_set_new(seen, uuid, json_true());
             json_array_append(st->servers, s);
             if (json_array_size(json_object_get(s, "os-extended-volumes:volumes_attached")) > 0)

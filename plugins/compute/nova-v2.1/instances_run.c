@@ -437,7 +437,8 @@ nova_run_instances(ec2gw_req_t *req, void *inst)
     }
     json_array_foreach(st->nics, i, nic)
     {
-        if (nova_str(nic, "subnet") != NULL && st->subnets_idx < 0) {
+        if ((nova_str(nic, "subnet") != NULL || nova_str(nic, "PrivateIpAddress") != NULL) &&
+            st->subnets_idx < 0) {
             st->subnets_idx = (int)n;
             calls[n++] = EC2GW_OS_GET("network",
                                       "/v2.0/subnets?fields=id&fields=network_id&fields=cidr");

@@ -469,6 +469,24 @@ nova_run_networks(ec2gw_req_t *req, const json_t *nics, const json_t *subnets,
                 goto fail;
             }
         }
+        if (sub == NULL && ip != NULL) {
+            /* the address must fall in one of the network's subnets, or Nova would accept
+             * the request and fail the server later */
+            int inside = 0;
+
+            json_array_foreach(list, j, s)
+            {
+                if (strcmp(nova_or(nova_str(s, "network_id")), nova_or(net)) == 0 &&
+                    nova_ip_in_cidr(ip, nova_str(s, "cidr")) == 1)
+                    inside = 1;
+            }
+            if (!inside) {
+                ec2gw->fail(req, 400, "InvalidParameterValue",
+                            "Address %s does not fall within a subnet of the instance's network",
+                            ip);
+                goto fail;
+            }
+        }
         e = json_pack("{s:s}", "uuid", net);
         if (ip != NULL)
             json_object_set_new(e, "fixed_ip", json_string(ip));
