@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/evp.h>
+
 #include "data/filters.h"
 #include "data/idmap.h"
 #include "data/paging.h"
@@ -170,38 +172,36 @@ ec2gw_action_delete_tags(ec2gw_db_t *db, const char *project_id, const json_t *p
     return ec2gw_db_commit(db, &err) == 0 ? 0 : db_fault(fault, &err);
 }
 
-/*
- * DescribeTags filter values of one {ResourceId, ResourceType, Key, Value} entry. AWS also
- * documents tag:<key> here: the entries with that key whose value matches.
- */
+/* Filter names (for ec2gw_filter_apply's checks and messages); values are matched in SQL. */
 static int
-describe_tags_values(const json_t *item, const char *name, json_t *values_out, void *arg)
+describe_tags_name(const json_t *item, const char *name, json_t *values_out, void *arg)
 {
-    const char *key = json_string_value(json_object_get(item, "Key"));
-    const char *member;
-
+    (void)item;
+    (void)values_out;
     (void)arg;
-    if (strcmp(name, "key") == 0 || strcmp(name, "tag-key") == 0)
-        member = "Key";
-    else if (strcmp(name, "value") == 0 || strcmp(name, "tag-value") == 0)
-        member = "Value";
-    else if (strcmp(name, "resource-id") == 0)
-        member = "ResourceId";
-    else if (strcmp(name, "resource-type") == 0)
-        member = "ResourceType";
-    else if (strncmp(name, "tag:", 4) == 0)
-        member = key != NULL && strcmp(key, name + 4) == 0 ? "Value" : NULL;
-    else
-        return EC2GW_E_NOTFOUND;
-    if (member != NULL && json_is_string(json_object_get(item, member)))
-        return json_array_append(values_out, json_object_get(item, member)) == 0 ? 0
-                                                                                 : EC2GW_E_NOMEM;
+    return ec2gw_tags_filter_known(name) ? 0 : EC2GW_E_NOTFOUND;
+}
+
+/* The checks and faults ec2gw_filter_apply makes (names, values), on no items. */
+static int
+describe_tags_check_filters(const json_t *filters, ec2gw_fault_t *fault)
+{
+    json_t *none = json_array(), *kept;
+
+    if (none == NULL)
+        return ec2gw_fault_set(fault, "InternalError", "out of memory");
+    kept = ec2gw_filter_apply(filters, none, NULL, NULL, describe_tags_name, NULL, fault);
+    json_decref(none);
+    if (kept == NULL)
+        return -1;
+    json_decref(kept);
     return 0;
 }
 
 /*
  * Pages are ordered by (ResourceId, Key): a hidden member "\x01k" holds "<id> <key>"; the
- * space sorts below every character of an id, so string order equals pair order.
+ * space sorts below every character of an id, so string order equals pair order (the SQL
+ * order of tags_query.c).
  */
 #define SORT_MEMBER "\x01k"
 
@@ -235,58 +235,134 @@ describe_tags_scope(const char *project_id, const json_t *filters)
     return scope;
 }
 
-static int
-describe_tags_page(const json_t *params, const char *project_id, json_t *items, json_t **model,
-                   ec2gw_fault_t *fault)
+/*
+ * ec2gw_page_apply over @p rows (all after the token already): checks MaxResults and
+ * NextToken, keeps @p max rows and makes the next token. Returns new, or NULL with @p fault.
+ */
+static json_t *
+describe_tags_paginate(const json_t *filters, const char *project_id, json_t *rows, long long max,
+                       const char *token, char **next, ec2gw_fault_t *fault)
 {
-    const json_t *jmax = json_object_get(params, "MaxResults");
-    const char *token = json_string_value(json_object_get(params, "NextToken"));
-    char *scope = describe_tags_scope(project_id, json_object_get(params, "Filters"));
-    char *next = NULL;
+    char *scope = describe_tags_scope(project_id, filters);
     json_t *page = NULL;
     size_t i;
     json_t *t;
 
-    if (jmax != NULL && !json_is_integer(jmax)) {
-        free(scope);
-        return ec2gw_fault_set(fault, "InvalidParameterValue", "MaxResults must be an integer");
-    }
-    if (scope == NULL || add_sort_keys(items) != 0) {
-        free(scope);
-        return ec2gw_fault_set(fault, "InternalError", "out of memory");
-    }
-    page = ec2gw_page_apply(items, SORT_MEMBER, jmax != NULL ? json_integer_value(jmax) : -1, token,
-                            scope, DESCRIBE_TAGS_MIN, DESCRIBE_TAGS_MAX, &next, fault);
+    *next = NULL;
+    if (scope == NULL || add_sort_keys(rows) != 0)
+        ec2gw_fault_set(fault, "InternalError", "out of memory");
+    else
+        page = ec2gw_page_apply(rows, SORT_MEMBER, max, token, scope, DESCRIBE_TAGS_MIN,
+                                DESCRIBE_TAGS_MAX, next, fault);
     free(scope);
+    json_array_foreach(page, i, t)(void) json_object_del(t, SORT_MEMBER); /* on every item */
+    return page;
+}
+
+/*
+ * The "<ResourceId> <Key>" a NextToken resumes after, for the SQL keyset. paging.c has no
+ * accessor: its token is base64url of 0x01 | 12 hash bytes | key, and ec2gw_page_apply has
+ * accepted this one. Returns new (free()), or NULL when out of memory.
+ */
+static char *
+token_last_key(const char *token)
+{
+    size_t n = strlen(token), pad = (4 - n % 4) % 4;
+    unsigned char *b64 = malloc(n + pad + 1), *bin = malloc(n + 4);
+    char *key = NULL;
+    int len = -1;
+
+    if (b64 != NULL && bin != NULL) {
+        for (size_t i = 0; i < n; i++)
+            b64[i] = token[i] == '-' ? '+' : token[i] == '_' ? '/' : (unsigned char)token[i];
+        memset(b64 + n, '=', pad);
+        b64[n + pad] = '\0';
+        len = EVP_DecodeBlock(bin, b64, (int)(n + pad)) - (int)pad;
+    }
+    if (len >= 13 && (key = malloc((size_t)len - 13 + 1)) != NULL) {
+        memcpy(key, bin + 13, (size_t)len - 13);
+        key[len - 13] = '\0';
+    }
+    free(b64);
+    free(bin);
+    return key;
+}
+
+/* The rows of the page: after the token's key, one more than MaxResults (is there more?). */
+static int
+describe_tags_rows(ec2gw_db_t *db, const char *project_id, const json_t *filters, long long max,
+                   const char *token, json_t **rows, ec2gw_fault_t *fault)
+{
+    ec2gw_tags_query_t q = { .filters = filters, .limit = max >= 0 ? max + 1 : -1 };
+    ec2gw_err_t err = { 0 };
+    char *last = NULL, *sp;
+    int rc;
+
+    if (token != NULL && *token != '\0') {
+        if ((last = token_last_key(token)) == NULL)
+            return ec2gw_fault_set(fault, "InternalError", "out of memory");
+        /* ids hold no space; a key may */
+        q.after_id = last;
+        if ((sp = strchr(last, ' ')) != NULL) {
+            *sp = '\0';
+            q.after_key = sp + 1;
+        }
+    }
+    rc = ec2gw_tags_find(db, project_id, &q, rows, &err);
+    free(last);
+    if (rc == EC2GW_E_INVAL)
+        return ec2gw_fault_set(fault, "InvalidParameterValue", "%s", err.msg);
+    return rc == 0 ? 0 : db_fault(fault, &err);
+}
+
+/* MaxResults and NextToken faults before the query: ec2gw_page_apply on no rows. */
+static int
+describe_tags_check_paging(const json_t *filters, const char *project_id, long long max,
+                           const char *token, ec2gw_fault_t *fault)
+{
+    json_t *none = json_array(), *page;
+    char *next = NULL;
+
+    if (none == NULL)
+        return ec2gw_fault_set(fault, "InternalError", "out of memory");
+    page = describe_tags_paginate(filters, project_id, none, max, token, &next, fault);
+    json_decref(none);
+    free(next);
     if (page == NULL)
         return -1;
-    json_array_foreach(page, i, t)(void)
-        json_object_del(t, SORT_MEMBER); /* present on every item */
-    *model = json_pack("{s:o}", "Tags", page);
-    if (*model != NULL && next != NULL)
-        json_object_set_new(*model, "NextToken", json_string(next));
-    free(next);
-    return *model != NULL ? 0 : ec2gw_fault_set(fault, "InternalError", "out of memory");
+    json_decref(page);
+    return 0;
 }
 
 int
 ec2gw_action_describe_tags(ec2gw_db_t *db, const char *project_id, const json_t *params,
                            json_t **model, ec2gw_fault_t *fault)
 {
-    ec2gw_err_t err = { 0 };
-    json_t *all = NULL, *kept;
-    int rc;
+    const json_t *filters = json_object_get(params, "Filters");
+    const json_t *jmax = json_object_get(params, "MaxResults");
+    const char *token = json_string_value(json_object_get(params, "NextToken"));
+    json_t *rows = NULL, *page;
+    char *next = NULL;
+    long long max;
 
     *model = NULL;
-    if (ec2gw_tags_list(db, project_id, &all, &err) != 0)
-        return db_fault(fault, &err);
-    /* id_key NULL: tag-key and tag-value are this entry's own Key and Value. */
-    kept = ec2gw_filter_apply(json_object_get(params, "Filters"), all, NULL, NULL,
-                              describe_tags_values, NULL, fault);
-    json_decref(all);
-    if (kept == NULL)
+    if (describe_tags_check_filters(filters, fault) != 0)
         return -1;
-    rc = describe_tags_page(params, project_id, kept, model, fault);
-    json_decref(kept);
-    return rc;
+    if (jmax != NULL && !json_is_integer(jmax))
+        return ec2gw_fault_set(fault, "InvalidParameterValue", "MaxResults must be an integer");
+    max = jmax != NULL ? json_integer_value(jmax) : -1;
+    if (describe_tags_check_paging(filters, project_id, max, token, fault) != 0 ||
+        describe_tags_rows(db, project_id, filters, max, token, &rows, fault) != 0)
+        return -1;
+    /* without MaxResults the rows are the answer: in order, after the token */
+    page = max >= 0 ? describe_tags_paginate(filters, project_id, rows, max, token, &next, fault)
+                    : json_incref(rows);
+    json_decref(rows);
+    if (page == NULL)
+        return -1;
+    *model = json_pack("{s:o}", "Tags", page);
+    if (*model != NULL && next != NULL)
+        json_object_set_new(*model, "NextToken", json_string(next));
+    free(next);
+    return *model != NULL ? 0 : ec2gw_fault_set(fault, "InternalError", "out of memory");
 }

@@ -8,8 +8,13 @@
 
 #include <assert.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "core/log.h"
 #include "data/db_priv.h"
+
+/* COMMIT attempts while SQLite answers SQLITE_BUSY (a lock wait already used busy_timeout). */
+#define DB_COMMIT_ATTEMPTS 3
 
 struct ec2gw_db {
     sqlite3 *sql;
@@ -40,6 +45,13 @@ static const char *const stmt_sql[DB_STMT_COUNT] = {
         " WHERE (items.project_id = excluded.project_id OR items.project_id IS NULL)"
         " AND (items.os_id IS NULL OR excluded.os_id IS NULL OR items.os_id = excluded.os_id)",
     [DB_ITEM_DELETE] = "DELETE FROM items WHERE id = ?1 AND project_id = ?2",
+    /* Batches: json_each drives and each id probes the index (half the time of IN (SELECT ..),
+     * which sorts the list into a temporary index first). */
+    [DB_ITEM_IDS_BY_OS] = "SELECT items.os_id, items.id FROM json_each(?1) AS j"
+                          " JOIN items ON items.os_id = j.value"
+                          " WHERE substr(items.id, 1, length(?2)) = ?2",
+    [DB_ITEM_GET_MANY] = "SELECT items.id, vpc_id, data FROM json_each(?2) AS j"
+                         " JOIN items ON items.id = j.value WHERE items.project_id = ?1",
     [DB_TAG_UPSERT] =
         "INSERT INTO tags (project_id, item_id, key, value) VALUES (?1, ?2, ?3, ?4)"
         " ON CONFLICT (project_id, item_id, key) DO UPDATE SET value = excluded.value",
@@ -96,6 +108,72 @@ ec2gw_db_bind_text(sqlite3_stmt *st, int idx, const char *s)
     return sqlite3_bind_text(st, idx, s, -1, SQLITE_TRANSIENT);
 }
 
+/* A statement still running pins the connection's read snapshot (and, when it writes, makes
+ * COMMIT fail): reset it and say so, since it means a code path skipped ec2gw_db_stmt_done. */
+static void
+db_stmt_unpin(sqlite3_stmt *st, const char *when)
+{
+    ec2gw_log(EC2GW_LOG_ERROR, "db", "statement left active (%s), reset: %s", when,
+              sqlite3_sql(st));
+    (void)sqlite3_reset(st);
+    (void)sqlite3_clear_bindings(st);
+}
+
+/* Reset every statement of the connection that is still running. Returns how many were. */
+static int
+db_unpin_all(ec2gw_db_t *db, const char *when)
+{
+    int n = 0;
+
+    for (sqlite3_stmt *st = sqlite3_next_stmt(db->sql, NULL); st != NULL;
+         st = sqlite3_next_stmt(db->sql, st)) {
+        if (sqlite3_stmt_busy(st)) {
+            db_stmt_unpin(st, when);
+            n++;
+        }
+    }
+    return n;
+}
+
+char *
+ec2gw_db_json_strings(const char *const *strs, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t cap = 3, len = 0;
+    char *out;
+
+    for (size_t i = 0; i < n; i++)
+        if (strs[i] != NULL)
+            cap += strlen(strs[i]) * 6 + 3; /* worst case: every byte a \u00XX escape */
+    if ((out = malloc(cap)) == NULL)
+        return NULL;
+    out[len++] = '[';
+    for (size_t i = 0; i < n; i++) {
+        if (strs[i] == NULL || strs[i][0] == '\0')
+            continue;
+        if (len > 1)
+            out[len++] = ',';
+        out[len++] = '"';
+        for (const unsigned char *p = (const unsigned char *)strs[i]; *p != '\0'; p++) {
+            if (*p == '"' || *p == '\\') {
+                out[len++] = '\\';
+                out[len++] = (char)*p;
+            } else if (*p < 0x20) {
+                memcpy(out + len, "\\u00", 4);
+                len += 4;
+                out[len++] = hex[*p >> 4];
+                out[len++] = hex[*p & 15];
+            } else {
+                out[len++] = (char)*p;
+            }
+        }
+        out[len++] = '"';
+    }
+    out[len++] = ']';
+    out[len] = '\0';
+    return out;
+}
+
 sqlite3_stmt *
 ec2gw_db_stmt(ec2gw_db_t *db, db_stmt_id_t id, ec2gw_err_t *err)
 {
@@ -106,6 +184,10 @@ ec2gw_db_stmt(ec2gw_db_t *db, db_stmt_id_t id, ec2gw_err_t *err)
         ec2gw_db_fail(db, "prepare", err);
         return NULL;
     }
+    /* Binding a running statement fails (SQLITE_MISUSE, unchecked by callers) and its next step
+     * would continue the old query: a lookup would answer "not found". */
+    if (sqlite3_stmt_busy(db->stmt[id]))
+        db_stmt_unpin(db->stmt[id], "reused");
     return db->stmt[id];
 }
 
@@ -129,21 +211,71 @@ ec2gw_db_stmt_run(ec2gw_db_t *db, sqlite3_stmt *st, ec2gw_err_t *err)
     return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : EC2GW_E_DB;
 }
 
+/* Run a transaction-control statement: the SQLite result code (extended). */
+static int
+db_tx_step(ec2gw_db_t *db, db_stmt_id_t id)
+{
+    sqlite3_stmt *st = ec2gw_db_stmt(db, id, NULL);
+    int rc;
+
+    if (st == NULL)
+        return sqlite3_extended_errcode(db->sql);
+    rc = sqlite3_step(st);
+    (void)sqlite3_reset(st);
+    return rc == SQLITE_ROW ? SQLITE_DONE : rc;
+}
+
 static int
 db_tx_run(ec2gw_db_t *db, db_stmt_id_t id, ec2gw_err_t *err)
 {
-    sqlite3_stmt *st = ec2gw_db_stmt(db, id, err);
+    int rc = db_tx_step(db, id);
 
-    return st == NULL ? EC2GW_E_DB : ec2gw_db_stmt_run(db, st, err);
+    return rc == SQLITE_DONE ? 0 : ec2gw_db_fail(db, stmt_sql[id], err);
 }
 
 int
 ec2gw_db_begin(ec2gw_db_t *db, ec2gw_err_t *err)
 {
-    int rc = db_tx_run(db, db->depth == 0 ? DB_TX_BEGIN : DB_TX_SAVEPOINT, err);
+    int rc;
 
-    if (rc == 0)
-        db->depth++;
+    if (db->depth > 0) {
+        if ((rc = db_tx_run(db, DB_TX_SAVEPOINT, err)) == 0)
+            db->depth++;
+        return rc;
+    }
+    /* A statement left running holds an old snapshot: BEGIN IMMEDIATE then fails at once with
+     * SQLITE_BUSY_SNAPSHOT (no busy wait) as soon as another process has written. */
+    db_unpin_all(db, "BEGIN");
+    if ((rc = db_tx_step(db, DB_TX_BEGIN)) == SQLITE_BUSY_SNAPSHOT) {
+        db_unpin_all(db, "BEGIN retry");
+        rc = db_tx_step(db, DB_TX_BEGIN);
+    }
+    if (rc != SQLITE_DONE)
+        return ec2gw_db_fail(db, "BEGIN IMMEDIATE", err);
+    db->depth = 1;
+    return 0;
+}
+
+/* COMMIT, retried while SQLite says it may succeed later; 0 or the SQLite code. */
+static int
+db_commit_outer(ec2gw_db_t *db)
+{
+    int rc = SQLITE_DONE;
+
+    /* A write statement still running makes COMMIT fail with SQLITE_BUSY ("SQL statements in
+     * progress") and a read one survives it pinning the snapshot: the reverted 1138903 rolled
+     * back on that failure and lost the transaction's writes. */
+    for (int attempt = 0; attempt < DB_COMMIT_ATTEMPTS; attempt++) {
+        if (attempt > 0)
+            ec2gw_log(EC2GW_LOG_WARN, "db", "COMMIT busy (%s), retrying", sqlite3_errmsg(db->sql));
+        db_unpin_all(db, "COMMIT");
+        if ((rc = db_tx_step(db, DB_TX_COMMIT)) == SQLITE_DONE)
+            return 0;
+        /* Only a busy COMMIT keeps the transaction open and can be retried; after IOERR, FULL
+         * or NOMEM SQLite may already have rolled it back (autocommit is on again). */
+        if ((rc & 0xff) != SQLITE_BUSY || sqlite3_get_autocommit(db->sql))
+            break;
+    }
     return rc;
 }
 
@@ -153,22 +285,45 @@ ec2gw_db_commit(ec2gw_db_t *db, ec2gw_err_t *err)
     int rc;
 
     assert(db->depth > 0);
-    rc = db_tx_run(db, db->depth == 1 ? DB_TX_COMMIT : DB_TX_RELEASE, err);
-    if (rc != 0) {
-        ec2gw_db_rollback(db);
-        return rc;
+    if (db->depth > 1) {
+        if ((rc = db_tx_run(db, DB_TX_RELEASE, err)) != 0) {
+            ec2gw_db_rollback(db);
+            return rc;
+        }
+        db->depth--;
+        return 0;
     }
-    db->depth--;
-    return 0;
+    if (sqlite3_get_autocommit(db->sql)) {
+        /* SQLite rolled the transaction back by itself after an earlier error. */
+        ec2gw_log(EC2GW_LOG_ERROR, "db",
+                  "COMMIT of a transaction SQLite already rolled back: its writes are lost");
+        db->depth--;
+        return ec2gw_err_set(err, EC2GW_E_DB, "db: transaction was rolled back by SQLite");
+    }
+    if ((rc = db_commit_outer(db)) == 0) {
+        db->depth--;
+        return 0;
+    }
+    ec2gw_db_fail(db, "COMMIT", err);
+    ec2gw_log(EC2GW_LOG_ERROR, "db", "COMMIT failed (%d: %s): the transaction is rolled back", rc,
+              sqlite3_errmsg(db->sql));
+    ec2gw_db_rollback(db);
+    return EC2GW_E_DB;
 }
 
 void
 ec2gw_db_rollback(ec2gw_db_t *db)
 {
     assert(db->depth > 0);
+    if (sqlite3_get_autocommit(db->sql)) {
+        /* Already rolled back by SQLite (IOERR, FULL, NOMEM): nothing left to undo; every
+         * begin still gets its one commit or rollback. */
+        db->depth--;
+        return;
+    }
     if (db->depth == 1) {
-        /* Fails only when SQLite already rolled back by itself (e.g. SQLITE_FULL). */
-        (void)db_tx_run(db, DB_TX_ROLLBACK, NULL);
+        if (db_tx_step(db, DB_TX_ROLLBACK) != SQLITE_DONE)
+            ec2gw_log(EC2GW_LOG_ERROR, "db", "ROLLBACK failed: %s", sqlite3_errmsg(db->sql));
     } else {
         (void)db_tx_run(db, DB_TX_ROLLBACK_TO, NULL);
         (void)db_tx_run(db, DB_TX_RELEASE, NULL);

@@ -10,6 +10,7 @@
 #include <sqlite3.h>
 
 #include "data/db.h"
+#include "data/idmap.h"
 
 /** Every statement the data layer runs; prepared on first use, kept until close. */
 typedef enum db_stmt_id {
@@ -19,6 +20,8 @@ typedef enum db_stmt_id {
     DB_ITEM_GET,         /* ?1 id, ?2 project */
     DB_ITEM_UPSERT,      /* ?1 id, ?2 project, ?3 vpc_id, ?4 os_id, ?5 data */
     DB_ITEM_DELETE,      /* ?1 id, ?2 project */
+    DB_ITEM_IDS_BY_OS,   /* ?1 JSON array of os_ids, ?2 kind prefix: rows (os_id, id) */
+    DB_ITEM_GET_MANY,    /* ?1 project, ?2 JSON array of ids: rows (id, vpc_id, data) */
     DB_TAG_UPSERT,       /* ?1 project, ?2 item, ?3 key, ?4 value */
     DB_TAG_DELETE_ALL,   /* ?1 project, ?2 item */
     DB_TAG_DELETE_KEY,   /* ?1 project, ?2 item, ?3 key */
@@ -44,7 +47,9 @@ typedef enum db_stmt_id {
 
 /**
  * The cached statement @p id, reset and with its bindings cleared, or NULL with @p err
- * (EC2GW_E_DB). Borrowed: hand it back with ec2gw_db_stmt_done when finished with it.
+ * (EC2GW_E_DB). Borrowed: hand it back with ec2gw_db_stmt_done when finished with it, and
+ * before any begin/commit/rollback: a statement found still running there (or when handed out
+ * again) is reset and logged as an error, as it would pin the snapshot or fail the COMMIT.
  */
 sqlite3_stmt *ec2gw_db_stmt(ec2gw_db_t *db, db_stmt_id_t id, ec2gw_err_t *err);
 
@@ -69,6 +74,23 @@ int ec2gw_db_schema_apply(ec2gw_db_t *db, int *version, ec2gw_err_t *err);
 
 /** Bind a NUL-terminated string (NULL binds SQL NULL); static lifetime is not assumed. */
 int ec2gw_db_bind_text(sqlite3_stmt *st, int idx, const char *s);
+
+/**
+ * The JSON array text of the non-NULL, non-empty strings of @p strs (for json_each(?)):
+ * returns new (free()), or NULL when out of memory.
+ */
+char *ec2gw_db_json_strings(const char *const *strs, size_t n);
+
+/** 1 when @p kind is an id kind ec2gw knows ("i", "vol", "eni-attach", ...). */
+int ec2gw_id_kind_valid(const char *kind);
+
+/**
+ * The insert half of ec2gw_idmap_to_ec2 for an @p os_id that had no row of @p kind: a new row
+ * owned by @p project_id with a fresh id (retried on collisions), or the row another writer
+ * inserted meanwhile. EC2GW_E_EXISTS when os_id is mapped to an id of another kind.
+ */
+int ec2gw_idmap_create(ec2gw_db_t *db, const char *project_id, const char *kind, const char *os_id,
+                       char out[EC2GW_ID_MAX], ec2gw_err_t *err);
 
 /** A source of random bytes for ids: fill @p buf with @p n bytes. */
 typedef void (*ec2gw_id_rng_fn)(unsigned char *buf, size_t n);

@@ -50,6 +50,11 @@ static const char *const migrations[] = {
     "\tPRIMARY KEY (project_id, action, token)\n"
     ");\n"
     "CREATE INDEX ec2gw_client_tokens_created_idx ON ec2gw_client_tokens (created);\n",
+    /* 2: DescribeTags filters in SQL (tags_query.c): key and tag:<k> (key, then value) and
+     * value probe these; resource-id and the order by (item_id, key) use the primary key.
+     * Indexes only: ec2-api's `tags` DDL stays as it is. */
+    "CREATE INDEX ec2gw_tags_key_idx ON tags (project_id, \"key\", value);\n"
+    "CREATE INDEX ec2gw_tags_value_idx ON tags (project_id, value);\n",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof(migrations) / sizeof(migrations[0])))

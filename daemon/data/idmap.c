@@ -43,6 +43,12 @@ kind_known(const char *kind, size_t len)
 }
 
 int
+ec2gw_id_kind_valid(const char *kind)
+{
+    return kind != NULL && kind_known(kind, strlen(kind));
+}
+
+int
 ec2gw_id_parse(const char *id, char kind[16])
 {
     const char *dash = id != NULL ? strrchr(id, '-') : NULL;
@@ -129,13 +135,13 @@ static int
 idmap_insert(ec2gw_db_t *db, const char *project_id, const char *kind, const char *os_id,
              char out[EC2GW_ID_MAX], ec2gw_err_t *err)
 {
-    sqlite3_stmt *st = ec2gw_db_stmt(db, DB_ITEM_INSERT_MAP, err);
+    sqlite3_stmt *st;
     int rc;
 
-    if (st == NULL)
-        return EC2GW_E_DB;
     if (id_make(kind, out) != 0)
         return ec2gw_err_set(err, EC2GW_E_FAIL, "idmap: no random source for new ids");
+    if ((st = ec2gw_db_stmt(db, DB_ITEM_INSERT_MAP, err)) == NULL)
+        return EC2GW_E_DB;
     ec2gw_db_bind_text(st, 1, out);
     ec2gw_db_bind_text(st, 2, project_id);
     ec2gw_db_bind_text(st, 3, os_id);
@@ -156,17 +162,13 @@ idmap_insert(ec2gw_db_t *db, const char *project_id, const char *kind, const cha
 }
 
 int
-ec2gw_idmap_to_ec2(ec2gw_db_t *db, const char *project_id, const char *kind, const char *os_id,
+ec2gw_idmap_create(ec2gw_db_t *db, const char *project_id, const char *kind, const char *os_id,
                    char out[EC2GW_ID_MAX], ec2gw_err_t *err)
 {
     char prefix[24];
     int rc;
 
-    if (kind == NULL || !kind_known(kind, strlen(kind)) || os_id == NULL || *os_id == '\0')
-        return ec2gw_err_set(err, EC2GW_E_INVAL, "idmap: bad kind or os_id");
     snprintf(prefix, sizeof(prefix), "%s-", kind);
-    if ((rc = idmap_find(db, prefix, os_id, out, err)) != 0)
-        return rc < 0 ? rc : 0;
     /* ec2-api did not retry a primary-key collision (§18.2); ec2gw does. */
     for (int attempt = 0; attempt < ID_ATTEMPTS; attempt++) {
         rc = idmap_insert(db, project_id, kind, os_id, out, err);
@@ -182,6 +184,21 @@ ec2gw_idmap_to_ec2(ec2gw_db_t *db, const char *project_id, const char *kind, con
     }
     return ec2gw_err_set(err, EC2GW_E_DB, "idmap: no free %s id after %d attempts", kind,
                          ID_ATTEMPTS);
+}
+
+int
+ec2gw_idmap_to_ec2(ec2gw_db_t *db, const char *project_id, const char *kind, const char *os_id,
+                   char out[EC2GW_ID_MAX], ec2gw_err_t *err)
+{
+    char prefix[24];
+    int rc;
+
+    if (kind == NULL || !kind_known(kind, strlen(kind)) || os_id == NULL || *os_id == '\0')
+        return ec2gw_err_set(err, EC2GW_E_INVAL, "idmap: bad kind or os_id");
+    snprintf(prefix, sizeof(prefix), "%s-", kind);
+    if ((rc = idmap_find(db, prefix, os_id, out, err)) != 0)
+        return rc < 0 ? rc : 0;
+    return ec2gw_idmap_create(db, project_id, kind, os_id, out, err);
 }
 
 int

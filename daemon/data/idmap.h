@@ -28,6 +28,17 @@ int ec2gw_idmap_to_ec2(ec2gw_db_t *db, const char *project_id, const char *kind,
                        const char *os_id, char out[EC2GW_ID_MAX], ec2gw_err_t *err);
 
 /**
+ * ec2gw_idmap_to_ec2 for @p n os_ids of one @p kind: one SELECT for all of them, then the
+ * missing rows inserted in one transaction, in input order. out[i] is the id of os_ids[i], or
+ * "" where the single call fails for that entry: os_ids[i] NULL or empty (EC2GW_E_INVAL), or
+ * mapped to an id of another kind (EC2GW_E_EXISTS). Duplicates get the same id. 0, or negative
+ * with nothing inserted and every out[i] "" (EC2GW_E_INVAL for an unknown kind).
+ */
+int ec2gw_idmap_to_ec2_many(ec2gw_db_t *db, const char *project_id, const char *kind,
+                            const char *const *os_ids, size_t n, char (*out)[EC2GW_ID_MAX],
+                            ec2gw_err_t *err);
+
+/**
  * The os_id of @p ec2_id visible to @p project_id (its own rows and mapping-only rows).
  * EC2GW_E_INVAL when malformed, EC2GW_E_NOTFOUND when unknown. *os_id: returns new (free());
  * NULL for DB-only kinds.
@@ -41,6 +52,14 @@ int ec2gw_idmap_to_os(ec2gw_db_t *db, const char *project_id, const char *ec2_id
  */
 int ec2gw_item_get(ec2gw_db_t *db, const char *project_id, const char *ec2_id, json_t **data,
                    char **os_id, ec2gw_err_t *err);
+
+/**
+ * ec2gw_item_get for @p n ids in one statement: *out returns new {"<id>": data, ...} with
+ * exactly the ids for which ec2gw_item_get succeeds (rows of the project with readable data),
+ * and the same data. NULL entries and duplicates are fine. 0 or negative.
+ */
+int ec2gw_items_get(ec2gw_db_t *db, const char *project_id, const char *const *ids, size_t n,
+                    json_t **out, ec2gw_err_t *err);
 
 /**
  * Create or replace a row of the project. @p data borrowed (NULL = {}); its "vpc_id" string goes

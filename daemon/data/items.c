@@ -78,6 +78,64 @@ done:
     return ret;
 }
 
+/* Add the row of @p st (id, vpc_id, data) to @p res; a row whose data is unreadable is left
+ * out, as ec2gw_item_get fails for it. 0 or EC2GW_E_NOMEM. */
+static int
+items_add_row(json_t *res, sqlite3_stmt *st)
+{
+    const char *id = (const char *)sqlite3_column_text(st, 0);
+    json_t *data = NULL;
+    int rc;
+
+    if (id == NULL)
+        return 0;
+    rc = item_data_load((const char *)sqlite3_column_text(st, 2),
+                        (const char *)sqlite3_column_text(st, 1), &data, id, NULL);
+    if (rc == EC2GW_E_DB)
+        return 0;
+    if (rc != 0 || json_object_set_new(res, id, data) != 0)
+        return EC2GW_E_NOMEM;
+    return 0;
+}
+
+int
+ec2gw_items_get(ec2gw_db_t *db, const char *project_id, const char *const *ids, size_t n,
+                json_t **out, ec2gw_err_t *err)
+{
+    json_t *res = json_object();
+    char *text = n > 0 && ids != NULL ? ec2gw_db_json_strings(ids, n) : NULL;
+    sqlite3_stmt *st = NULL;
+    int step = SQLITE_DONE, rc = 0;
+
+    *out = NULL;
+    if (res == NULL || (n > 0 && ids != NULL && text == NULL)) {
+        rc = ec2gw_err_set(err, EC2GW_E_NOMEM, "db: out of memory");
+        goto done;
+    }
+    if (text == NULL || project_id == NULL)
+        goto done; /* nothing asked, or no project: no row can match */
+    if ((st = ec2gw_db_stmt(db, DB_ITEM_GET_MANY, err)) == NULL) {
+        rc = EC2GW_E_DB;
+        goto done;
+    }
+    ec2gw_db_bind_text(st, 1, project_id);
+    sqlite3_bind_text(st, 2, text, -1, SQLITE_STATIC); /* freed after the reset below */
+    while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW)
+        if ((rc = items_add_row(res, st)) != 0)
+            ec2gw_err_set(err, rc, "db: out of memory");
+    if (rc == 0 && step != SQLITE_DONE)
+        rc = ec2gw_db_fail(db, "items get", err);
+    ec2gw_db_stmt_done(st);
+
+done:
+    free(text);
+    if (rc != 0)
+        json_decref(res);
+    else
+        *out = res;
+    return rc;
+}
+
 /* The data text to store (returns new, free()) and the vpc_id column (borrowed from data). */
 static char *
 item_data_dump(const json_t *data, const char **vpc_id)

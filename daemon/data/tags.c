@@ -49,6 +49,12 @@ ec2gw_tags_resource_type(const char *ec2_id)
     return NULL;
 }
 
+const char *
+ec2gw_tags_kind(size_t i)
+{
+    return i < sizeof(resource_types) / sizeof(resource_types[0]) ? resource_types[i].kind : NULL;
+}
+
 /* Characters (code points) of a UTF-8 string: AWS limits count characters, not bytes. */
 static size_t
 utf8_chars(const char *s)

@@ -1,6 +1,6 @@
 /*
- * tags_read.c - reading tags: per id (Describe* attaching tagSet) and the whole project
- * (DescribeTags). Both are single statements over the (project_id, item_id, key) primary key.
+ * tags_read.c - reading the tags of given ids (Describe* attaching tagSet): single statements
+ * over the (project_id, item_id, key) primary key. DescribeTags is tags_query.c.
  */
 #include <stdlib.h>
 
@@ -132,43 +132,4 @@ ec2gw_tags_get(ec2gw_db_t *db, const char *project_id, const char *const *ids, s
     }
     *out = res;
     return 0;
-}
-
-int
-ec2gw_tags_list(ec2gw_db_t *db, const char *project_id, json_t **out, ec2gw_err_t *err)
-{
-    json_t *res = json_array();
-    sqlite3_stmt *st;
-    int step, rc = 0;
-
-    *out = NULL;
-    if (res == NULL)
-        return ec2gw_err_set(err, EC2GW_E_NOMEM, "db: out of memory");
-    if ((st = ec2gw_db_stmt(db, DB_TAG_LIST, err)) == NULL) {
-        json_decref(res);
-        return EC2GW_E_DB;
-    }
-    ec2gw_db_bind_text(st, 1, project_id);
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *id = col_text(st, 0);
-        const char *type = ec2gw_tags_resource_type(id);
-        json_t *t = json_pack("{s:s, s:s, s:s}", "ResourceId", id, "Key", col_text(st, 1), "Value",
-                              col_text(st, 2));
-
-        /* Rows of kinds no longer taggable keep no resourceType rather than a wrong one. */
-        if (t == NULL ||
-            (type != NULL && json_object_set_new(t, "ResourceType", json_string(type)) != 0) ||
-            json_array_append_new(res, t) != 0) {
-            rc = ec2gw_err_set(err, EC2GW_E_NOMEM, "db: out of memory");
-            break;
-        }
-    }
-    if (rc == 0 && step != SQLITE_DONE)
-        rc = ec2gw_db_fail(db, "tags list", err);
-    ec2gw_db_stmt_done(st);
-    if (rc != 0)
-        json_decref(res);
-    else
-        *out = res;
-    return rc;
 }

@@ -174,6 +174,58 @@ th_item_delete(ec2gw_req_t *r, const char *ec2_id)
     return rc;
 }
 
+/* The daemon's semantics (daemon/data/idmap_batch.c): id_to_ec2 per entry, NULL for NULL or
+ * empty os_ids, duplicates mapped once. */
+int
+th_ids_to_ec2(ec2gw_req_t *r, const char *kind, const char *const *os_ids, size_t n,
+              const char **out)
+{
+    if (n == 0)
+        return 0;
+    if (kind == NULL || *kind == '\0' || os_ids == NULL || out == NULL)
+        return EC2GW_E_INVAL;
+    for (size_t i = 0; i < n; i++) {
+        int rc;
+
+        out[i] = NULL;
+        if (os_ids[i] == NULL || os_ids[i][0] == '\0')
+            continue;
+        if ((rc = th_id_to_ec2(r, kind, os_ids[i], &out[i])) != 0) {
+            memset(out, 0, n * sizeof(*out));
+            return rc;
+        }
+    }
+    return 0;
+}
+
+/* item_get for each id; as in the daemon, an item's data is always an object ({} for none). */
+int
+th_items_get(ec2gw_req_t *r, const char *const *ec2_ids, size_t n, json_t **out)
+{
+    json_t *o;
+
+    if (out == NULL || (n > 0 && ec2_ids == NULL))
+        return EC2GW_E_INVAL;
+    if ((*out = o = json_object()) == NULL)
+        return EC2GW_E_NOMEM;
+    for (size_t i = 0; i < n; i++) {
+        json_t *d = NULL;
+
+        if (ec2_ids[i] == NULL || th_item_get(r, ec2_ids[i], &d) != 0)
+            continue;
+        if (!json_is_object(d)) {
+            json_decref(d);
+            d = json_object();
+        }
+        if (json_object_set_new(o, ec2_ids[i], d) != 0) {
+            json_decref(o);
+            *out = NULL;
+            return EC2GW_E_NOMEM;
+        }
+    }
+    return 0;
+}
+
 static json_t *
 tags_of(ec2gw_test_host_t *h, const char *id)
 {
