@@ -6,9 +6,11 @@
  */
 #include "http_client.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 #include <event2/event.h>
@@ -33,6 +35,11 @@ struct ec2gw_http_call {
     char *resp;
     size_t resp_len, resp_cap;
     char *hdr_request_id, *hdr_subject_token, *hdr_location;
+    int sink_fd;    /* 2xx body goes here when >= 0 */
+    int sink_state; /* 0 undecided, 1 to the file, 2 to memory (not a 2xx) */
+    unsigned long long file_len;
+    int src_fd; /* request body comes from here when >= 0 */
+    curl_off_t src_off;
     ec2gw_http_done_fn done;
     void *arg;
     int started;
@@ -137,6 +144,7 @@ finish_call(ec2gw_http_call_t *c, CURLcode rc)
     r->request_id = c->hdr_request_id;
     r->subject_token = c->hdr_subject_token;
     r->location = c->hdr_location;
+    r->file_len = c->file_len;
 }
 
 static void
@@ -161,12 +169,48 @@ check_multi_info(ec2gw_http_t *h)
     }
 }
 
+/* Nothing is lost if a short write is retried; a failed one aborts the transfer. */
+static int
+write_all(int fd, const char *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+/* Error pages of a sink call stay in memory for their message, but never more than this. */
+#define SINK_ERROR_BODY_MAX 65536
+
 static size_t
 on_body(char *data, size_t size, size_t nmemb, void *userp)
 {
     ec2gw_http_call_t *c = userp;
     size_t n = size * nmemb;
 
+    if (c->sink_fd >= 0) {
+        if (c->sink_state == 0) {
+            long code = 0;
+
+            curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &code);
+            c->sink_state = code >= 200 && code < 300 ? 1 : 2;
+        }
+        if (c->sink_state == 1) {
+            if (write_all(c->sink_fd, data, n) != 0)
+                return 0; /* curl ends the call with CURLE_WRITE_ERROR */
+            c->file_len += n;
+            return n;
+        }
+        if (c->resp_len + n > SINK_ERROR_BODY_MAX)
+            return n;
+    }
     if (c->resp_len + n + 1 > c->resp_cap) {
         size_t cap = c->resp_cap ? c->resp_cap : 4096;
 
@@ -268,6 +312,8 @@ ec2gw_http_call_new(ec2gw_http_t *h, const char *method, const char *url, const 
     if (c == NULL)
         return NULL;
     c->h = h;
+    c->sink_fd = -1;
+    c->src_fd = -1;
     c->easy = curl_easy_init();
     c->method = strdup(method);
     c->url = strdup(url);
@@ -328,6 +374,55 @@ ec2gw_http_call_header(ec2gw_http_call_t *c, const char *name, const char *value
         return EC2GW_E_NOMEM;
     c->headers = l;
     return 0;
+}
+
+void
+ec2gw_http_call_sink_fd(ec2gw_http_call_t *c, int fd)
+{
+    c->sink_fd = fd;
+}
+
+static size_t
+on_read(char *buf, size_t size, size_t nitems, void *userp)
+{
+    ec2gw_http_call_t *c = userp;
+    ssize_t n;
+
+    do
+        n = pread(c->src_fd, buf, size * nitems, (off_t)c->src_off);
+    while (n < 0 && errno == EINTR);
+    if (n < 0)
+        return CURL_READFUNC_ABORT;
+    c->src_off += n;
+    return (size_t)n;
+}
+
+/* curl rewinds the body when it has to send it again (a reused connection that had closed). */
+static int
+on_seek(void *userp, curl_off_t offset, int origin)
+{
+    ec2gw_http_call_t *c = userp;
+
+    if (origin != SEEK_SET)
+        return CURL_SEEKFUNC_CANTSEEK;
+    c->src_off = offset;
+    return CURL_SEEKFUNC_OK;
+}
+
+void
+ec2gw_http_call_source_fd(ec2gw_http_call_t *c, int fd, unsigned long long size)
+{
+    c->src_fd = fd;
+    c->src_off = 0;
+    /* POSTFIELDS (set for body-less PUT/POST) would win over the read callback; UPLOAD comes
+     * last so that curl sends the file, and CUSTOMREQUEST keeps the caller's method. */
+    curl_easy_setopt(c->easy, CURLOPT_POSTFIELDS, NULL);
+    curl_easy_setopt(c->easy, CURLOPT_READFUNCTION, on_read);
+    curl_easy_setopt(c->easy, CURLOPT_READDATA, c);
+    curl_easy_setopt(c->easy, CURLOPT_SEEKFUNCTION, on_seek);
+    curl_easy_setopt(c->easy, CURLOPT_SEEKDATA, c);
+    curl_easy_setopt(c->easy, CURLOPT_INFILESIZE_LARGE, (curl_off_t)size);
+    curl_easy_setopt(c->easy, CURLOPT_UPLOAD, 1L);
 }
 
 int

@@ -17,15 +17,16 @@ typedef void (*ec2gw_http_done_fn)(ec2gw_http_call_t *call, void *arg);
 
 /** Result of a finished call; valid until ec2gw_http_call_free. */
 typedef struct ec2gw_http_result {
-    long status;           /**< HTTP status, 0 on transport failure */
-    int timed_out;         /**< the call hit its timeout */
-    const char *error;     /**< transport error text, or NULL */
-    char *body;            /**< NUL-terminated response body */
+    long status;       /**< HTTP status, 0 on transport failure */
+    int timed_out;     /**< the call hit its timeout */
+    const char *error; /**< transport error text, or NULL */
+    char *body;        /**< NUL-terminated response body */
     size_t body_len;
-    const char *request_id; /**< x-openstack-request-id / x-compute-request-id, or NULL */
-    const char *subject_token; /**< X-Subject-Token (Keystone), or NULL */
-    const char *location;  /**< Location, or NULL */
-    double seconds;        /**< total time */
+    const char *request_id;      /**< x-openstack-request-id / x-compute-request-id, or NULL */
+    const char *subject_token;   /**< X-Subject-Token (Keystone), or NULL */
+    const char *location;        /**< Location, or NULL */
+    double seconds;              /**< total time */
+    unsigned long long file_len; /**< bytes written to the sink file (ec2gw_http_call_sink_fd) */
 } ec2gw_http_result_t;
 
 /** One client per event loop. Returns new (ec2gw_http_free) or NULL. */
@@ -44,6 +45,20 @@ ec2gw_http_call_t *ec2gw_http_call_new(ec2gw_http_t *h, const char *method, cons
 
 /** Add one request header line "Name: value" (copied). 0 or EC2GW_E_NOMEM. */
 int ec2gw_http_call_header(ec2gw_http_call_t *c, const char *name, const char *value);
+
+/**
+ * Write a 2xx response body to @p fd (borrowed, left open) instead of memory; the bytes
+ * written are in result.file_len. Other statuses keep their (error) body in memory, so the
+ * caller can still read OpenStack's message. Call before ec2gw_http_call_start.
+ */
+void ec2gw_http_call_sink_fd(ec2gw_http_call_t *c, int fd);
+
+/**
+ * Send @p size bytes of @p fd (borrowed, left open; read with pread from offset 0) as the
+ * request body, with Content-Length, instead of a body given to ec2gw_http_call_new. The
+ * method stays the one given to ec2gw_http_call_new. Call before ec2gw_http_call_start.
+ */
+void ec2gw_http_call_source_fd(ec2gw_http_call_t *c, int fd, unsigned long long size);
 
 /** Start the transfer. 0, or negative (then done never runs). */
 int ec2gw_http_call_start(ec2gw_http_call_t *c, ec2gw_http_done_fn done, void *arg);

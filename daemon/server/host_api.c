@@ -22,6 +22,12 @@ int ec2gw_host_os_call(ec2gw_req_t *r, const ec2gw_os_call_t *call, ec2gw_os_don
                        void *arg);
 int ec2gw_host_os_fanout(ec2gw_req_t *r, const ec2gw_os_call_t *calls, size_t n,
                          ec2gw_os_fanout_fn done, void *arg);
+int ec2gw_host_after(ec2gw_req_t *r, int64_t ms, ec2gw_timer_fn fn, void *arg);
+int ec2gw_host_os_transfer(ec2gw_req_t *r, const ec2gw_os_call_t *src, const ec2gw_os_call_t *dst,
+                           ec2gw_os_done_fn done, void *arg);
+int ec2gw_host_ids_to_ec2(ec2gw_req_t *r, const char *kind, const char *const *os_ids, size_t n,
+                          const char **out);
+int ec2gw_host_items_get(ec2gw_req_t *r, const char *const *ec2_ids, size_t n, json_t **out);
 
 static void
 h_log(ec2gw_req_t *r, ec2gw_log_level_t level, const char *fmt, ...)
@@ -450,6 +456,10 @@ static const ec2gw_host_api_t host_api = {
     .cfg_error = h_cfg_error,
     .delegate = h_delegate,
     .offload = h_offload,
+    .ids_to_ec2 = ec2gw_host_ids_to_ec2,
+    .items_get = ec2gw_host_items_get,
+    .after = ec2gw_host_after,
+    .os_transfer = ec2gw_host_os_transfer,
 };
 
 const ec2gw_host_api_t *

@@ -356,6 +356,68 @@ h_offload(ec2gw_req_t *r, ec2gw_work_fn work, ec2gw_work_done_fn done, void *arg
     return EC2GW_AGAIN;
 }
 
+/* A timer on the fake clock; testhost_run.c runs it once nothing else is queued. */
+static int
+h_after(ec2gw_req_t *r, int64_t ms, ec2gw_timer_fn fn, void *arg)
+{
+    ec2gw_test_host_t *h = r->h;
+    th_event_t *ev;
+
+    if (r->answered || r->cancelled)
+        return EC2GW_E_STATE;
+    if (fn == NULL || ms < 0)
+        return EC2GW_E_INVAL;
+    if (h->deadline_ms > 0 && h->now_ms + ms >= r->t_start_ms + h->deadline_ms)
+        return EC2GW_E_INVAL; /* ec2gwd refuses a delay ending past the deadline too */
+    if ((ev = calloc(1, sizeof(*ev))) == NULL)
+        return EC2GW_E_NOMEM;
+    ev->kind = TH_EV_TIMER;
+    ev->req = r;
+    ev->timer = fn;
+    ev->arg = arg;
+    ev->due_ms = h->now_ms + ms;
+    if (th_queue_push(h, ev) != 0) {
+        free(ev);
+        return EC2GW_E_NOMEM;
+    }
+    return EC2GW_AGAIN;
+}
+
+/* src is scripted now; dst when src's answer is delivered (testhost_run.c). */
+static int
+h_os_transfer(ec2gw_req_t *r, const ec2gw_os_call_t *src, const ec2gw_os_call_t *dst,
+              ec2gw_os_done_fn done, void *arg)
+{
+    th_event_t *ev;
+
+    if (r->answered || r->cancelled)
+        return EC2GW_E_STATE;
+    if (dst == NULL || dst->size < sizeof(uint32_t) || dst->service == NULL || dst->path == NULL ||
+        src == NULL || done == NULL) {
+        th_violation(r->h, "%s: os_transfer without src, dst (service, path) or done", r->action);
+        return EC2GW_E_INVAL;
+    }
+    if ((ev = th_script_answer(r->h, r, src)) == NULL)
+        return EC2GW_E_NOMEM;
+    ev->kind = TH_EV_TRANSFER;
+    ev->done = done;
+    ev->arg = arg;
+    ev->resp.location = th_pstrdup(&r->pool, src->path); /* seen only when src fails */
+    ev->dst = *dst;
+    ev->dst.size = (uint32_t)sizeof(ev->dst);
+    ev->dst.method = th_pstrdup(&r->pool, dst->method != NULL ? dst->method : "PUT");
+    ev->dst.service = th_pstrdup(&r->pool, dst->service);
+    ev->dst.path = th_pstrdup(&r->pool, dst->path);
+    ev->dst.microversion = th_pstrdup(&r->pool, dst->microversion);
+    ev->dst.content_type = th_pstrdup(&r->pool, dst->content_type);
+    ev->dst.body = NULL;
+    if (th_queue_push(r->h, ev) != 0) {
+        th_event_free(ev);
+        return EC2GW_E_NOMEM;
+    }
+    return EC2GW_AGAIN;
+}
+
 const ec2gw_host_api_t th_host_api = {
     .hdr = EC2GW_ABI_HDR_INIT(ec2gw_host_api_t),
     .log = h_log,
@@ -391,4 +453,8 @@ const ec2gw_host_api_t th_host_api = {
     .cfg_error = h_cfg_error,
     .delegate = th_delegate,
     .offload = h_offload,
+    .ids_to_ec2 = th_ids_to_ec2,
+    .items_get = th_items_get,
+    .after = h_after,
+    .os_transfer = h_os_transfer,
 };

@@ -5,6 +5,7 @@
 #define EC2GW_TESTHOST_PRIV_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <jansson.h>
 
@@ -81,6 +82,7 @@ struct ec2gw_req {
     char code[128];
     char msg[512];
     char id[48];
+    int64_t t_start_ms; /* fake clock at begin (after()'s deadline) */
 };
 
 /* -- scripted OpenStack ------------------------------------------------------------------- */
@@ -96,7 +98,13 @@ typedef struct th_expect {
 
 typedef struct th_fanout th_fanout_t;
 
-typedef enum th_event_kind { TH_EV_CALL = 1, TH_EV_FANOUT, TH_EV_OFFLOAD } th_event_kind_t;
+typedef enum th_event_kind {
+    TH_EV_CALL = 1,
+    TH_EV_FANOUT,
+    TH_EV_OFFLOAD,
+    TH_EV_TIMER,    /* after(): runs when only timers are left, earliest first */
+    TH_EV_TRANSFER, /* os_transfer(): src's answer; dst is scripted when it is a 2xx */
+} th_event_kind_t;
 
 typedef struct th_event {
     th_event_kind_t kind;
@@ -110,6 +118,9 @@ typedef struct th_event {
     size_t fan_index;
     ec2gw_work_fn work;
     ec2gw_work_done_fn work_done;
+    ec2gw_timer_fn timer;
+    int64_t due_ms;
+    ec2gw_os_call_t dst; /* strings in the request pool */
 } th_event_t;
 
 struct th_fanout {
@@ -144,6 +155,8 @@ struct ec2gw_test_host {
     unsigned req_seq;
     size_t violations;
     json_t *last_model;
+    int64_t now_ms;      /* the fake clock: advanced by timers only */
+    int64_t deadline_ms; /* per request, for after(); 0: none */
     int last_status;
     char last_code[128];
     char last_msg[512];
@@ -185,6 +198,9 @@ int th_id_to_os(ec2gw_req_t *r, const char *ec2_id, const char **os_id);
 int th_item_get(ec2gw_req_t *r, const char *ec2_id, json_t **data);
 int th_item_put(ec2gw_req_t *r, const char *ec2_id, const char *os_id, const json_t *data);
 int th_item_delete(ec2gw_req_t *r, const char *ec2_id);
+int th_ids_to_ec2(ec2gw_req_t *r, const char *kind, const char *const *os_ids, size_t n,
+                  const char **out);
+int th_items_get(ec2gw_req_t *r, const char *const *ec2_ids, size_t n, json_t **out);
 int th_tags_get(ec2gw_req_t *r, const char *const *ids, size_t n, json_t **out);
 int th_tags_set(ec2gw_req_t *r, const char *ec2_id, const json_t *tags);
 int th_wildcard_match(const char *pattern, const char *value);

@@ -52,6 +52,7 @@ ec2gw_test_begin(ec2gw_test_host_t *h, const char *action, const char *params_js
     r->action = strdup(action);
     r->params = params_json != NULL ? json_loads(params_json, 0, &jerr) : json_object();
     snprintf(r->id, sizeof(r->id), "req-test-%08u", ++h->req_seq);
+    r->t_start_ms = h->now_ms;
     if (r->action == NULL || !json_is_object(r->params)) {
         fprintf(stderr, "ec2gw_test_begin(%s): parameters are not a JSON object: %s\n", action,
                 r->params == NULL ? jerr.text : "not an object");
@@ -79,6 +80,40 @@ ec2gw_test_begin(ec2gw_test_host_t *h, const char *action, const char *params_js
     return rc;
 }
 
+/* src of os_transfer answered: a 2xx goes on as dst's scripted call, anything else ends it. */
+static void
+transfer_step(ec2gw_test_host_t *h, th_event_t *ev)
+{
+    ec2gw_req_t *r = ev->req;
+    th_event_t *next = NULL;
+    json_t *bytes;
+
+    if (r->answered || r->cancelled) {
+        th_event_free(ev);
+        return;
+    }
+    if (!ec2gw_os_ok(&ev->resp)) {
+        ev->done(r, &ev->resp, ev->arg);
+        th_event_free(ev);
+        return;
+    }
+    /* dst's body in the call log: the bytes src answered. */
+    bytes = json_stringn_nocheck(ev->resp.body, ev->resp.body_len);
+    ev->dst.body = bytes;
+    next = th_script_answer(h, r, &ev->dst);
+    json_decref(bytes);
+    if (next != NULL) {
+        next->kind = TH_EV_CALL;
+        next->done = ev->done;
+        next->arg = ev->arg;
+        if (th_queue_push(h, next) != 0) {
+            th_event_free(next);
+            th_fail(r, 500, "InternalError", "ec2gw_test: out of memory");
+        }
+    }
+    th_event_free(ev);
+}
+
 /* Deliver one event and free it (fan-out parts are freed with their fan-out). */
 static void
 deliver(ec2gw_test_host_t *h, th_event_t *ev)
@@ -99,6 +134,14 @@ deliver(ec2gw_test_host_t *h, th_event_t *ev)
             ev->work_done(r, ev->arg);
         th_event_free(ev);
         return;
+    case TH_EV_TIMER:
+        if (!r->answered && !r->cancelled)
+            ev->timer(r, ev->arg);
+        th_event_free(ev);
+        return;
+    case TH_EV_TRANSFER:
+        transfer_step(h, ev);
+        return;
     case TH_EV_FANOUT:
         f->resps[ev->fan_index] = &ev->resp;
         if (++f->got < f->n)
@@ -109,18 +152,43 @@ deliver(ec2gw_test_host_t *h, th_event_t *ev)
     }
 }
 
+/*
+ * The next event: an answer or offloaded work (the first, or a shuffled one); once only
+ * timers are left, the earliest, moving the fake clock to its due time.
+ */
+static size_t
+next_event(ec2gw_test_host_t *h)
+{
+    size_t n_now = 0, k = 0, best = 0;
+
+    for (size_t i = 0; i < h->n_queue; i++)
+        n_now += h->queue[i]->kind != TH_EV_TIMER;
+    if (n_now > 0) {
+        if (h->shuffle) {
+            h->rng = h->rng * 1103515245u + 12345u;
+            k = (h->rng >> 8) % n_now;
+        }
+        for (size_t i = 0; i < h->n_queue; i++)
+            if (h->queue[i]->kind != TH_EV_TIMER && k-- == 0)
+                return i;
+    }
+    for (size_t i = 1; i < h->n_queue; i++)
+        if (h->queue[i]->due_ms < h->queue[best]->due_ms)
+            best = i;
+    if (h->queue[best]->due_ms > h->now_ms)
+        h->now_ms = h->queue[best]->due_ms;
+    return best;
+}
+
 int
 ec2gw_test_run_one(ec2gw_test_host_t *h)
 {
-    size_t i = 0;
+    size_t i;
     th_event_t *ev;
 
     if (h->n_queue == 0)
         return 0;
-    if (h->shuffle) {
-        h->rng = h->rng * 1103515245u + 12345u;
-        i = (h->rng >> 8) % h->n_queue;
-    }
+    i = next_event(h);
     ev = h->queue[i];
     memmove(&h->queue[i], &h->queue[i + 1], (h->n_queue - i - 1) * sizeof(*h->queue));
     h->n_queue--;
@@ -213,6 +281,18 @@ int
 ec2gw_test_last_status(const ec2gw_test_host_t *h)
 {
     return h->last_status;
+}
+
+int64_t
+ec2gw_test_clock_ms(const ec2gw_test_host_t *h)
+{
+    return h->now_ms;
+}
+
+void
+ec2gw_test_set_deadline(ec2gw_test_host_t *h, int64_t ms)
+{
+    h->deadline_ms = ms > 0 ? ms : 0;
 }
 
 /* -- delegate: the wrap chain ------------------------------------------------------------ */

@@ -24,6 +24,7 @@
 #define EC2GW_TESTING_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <jansson.h>
 
@@ -128,6 +129,14 @@ void ec2gw_test_expect_error(ec2gw_test_host_t *h, const char *method, const cha
 /** Number of expectations no call has used yet. */
 size_t ec2gw_test_unmet_expectations(const ec2gw_test_host_t *h);
 
+/*
+ * os_transfer(src, dst) is scripted as two calls: src's expectation is used when the transfer
+ * starts, dst's only after src answered a 2xx (one ec2gw_test_run_one() later). In the call
+ * log dst's "body" is src's answer body as a JSON string: the bytes that would have moved.
+ * When src fails, the callback gets src's answer with `location` set to src's path (as
+ * ec2gwd does), and dst is never called.
+ */
+
 /**
  * Every OpenStack call the plugin made since the host was created, in order: an array of
  * {"method", "service", "path", "body" (JSON or null), "microversion" (or null), "flags"}.
@@ -191,6 +200,24 @@ int ec2gw_test_last_status(const ec2gw_test_host_t *h);
  * request never answered, an os_call struct without `size`, a missing fixture file.
  */
 size_t ec2gw_test_violations(const ec2gw_test_host_t *h);
+
+/* -- timers (after) --------------------------------------------------------------------- */
+
+/**
+ * The fake clock in milliseconds (0 when the host was created). Only after() moves it: a
+ * timer runs once no OpenStack answer or offloaded work is queued (the loop would be idle),
+ * the earliest first, and sets the clock to its due time. A plugin polling every second for
+ * a minute thus runs at once and leaves the clock 60000 ms further. Timers of a request that
+ * was answered or cancelled never run.
+ */
+int64_t ec2gw_test_clock_ms(const ec2gw_test_host_t *h);
+
+/**
+ * Give every request a deadline @p ms after it began, on the fake clock (0: none, the
+ * default). after() then refuses a delay that would end at or past it with EC2GW_E_INVAL,
+ * as ec2gwd does with limits.request_timeout.
+ */
+void ec2gw_test_set_deadline(ec2gw_test_host_t *h, int64_t ms);
 
 /* -- in-memory data store --------------------------------------------------------------- */
 

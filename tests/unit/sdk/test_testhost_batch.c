@@ -1,0 +1,70 @@
+/*
+ * test_testhost_batch.c - the fake host's ids_to_ec2 and items_get (ABI 1.1) answer what
+ * id_to_ec2 and item_get answer one by one, as the daemon's do (tests/unit/data).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+/* cmocka.h relies on the headers above. */
+#include <cmocka.h>
+
+#include <ec2gw/testing.h>
+
+static void
+batch_matches_single(void **state)
+{
+    ec2gw_test_host_t *h = ec2gw_test_host_new(BATCH_SO, NULL);
+    json_t *m, *b, *s;
+    size_t i;
+
+    (void)state;
+    assert_non_null(h);
+    assert_int_equal(ec2gw_test_map_id(h, "i-0000abcd", "os-known"), 0);
+    m = ec2gw_test_action(h, "DescribeInstances",
+                          "{\"Kind\": \"i\", \"OsIds\": [\"os-a\", null, \"os-known\", \"\","
+                          " \"os-a\", \"os-b\", \"os-known\"],"
+                          " \"Put\": {\"i-0000abcd\": {\"x\": 1}, \"vol-00000001\": null},"
+                          " \"ItemIds\": [\"i-0000abcd\", null, \"vol-00000001\", \"i-99999999\","
+                          " \"i-0000abcd\"]}");
+    assert_non_null(m);
+    assert_int_equal(json_integer_value(json_object_get(m, "IdsRc")), 0);
+    assert_int_equal(json_integer_value(json_object_get(m, "ItemsRc")), 0);
+    b = json_object_get(m, "Batch");
+    s = json_object_get(m, "Single");
+    assert_int_equal(json_array_size(b), 7);
+    for (i = 0; i < json_array_size(b); i++)
+        assert_true(json_equal(json_array_get(b, i), json_array_get(s, i)));
+    /* NULL and "" stay NULL; repeats and a known mapping give the same id */
+    assert_true(json_is_null(json_array_get(b, 1)));
+    assert_true(json_is_null(json_array_get(b, 3)));
+    assert_string_equal(json_string_value(json_array_get(b, 2)), "i-0000abcd");
+    assert_true(json_equal(json_array_get(b, 0), json_array_get(b, 4)));
+    assert_false(json_equal(json_array_get(b, 0), json_array_get(b, 5)));
+    /* items_get: the ids item_get finds, data always an object ({} for an item put without) */
+    assert_true(ec2gw_test_json_equal(h, json_object_get(m, "Items"),
+                                      "{\"i-0000abcd\": {\"x\": 1}, \"vol-00000001\": {}}"));
+    assert_int_equal(json_object_size(json_object_get(m, "Each")), 2);
+    assert_int_equal(ec2gw_test_violations(h), 0);
+    json_decref(m);
+    /* another project sees none of it */
+    ec2gw_test_set_project(h, "p2");
+    m = ec2gw_test_action(h, "DescribeInstances",
+                          "{\"Kind\": \"i\", \"OsIds\": [], \"ItemIds\": [\"i-0000abcd\"]}");
+    assert_non_null(m);
+    assert_int_equal(json_object_size(json_object_get(m, "Items")), 0);
+    json_decref(m);
+    ec2gw_test_host_free(h);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(batch_matches_single),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
