@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """glance-v2 (EC2 images on Glance) against the all-in-one cloud, with boto3 and awscli:
 DescribeImages by id, name wildcard, owner and filters; image attributes; sharing with the
-second tenant through launch permissions; DeregisterImage; CreateImage when the compute
-plugin is there; bad input codes."""
+second tenant through launch permissions; DeregisterImage; CopyImage of an image with data
+(size and checksums as the source's, ClientToken idempotency); CreateImage when the compute
+plugin is there (NoReboot, and the stop/snapshot/start path); bad input codes."""
 import json
 import os
 import subprocess
@@ -242,11 +243,58 @@ class ImageTest(unittest.TestCase):
                 self.ec2.deregister_image(ImageId=c["ImageId"])
         finally:
             self.ec2.deregister_image(ImageId=ami)
-        # data images cannot be copied; other regions neither
-        self.assertEqual(code_of(self.ec2.copy_image, SourceImageId=self.ami,
-                                 SourceRegion="RegionOne", Name="copy"), "InvalidRequest")
+        # other regions and encryption are refused
         self.assertEqual(code_of(self.ec2.copy_image, SourceImageId=self.ami,
                                  SourceRegion="RegionTwo", Name="copy"), "InvalidParameterValue")
+        self.assertEqual(code_of(self.ec2.copy_image, SourceImageId=self.ami,
+                                 SourceRegion="RegionOne", Name="copy", Encrypted=True),
+                         "InvalidParameterValue")
+        self.assertEqual(code_of(self.ec2.copy_image, SourceImageId=self.ami,
+                                 SourceRegion="RegionOne", Name="copy", KmsKeyId="alias/x"),
+                         "InvalidParameterValue")
+
+    def glance_image(self, ami):
+        """Glance's view of an EC2 image (by its name: the EC2 id is ec2gw's)."""
+        name = self.ec2.describe_images(ImageIds=[ami])["Images"][0]["Name"]
+        listed = json.loads(osc(self.d.env, "image", "list", "--name", name, "-f", "json"))
+        self.assertEqual(len(listed), 1, listed)
+        return json.loads(osc(self.d.env, "image", "show", listed[0]["ID"], "-f", "json"))
+
+    def test_copy_image_with_data(self):
+        seeded = self.seeded()
+        src = self.glance_image(seeded["ImageId"])
+        name = self.name + "-datacopy"
+        token = uuid.uuid4().hex
+        c = self.ec2.copy_image(SourceImageId=seeded["ImageId"], SourceRegion="RegionOne",
+                                Name=name, Description="copy of cirros", ClientToken=token)
+        try:
+            im = self.ec2.describe_images(ImageIds=[c["ImageId"]])["Images"][0]
+            self.assertEqual(im["State"], "available")  # the answer came after the upload
+            self.assertEqual(im["Name"], name)
+            self.assertEqual(im["Description"], "copy of cirros")
+            self.assertEqual(im["OwnerId"], self.me)
+            self.assertFalse(im["Public"])
+            dst = self.glance_image(c["ImageId"])
+            for k in ("size", "checksum", "os_hash_algo", "os_hash_value", "disk_format",
+                      "container_format"):
+                # openstackclient shows os_hash_* among the properties
+                self.assertEqual(dst.get(k, dst["properties"].get(k)),
+                                 src.get(k, src["properties"].get(k)), k)
+            self.assertEqual(dst["status"], "active")
+            # ClientToken: the same answer again, and no second image
+            again = self.ec2.copy_image(SourceImageId=seeded["ImageId"], SourceRegion="RegionOne",
+                                        Name=name, Description="copy of cirros", ClientToken=token)
+            self.assertEqual(again["ImageId"], c["ImageId"])
+            listed = json.loads(osc(self.d.env, "image", "list", "--name", name, "-f", "json"))
+            self.assertEqual(len(listed), 1)
+            # the same token with other parameters is refused
+            self.assertEqual(code_of(self.ec2.copy_image, SourceImageId=seeded["ImageId"],
+                                     SourceRegion="RegionOne", Name=name + "-x",
+                                     ClientToken=token), "IdempotentParameterMismatch")
+        finally:
+            self.ec2.deregister_image(ImageId=c["ImageId"])
+        self.assertEqual(code_of(self.ec2.describe_images, ImageIds=[c["ImageId"]]),
+                         "InvalidAMIID.NotFound")
 
     def test_register_existing_and_url(self):
         r = self.ec2.register_image(Name=self.name, ImageLocation="glance:" + self.glance_id)
@@ -295,6 +343,69 @@ class ImageTest(unittest.TestCase):
             self.assertIn(im["State"], ("pending", "available"))
             self.ec2.deregister_image(ImageId=ami)
         finally:
+            self.ec2.terminate_instances(InstanceIds=[iid])
+
+    def wait_state(self, iid, want, seconds=90):
+        for _ in range(seconds):
+            st = self.ec2.describe_instances(InstanceIds=[iid])
+            got = st["Reservations"][0]["Instances"][0]
+            if got["State"]["Name"] == want:
+                return got
+            time.sleep(1)
+        self.fail("instance %s is %s, not %s" % (iid, got["State"]["Name"], want))
+
+    def nova_actions(self, reservation):
+        """The Nova actions of the one instance of a reservation (its server is named
+        <reservation id>-0 by the compute plugin), oldest first."""
+        servers = json.loads(osc(self.d.env, "server", "list", "--name",
+                                 "^%s-0$" % reservation, "-f", "json"))
+        self.assertEqual(len(servers), 1, servers)
+        events = json.loads(osc(self.d.env, "server", "event", "list", servers[0]["ID"],
+                                "-f", "json"))
+        return [e["Action"] for e in sorted(events, key=lambda e: e["Start Time"])]
+
+    def test_create_image_with_reboot(self):
+        """Without NoReboot a running instance is stopped, imaged and started again; a stopped
+        one is imaged as it is (awscli, whose create-image reboots by default)."""
+        if not self.with_compute:
+            self.skipTest("the compute plugin (nova-v2.1) is not loaded")
+        seeded = self.seeded()
+        run = self.ec2.run_instances(ImageId=seeded["ImageId"], MinCount=1, MaxCount=1,
+                                     InstanceType="m1.tiny")
+        iid, rid = run["Instances"][0]["InstanceId"], run["ReservationId"]
+        amis = []
+        try:
+            self.wait_state(iid, "running")
+            r = harness.aws_cli(self.d, "ec2", "create-image", "--instance-id", iid, "--name",
+                                self.name + "-reboot", "--description", "with a reboot")
+            self.assertEqual(r.returncode, 0, r.stderr)
+            amis.append(json.loads(r.stdout)["ImageId"])
+            self.assertTrue(amis[0].startswith("ami-"))
+            self.wait_state(iid, "running", 60)  # started again
+            actions = self.nova_actions(rid)
+            self.assertEqual(actions[-3:], ["stop", "createImage", "start"], actions)
+            im = self.ec2.describe_images(ImageIds=[amis[0]])["Images"][0]
+            self.assertEqual(im["Name"], self.name + "-reboot")
+            self.assertEqual(im["Description"], "with a reboot")
+            self.assertIn(im["State"], ("pending", "available"))
+            # a stopped instance: imaged directly, and it stays stopped
+            self.ec2.stop_instances(InstanceIds=[iid])
+            self.wait_state(iid, "stopped")
+            r = self.ec2.create_image(InstanceId=iid, Name=self.name + "-stopped")
+            amis.append(r["ImageId"])
+            self.assertEqual(self.nova_actions(rid)[-2:], ["stop", "createImage"])
+            time.sleep(2)
+            st = self.ec2.describe_instances(InstanceIds=[iid])
+            self.assertEqual(st["Reservations"][0]["Instances"][0]["State"]["Name"], "stopped")
+            # a failing step (the name is taken) leaves the instance as it was
+            self.ec2.start_instances(InstanceIds=[iid])
+            self.wait_state(iid, "running")
+            self.assertEqual(code_of(self.ec2.create_image, InstanceId=iid,
+                                     Name=self.name + "-reboot"), "InvalidAMIName.Duplicate")
+            self.assertEqual(self.wait_state(iid, "running")["State"]["Name"], "running")
+        finally:
+            for ami in amis:
+                self.ec2.deregister_image(ImageId=ami)
             self.ec2.terminate_instances(InstanceIds=[iid])
 
     # -- bad input ---------------------------------------------------------------------------

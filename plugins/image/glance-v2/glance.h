@@ -20,6 +20,7 @@ struct glance_inst {
     int64_t page_size;       /**< Glance list page size (limit=) */
     int list_shared_pending; /**< also list images shared with the caller and not yet accepted */
     const char *compute_microversion; /**< for Nova createImage */
+    int64_t create_image_timeout_ms;  /**< CreateImage with reboot: each wait (stop, start) */
 };
 
 /* -- image_model.c: pure mapping of Glance images to EC2 (no host calls) ------------------- */
@@ -107,11 +108,12 @@ const char *glance_image_path(ec2gw_req_t *req, const char *uuid, const char *su
 
 struct glance_reg {
     const struct glance_inst *gi;
-    const char *location; /**< http(s) for web-download, or NULL: an empty upload */
-    const char *id;       /**< the new EC2 id */
-    const char *uuid;     /**< the new Glance id */
-    const char *src_ec2;  /**< CopyImage: the source's EC2 id (CopyImageTags) */
-    json_t *body;         /**< the create body (owned by the request) */
+    const char *location;  /**< http(s) for web-download, or NULL: an empty upload */
+    const char *id;        /**< the new EC2 id */
+    const char *uuid;      /**< the new Glance id */
+    const char *src_ec2;   /**< CopyImage: the source's EC2 id (CopyImageTags) */
+    const char *copy_from; /**< CopyImage of an image with data: the source's Glance id */
+    json_t *body;          /**< the create body (owned by the request) */
 };
 
 /** POST /v2/images @p body (stolen), fill it, answer {"ImageId"}. */

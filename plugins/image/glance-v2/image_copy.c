@@ -1,8 +1,16 @@
 /*
  * image_copy.c - CopyImage within the region. The copy is a new private Glance image with the
- * source's formats and properties; only metadata-only images (EBS registrations and Nova's
- * volume-backed snapshots, size 0) can be copied, because the host API cannot stream image
- * data. ClientToken idempotency is the daemon's (EC2GW_ACT_CLIENT_TOKEN).
+ * source's formats and properties, and the name and description of the request. Its data is
+ * streamed from the source with the host's os_transfer() (GET .../file into a spool file, PUT
+ * to the new image's file); metadata-only images (EBS registrations and Nova's volume-backed
+ * snapshots) get the empty upload RegisterImage makes. If filling fails, the half-made copy
+ * is deleted (images_register.c).
+ *
+ * AWS answers at once with the new image pending. Here the answer comes after the upload:
+ * os_transfer(), like every host call, ends with its request, so the copy could not go on
+ * after an early answer. ClientToken idempotency is the daemon's (EC2GW_ACT_CLIENT_TOKEN): a
+ * retry with the same token while the copy runs is told to retry later, one after it gets
+ * the same ImageId.
  */
 #include <string.h>
 
@@ -54,15 +62,27 @@ copy_source(ec2gw_req_t *req, json_t *image, void *arg)
     struct glance_reg *r = arg;
     const json_t *p = glance_host->params(req);
     const char *k, *desc = json_string_value(json_object_get(p, "Description"));
+    const char *status = glance_prop(image, "status");
     json_t *body, *v;
 
+    /* An EBS image's data is the "{}" of its empty upload (size 2), never read. */
     if (glance_prop(image, "block_device_mapping") == NULL ||
         json_integer_value(json_object_get(image, "size")) > 2) {
-        glance_host->fail(req, 400, "InvalidRequest",
-                          "Image %s has data: this gateway copies only EBS-backed (metadata-only) "
-                          "images; copy the data with Glance",
-                          r->src_ec2);
-        return;
+        if (!EC2GW_HOST_HAS(glance_host, os_transfer)) {
+            glance_host->fail(req, 400, "InvalidRequest",
+                              "Image %s has data, and this gateway's host cannot copy image "
+                              "data; copy it with Glance",
+                              r->src_ec2);
+            return;
+        }
+        if (status == NULL || strcmp(status, "active") != 0) {
+            glance_host->fail(req, 400, "IncorrectState",
+                              "Image %s is not available (Glance status %s): only available "
+                              "images can be copied",
+                              r->src_ec2, status ? status : "unknown");
+            return;
+        }
+        r->copy_from = glance_host->pstrdup(req, glance_prop(image, "id"));
     }
     body =
         json_pack("{s:s, s:s?, s:s?, s:O?, s:O?}", "visibility", "private", "container_format",
@@ -105,8 +125,10 @@ glance_copy_image(ec2gw_req_t *req, void *inst)
                           "Copying from region %s is not supported: only within %s", region, mine);
         return EC2GW_OK;
     }
-    if (json_is_true(json_object_get(p, "Encrypted"))) {
-        glance_host->fail(req, 400, "InvalidParameterValue", "Encrypted copies are not supported");
+    if (json_is_true(json_object_get(p, "Encrypted")) || json_object_get(p, "KmsKeyId") != NULL) {
+        glance_host->fail(req, 400, "InvalidParameterValue",
+                          "Encrypted copies (Encrypted, KmsKeyId) are not supported: this "
+                          "gateway copies Glance images as they are");
         return EC2GW_OK;
     }
     return glance_with_image(req, inst, r->src_ec2, copy_source, r);

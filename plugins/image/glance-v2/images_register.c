@@ -5,8 +5,8 @@
  * or the bare uuid: its EC2 id, with the given attributes written if the caller owns it), and
  * EBS registration (RootDeviceName + BlockDeviceMapping.N: a data-less image carrying
  * `bdm_v2` mappings, as Nova writes for volume-backed snapshots). S3 bundles are refused.
- * CopyImage copies within the region, and only metadata-only (EBS) images: the host API has
- * no way to stream image data.
+ * CopyImage (image_copy.c) uses the same create-then-fill steps, filling with the source's
+ * data through os_transfer().
  */
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +34,7 @@ answer_id(ec2gw_req_t *req, void *arg)
 struct undo {
     struct glance_reg *r;
     ec2gw_os_resp_t resp;
+    const char *not_found; /* the EC2 code of a 404 */
 };
 
 static void
@@ -44,7 +45,7 @@ undone(ec2gw_req_t *req, const ec2gw_os_resp_t *resp, void *arg)
     if (!ec2gw_os_ok(resp))
         glance_host->log(req, EC2GW_LOG_WARN, "could not delete the half-made image of %s",
                          u->r->id);
-    glance_host->fail_from_os(req, &u->resp, NULL);
+    glance_host->fail_from_os(req, &u->resp, u->not_found);
 }
 
 /* Filling failed: delete the new image (compensation), then answer the failure. */
@@ -61,6 +62,10 @@ filled(ec2gw_req_t *req, const ec2gw_os_resp_t *resp, void *arg)
     }
     u = glance_host->pcalloc(req, sizeof(*u));
     u->r = r;
+    /* os_transfer() tells a failed download (the source went away) by src's path. */
+    if (r->copy_from != NULL && resp->location != NULL &&
+        strcmp(resp->location, glance_image_path(req, r->copy_from, "/file")) == 0)
+        u->not_found = "InvalidAMIID.NotFound";
     u->resp = *resp;
     u->resp.error = resp->error ? glance_host->pstrdup(req, resp->error) : NULL;
     u->resp.json = resp->json ? glance_host->own_json(req, resp->json) : NULL;
@@ -70,6 +75,22 @@ filled(ec2gw_req_t *req, const ec2gw_os_resp_t *resp, void *arg)
     c = EC2GW_OS_CALL("image", "DELETE", glance_image_path(req, r->uuid, NULL), .flags = 0);
     if (glance_host->os_call(req, &c, undone, u) < 0)
         glance_host->fail_from_os(req, &u->resp, NULL);
+}
+
+/* CopyImage: the source's data into the new image, streamed by the host. */
+static void
+copy_data(ec2gw_req_t *req, struct glance_reg *r)
+{
+    ec2gw_os_call_t src = EC2GW_OS_GET("image", glance_image_path(req, r->copy_from, "/file"));
+    ec2gw_os_call_t dst = EC2GW_OS_CALL("image", "PUT", glance_image_path(req, r->uuid, "/file"),
+                                        .content_type = "application/octet-stream");
+    int rc = glance_host->os_transfer(req, &src, &dst, filled, r);
+
+    if (rc < 0 && rc != EC2GW_E_STATE) {
+        ec2gw_os_resp_t local = { .size = sizeof(local), .error = "no transfer", .body = "" };
+
+        filled(req, &local, r); /* deletes the new image, answers Unavailable */
+    }
 }
 
 /* The new image exists: fill it (web-download or an upload), then answer its id. */
@@ -99,6 +120,10 @@ created(ec2gw_req_t *req, const ec2gw_os_resp_t *resp, void *arg)
             json_object_get(tags, r->src_ec2) != NULL)
             glance_host->tags_set(req, r->id, json_object_get(tags, r->src_ec2));
         json_decref(tags);
+    }
+    if (r->copy_from != NULL) {
+        copy_data(req, r);
+        return;
     }
     if (r->location != NULL) {
         body = json_pack("{s:{s:s, s:s}}", "method", "name", "web-download", "uri", r->location);

@@ -305,6 +305,12 @@ static const ec2gw_setting_t glance_settings[] = {
       .offset = offsetof(struct glance_inst, compute_microversion),
       .def = "2.45",
       .help = "Nova microversion for createImage (2.45+ returns the image id in the body)" },
+    { .key = "create_image_timeout",
+      .type = EC2GW_SET_DURATION_MS,
+      .offset = offsetof(struct glance_inst, create_image_timeout_ms),
+      .def = "45s",
+      .help = "CreateImage without NoReboot: how long to wait for the instance to stop, and "
+              "then to start again (keep twice this below limits.request_timeout)" },
     { .key = NULL },
 };
 
@@ -332,6 +338,10 @@ glance_create(void *inst, ec2gw_cfg_t *cfg)
 {
     const struct glance_inst *gi = inst;
 
+    if (gi->create_image_timeout_ms < 1000) {
+        glance_host->cfg_error(cfg, "create_image_timeout", "must be at least 1s");
+        return EC2GW_E_INVAL;
+    }
     if (gi->page_size < 1 || gi->page_size > 1000) {
         glance_host->cfg_error(cfg, "page_size", "%lld is out of range (1..1000)",
                                (long long)gi->page_size);

@@ -1,8 +1,8 @@
 /*
  * test_glance_attrs.c - the glance-v2 plugin's write side through the fake host:
  * DescribeImageAttribute, ModifyImageAttribute (launch permissions → Glance visibility and
- * members, description), ResetImageAttribute, DeregisterImage and CreateImage (Nova
- * createImage), with the calls they make and their error codes.
+ * members, description), ResetImageAttribute and DeregisterImage, with the calls they make
+ * and their error codes. CreateImage is in test_glance_create.c.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,7 +20,6 @@
 #define AMI_PRIVATE "ami-0000aaaa"
 #define AMI_EBS     "ami-0000bbbb"
 #define AMI_CIRROS  "ami-0000cccc"
-#define SERVER      "7c8d9e0f-4444-4b5c-9d6e-000000000004"
 
 static ec2gw_test_host_t *
 host(void)
@@ -31,7 +30,6 @@ host(void)
     assert_int_equal(ec2gw_test_map_id(h, AMI_PRIVATE, UUID_PRIVATE), 0);
     assert_int_equal(ec2gw_test_map_id(h, AMI_EBS, UUID_EBS), 0);
     assert_int_equal(ec2gw_test_map_id(h, AMI_CIRROS, UUID_CIRROS), 0);
-    assert_int_equal(ec2gw_test_map_id(h, "i-0000dddd", SERVER), 0);
     return h;
 }
 
@@ -261,60 +259,6 @@ deregister(void **state)
     ec2gw_test_host_free(h);
 }
 
-static void
-create_image(void **state)
-{
-    ec2gw_test_host_t *h = host();
-    const json_t *c;
-    json_t *m, *tags;
-
-    (void)state;
-    ec2gw_test_expect(h, "GET", "image", "/v2/images?limit=1&owner=" ME "&name=*", 200,
-                      "{\"images\": []}");
-    ec2gw_test_expect(h, "POST", "compute", "/servers/" SERVER "/action", 202,
-                      "{\"image_id\": \"" UUID_PRIVATE "\"}");
-    m = ec2gw_test_action(h, "CreateImage",
-                          "{\"InstanceId\": \"i-0000dddd\", \"Name\": \"snap1\", "
-                          "\"Description\": \"d\", \"NoReboot\": true, \"TagSpecifications\": "
-                          "[{\"ResourceType\": \"image\", \"Tags\": [{\"Key\": \"k\", "
-                          "\"Value\": \"v\"}]}]}");
-    assert_true(ec2gw_test_json_equal(h, m, "{\"ImageId\": \"" AMI_PRIVATE "\"}"));
-    json_decref(m);
-    c = last_call(h);
-    assert_string_equal(json_string_value(json_object_get(c, "microversion")), "2.45");
-    assert_true(ec2gw_test_json_equal(h, json_object_get(c, "body"),
-                                      "{\"createImage\": {\"name\": \"snap1\", \"metadata\": "
-                                      "{\"description\": \"d\"}}}"));
-    tags = ec2gw_test_get_tags(h, AMI_PRIVATE);
-    assert_true(ec2gw_test_json_equal(h, tags, "[{\"Key\": \"k\", \"Value\": \"v\"}]"));
-    json_decref(tags);
-    ec2gw_test_expect(h, "GET", "image", "/v2/images?limit=1&owner=" ME "&name=*", 200,
-                      "{\"images\": []}");
-    ec2gw_test_expect(h, "POST", "compute", "/servers/" SERVER "/action", 409,
-                      "{\"conflictingRequest\": {\"code\": 409, \"message\": \"state\"}}");
-    expect_error(h, "CreateImage", "{\"InstanceId\": \"i-0000dddd\", \"Name\": \"snap2\"}",
-                 "IncorrectState");
-    ec2gw_test_expect(h, "GET", "image", "/v2/images?limit=1&owner=" ME "&name=*", 200,
-                      "{\"images\": []}");
-    ec2gw_test_expect(h, "POST", "compute", "/servers/" SERVER "/action", 404,
-                      "{\"itemNotFound\": {\"code\": 404, \"message\": \"gone\"}}");
-    expect_error(h, "CreateImage", "{\"InstanceId\": \"i-0000dddd\", \"Name\": \"snap2\"}",
-                 "InvalidInstanceID.NotFound");
-    /* AMI names are unique per account */
-    ec2gw_test_expect(h, "GET", "image", "/v2/images?limit=1&owner=" ME "&name=dup%20name", 200,
-                      "images_shared.json");
-    expect_error(h, "CreateImage", "{\"InstanceId\": \"i-0000dddd\", \"Name\": \"dup name\"}",
-                 "InvalidAMIName.Duplicate");
-    expect_error(h, "CreateImage", "{\"InstanceId\": \"i-12345678\", \"Name\": \"snap\"}",
-                 "InvalidInstanceID.NotFound");
-    expect_error(h, "CreateImage", "{\"InstanceId\": \"ami-12345678\", \"Name\": \"snap\"}",
-                 "InvalidInstanceID.Malformed");
-    expect_error(h, "CreateImage", "{\"InstanceId\": \"i-0000dddd\"}", "MissingParameter");
-    assert_int_equal(ec2gw_test_unmet_expectations(h), 0);
-    assert_int_equal(ec2gw_test_violations(h), 0);
-    ec2gw_test_host_free(h);
-}
-
 int
 main(void)
 {
@@ -323,7 +267,6 @@ main(void)
         cmocka_unit_test(modify_launch_permission),
         cmocka_unit_test(modify_description_and_reset),
         cmocka_unit_test(deregister),
-        cmocka_unit_test(create_image),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,7 +1,8 @@
 /*
  * test_glance_register.c - RegisterImage (EBS mappings, an existing Glance image, a URL with
  * Glance's web-download) and CopyImage of the glance-v2 plugin through the fake host: the
- * Glance bodies, the compensation when filling the new image fails, and the error codes.
+ * Glance bodies, the data of a copy streamed with os_transfer, the compensation when filling
+ * the new image fails, and the error codes.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -216,12 +217,16 @@ copy_image(void **state)
     assert_true(ec2gw_test_json_equal(h, tags, "[{\"Key\": \"a\", \"Value\": \"b\"}]"));
     json_decref(tags);
     json_decref(m);
-    /* an image with data cannot be copied */
-    ec2gw_test_expect(h, "GET", "image", "/v2/images/" UUID_PRIVATE, 200, "image_private.json");
+    /* encryption, other regions, bad ids: refused before any call */
     expect_error(h, "CopyImage",
                  "{\"SourceImageId\": \"ami-0000aaaa\", \"SourceRegion\": \"RegionOne\", "
-                 "\"Name\": \"copy2\"}",
-                 "InvalidRequest");
+                 "\"Name\": \"copy2\", \"Encrypted\": true}",
+                 "InvalidParameterValue");
+    expect_error(h, "CopyImage",
+                 "{\"SourceImageId\": \"ami-0000aaaa\", \"SourceRegion\": \"RegionOne\", "
+                 "\"Name\": \"copy2\", \"KmsKeyId\": \"alias/x\"}",
+                 "InvalidParameterValue");
+    assert_non_null(strstr(ec2gw_test_last_error_message(h), "KmsKeyId"));
     expect_error(h, "CopyImage",
                  "{\"SourceImageId\": \"ami-0000aaaa\", \"SourceRegion\": \"RegionTwo\", "
                  "\"Name\": \"copy2\"}",
@@ -237,14 +242,126 @@ copy_image(void **state)
     ec2gw_test_host_free(h);
 }
 
+#define SRC_FILE "/v2/images/" UUID_PRIVATE "/file"
+#define NEW_FILE "/v2/images/" NEW_UUID "/file"
+#define BYTES    "not really a disk image\n"
+
+static void
+expect_copy_start(ec2gw_test_host_t *h)
+{
+    ec2gw_test_expect(h, "GET", "image", "/v2/images/" UUID_PRIVATE, 200, "image_private.json");
+    ec2gw_test_expect(h, "GET", "image", "/v2/images?limit=1&owner=" ME "&name=*", 200,
+                      "{\"images\": []}");
+    ec2gw_test_expect(h, "POST", "image", "/v2/images", 201, CREATED);
+}
+
+/* An image with data: a new image, then its data streamed by os_transfer (GET → PUT). */
+static void
+copy_data(void **state)
+{
+    ec2gw_test_host_t *h = host();
+    const json_t *body, *put;
+    json_t *m;
+
+    (void)state;
+    expect_copy_start(h);
+    ec2gw_test_expect(h, "GET", "image", SRC_FILE, 200, BYTES);
+    ec2gw_test_expect(h, "PUT", "image", NEW_FILE, 204, NULL);
+    m = ec2gw_test_action(h, "CopyImage",
+                          "{\"SourceImageId\": \"ami-0000aaaa\", \"SourceRegion\": \"RegionOne\", "
+                          "\"Name\": \"copy-data\", \"Description\": \"my copy\", "
+                          "\"Encrypted\": false, \"ClientToken\": \"t2\"}");
+    assert_non_null(m);
+    assert_int_equal(strncmp(json_string_value(json_object_get(m, "ImageId")), "ami-", 4), 0);
+    assert_string_not_equal(json_string_value(json_object_get(m, "ImageId")), "ami-0000aaaa");
+    json_decref(m);
+    assert_int_equal(json_array_size(ec2gw_test_calls(h)), 5);
+    body = json_object_get(call_at(h, 2), "body");
+    assert_string_equal(json_string_value(json_object_get(body, "name")), "copy-data");
+    assert_string_equal(json_string_value(json_object_get(body, "description")), "my copy");
+    assert_string_equal(json_string_value(json_object_get(body, "disk_format")), "raw");
+    assert_string_equal(json_string_value(json_object_get(body, "container_format")), "bare");
+    assert_string_equal(json_string_value(json_object_get(body, "architecture")), "x86_64");
+    assert_string_equal(json_string_value(json_object_get(body, "kernel_id")), UUID_KERNEL);
+    assert_string_equal(json_string_value(json_object_get(body, "source_image_id")),
+                        "ami-0000aaaa");
+    assert_null(json_object_get(body, "checksum"));
+    assert_null(json_object_get(body, "size"));
+    assert_string_equal(json_string_value(json_object_get(call_at(h, 3), "path")), SRC_FILE);
+    put = call_at(h, 4);
+    assert_string_equal(json_string_value(json_object_get(put, "method")), "PUT");
+    assert_string_equal(json_string_value(json_object_get(put, "path")), NEW_FILE);
+    assert_string_equal(json_string_value(json_object_get(put, "body")), BYTES); /* moved */
+    assert_int_equal(ec2gw_test_unmet_expectations(h), 0);
+    assert_int_equal(ec2gw_test_violations(h), 0);
+    ec2gw_test_host_free(h);
+}
+
+/* The download or the upload fails: the half-made copy is deleted, a clear error answered. */
+static void
+copy_data_fails(void **state)
+{
+    ec2gw_test_host_t *h = host();
+    const json_t *calls;
+    size_t n;
+
+    (void)state;
+    /* the source's data is gone (404): no upload; InvalidAMIID.NotFound */
+    expect_copy_start(h);
+    ec2gw_test_expect(h, "GET", "image", SRC_FILE, 404, "not_found.html");
+    ec2gw_test_expect(h, "DELETE", "image", "/v2/images/" NEW_UUID, 204, NULL);
+    expect_error(h, "CopyImage",
+                 "{\"SourceImageId\": \"ami-0000aaaa\", \"SourceRegion\": \"RegionOne\", "
+                 "\"Name\": \"c1\"}",
+                 "InvalidAMIID.NotFound");
+    calls = ec2gw_test_calls(h);
+    n = json_array_size(calls);
+    assert_string_equal(json_string_value(json_object_get(call_at(h, n - 2), "path")), SRC_FILE);
+    assert_string_equal(json_string_value(json_object_get(call_at(h, n - 1), "method")), "DELETE");
+    /* Glance fails the upload (500): deleted, InternalError */
+    expect_copy_start(h);
+    ec2gw_test_expect(h, "GET", "image", SRC_FILE, 200, BYTES);
+    ec2gw_test_expect(h, "PUT", "image", NEW_FILE, 500, "500 Internal Server Error\n\nboom\n");
+    ec2gw_test_expect(h, "DELETE", "image", "/v2/images/" NEW_UUID, 204, NULL);
+    expect_error(h, "CopyImage",
+                 "{\"SourceImageId\": \"ami-0000aaaa\", \"SourceRegion\": \"RegionOne\", "
+                 "\"Name\": \"c2\"}",
+                 "InternalError");
+    assert_int_equal(ec2gw_test_last_status(h), 500);
+    assert_string_equal(json_string_value(json_object_get(call_at(h, n + 4), "method")), "PUT");
+    assert_string_equal(json_string_value(json_object_get(call_at(h, n + 5), "method")), "DELETE");
+    /* the upload is refused for its size (413 quota): deleted, ResourceLimitExceeded */
+    expect_copy_start(h);
+    ec2gw_test_expect(h, "GET", "image", SRC_FILE, 200, BYTES);
+    ec2gw_test_expect(h, "PUT", "image", NEW_FILE, 413,
+                      "413 Request Entity Too Large\n\nDenying attempt to upload image because "
+                      "it exceeds the quota: image_size_total\n");
+    ec2gw_test_expect(h, "DELETE", "image", "/v2/images/" NEW_UUID, 204, NULL);
+    expect_error(h, "CopyImage",
+                 "{\"SourceImageId\": \"ami-0000aaaa\", \"SourceRegion\": \"RegionOne\", "
+                 "\"Name\": \"c3\"}",
+                 "ResourceLimitExceeded");
+    /* a source that is not active is not copied */
+    ec2gw_test_expect(h, "GET", "image", "/v2/images/" UUID_PRIVATE, 200,
+                      "{\"id\": \"" UUID_PRIVATE "\", \"status\": \"queued\", \"owner\": \"" ME
+                      "\", \"disk_format\": \"raw\", \"container_format\": \"bare\", "
+                      "\"size\": null}");
+    expect_error(h, "CopyImage",
+                 "{\"SourceImageId\": \"ami-0000aaaa\", \"SourceRegion\": \"RegionOne\", "
+                 "\"Name\": \"c4\"}",
+                 "IncorrectState");
+    assert_int_equal(ec2gw_test_unmet_expectations(h), 0);
+    assert_int_equal(ec2gw_test_violations(h), 0);
+    ec2gw_test_host_free(h);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(register_ebs),
-        cmocka_unit_test(register_errors_and_compensation),
-        cmocka_unit_test(register_existing),
-        cmocka_unit_test(copy_image),
+        cmocka_unit_test(register_ebs),      cmocka_unit_test(register_errors_and_compensation),
+        cmocka_unit_test(register_existing), cmocka_unit_test(copy_image),
+        cmocka_unit_test(copy_data),         cmocka_unit_test(copy_data_fails),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
