@@ -106,6 +106,40 @@ class KeyPairs(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn(n, r.stdout)
 
+    def test_ppk(self):
+        """--key-format ppk (awscli, boto3): PuTTY v3 key material; puttygen reads it if here."""
+        import shutil
+        import subprocess
+        import tempfile
+        n = "it-ppk-" + uuid.uuid4().hex[:8]
+        self.names += [n, n + "e"]
+        r = harness.aws_cli(D, "ec2", "create-key-pair", "--key-name", n, "--key-format", "ppk",
+                            "--query", "KeyMaterial", "--output", "text")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertTrue(r.stdout.startswith("PuTTY-User-Key-File-3: ssh-rsa\n"), r.stdout[:80])
+        self.assertIn("\nEncryption: none\n", r.stdout)
+        ed = self.ec2.create_key_pair(KeyName=n + "e", KeyType="ed25519", KeyFormat="ppk")
+        self.assertTrue(ed["KeyMaterial"].startswith("PuTTY-User-Key-File-3: ssh-ed25519\n"))
+        if shutil.which("puttygen"):
+            # the private key puttygen reads has the public key Nova stores
+            pub = self.ec2.describe_key_pairs(KeyNames=[n + "e"], IncludePublicKey=True)[
+                "KeyPairs"][0]["PublicKey"]
+            with tempfile.TemporaryDirectory() as d:
+                with open(os.path.join(d, "k.ppk"), "w") as f:
+                    f.write(ed["KeyMaterial"])
+                subprocess.run(["puttygen", "k.ppk", "-O", "private-openssh", "-o", "k.pem"],
+                               cwd=d, check=True, stdin=subprocess.DEVNULL)
+                out = subprocess.run(["puttygen", "k.pem", "-O", "public-openssh"], cwd=d,
+                                     check=True, capture_output=True, text=True,
+                                     stdin=subprocess.DEVNULL).stdout
+            self.assertEqual(out.split()[:2], pub.split()[:2])
+        r = harness.aws_cli(D, "ec2", "delete-key-pair", "--key-name", n)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.ec2.delete_key_pair(KeyName=n + "e")
+        names = [k["KeyName"] for k in self.ec2.describe_key_pairs()["KeyPairs"]]
+        self.assertNotIn(n, names)
+        self.assertNotIn(n + "e", names)
+
 
 class Instances(unittest.TestCase):
     def setUp(self):

@@ -167,6 +167,61 @@ class Devices(unittest.TestCase):
         self.assertEqual(before, after, "a refused RunInstances left a server behind")
 
 
+class Attributes(unittest.TestCase):
+    """ModifyInstanceAttribute on Neutron ports, stored flags and a Nova resize."""
+
+    def test_modify(self):
+        ec2 = harness.boto3_client(D)
+        ami = ec2.describe_images(
+            Filters=[{"Name": "name", "Values": ["cirros-fake"]}])["Images"][0]["ImageId"]
+        iid = ec2.run_instances(ImageId=ami, MinCount=1, MaxCount=1,
+                                InstanceType="m1.tiny")["Instances"][0]["InstanceId"]
+        try:
+            ec2.get_waiter("instance_running").wait(InstanceIds=[iid], WaiterConfig=WAIT)
+            # sourceDestCheck: off on the port, seen by DescribeInstances, reset to on
+            ec2.modify_instance_attribute(InstanceId=iid, SourceDestCheck={"Value": False})
+            inst, = instances_of(ec2.describe_instances(InstanceIds=[iid]))
+            self.assertFalse(inst["SourceDestCheck"])
+            self.assertFalse(ec2.describe_instance_attribute(
+                InstanceId=iid, Attribute="sourceDestCheck")["SourceDestCheck"]["Value"])
+            ec2.reset_instance_attribute(InstanceId=iid, Attribute="sourceDestCheck")
+            inst, = instances_of(ec2.describe_instances(InstanceIds=[iid]))
+            self.assertTrue(inst["SourceDestCheck"])
+            # groupSet: the port's groups replaced, by id
+            sg = inst["SecurityGroups"][0]["GroupId"]
+            ec2.modify_instance_attribute(InstanceId=iid, Groups=[sg])
+            got = ec2.describe_instance_attribute(InstanceId=iid, Attribute="groupSet")["Groups"]
+            self.assertEqual([g["GroupId"] for g in got], [sg])
+            self.assertEqual(code_of(ec2.modify_instance_attribute, InstanceId=iid,
+                                     Groups=["sg-0123abcd"]), "InvalidGroup.NotFound")
+            # disableApiStop: stored, enforced, cleared
+            ec2.modify_instance_attribute(InstanceId=iid, DisableApiStop={"Value": True})
+            self.assertTrue(ec2.describe_instance_attribute(
+                InstanceId=iid, Attribute="disableApiStop")["DisableApiStop"]["Value"])
+            self.assertEqual(code_of(ec2.stop_instances, InstanceIds=[iid]),
+                             "OperationNotPermitted")
+            ec2.modify_instance_attribute(InstanceId=iid, DisableApiStop={"Value": False})
+            # instanceType: only when stopped; then Nova resizes and the gateway confirms
+            self.assertEqual(code_of(ec2.modify_instance_attribute, InstanceId=iid,
+                                     InstanceType={"Value": "m1.small"}),
+                             "IncorrectInstanceState")
+            ec2.stop_instances(InstanceIds=[iid])
+            ec2.get_waiter("instance_stopped").wait(InstanceIds=[iid], WaiterConfig=WAIT)
+            ec2.modify_instance_attribute(InstanceId=iid, InstanceType={"Value": "m1.small"})
+            inst, = instances_of(ec2.describe_instances(InstanceIds=[iid]))
+            self.assertEqual(inst["InstanceType"], "m1.small")
+            self.assertEqual(inst["State"]["Name"], "stopped")
+            self.assertEqual(ec2.describe_instance_attribute(
+                InstanceId=iid, Attribute="instanceType")["InstanceType"]["Value"], "m1.small")
+            # refused with a named reason, nothing changed
+            self.assertEqual(code_of(ec2.modify_instance_attribute, InstanceId=iid,
+                                     UserData={"Value": b"x"}), "UnsupportedOperation")
+            self.assertEqual(code_of(ec2.modify_instance_attribute, InstanceId=iid,
+                                     InstanceType={"Value": "x9.huge"}), "InvalidParameterValue")
+        finally:
+            ec2.terminate_instances(InstanceIds=[iid])
+
+
 if __name__ == "__main__":
     r = unittest.main(exit=False, verbosity=2).result
     sys.exit(harness.summary(r))

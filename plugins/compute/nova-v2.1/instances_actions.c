@@ -103,6 +103,17 @@ nova_act_got(ec2gw_req_t *req, const ec2gw_os_resp_t *const *r, size_t n, void *
             nova_state(json_object_get(r[i]->json, "server"), &code, &name, &reason);
         }
         json_array_append_new(st->prev, nova_state_json(code, name));
+        if (st->act == NOVA_STOP && ec2gw->item_get(req, id, &data) == 0 &&
+            json_is_true(json_object_get(data, "disable_api_stop"))) {
+            json_decref(data);
+            ec2gw->fail(req, 400, "OperationNotPermitted",
+                        "The instance '%s' may not be stopped. Modify its 'disableApiStop' "
+                        "instance attribute and try again.",
+                        id);
+            return;
+        }
+        json_decref(data);
+        data = NULL;
         if (st->act == NOVA_TERMINATE && ec2gw->item_get(req, id, &data) == 0 &&
             json_is_true(json_object_get(data, "disable_api_termination"))) {
             json_decref(data);

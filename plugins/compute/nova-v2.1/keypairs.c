@@ -9,7 +9,7 @@
 #include "nova.h"
 
 struct nova_kp_state {
-    const char *name, *type;
+    const char *name, *type, *format;
     char *pub, *priv; /* malloc: from the offloaded generation */
     int gen_rc;
 };
@@ -100,7 +100,8 @@ nova_kp_gen_work(void *arg)
 {
     struct nova_kp_state *st = arg;
 
-    st->gen_rc = nova_keygen(st->type, &st->pub, &st->priv);
+    /* the key name is the PPK comment, as puttygen's "imported-openssh-key" names a key */
+    st->gen_rc = nova_keygen(st->type, st->format, st->name, &st->pub, &st->priv);
 }
 
 static void
@@ -133,9 +134,10 @@ nova_create_key_pair(ec2gw_req_t *req, void *inst)
         ec2gw->fail(req, 400, "InvalidParameterValue", "KeyType '%s' is not supported", st->type);
         return EC2GW_OK;
     }
-    if (fmt != NULL && strcmp(fmt, "pem") != 0) {
-        ec2gw->fail(req, 400, "InvalidParameterValue", "KeyFormat '%s' is not supported (only pem)",
-                    fmt);
+    st->format = fmt != NULL ? fmt : "pem";
+    if (strcmp(st->format, "pem") != 0 && strcmp(st->format, "ppk") != 0) {
+        ec2gw->fail(req, 400, "InvalidParameterValue",
+                    "KeyFormat '%s' is not supported (pem or ppk)", fmt);
         return EC2GW_OK;
     }
     ec2gw->on_cleanup(req, nova_kp_free, st);

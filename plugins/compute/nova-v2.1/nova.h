@@ -85,6 +85,9 @@ int nova_run_nics(ec2gw_req_t *req, const json_t *params, long long max, json_t 
 json_t *nova_run_networks(ec2gw_req_t *req, const json_t *nics, const json_t *subnets,
                           const char *default_net);
 
+/* attrs.c: the server uuid of the request's InstanceId, or NULL after failing the request */
+const char *nova_attr_instance(ec2gw_req_t *req);
+
 /* action handlers */
 int nova_describe_availability_zones(ec2gw_req_t *req, void *inst);
 int nova_create_key_pair(ec2gw_req_t *req, void *inst);
@@ -107,7 +110,9 @@ int nova_describe_instance_attribute(ec2gw_req_t *req, void *inst);
 int nova_modify_instance_attribute(ec2gw_req_t *req, void *inst);
 int nova_reset_instance_attribute(ec2gw_req_t *req, void *inst);
 
-/* keygen.c (pure, runs offloaded): OpenSSH public key, private key text; 0 or -1 */
-int nova_keygen(const char *type, char **public_key, char **private_key);
+/* keygen.c (pure, runs offloaded): OpenSSH public key and private key text of @p type (rsa,
+ * ed25519) in @p format (pem: OpenSSL/OpenSSH PEM; ppk: PuTTY v3, @p comment in it); 0 or -1 */
+int nova_keygen(const char *type, const char *format, const char *comment, char **public_key,
+                char **private_key);
 
 #endif /* NOVA_H */

@@ -19,6 +19,8 @@ metadata_listen = 127.0.0.1
 metadata_workers = 1
 instance_usage_audit = false
 heal_instance_info_cache_interval = -1
+# one compute host: ModifyInstanceAttribute instanceType resizes onto the same host
+allow_resize_to_same_host = true
 [api]
 auth_strategy = keystone
 [api_database]
