@@ -12,7 +12,11 @@
 #include <strings.h>
 #include <string.h>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/http.h>
 #include <sys/queue.h>
 #include <event2/keyvalq_struct.h>
@@ -60,6 +64,19 @@ on_conn_close(struct evhttp_connection *evcon, void *arg)
     ec2gw_metrics_set_connections(d->connections);
 }
 
+/* Answers leave in one or more writes; with Nagle on, a second write waits for the client's
+ * delayed ACK (~40 ms on Linux) whenever a response exceeds one buffer (16 KB). */
+static void
+conn_nodelay(struct evhttp_connection *evcon)
+{
+    struct bufferevent *bev = evhttp_connection_get_bufferevent(evcon);
+    evutil_socket_t fd = bev != NULL ? bufferevent_getfd(bev) : -1;
+    int one = 1;
+
+    if (fd >= 0 && setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) != 0)
+        ec2gw_log(EC2GW_LOG_DEBUG, NULL, "TCP_NODELAY: %s", strerror(errno));
+}
+
 /* Returns 1 when the connection is new. */
 static int
 conn_track(ec2gw_daemon_t *d, struct evhttp_connection *evcon)
@@ -77,6 +94,7 @@ conn_track(ec2gw_daemon_t *d, struct evhttp_connection *evcon)
     n->next = conns[b];
     conns[b] = n;
     d->connections++;
+    conn_nodelay(evcon);
     evhttp_connection_set_closecb(evcon, on_conn_close, d);
     if (d->connections >= d->gen->conf.max_connections && !d->listener_paused) {
         /* Stop accepting until a connection closes (nginx's worker_connections behaviour). */
