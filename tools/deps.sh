@@ -4,7 +4,7 @@
 set -euo pipefail
 PKGS="build-essential cmake pkg-config clang-format libevent-dev libcurl4-openssl-dev
 libjansson-dev libyaml-dev libsqlite3-dev libxml2-dev libssl-dev libcmocka-dev sqlite3 curl"
-[ "${1:-}" = "--test" ] && PKGS="$PKGS python3 python3-boto3 awscli"
+[ "${1:-}" = "--test" ] && PKGS="$PKGS python3 python3-boto3 awscli putty-tools"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
