@@ -102,7 +102,9 @@ class Devices(unittest.TestCase):
 
         # 3. the subnet id it showed places the next instance, at a chosen address (awscli)
         prefix = inst["PrivateIpAddress"].rsplit(".", 1)[0]
-        ip = "%s.%d" % (prefix, random.randint(150, 250))
+        used = {i.get("PrivateIpAddress") for i in instances_of(ec2.describe_instances())}
+        ip = random.choice(["%s.%d" % (prefix, k) for k in range(150, 251)
+                            if "%s.%d" % (prefix, k) not in used])
         out = harness.aws_cli(D, "ec2", "run-instances", "--image-id", self.ami,
                               "--instance-type", "m1.tiny", "--subnet-id", subnet,
                               "--private-ip-address", ip, "--output", "json")
@@ -210,7 +212,7 @@ class Attributes(unittest.TestCase):
             ec2.modify_instance_attribute(InstanceId=iid, InstanceType={"Value": "m1.small"})
             inst, = instances_of(ec2.describe_instances(InstanceIds=[iid]))
             self.assertEqual(inst["InstanceType"], "m1.small")
-            self.assertEqual(inst["State"]["Name"], "stopped")
+            ec2.get_waiter("instance_stopped").wait(InstanceIds=[iid], WaiterConfig=WAIT)
             self.assertEqual(ec2.describe_instance_attribute(
                 InstanceId=iid, Attribute="instanceType")["InstanceType"]["Value"], "m1.small")
             # refused with a named reason, nothing changed

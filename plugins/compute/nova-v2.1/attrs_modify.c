@@ -152,14 +152,44 @@ nova_mod_start_ports(ec2gw_req_t *req, struct nova_mod_state *st)
 static void nova_mod_resize_poll(ec2gw_req_t *req, void *arg);
 
 static void
-nova_mod_confirmed(ec2gw_req_t *req, const ec2gw_os_resp_t *r, void *arg)
+nova_mod_stopped_again(ec2gw_req_t *req, const ec2gw_os_resp_t *r, void *arg)
 {
     (void)arg;
+    if (!ec2gw_os_ok(r) && r->status != 409)
+        ec2gw->log(req, EC2GW_LOG_WARN, "stopping the resized server failed (%ld)", r->status);
+    nova_mod_return(req);
+}
+
+/* The instance was stopped before the resize and must stay so; a driver that powers a
+ * migrated server on regardless (Nova's fake driver does) is corrected with os-stop. */
+static void
+nova_mod_after_confirm(ec2gw_req_t *req, const ec2gw_os_resp_t *r, void *arg)
+{
+    struct nova_mod_state *st = arg;
+    ec2gw_os_call_t call;
+
+    if (ec2gw_os_ok(r) &&
+        strcmp(nova_or(nova_str(json_object_get(r->json, "server"), "status")), "ACTIVE") == 0) {
+        call = EC2GW_OS_CALL("compute", "POST", ec2gw->psprintf(req, "/servers/%s/action", st->os),
+                             .body = nova_own(req, json_pack("{s:n}", "os-stop")));
+        if (ec2gw->os_call(req, &call, nova_mod_stopped_again, st) >= 0)
+            return;
+    }
+    nova_mod_return(req);
+}
+
+static void
+nova_mod_confirmed(ec2gw_req_t *req, const ec2gw_os_resp_t *r, void *arg)
+{
+    struct nova_mod_state *st = arg;
+    ec2gw_os_call_t call = EC2GW_OS_GET("compute", ec2gw->psprintf(req, "/servers/%s", st->os));
+
     if (!ec2gw_os_ok(r)) {
         ec2gw->fail_from_os(req, r, NULL);
         return;
     }
-    nova_mod_return(req);
+    if (ec2gw->os_call(req, &call, nova_mod_after_confirm, st) < 0)
+        nova_mod_return(req);
 }
 
 static void

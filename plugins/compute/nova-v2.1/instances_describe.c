@@ -23,6 +23,8 @@ struct nova_desc_state {
     const char **os_ids; /* requested server uuids, or NULL */
     size_t n_ids;
     int with_deleted; /* the changes-since call was made */
+    int retried;      /* the fan-out ran twice */
+    const char *q;    /* pushed-down query of the live list */
 };
 
 static void
@@ -233,6 +235,8 @@ nova_desc_volumes(ec2gw_req_t *req, const ec2gw_os_resp_t *r, void *arg)
     nova_desc_finish(req, arg, ec2gw_os_ok(r) ? r->json : NULL);
 }
 
+static int nova_desc_fanout(ec2gw_req_t *req, struct nova_desc_state *st);
+
 static void
 nova_desc_done(ec2gw_req_t *req, const ec2gw_os_resp_t *const *r, size_t n, void *arg)
 {
@@ -272,6 +276,14 @@ nova_desc_done(ec2gw_req_t *req, const ec2gw_os_resp_t *const *r, size_t n, void
         }
     }
     for (i = 0; i < st->n_ids; i++) {
+        if (json_object_get(seen, st->os_ids[i]) == NULL && st->with_deleted && !st->retried) {
+            /* Deleted after the live list was read but before the deleted list was: gone
+             * from both answers. Ask once more before calling it unknown. */
+            st->retried = 1;
+            if (nova_desc_fanout(req, st) < 0)
+                ec2gw->fail(req, 500, "InternalError", "Could not call Nova");
+            return;
+        }
         if (json_object_get(seen, st->os_ids[i]) == NULL) {
             ec2gw->fail(req, 400, "InvalidInstanceID.NotFound",
                         "The instance ID '%s' does not exist",
@@ -290,16 +302,50 @@ nova_desc_done(ec2gw_req_t *req, const ec2gw_os_resp_t *const *r, size_t n, void
     nova_desc_finish(req, st, NULL);
 }
 
+/* Start (or, once, restart) the fan-out. */
+static int
+nova_desc_fanout(ec2gw_req_t *req, struct nova_desc_state *st)
+{
+    const char *scope = "", *since;
+    ec2gw_os_call_t calls[4];
+    uint32_t flags = 0;
+    size_t n = 0;
+
+    if (st->ni->describe_as_service) {
+        scope = ec2gw->psprintf(req, "all_tenants=1&project_id=%s",
+                                ec2gw->url_escape(req, ec2gw->identity(req)->project_id));
+        flags = EC2GW_CALL_AS_SERVICE;
+    }
+    calls[n++] = EC2GW_OS_CALL(
+        "compute", "GET",
+        ec2gw->psprintf(req, "/servers/detail%s%s%s", st->q[0] ? st->q : (scope[0] ? "?" : ""),
+                        st->q[0] && scope[0] ? "&" : "", scope),
+        .flags = flags);
+    if (st->with_deleted) {
+        /* As the service, Nova can list only the deleted ones: a third of the work of listing
+         * every server changed in the window (Nova serialises the two lists). */
+        since = nova_now_iso(req, -(st->ni->terminated_visible_ms / 1000));
+        calls[n++] = EC2GW_OS_CALL(
+            "compute", "GET",
+            ec2gw->psprintf(req, "/servers/detail?changes-since=%s%s%s%s",
+                            ec2gw->url_escape(req, since), scope[0] ? "&" : "", scope,
+                            scope[0] ? "&deleted=true" : ""),
+            .flags = flags);
+    }
+    calls[n++] = EC2GW_OS_GET("network", "/v2.0/security-groups?fields=id&fields=name");
+    calls[n++] = EC2GW_OS_GET("network", "/v2.0/ports?fields=id&fields=device_id"
+                                         "&fields=mac_address&fields=fixed_ips"
+                                         "&fields=security_groups&fields=description"
+                                         "&fields=created_at&fields=allowed_address_pairs");
+    return ec2gw->os_fanout(req, calls, n, nova_desc_done, st);
+}
+
 int
 nova_describe_instances(ec2gw_req_t *req, void *inst)
 {
     struct nova_desc_state *st = ec2gw->state(req, sizeof(*st));
     const json_t *params = ec2gw->params(req);
     const json_t *ids = json_object_get(params, "InstanceIds");
-    const char *q, *since, *scope = "";
-    ec2gw_os_call_t calls[4];
-    uint32_t flags = 0;
-    size_t n = 0;
 
     st->ni = inst;
     if (json_array_size(ids) > 0 && json_object_get(params, "MaxResults") != NULL) {
@@ -312,31 +358,8 @@ nova_describe_instances(ec2gw_req_t *req, void *inst)
             return EC2GW_OK;
         st->n_ids = json_array_size(ids);
     }
-    q = nova_servers_query(req, &st->with_deleted);
+    st->q = nova_servers_query(req, &st->with_deleted);
     if (st->ni->terminated_visible_ms <= 0)
         st->with_deleted = 0;
-    if (st->ni->describe_as_service) {
-        scope = ec2gw->psprintf(req, "all_tenants=1&project_id=%s",
-                                ec2gw->url_escape(req, ec2gw->identity(req)->project_id));
-        flags = EC2GW_CALL_AS_SERVICE;
-    }
-    calls[n++] = EC2GW_OS_CALL(
-        "compute", "GET",
-        ec2gw->psprintf(req, "/servers/detail%s%s%s", q[0] ? q : (scope[0] ? "?" : ""),
-                        q[0] && scope[0] ? "&" : "", scope),
-        .flags = flags);
-    if (st->with_deleted) {
-        since = nova_now_iso(req, -(st->ni->terminated_visible_ms / 1000));
-        calls[n++] = EC2GW_OS_CALL(
-            "compute", "GET",
-            ec2gw->psprintf(req, "/servers/detail?changes-since=%s%s%s",
-                            ec2gw->url_escape(req, since), scope[0] ? "&" : "", scope),
-            .flags = flags);
-    }
-    calls[n++] = EC2GW_OS_GET("network", "/v2.0/security-groups?fields=id&fields=name");
-    calls[n++] = EC2GW_OS_GET("network", "/v2.0/ports?fields=id&fields=device_id"
-                                         "&fields=mac_address&fields=fixed_ips"
-                                         "&fields=security_groups&fields=description"
-                                         "&fields=created_at&fields=allowed_address_pairs");
-    return ec2gw->os_fanout(req, calls, n, nova_desc_done, st);
+    return nova_desc_fanout(req, st);
 }

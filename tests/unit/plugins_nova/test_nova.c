@@ -161,6 +161,14 @@ test_describe_instances(void **s)
     assert_string_equal(ec2gw_test_last_error(h), "InvalidInstanceID.NotFound");
     assert_null(ec2gw_test_action(h, "DescribeInstances", "{\"InstanceIds\": [\"bogus\"]}"));
     assert_string_equal(ec2gw_test_last_error(h), "InvalidInstanceID.Malformed");
+    /* a known id in neither list: asked twice (a delete may fall between the two lists),
+     * then unknown */
+    ec2gw_test_map_id(h, "i-0000000000000002b", "gone-uuid");
+    expect_describe(h, "servers_one.json");
+    expect_describe(h, "servers_one.json");
+    assert_null(ec2gw_test_action(h, "DescribeInstances",
+                                  "{\"InstanceIds\": [\"i-0000000000000002b\"]}"));
+    assert_string_equal(ec2gw_test_last_error(h), "InvalidInstanceID.NotFound");
     ec2gw_test_expect(h, "GET", "compute", "/servers/detail?changes-since=*", 200,
                       "{\"servers\": []}");
     ec2gw_test_expect(h, "GET", "compute", "/servers/detail?all*", 500, "{}");

@@ -196,6 +196,10 @@ test_instance_type(void **s)
     ec2gw_test_expect(h, "GET", "compute", "/servers/" SRV, 200,
                       "{\"server\": {\"status\": \"VERIFY_RESIZE\"}}");
     ec2gw_test_expect(h, "POST", "compute", "/servers/" SRV "/action", 204, NULL);
+    /* the driver powered it on: stopped again, as it was */
+    ec2gw_test_expect(h, "GET", "compute", "/servers/" SRV, 200,
+                      "{\"server\": {\"status\": \"ACTIVE\"}}");
+    ec2gw_test_expect(h, "POST", "compute", "/servers/" SRV "/action", 202, NULL);
     ok(h, "{\"InstanceId\": \"" IID "\", \"InstanceType\": {\"Value\": \"m1.small\"}}");
     calls = ec2gw_test_calls(h);
     json_array_foreach(calls, i, c)
@@ -207,6 +211,7 @@ test_instance_type(void **s)
         confirms += json_object_get(b, "confirmResize") != NULL;
     }
     assert_int_equal(confirms, 1);
+    assert_non_null(json_object_get(last_body(h, "POST"), "os-stop"));
     done(h);
 }
 
