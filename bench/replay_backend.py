@@ -6,7 +6,11 @@ reads come here too. Meant for reads and for the daemon's Keystone calls (auth/t
 credentials, ec2tokens — recorded once, whatever the body): anything but GET and those POSTs
 is forwarded unrecorded. GET /_replay/stats shows hits and misses.
 
-Also usable as a fault tool: --delay-ms adds latency to every replayed answer."""
+Also usable as a fault tool: --delay-ms adds latency to every replayed answer.
+
+--servers N multiplies the recorded live server list (and the ports of those servers) to N
+entries with distinct ids, so the gateway's cost with 1 000 instances can be measured without
+booting them on a 2-core cloud."""
 
 import argparse
 import http.client
@@ -24,9 +28,43 @@ KEEP_RESP = ("Content-Type", "X-Subject-Token", "OpenStack-API-Version",
 RECORD_POST = ("/auth/tokens", "/ec2tokens")
 
 
+def _clone_id(uuid, i):
+    return uuid[:-8] + "%08x" % ((int(uuid[-8:], 16) + i) & 0xffffffff)
+
+
+def synthesize(path, data, n):
+    """Live server list -> n servers; port list -> the ports of those n servers."""
+    try:
+        doc = json.loads(data)
+    except ValueError:
+        return data
+    if not isinstance(doc, dict):
+        return data
+    if "servers" in doc and "changes-since" not in path and doc["servers"]:
+        base = doc["servers"]
+        doc["servers"] = []
+        for i in range(n):
+            s = json.loads(json.dumps(base[i % len(base)]))
+            s["id"] = _clone_id(s["id"], i // len(base) * 4096)
+            doc["servers"].append(s)
+    elif "ports" in doc and doc["ports"]:
+        base = [p for p in doc["ports"] if p.get("device_id")]
+        out = [p for p in doc["ports"] if not p.get("device_id")]
+        for rnd in range((n + max(1, len(base)) - 1) // max(1, len(base))):
+            for p in base:
+                q = json.loads(json.dumps(p))
+                q["id"] = _clone_id(q["id"], rnd * 4096)
+                q["device_id"] = _clone_id(q["device_id"], rnd * 4096)
+                out.append(q)
+        doc["ports"] = out
+    else:
+        return data
+    return json.dumps(doc).encode()
+
+
 class State:
-    def __init__(self, port, keystone, delay):
-        self.port, self.delay = port, delay / 1000.0
+    def __init__(self, port, keystone, delay, servers=0):
+        self.port, self.delay, self.servers = port, delay / 1000.0, servers
         self.upstream = {"ks": keystone.rstrip("/")}
         self.by_url = {}
         self.cache = {}
@@ -102,6 +140,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         hit = st.cache.get(ck) if record else None
         if hit is None:
             status, hdrs, data = self.forward(method, parts[2], rest, body)
+            if st.servers and method == "GET" and status < 300:
+                data = synthesize(rest, data, st.servers)
             with st.lock:
                 if record and status < 300:
                     st.cache[ck] = (status, hdrs, data)
@@ -136,8 +176,10 @@ def main():
                    help="real Keystone (without /v3); the daemon's keystone.url is "
                    "http://127.0.0.1:PORT/_up/ks/v3")
     p.add_argument("--delay-ms", type=float, default=0)
+    p.add_argument("--servers", type=int, default=0,
+                   help="multiply the live server list (and their ports) to this many")
     o = p.parse_args()
-    Handler.state = State(o.port, o.keystone, o.delay_ms)
+    Handler.state = State(o.port, o.keystone, o.delay_ms, o.servers)
     srv = http.server.ThreadingHTTPServer(("127.0.0.1", o.port), Handler)
     srv.daemon_threads = True
     srv.serve_forever()

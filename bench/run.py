@@ -31,6 +31,9 @@ def parse():
     p.add_argument("--instance-type", help="batch: instance type (m1.tiny)")
     p.add_argument("--timeout", type=float, default=600, help="batch: seconds per round")
     p.add_argument("--keep", action="store_true", help="keep what the setup created")
+    p.add_argument("--servers", type=int, default=0,
+                   help="gateway-only: the replay backend multiplies the live servers (and "
+                   "their ports) to this many, e.g. 1000")
     p.add_argument("--no-floor", action="store_true",
                    help="instances: skip the direct OpenStack calls after each run")
     p.add_argument("--out", default=os.environ.get("EC2GW_BENCH_OUT", "bench-results"),

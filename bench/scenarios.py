@@ -53,6 +53,14 @@ def tags(t, o):
              lg_args(o, ["-A", "DescribeTags", "-p", "Filter.1.Name=resource-id",
                          "-p", "Filter.1.Value.1=" + ids[0]]), o.out,
              "DescribeTags of one resource (50 of %d tags)" % o.count)
+    # the other indexed paths: one tag key of every resource, and a first page
+    measured(t, "tags", "tag-key-c%d" % o.connections,
+             lg_args(o, ["-A", "DescribeTags", "-p", "Filter.1.Name=tag:bench-07",
+                         "-p", "Filter.1.Value.1=v7"]), o.out,
+             "DescribeTags of one key (%d of %d tags)" % (len(ids), o.count))
+    measured(t, "tags", "page100-c%d" % o.connections,
+             lg_args(o, ["-A", "DescribeTags", "-p", "MaxResults=100"]), o.out,
+             "DescribeTags first page of 100 (of %d tags)" % o.count)
     if not o.keep:
         c = t.boto3()
         for i in range(0, len(ids), 10):
@@ -186,9 +194,10 @@ def floor_direct(t, os_, action, conns, o, label):
     """The OpenStack reads the plugin makes for action, each issued directly at conns
     concurrent clients; returns [(path, loadgen result)]."""
     direct = []
-    for svc, path in floor_calls()[action]:
+    for svc, path, as_service in floor_calls(os_)[action]:
         url = os_.catalog[svc] + path
-        r = benchlib.loadgen(t, ["--raw", "-e", url, "-H", "X-Auth-Token: " + os_.token,
+        r = benchlib.loadgen(t, ["--raw", "-e", url, "-H",
+                                 "X-Auth-Token: " + token_for(os_, as_service),
                                  "-H", "Accept: application/json",
                                  "-H", "X-OpenStack-Nova-API-Version: 2.47",
                                  "-c", conns, "-t", 1, "-d", o.duration],
@@ -205,11 +214,11 @@ def fanout_floor(os_, action, conns, seconds):
     behind each other, so this is the floor the gateway can actually reach."""
     import concurrent.futures
     import urllib.request
-    calls = floor_calls()[action]
-    h = {"X-Auth-Token": os_.token, "Accept": "application/json",
-         "X-OpenStack-Nova-API-Version": "2.47"}
+    calls = floor_calls(os_)[action]
 
-    def one(url):
+    def one(url, as_service):
+        h = {"X-Auth-Token": token_for(os_, as_service), "Accept": "application/json",
+             "X-OpenStack-Nova-API-Version": "2.47"}
         with urllib.request.urlopen(urllib.request.Request(url, None, h), timeout=300) as r:
             r.read()
 
@@ -219,7 +228,7 @@ def fanout_floor(os_, action, conns, seconds):
     def client():
         while time.time() < stop:
             t0 = time.time()
-            for f in [pool.submit(one, os_.catalog[svc] + path) for svc, path in calls]:
+            for f in [pool.submit(one, os_.catalog[svc] + path, a) for svc, path, a in calls]:
                 f.result()
             lat.append(1000 * (time.time() - t0))
     with concurrent.futures.ThreadPoolExecutor(conns) as cl:
@@ -312,17 +321,41 @@ def batch(t, o):
 
 # ------------------------------------------------------------------ floor / gateway-only
 
-def floor_calls():
-    """EC2 action -> the OpenStack reads it makes (service, path), as the plugins do."""
+def floor_calls(os_=None):
+    """EC2 action -> the OpenStack reads it makes (service, path, as the service user?), as the
+    plugins do: nova-v2.1 lists the caller's servers with the service identity scoped to the
+    project (admin attributes), the deleted ones alone."""
     since = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 3600))
+    scope = "all_tenants=1&project_id=%s" % (os_.project_id if os_ else "")
     return {
-        "DescribeInstances": [("compute", "/servers/detail"),
-                              ("compute", "/servers/detail?changes-since=" + since),
-                              ("network", "/v2.0/security-groups?fields=id&fields=name")],
-        "DescribeImages": [("image", "/v2/images?limit=1000")],
-        "DescribeKeyPairs": [("compute", "/os-keypairs")],
-        "DescribeAvailabilityZones": [("compute", "/os-availability-zone")],
+        "DescribeInstances": [("compute", "/servers/detail?" + scope, True),
+                              ("compute", "/servers/detail?changes-since=%s&%s&deleted=true"
+                               % (since, scope), True),
+                              ("network", "/v2.0/security-groups?fields=id&fields=name", False),
+                              ("network", "/v2.0/ports?fields=id&fields=device_id"
+                                          "&fields=mac_address&fields=fixed_ips"
+                                          "&fields=security_groups&fields=description"
+                                          "&fields=created_at&fields=allowed_address_pairs",
+                               False)],
+        "DescribeImages": [("image", "/v2/images?limit=1000", False)],
+        "DescribeKeyPairs": [("compute", "/os-keypairs", False)],
+        "DescribeAvailabilityZones": [("compute", "/os-availability-zone", False)],
     }
+
+
+_SERVICE = {}
+
+
+def token_for(os_, as_service):
+    """The caller's token, or the gateway's service user's (cloud.sh env EC2GW_SERVICE_*)."""
+    if not as_service:
+        return os_.token
+    if "os" not in _SERVICE:
+        env = benchlib.cloud_env()
+        _SERVICE["os"] = benchlib.OpenStack(env, env["EC2GW_SERVICE_USER"],
+                                            env["EC2GW_SERVICE_PASSWORD"],
+                                            env["EC2GW_SERVICE_PROJECT"])
+    return _SERVICE["os"].token
 
 
 def floor(t, o):
@@ -334,7 +367,7 @@ def floor(t, o):
                      lg_args(o, ["-A", action]), o.out, None)
         slow = max(direct, key=lambda d: d[1]["latency_ms"]["p50"])
         rows.append((action, g, slow))
-        if len(floor_calls()[action]) > 1:
+        if len(floor_calls(os_)[action]) > 1:
             rows.append((action + " (fan-out)", g,
                          fanout_floor(os_, action, o.connections, o.duration)))
     print_floor(rows)
@@ -344,7 +377,8 @@ def gateway_only(t, o):
     """Replay backend (bench/replay_backend.py) in front of Keystone and the services."""
     port = benchlib.free_port()
     proc = subprocess.Popen([sys.executable, os.path.join(benchlib.HERE, "replay_backend.py"),
-                             "--port", str(port)])
+                             "--port", str(port)] +
+                            (["--servers", str(o.servers)] if o.servers else []))
     try:
         benchlib.wait_http("http://127.0.0.1:%d/_replay/stats" % port, proc)
         gw = benchlib.start_ec2gwd(o.env, keystone_url="http://127.0.0.1:%d/_up/ks/v3" % port)

@@ -1,5 +1,6 @@
 /* main.c - ec2gwd: arguments, then start and run the daemon object. */
 #include <getopt.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +58,14 @@ main(int argc, char **argv)
     ec2gw_err_t err = { 0 };
     int opt, rc;
 
+#ifdef M_MXFAST
+    /* Every request frees thousands of small JSON nodes and then allocates large buffers;
+     * with fastbins glibc consolidates them on each large allocation (malloc_consolidate was
+     * 11 % of the samples of a DescribeInstances of 1000 servers). tcache still serves small
+     * sizes. Measured (noisy, +-20 %): 1000 servers 125 -> 104-119 ms CPU a request;
+     * DescribeRegions 0.045 -> 0.042 ms. */
+    mallopt(M_MXFAST, 0);
+#endif
     d.opts.conf_dir = EC2GW_DEFAULT_CONF_DIR;
     while ((opt = getopt_long(argc, argv, "c:thV", longopts, NULL)) != -1) {
         switch (opt) {
