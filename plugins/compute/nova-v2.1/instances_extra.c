@@ -110,13 +110,69 @@ nova_status_filter(ec2gw_req_t *req, const json_t *it, const char *name, json_t 
                         req, "%lld", (long long)json_integer_value(json_object_get(st, "Code")))));
     else if (strcmp(name, "instance-status.status") == 0 ||
              strcmp(name, "system-status.status") == 0)
-        json_array_append_new(values, json_string("ok"));
+        json_array_append(values, json_object_get(json_object_get(it, name[0] == 'i'
+                                                                         ? "InstanceStatus"
+                                                                         : "SystemStatus"),
+                                                  "Status"));
     else if (strcmp(name, "instance-status.reachability") == 0 ||
              strcmp(name, "system-status.reachability") == 0)
-        json_array_append_new(values, json_string("passed"));
+        json_array_append(values,
+                          json_object_get(json_array_get(json_object_get(json_object_get(
+                                                             it, name[0] == 'i' ? "InstanceStatus"
+                                                                                : "SystemStatus"),
+                                                                         "Details"),
+                                                         0),
+                                          "Status"));
+    else if (strcmp(name, "event.code") == 0 || strcmp(name, "event.description") == 0) {
+        const json_t *e;
+        size_t i;
+
+        json_array_foreach(json_object_get(it, "Events"), i, e)
+            json_array_append(values, json_object_get(e, name[6] == 'c' ? "Code" : "Description"));
+    }
     else
         return EC2GW_E_NOTFOUND;
     return 0;
+}
+
+/* {"Status": .., "Details": [{"Name": "reachability", "Status": ..}]} */
+static json_t *
+nova_status_pair(const char *status, const char *reach)
+{
+    return json_pack("{s:s, s:[{s:s, s:s}]}", "Status", status, "Details", "Name",
+                     "reachability", "Status", reach);
+}
+
+/*
+ * One InstanceStatus. Instance checks: a running server whose hypervisor reports it not
+ * running is impaired. System checks: Nova's host_status (service identity) — the compute
+ * service down or unknown is impaired; a host in maintenance adds a system-maintenance event.
+ */
+static json_t *
+nova_status_item(const char *id, const json_t *s, int code, const char *name)
+{
+    const char *host = nova_str(s, "host_status");
+    const json_t *ps = json_object_get(s, "OS-EXT-STS:power_state");
+    int running = code == 16;
+    int inst_ok = !running || ps == NULL || json_integer_value(ps) == 1;
+    int sys_ok = host == NULL || strcmp(host, "UP") == 0 || strcmp(host, "MAINTENANCE") == 0 ||
+                 strcmp(host, "") == 0;
+    json_t *events = json_array();
+
+    if (host != NULL && strcmp(host, "MAINTENANCE") == 0)
+        json_array_append_new(events,
+                              json_pack("{s:s, s:s}", "Code", "system-maintenance", "Description",
+                                        "The instance's compute host is in maintenance"));
+    return json_pack(
+        "{s:s, s:s, s:o, s:o, s:o, s:o}", "InstanceId", id, "AvailabilityZone",
+        nova_or(nova_str(s, "OS-EXT-AZ:availability_zone")), "InstanceState",
+        nova_state_json(code, name), "InstanceStatus",
+        running ? nova_status_pair(inst_ok ? "ok" : "impaired", inst_ok ? "passed" : "failed")
+                : nova_status_pair("not-applicable", "not-applicable"),
+        "SystemStatus",
+        running ? nova_status_pair(sys_ok ? "ok" : "impaired", sys_ok ? "passed" : "failed")
+                : nova_status_pair("not-applicable", "not-applicable"),
+        "Events", events);
 }
 
 static void
@@ -152,19 +208,7 @@ nova_list_done(ec2gw_req_t *req, const ec2gw_os_resp_t *r, void *arg)
         nova_state(s, &code, &name, &reason);
         if (code != 16 && !all)
             continue;
-        json_array_append_new(
-            items,
-            json_pack("{s:s, s:s, s:o, s:{s:s, s:[{s:s, s:s}]}, s:{s:s, s:[{s:s, s:s}]},"
-                      " s:[]}",
-                      "InstanceId", id, "AvailabilityZone",
-                      nova_str(s, "OS-EXT-AZ:availability_zone")
-                          ? nova_str(s, "OS-EXT-AZ:availability_zone")
-                          : "",
-                      "InstanceState", nova_state_json(code, name), "InstanceStatus", "Status",
-                      code == 16 ? "ok" : "not-applicable", "Details", "Name", "reachability",
-                      "Status", code == 16 ? "passed" : "not-applicable", "SystemStatus", "Status",
-                      code == 16 ? "ok" : "not-applicable", "Details", "Name", "reachability",
-                      "Status", code == 16 ? "passed" : "not-applicable", "Events"));
+        json_array_append_new(items, nova_status_item(id, s, code, name));
     }
     for (k = 0; k < st->n_ids; k++) {
         if (json_object_get(seen, st->os_ids[k]) == NULL) {
@@ -177,8 +221,7 @@ nova_list_done(ec2gw_req_t *req, const ec2gw_os_resp_t *r, void *arg)
     }
     if ((filtered = ec2gw->filter(req, items, NULL, nova_status_filter, NULL)) == NULL)
         return;
-    if (filtered != items)
-        nova_own(req, filtered);
+    nova_own(req, filtered); /* a new reference, even when nothing was filtered out */
     page = ec2gw->page(req, filtered, "InstanceId", &next);
     if (page == NULL)
         return;
@@ -190,13 +233,21 @@ nova_list_done(ec2gw_req_t *req, const ec2gw_os_resp_t *r, void *arg)
 }
 
 static int
-nova_list_start(ec2gw_req_t *req, int credits)
+nova_list_start(ec2gw_req_t *req, void *inst, int credits)
 {
     struct nova_list_state *st = ec2gw->state(req, sizeof(*st));
     const json_t *ids = json_object_get(ec2gw->params(req), "InstanceIds");
+    const struct nova_inst *ni = inst;
     ec2gw_os_call_t call = EC2GW_OS_GET("compute", "/servers/detail");
 
     st->credits = credits;
+    /* host_status is an admin attribute: list as the service, scoped to the project */
+    if (!credits && ni->describe_as_service)
+        call = EC2GW_OS_CALL(
+            "compute", "GET",
+            ec2gw->psprintf(req, "/servers/detail?all_tenants=1&project_id=%s",
+                            ec2gw->url_escape(req, ec2gw->identity(req)->project_id)),
+            .flags = EC2GW_CALL_AS_SERVICE);
     if (json_array_size(ids) > 0) {
         if (nova_instance_ids(req, ids, &st->os_ids) != 0)
             return EC2GW_OK;
@@ -208,13 +259,11 @@ nova_list_start(ec2gw_req_t *req, int credits)
 int
 nova_describe_instance_status(ec2gw_req_t *req, void *inst)
 {
-    (void)inst;
-    return nova_list_start(req, 0);
+    return nova_list_start(req, inst, 0);
 }
 
 int
 nova_describe_instance_credit_specifications(ec2gw_req_t *req, void *inst)
 {
-    (void)inst;
-    return nova_list_start(req, 1);
+    return nova_list_start(req, inst, 1);
 }

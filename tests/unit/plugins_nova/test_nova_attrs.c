@@ -215,6 +215,72 @@ test_instance_type(void **s)
     done(h);
 }
 
+static void
+test_instance_status(void **s)
+{
+    ec2gw_test_host_t *h = host();
+    const json_t *st, *it;
+    json_t *m;
+    size_t i;
+
+    (void)s;
+    ec2gw_test_map_id(h, "i-0000000000000002b", "s2");
+    ec2gw_test_map_id(h, "i-0000000000000003c", "s3");
+    /* s1 fine, s2 on a host whose compute service is down, s3 running but powered off by the
+     * hypervisor (impaired), s4 stopped (only with IncludeAllInstances) */
+    ec2gw_test_expect(
+        h, "GET", "compute", "/servers/detail?all_tenants=1&project_id=*", 200,
+        "{\"servers\": ["
+        "{\"id\": \"" SRV "\", \"status\": \"ACTIVE\", \"OS-EXT-STS:vm_state\": \"active\","
+        " \"OS-EXT-STS:power_state\": 1, \"host_status\": \"UP\"},"
+        "{\"id\": \"s2\", \"status\": \"ACTIVE\", \"OS-EXT-STS:vm_state\": \"active\","
+        " \"OS-EXT-STS:power_state\": 1, \"host_status\": \"DOWN\"},"
+        "{\"id\": \"s3\", \"status\": \"ACTIVE\", \"OS-EXT-STS:vm_state\": \"active\","
+        " \"OS-EXT-STS:power_state\": 4, \"host_status\": \"MAINTENANCE\"},"
+        "{\"id\": \"s4\", \"status\": \"SHUTOFF\", \"OS-EXT-STS:vm_state\": \"stopped\"}]}");
+    m = ec2gw_test_action(h, "DescribeInstanceStatus", "{}");
+    assert_non_null(m);
+    st = json_object_get(m, "InstanceStatuses");
+    assert_int_equal(json_array_size(st), 3);
+    json_array_foreach(st, i, it)
+    {
+        const char *id = json_string_value(json_object_get(it, "InstanceId"));
+        const char *is = json_string_value(
+            json_object_get(json_object_get(it, "InstanceStatus"), "Status"));
+        const char *ss =
+            json_string_value(json_object_get(json_object_get(it, "SystemStatus"), "Status"));
+
+        if (strcmp(id, IID) == 0) {
+            assert_string_equal(is, "ok");
+            assert_string_equal(ss, "ok");
+        } else if (strcmp(id, "i-0000000000000002b") == 0) {
+            assert_string_equal(is, "ok");
+            assert_string_equal(ss, "impaired");
+        } else {
+            assert_string_equal(is, "impaired");
+            assert_string_equal(ss, "ok");
+            assert_string_equal(json_string_value(json_object_get(
+                                    json_array_get(json_object_get(it, "Events"), 0), "Code")),
+                                "system-maintenance");
+        }
+    }
+    json_decref(m);
+    /* filters read the computed statuses; stopped ones with IncludeAllInstances */
+    ec2gw_test_expect(h, "GET", "compute", "/servers/detail?all_tenants=1&project_id=*", 200,
+                      "{\"servers\": [{\"id\": \"s2\", \"status\": \"ACTIVE\", "
+                      "\"OS-EXT-STS:vm_state\": \"active\", \"host_status\": \"DOWN\"}, "
+                      "{\"id\": \"s4\", \"status\": \"SHUTOFF\", \"OS-EXT-STS:vm_state\": "
+                      "\"stopped\"}]}");
+    m = ec2gw_test_action(h, "DescribeInstanceStatus",
+                          "{\"IncludeAllInstances\": true, \"Filters\": [{\"Name\": "
+                          "\"system-status.status\", \"Values\": [\"impaired\", "
+                          "\"not-applicable\"]}]}");
+    assert_non_null(m);
+    assert_int_equal(json_array_size(json_object_get(m, "InstanceStatuses")), 2);
+    json_decref(m);
+    done(h);
+}
+
 int
 main(void)
 {
@@ -222,6 +288,7 @@ main(void)
         cmocka_unit_test(test_flags),
         cmocka_unit_test(test_ports),
         cmocka_unit_test(test_instance_type),
+        cmocka_unit_test(test_instance_status),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
