@@ -84,8 +84,8 @@ nova_attr_done(ec2gw_req_t *req, const ec2gw_os_resp_t *const *rs, size_t n, voi
         else
             json_object_set_new(out, "SourceDestCheck",
                                 nova_val_b(json_array_size(nics) == 0 ||
-                                           json_is_true(json_object_get(
-                                               json_array_get(nics, 0), "SourceDestCheck"))));
+                                           json_is_true(json_object_get(json_array_get(nics, 0),
+                                                                        "SourceDestCheck"))));
         json_decref(m);
     } else if (strcmp(attr, "ebsOptimized") == 0 || strcmp(attr, "enaSupport") == 0) {
         json_object_set_new(out, attr[0] == 'e' && attr[1] == 'b' ? "EbsOptimized" : "EnaSupport",

@@ -16,9 +16,9 @@
 #define NOVA_RESIZE_POLL_MS 1000
 
 struct nova_mod_state {
-    const char *id, *os;  /* i- id, server uuid */
-    const char *attr;     /* normalised attribute name */
-    const json_t *value;  /* its value: a JSON string, boolean or array */
+    const char *id, *os; /* i- id, server uuid */
+    const char *attr;    /* normalised attribute name */
+    const json_t *value; /* its value: a JSON string, boolean or array */
     const char *flavor_id;
     const char *flavor_name;
 };
@@ -91,8 +91,8 @@ nova_mod_ports(ec2gw_req_t *req, const ec2gw_os_resp_t *r, void *arg)
     /* the primary interface is the oldest port, as DescribeInstances numbers them */
     json_array_foreach(ports, i, p)
     {
-        if (port == NULL || strcmp(nova_or(nova_str(p, "created_at")),
-                                   nova_or(nova_str(port, "created_at"))) < 0)
+        if (port == NULL ||
+            strcmp(nova_or(nova_str(p, "created_at")), nova_or(nova_str(port, "created_at"))) < 0)
             port = p;
     }
     if (port == NULL) {
@@ -229,8 +229,7 @@ static void
 nova_mod_resize_poll(ec2gw_req_t *req, void *arg)
 {
     struct nova_mod_state *st = arg;
-    ec2gw_os_call_t call =
-        EC2GW_OS_GET("compute", ec2gw->psprintf(req, "/servers/%s", st->os));
+    ec2gw_os_call_t call = EC2GW_OS_GET("compute", ec2gw->psprintf(req, "/servers/%s", st->os));
 
     if (ec2gw->os_call(req, &call, nova_mod_resize_seen, st) < 0)
         ec2gw->fail(req, 500, "InternalError", "Could not call Nova");
@@ -417,8 +416,9 @@ nova_modify_instance_attribute(ec2gw_req_t *req, void *inst)
             nova_mod_return(req); /* what a guest shutdown does on Nova */
             return EC2GW_OK;
         }
-        ec2gw->fail(req, 400, v && strcmp(v, "terminate") == 0 ? "UnsupportedOperation"
-                                                                : "InvalidParameterValue",
+        ec2gw->fail(req, 400,
+                    v && strcmp(v, "terminate") == 0 ? "UnsupportedOperation"
+                                                     : "InvalidParameterValue",
                     "instanceInitiatedShutdownBehavior '%s': Nova only stops a server whose "
                     "guest shuts down",
                     v ? v : "");

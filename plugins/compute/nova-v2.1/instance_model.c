@@ -139,17 +139,16 @@ nova_instance_model(ec2gw_req_t *req, const struct nova_inst *ni, const json_t *
         ec2gw->item_get(req, id, &data);
     nova_state(server, &code, &sname, &reason);
     nics = nova_view_nics(req, view, server);
-    m = json_pack("{s:s, s:o, s:s, s:s, s:s, s:[], s:s, s:s, s:{s:s, s:s, s:s}, s:{s:s},"
-                  " s:s, s:s, s:b, s:o}",
-                  "InstanceId", id, "State", nova_state_json(code, sname), "StateTransitionReason",
-                  "", "PublicDnsName", "", "InstanceType", flavor ? flavor : "unknown",
-                  "ProductCodes", "LaunchTime",
-                  nova_str(server, "created") ? nova_str(server, "created") : "", "Architecture",
-                  "x86_64", "Placement", "AvailabilityZone",
-                  nova_or(nova_str(server, "OS-EXT-AZ:availability_zone")), "Tenancy", "default",
-                  "GroupName", "", "Monitoring", "State", "disabled", "VirtualizationType", "hvm",
-                  "Hypervisor", "xen", "EbsOptimized", 0, "SecurityGroups",
-                  nova_model_groups(view, server, nics));
+    m = json_pack(
+        "{s:s, s:o, s:s, s:s, s:s, s:[], s:s, s:s, s:{s:s, s:s, s:s}, s:{s:s},"
+        " s:s, s:s, s:b, s:o}",
+        "InstanceId", id, "State", nova_state_json(code, sname), "StateTransitionReason", "",
+        "PublicDnsName", "", "InstanceType", flavor ? flavor : "unknown", "ProductCodes",
+        "LaunchTime", nova_str(server, "created") ? nova_str(server, "created") : "",
+        "Architecture", "x86_64", "Placement", "AvailabilityZone",
+        nova_or(nova_str(server, "OS-EXT-AZ:availability_zone")), "Tenancy", "default", "GroupName",
+        "", "Monitoring", "State", "disabled", "VirtualizationType", "hvm", "Hypervisor", "xen",
+        "EbsOptimized", 0, "SecurityGroups", nova_model_groups(view, server, nics));
     if (m == NULL) {
         json_decref(nics);
         json_decref(data);

@@ -95,8 +95,8 @@ nova_ports_by_server(const json_t *servers_by_id, const json_t *ports)
 }
 
 void
-nova_view_build(ec2gw_req_t *req, struct nova_view *v, const json_t *servers,
-                const json_t *groups, const json_t *ports, const json_t *volumes)
+nova_view_build(ec2gw_req_t *req, struct nova_view *v, const json_t *servers, const json_t *groups,
+                const json_t *ports, const json_t *volumes)
 {
     json_t *set_i = json_object(), *set_ami = json_object(), *set_eni = json_object();
     json_t *set_sub = json_object(), *set_vol = json_object(), *set_sg = json_object();
@@ -137,9 +137,8 @@ nova_view_build(ec2gw_req_t *req, struct nova_view *v, const json_t *servers,
     }
     json_array_foreach(json_object_get(groups, "security_groups"), i, e)
         nova_set_add(set_sg, nova_str(e, "id"));
-    json_array_foreach(json_object_get(volumes, "volumes"), i, e)
-        if (nova_str(e, "id") != NULL)
-            json_object_set(v->volumes, nova_str(e, "id"), e);
+    json_array_foreach(json_object_get(volumes, "volumes"), i, e) if (nova_str(e, "id") != NULL)
+        json_object_set(v->volumes, nova_str(e, "id"), e);
     nova_map_kind(req, "i", set_i, v->ids);
     nova_map_kind(req, "ami", set_ami, v->amis);
     nova_map_kind(req, "eni", set_eni, v->enis);
@@ -217,8 +216,8 @@ nova_view_bdms(const struct nova_view *v, const json_t *server)
                         json_is_true(json_object_get(a, "delete_on_termination")));
         if (at != NULL)
             json_object_set_new(ebs, "AttachTime", json_string(at));
-        json_array_append_new(out, json_pack("{s:s, s:o}", "DeviceName", dev ? dev : "",
-                                             "Ebs", ebs));
+        json_array_append_new(out,
+                              json_pack("{s:s, s:o}", "DeviceName", dev ? dev : "", "Ebs", ebs));
     }
     return out;
 }
@@ -304,12 +303,11 @@ nova_view_nics(ec2gw_req_t *req, const struct nova_view *v, const json_t *server
                         "NetworkInterfaceId", eni, "Description",
                         nova_str(p, "description") ? nova_str(p, "description") : "", "OwnerId",
                         owner, "Status", "in-use", "SourceDestCheck",
-                        json_array_size(json_object_get(p, "allowed_address_pairs")) == 0,
-                        "Groups", groups, "PrivateIpAddresses", ips, "MacAddress",
-                        mac ? mac : "", "Attachment", "AttachmentId", nova_attach_id(req, eni),
-                        "DeviceIndex", (json_int_t)i, "Status", "attached",
-                        "DeleteOnTermination", 1, "NetworkCardIndex", 0, "InterfaceType",
-                        "interface");
+                        json_array_size(json_object_get(p, "allowed_address_pairs")) == 0, "Groups",
+                        groups, "PrivateIpAddresses", ips, "MacAddress", mac ? mac : "",
+                        "Attachment", "AttachmentId", nova_attach_id(req, eni), "DeviceIndex",
+                        (json_int_t)i, "Status", "attached", "DeleteOnTermination", 1,
+                        "NetworkCardIndex", 0, "InterfaceType", "interface");
         if (nic == NULL)
             continue;
         if (nova_str(p, "created_at") != NULL)

@@ -17,9 +17,9 @@
 
 struct nova_desc_state {
     const struct nova_inst *ni;
-    json_t *servers;   /* the wanted servers, live then deleted */
-    json_t *groups;    /* Neutron security-groups answer (or NULL) */
-    json_t *ports;     /* Neutron ports answer (or NULL) */
+    json_t *servers;     /* the wanted servers, live then deleted */
+    json_t *groups;      /* Neutron security-groups answer (or NULL) */
+    json_t *ports;       /* Neutron ports answer (or NULL) */
     const char **os_ids; /* requested server uuids, or NULL */
     size_t n_ids;
     int with_deleted; /* the changes-since call was made */
@@ -105,8 +105,8 @@ nova_instance_filter_values(ec2gw_req_t *req, const json_t *it, const char *name
                                       values);
     } else if (strcmp(name, "source-dest-check") == 0) {
         if (json_object_get(it, "SourceDestCheck") != NULL)
-            nova_push(values, json_is_true(json_object_get(it, "SourceDestCheck")) ? "true"
-                                                                                      : "false");
+            nova_push(values,
+                      json_is_true(json_object_get(it, "SourceDestCheck")) ? "true" : "false");
     } else if (strcmp(name, "vpc-id") == 0 || strcmp(name, "platform") == 0 ||
                strcmp(name, "association.ip-owner-id") == 0) {
         /* Known filters that no data backs here (no VPC without a network plugin). */
@@ -230,8 +230,7 @@ nova_desc_volumes(ec2gw_req_t *req, const ec2gw_os_resp_t *r, void *arg)
 {
     /* Without Cinder's answer the mappings still list the volumes, only without devices. */
     if (!ec2gw_os_ok(r))
-        ec2gw->log(req, EC2GW_LOG_WARN, "volume list failed (%ld): devices not shown",
-                   r->status);
+        ec2gw->log(req, EC2GW_LOG_WARN, "volume list failed (%ld): devices not shown", r->status);
     nova_desc_finish(req, arg, ec2gw_os_ok(r) ? r->json : NULL);
 }
 
@@ -316,21 +315,21 @@ nova_desc_fanout(ec2gw_req_t *req, struct nova_desc_state *st)
                                 ec2gw->url_escape(req, ec2gw->identity(req)->project_id));
         flags = EC2GW_CALL_AS_SERVICE;
     }
-    calls[n++] = EC2GW_OS_CALL(
-        "compute", "GET",
-        ec2gw->psprintf(req, "/servers/detail%s%s%s", st->q[0] ? st->q : (scope[0] ? "?" : ""),
-                        st->q[0] && scope[0] ? "&" : "", scope),
-        .flags = flags);
+    calls[n++] = EC2GW_OS_CALL("compute", "GET",
+                               ec2gw->psprintf(req, "/servers/detail%s%s%s",
+                                               st->q[0] ? st->q : (scope[0] ? "?" : ""),
+                                               st->q[0] && scope[0] ? "&" : "", scope),
+                               .flags = flags);
     if (st->with_deleted) {
         /* As the service, Nova can list only the deleted ones: a third of the work of listing
          * every server changed in the window (Nova serialises the two lists). */
         since = nova_now_iso(req, -(st->ni->terminated_visible_ms / 1000));
-        calls[n++] = EC2GW_OS_CALL(
-            "compute", "GET",
-            ec2gw->psprintf(req, "/servers/detail?changes-since=%s%s%s%s",
-                            ec2gw->url_escape(req, since), scope[0] ? "&" : "", scope,
-                            scope[0] ? "&deleted=true" : ""),
-            .flags = flags);
+        calls[n++] =
+            EC2GW_OS_CALL("compute", "GET",
+                          ec2gw->psprintf(req, "/servers/detail?changes-since=%s%s%s%s",
+                                          ec2gw->url_escape(req, since), scope[0] ? "&" : "", scope,
+                                          scope[0] ? "&deleted=true" : ""),
+                          .flags = flags);
     }
     calls[n++] = EC2GW_OS_GET("network", "/v2.0/security-groups?fields=id&fields=name");
     calls[n++] = EC2GW_OS_GET("network", "/v2.0/ports?fields=id&fields=device_id"

@@ -110,27 +110,27 @@ nova_status_filter(ec2gw_req_t *req, const json_t *it, const char *name, json_t 
                         req, "%lld", (long long)json_integer_value(json_object_get(st, "Code")))));
     else if (strcmp(name, "instance-status.status") == 0 ||
              strcmp(name, "system-status.status") == 0)
-        json_array_append(values, json_object_get(json_object_get(it, name[0] == 'i'
-                                                                         ? "InstanceStatus"
-                                                                         : "SystemStatus"),
-                                                  "Status"));
+        json_array_append(
+            values,
+            json_object_get(json_object_get(it, name[0] == 'i' ? "InstanceStatus" : "SystemStatus"),
+                            "Status"));
     else if (strcmp(name, "instance-status.reachability") == 0 ||
              strcmp(name, "system-status.reachability") == 0)
-        json_array_append(values,
-                          json_object_get(json_array_get(json_object_get(json_object_get(
-                                                             it, name[0] == 'i' ? "InstanceStatus"
-                                                                                : "SystemStatus"),
-                                                                         "Details"),
-                                                         0),
-                                          "Status"));
+        json_array_append(
+            values,
+            json_object_get(
+                json_array_get(json_object_get(json_object_get(it, name[0] == 'i' ? "InstanceStatus"
+                                                                                  : "SystemStatus"),
+                                               "Details"),
+                               0),
+                "Status"));
     else if (strcmp(name, "event.code") == 0 || strcmp(name, "event.description") == 0) {
         const json_t *e;
         size_t i;
 
         json_array_foreach(json_object_get(it, "Events"), i, e)
             json_array_append(values, json_object_get(e, name[6] == 'c' ? "Code" : "Description"));
-    }
-    else
+    } else
         return EC2GW_E_NOTFOUND;
     return 0;
 }
@@ -139,8 +139,8 @@ nova_status_filter(ec2gw_req_t *req, const json_t *it, const char *name, json_t 
 static json_t *
 nova_status_pair(const char *status, const char *reach)
 {
-    return json_pack("{s:s, s:[{s:s, s:s}]}", "Status", status, "Details", "Name",
-                     "reachability", "Status", reach);
+    return json_pack("{s:s, s:[{s:s, s:s}]}", "Status", status, "Details", "Name", "reachability",
+                     "Status", reach);
 }
 
 /*
@@ -243,11 +243,11 @@ nova_list_start(ec2gw_req_t *req, void *inst, int credits)
     st->credits = credits;
     /* host_status is an admin attribute: list as the service, scoped to the project */
     if (!credits && ni->describe_as_service)
-        call = EC2GW_OS_CALL(
-            "compute", "GET",
-            ec2gw->psprintf(req, "/servers/detail?all_tenants=1&project_id=%s",
-                            ec2gw->url_escape(req, ec2gw->identity(req)->project_id)),
-            .flags = EC2GW_CALL_AS_SERVICE);
+        call =
+            EC2GW_OS_CALL("compute", "GET",
+                          ec2gw->psprintf(req, "/servers/detail?all_tenants=1&project_id=%s",
+                                          ec2gw->url_escape(req, ec2gw->identity(req)->project_id)),
+                          .flags = EC2GW_CALL_AS_SERVICE);
     if (json_array_size(ids) > 0) {
         if (nova_instance_ids(req, ids, &st->os_ids) != 0)
             return EC2GW_OK;

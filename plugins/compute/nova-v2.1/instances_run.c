@@ -15,13 +15,13 @@ struct nova_run_state {
     const json_t *params;
     const char *image, *flavor_id, *flavor, *network, *rid, *zone;
     long long min, max;
-    json_t *groups;          /* [{"name": ..}] for Nova */
-    json_t *nics;            /* NICs asked for (run_devices.c), or NULL for the default */
-    json_t *networks;        /* Nova `networks` */
-    json_t *bdms;            /* Nova block_device_mapping_v2, or NULL */
+    json_t *groups;           /* [{"name": ..}] for Nova */
+    json_t *nics;             /* NICs asked for (run_devices.c), or NULL for the default */
+    json_t *networks;         /* Nova `networks` */
+    json_t *bdms;             /* Nova block_device_mapping_v2, or NULL */
     int key_idx, subnets_idx; /* fan-out positions, or -1 */
-    const char **server_ids; /* per launch index: the created server, or NULL */
-    int first_fail;          /* launch index of the first failed boot, or -1 */
+    const char **server_ids;  /* per launch index: the created server, or NULL */
+    int first_fail;           /* launch index of the first failed boot, or -1 */
     const ec2gw_os_resp_t *fail_resp;
     long fail_status;
     const char *fail_msg;
@@ -178,12 +178,11 @@ nova_run_boot(ec2gw_req_t *req, struct nova_run_state *st)
 
     st->server_ids = ec2gw->pcalloc(req, (size_t)st->max * sizeof(*st->server_ids));
     for (long long i = 0; i < st->max; i++) {
-        json_t *server =
-            json_pack("{s:s, s:s, s:s, s:O, s:i, s:i, s:{s:s, s:s}}", "name",
-                      ec2gw->psprintf(req, "%s-%lld", st->rid, i), "imageRef", st->image,
-                      "flavorRef", st->flavor_id, "networks", st->networks, "min_count", 1,
-                      "max_count", 1, "metadata", "ec2_reservation_id", st->rid, "ec2_launch_index",
-                      ec2gw->psprintf(req, "%lld", i));
+        json_t *server = json_pack("{s:s, s:s, s:s, s:O, s:i, s:i, s:{s:s, s:s}}", "name",
+                                   ec2gw->psprintf(req, "%s-%lld", st->rid, i), "imageRef",
+                                   st->image, "flavorRef", st->flavor_id, "networks", st->networks,
+                                   "min_count", 1, "max_count", 1, "metadata", "ec2_reservation_id",
+                                   st->rid, "ec2_launch_index", ec2gw->psprintf(req, "%lld", i));
 
         if (key != NULL)
             json_object_set_new(server, "key_name", json_string(key));
@@ -299,11 +298,10 @@ nova_run_resolved(ec2gw_req_t *req, const ec2gw_os_resp_t *const *r, size_t n, v
         return;
     if (st->nics == NULL)
         st->networks = nova_own(req, json_pack("[{s:s}]", "uuid", st->network));
-    else if ((st->networks = nova_own(req, nova_run_networks(
-                                               req, st->nics,
-                                               st->subnets_idx >= 0 ? r[st->subnets_idx]->json
-                                                                    : NULL,
-                                               st->network))) == NULL)
+    else if ((st->networks = nova_own(
+                  req, nova_run_networks(req, st->nics,
+                                         st->subnets_idx >= 0 ? r[st->subnets_idx]->json : NULL,
+                                         st->network))) == NULL)
         return;
     nova_run_boot(req, st);
 }
@@ -440,8 +438,8 @@ nova_run_instances(ec2gw_req_t *req, void *inst)
         if ((nova_str(nic, "subnet") != NULL || nova_str(nic, "PrivateIpAddress") != NULL) &&
             st->subnets_idx < 0) {
             st->subnets_idx = (int)n;
-            calls[n++] = EC2GW_OS_GET("network",
-                                      "/v2.0/subnets?fields=id&fields=network_id&fields=cidr");
+            calls[n++] =
+                EC2GW_OS_GET("network", "/v2.0/subnets?fields=id&fields=network_id&fields=cidr");
         }
     }
     return ec2gw->os_fanout(req, calls, n, nova_run_resolved, st);

@@ -29,8 +29,8 @@ nova_unsupported(ec2gw_req_t *req, const char *what)
 
 /* One EBS mapping into @p out; 0 or -1 after failing the request. */
 static int
-nova_bdm_ebs(ec2gw_req_t *req, const json_t *ebs, const char *dev, int is_root,
-             const char *image, json_t *out)
+nova_bdm_ebs(ec2gw_req_t *req, const json_t *ebs, const char *dev, int is_root, const char *image,
+             json_t *out)
 {
     const char *snap = nova_str(ebs, "SnapshotId"), *os = NULL, *vt = nova_str(ebs, "VolumeType");
     const json_t *size = json_object_get(ebs, "VolumeSize");
@@ -102,8 +102,8 @@ nova_run_bdms(ec2gw_req_t *req, const json_t *params, const char *image, const c
     json_array_foreach(json_object_get(params, "BlockDeviceMappings"), i, m)
     {
         const char *dev = nova_str(m, "DeviceName"), *vn = nova_str(m, "VirtualName");
-        int is_root = root_dev != NULL && dev != NULL &&
-                      strcmp(dev_short(dev), dev_short(root_dev)) == 0;
+        int is_root =
+            root_dev != NULL && dev != NULL && strcmp(dev_short(dev), dev_short(root_dev)) == 0;
         json_t *b;
 
         if (dev == NULL || dev[0] == '\0') {
@@ -122,8 +122,7 @@ nova_run_bdms(ec2gw_req_t *req, const json_t *params, const char *image, const c
         ebs = json_object_get(m, "Ebs");
         if ((ebs != NULL) + (vn != NULL) + (json_object_get(m, "NoDevice") != NULL) != 1) {
             ec2gw->fail(req, 400, "InvalidBlockDeviceMapping",
-                        "The device '%s' needs exactly one of Ebs, VirtualName and NoDevice",
-                        dev);
+                        "The device '%s' needs exactly one of Ebs, VirtualName and NoDevice", dev);
             return -1;
         }
         b = json_pack("{s:s, s:i}", "device_name", dev, "boot_index", is_root ? 0 : -1);
@@ -157,8 +156,8 @@ nova_run_bdms(ec2gw_req_t *req, const json_t *params, const char *image, const c
     if (!has_root)
         json_array_insert_new(list, 0,
                               json_pack("{s:s, s:s, s:s, s:i, s:b}", "source_type", "image",
-                                        "destination_type", "local", "uuid", image, "boot_index",
-                                        0, "delete_on_termination", 1));
+                                        "destination_type", "local", "uuid", image, "boot_index", 0,
+                                        "delete_on_termination", 1));
     *out = list;
     return 0;
 }
@@ -207,17 +206,25 @@ static int
 nova_nic_check(ec2gw_req_t *req, const json_t *nic, long long max)
 {
     static const char *const unsupported[] = {
-        "Ipv6AddressCount", "Ipv6Addresses", "Ipv4Prefixes", "Ipv4PrefixCount", "Ipv6Prefixes",
-        "Ipv6PrefixCount", "AssociateCarrierIpAddress", "ConnectionTrackingSpecification",
-        "EnaSrdSpecification", "EnaQueueCount", NULL,
+        "Ipv6AddressCount",
+        "Ipv6Addresses",
+        "Ipv4Prefixes",
+        "Ipv4PrefixCount",
+        "Ipv6Prefixes",
+        "Ipv6PrefixCount",
+        "AssociateCarrierIpAddress",
+        "ConnectionTrackingSpecification",
+        "EnaSrdSpecification",
+        "EnaQueueCount",
+        NULL,
     };
     const char *eni = nova_str(nic, "NetworkInterfaceId"), *type = nova_str(nic, "InterfaceType");
     const json_t *dot = json_object_get(nic, "DeleteOnTermination");
 
     for (size_t k = 0; unsupported[k] != NULL; k++)
         if (json_object_get(nic, unsupported[k]) != NULL)
-            return nova_unsupported(req, ec2gw->psprintf(req, "NetworkInterface.%s",
-                                                         unsupported[k]));
+            return nova_unsupported(req,
+                                    ec2gw->psprintf(req, "NetworkInterface.%s", unsupported[k]));
     if (json_integer_value(json_object_get(nic, "SecondaryPrivateIpAddressCount")) > 0)
         return nova_unsupported(req, "NetworkInterface.SecondaryPrivateIpAddressCount");
     if (json_integer_value(json_object_get(nic, "NetworkCardIndex")) > 0)
@@ -299,8 +306,7 @@ nova_nics_resolve_ids(ec2gw_req_t *req, json_t *nics, json_t **out)
 }
 
 int
-nova_run_nics(ec2gw_req_t *req, const json_t *params, long long max, json_t **nics,
-              json_t *groups)
+nova_run_nics(ec2gw_req_t *req, const json_t *params, long long max, json_t **nics, json_t *groups)
 {
     const json_t *list = json_object_get(params, "NetworkInterfaces");
     const char *subnet = nova_str(params, "SubnetId"), *ip = nova_str(params, "PrivateIpAddress");
@@ -318,8 +324,8 @@ nova_run_nics(ec2gw_req_t *req, const json_t *params, long long max, json_t **ni
                         "A private IP address cannot be given for more than one instance");
             return -1;
         }
-        json_array_append_new(out, json_pack("{s:s*, s:s*}", "SubnetId", subnet,
-                                             "PrivateIpAddress", ip));
+        json_array_append_new(
+            out, json_pack("{s:s*, s:s*}", "SubnetId", subnet, "PrivateIpAddress", ip));
         return nova_nics_resolve_ids(req, out, nics);
     }
     if (subnet != NULL || ip != NULL ||
@@ -371,8 +377,8 @@ nova_run_nics(ec2gw_req_t *req, const json_t *params, long long max, json_t **ni
                 return nova_unsupported(req, "Different security groups per network interface");
         }
         json_array_append_new(out, json_pack("{s:s*, s:s*, s:s*}", "SubnetId",
-                                             nova_str(v[i], "SubnetId"), "PrivateIpAddress",
-                                             nic_ip, "NetworkInterfaceId",
+                                             nova_str(v[i], "SubnetId"), "PrivateIpAddress", nic_ip,
+                                             "NetworkInterfaceId",
                                              nova_str(v[i], "NetworkInterfaceId")));
     }
     json_array_foreach(first_groups, i, gv)
@@ -438,8 +444,8 @@ nova_run_networks(ec2gw_req_t *req, const json_t *nics, const json_t *subnets,
         }
         if (sub != NULL) {
             net = NULL;
-            json_array_foreach(list, j, s) if (strcmp(nova_str(s, "id") ? nova_str(s, "id") : "",
-                                                      sub) == 0)
+            json_array_foreach(list, j,
+                               s) if (strcmp(nova_str(s, "id") ? nova_str(s, "id") : "", sub) == 0)
             {
                 net = nova_str(s, "network_id");
                 cidr = nova_str(s, "cidr");
@@ -449,10 +455,9 @@ nova_run_networks(ec2gw_req_t *req, const json_t *nics, const json_t *subnets,
                             "The subnet ID '%s' does not exist", nova_str(nic, "SubnetId"));
                 goto fail;
             }
-            json_array_foreach(list, j, s) if (strcmp(nova_str(s, "network_id")
-                                                          ? nova_str(s, "network_id")
-                                                          : "",
-                                                      net) == 0) siblings++;
+            json_array_foreach(
+                list, j, s) if (strcmp(nova_str(s, "network_id") ? nova_str(s, "network_id") : "",
+                                       net) == 0) siblings++;
             if (ip != NULL && nova_ip_in_cidr(ip, cidr) != 1) {
                 ec2gw->fail(req, 400, "InvalidParameterValue",
                             "Address %s does not fall within the subnet's address range %s", ip,
