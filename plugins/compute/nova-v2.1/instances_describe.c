@@ -24,6 +24,7 @@ struct nova_desc_state {
     size_t n_ids;
     int with_deleted; /* the changes-since call was made */
     int retried;      /* the fan-out ran twice */
+    int as_user;      /* the service may not list other projects: the caller's token */
     const char *q;    /* pushed-down query of the live list */
 };
 
@@ -245,6 +246,17 @@ nova_desc_done(ec2gw_req_t *req, const ec2gw_os_resp_t *const *r, size_t n, void
     int with_volumes = 0;
 
     (void)n;
+    if (r[0]->status == 403 && st->ni->describe_as_service && !st->as_user) {
+        /* A site whose service user is not a Nova admin: still answer, without the admin
+         * attributes (root device, kernel, ramdisk). */
+        ec2gw->log(req, EC2GW_LOG_WARN,
+                   "Nova refused the service-scoped server list (403): listing as the caller; "
+                   "set describe_as_service: false to skip this attempt");
+        st->as_user = 1;
+        if (nova_desc_fanout(req, st) < 0)
+            ec2gw->fail(req, 500, "InternalError", "Could not call Nova");
+        return;
+    }
     if (!ec2gw_os_ok(r[0]) || (st->with_deleted && !ec2gw_os_ok(r[1]))) {
         ec2gw->fail_from_os(req, ec2gw_os_ok(r[0]) ? r[1] : r[0], NULL);
         return;
@@ -310,7 +322,7 @@ nova_desc_fanout(ec2gw_req_t *req, struct nova_desc_state *st)
     uint32_t flags = 0;
     size_t n = 0;
 
-    if (st->ni->describe_as_service) {
+    if (st->ni->describe_as_service && !st->as_user) {
         scope = ec2gw->psprintf(req, "all_tenants=1&project_id=%s",
                                 ec2gw->url_escape(req, ec2gw->identity(req)->project_id));
         flags = EC2GW_CALL_AS_SERVICE;

@@ -169,6 +169,23 @@ test_describe_instances(void **s)
     assert_null(ec2gw_test_action(h, "DescribeInstances",
                                   "{\"InstanceIds\": [\"i-0000000000000002b\"]}"));
     assert_string_equal(ec2gw_test_last_error(h), "InvalidInstanceID.NotFound");
+    /* the service may not list servers: answered with the caller's lists */
+    ec2gw_test_expect(h, "GET", "compute", "/servers/detail?changes-since=*", 200,
+                      "{\"servers\": []}");
+    ec2gw_test_expect(h, "GET", "compute", "/servers/detail?all_tenants=1&project_id=*", 403,
+                      "{}");
+    ec2gw_test_expect(h, "GET", "network", "/v2.0/security-groups*", 200, "{}");
+    ec2gw_test_expect(h, "GET", "network", "/v2.0/ports?*", 200, "{}");
+    ec2gw_test_expect(h, "GET", "compute", "/servers/detail?changes-since=*", 200,
+                      "{\"servers\": []}");
+    ec2gw_test_expect(h, "GET", "compute", "/servers/detail", 200, "servers_one.json");
+    ec2gw_test_expect(h, "GET", "network", "/v2.0/security-groups*", 200, "{}");
+    ec2gw_test_expect(h, "GET", "network", "/v2.0/ports?*", 200, "{}");
+    m = ec2gw_test_action(h, "DescribeInstances", "{}");
+    if (m == NULL)
+        fail_msg("%s: %s", ec2gw_test_last_error(h), ec2gw_test_last_error_message(h));
+    assert_int_equal(json_array_size(json_object_get(m, "Reservations")), 1);
+    json_decref(m);
     ec2gw_test_expect(h, "GET", "compute", "/servers/detail?changes-since=*", 200,
                       "{\"servers\": []}");
     ec2gw_test_expect(h, "GET", "compute", "/servers/detail?all*", 500, "{}");
