@@ -6,7 +6,7 @@ its RSS idle, then opens N keep-alive connections that each made one request (so
 connection has its evhttp state, buffers and parsed request behind it), reads the RSS again,
 checks that a signed DescribeRegions still answers while they are open, closes them and reads
 the RSS once more. Target (issue 6): <= 30 MB idle, <= 100 MB with 1 000 connections.
-Writes a JSON result to bench/results/connections-<N>.json beside the printed table.
+Writes a JSON result to bench-results/connections-<N>.json (as run.sh does) beside the table.
 """
 import argparse
 import json
@@ -81,7 +81,7 @@ def main():
     print("targets: idle <= 30 MB (%s), %d connections <= 100 MB (%s)" % (
         "met" if idle <= 30 * 1024 else "MISSED", o.connections,
         "met" if held <= 100 * 1024 else "MISSED"))
-    out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
+    out = "bench-results"
     os.makedirs(out, exist_ok=True)
     with open(os.path.join(out, "connections-%d.json" % o.connections), "w") as f:
         json.dump(res, f, indent=1)
