@@ -200,7 +200,7 @@ def floor_direct(t, os_, action, conns, o, label):
                                  "X-Auth-Token: " + token_for(os_, as_service),
                                  "-H", "Accept: application/json",
                                  "-H", "X-OpenStack-Nova-API-Version: 2.47",
-                                 "-c", conns, "-t", 1, "-d", o.duration],
+                                 "-c", conns, "-t", 1, "-d", o.duration, "--timeout", 120],
                              os.path.join(o.out, "floor-%s-%s-direct-%d.json" % (
                                  action, label, len(direct))), "floor " + path)
         direct.append((path, r))
@@ -269,8 +269,8 @@ def instances(t, o):
                 nova_boot(os_, n - have, o)
             for clients in [int(x) for x in o.clients.split(",")]:
                 g = measured(t, "instances", "%d-c%d" % (n, clients),
-                             ["-c", clients, "-t", 1, "-d", o.duration, "-A",
-                              "DescribeInstances"],
+                             ["-c", clients, "-t", 1, "-d", o.duration, "--timeout", 120,
+                              "-A", "DescribeInstances"],
                              o.out, "DescribeInstances with %d instances at %d clients "
                              "(p50 <= 1.2x the floor)" % (n, clients))
                 if o.no_floor:
