@@ -46,8 +46,8 @@ unlink_call(ec2gw_req_t *r, struct req_call *c)
 }
 
 /* The microversion header names OpenStack services use. */
-static const char *
-microversion_service(const char *type)
+const char *
+ec2gw_os_microversion_service(const char *type)
 {
     if (strcmp(type, "compute") == 0)
         return "compute";
@@ -140,7 +140,7 @@ start_http(struct req_call *c, const char *token, const json_t *catalog)
         strcmp(r->cur_inst->service_type, c->call.service) == 0)
         mv = r->cur_inst->microversion;
     if (mv != NULL) {
-        const char *svc = microversion_service(c->call.service);
+        const char *svc = ec2gw_os_microversion_service(c->call.service);
 
         ec2gw_http_call_header(c->http, "OpenStack-API-Version",
                                ec2gw_psprintf(r->pool, "%s %s", svc, mv));

@@ -146,17 +146,6 @@ xfer_end(struct xfer *x, const ec2gw_os_resp_t *resp, const char *why)
     ec2gw_req_unref(r); /* the transfer's reference */
 }
 
-static const char *
-microversion_service(const char *type)
-{
-    if (strcmp(type, "compute") == 0)
-        return "compute";
-    if (strcmp(type, "volumev3") == 0 || strcmp(type, "block-storage") == 0 ||
-        strcmp(type, "volume") == 0)
-        return "volume";
-    return type;
-}
-
 static void add_headers(struct xfer *x, const ec2gw_os_call_t *c, const char *token);
 static void on_http_done(ec2gw_http_call_t *hc, void *arg);
 
@@ -216,7 +205,7 @@ add_headers(struct xfer *x, const ec2gw_os_call_t *c, const char *token)
     if (mv == NULL && x->mv_service != NULL && strcmp(x->mv_service, c->service) == 0)
         mv = x->mv_default;
     if (mv != NULL) {
-        const char *svc = microversion_service(c->service);
+        const char *svc = ec2gw_os_microversion_service(c->service);
 
         ec2gw_http_call_header(x->http, "OpenStack-API-Version",
                                ec2gw_psprintf(r->pool, "%s %s", svc, mv));

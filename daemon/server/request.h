@@ -105,6 +105,8 @@ int ec2gw_dispatch_run(ec2gw_req_t *r, ec2gw_instance_t *inst, const ec2gw_actio
 
 /** Cancel every OpenStack call in flight for @p r (their callbacks will not run). */
 void ec2gw_os_calls_cancel(ec2gw_req_t *r);
+/** The service name of OpenStack's microversion header for catalog type @p type (os_call.c). */
+const char *ec2gw_os_microversion_service(const char *type);
 
 /** Serve /healthz and /metrics. */
 void ec2gw_ops_serve(ec2gw_daemon_t *d, struct evhttp_request *http, const char *path);
