@@ -85,7 +85,8 @@ nova_model_groups(const struct nova_view *v, const json_t *server, const json_t 
 
 /* Root device, its type, kernel and ramdisk (admin attributes when Nova shows them). */
 static void
-nova_model_devices(ec2gw_req_t *req, json_t *m, const json_t *server, json_t *bdms)
+nova_model_devices(ec2gw_req_t *req, const struct nova_view *view, json_t *m, const json_t *server,
+                   json_t *bdms)
 {
     const char *root = nova_str(server, "OS-EXT-SRV-ATTR:root_device_name");
     const char *kernel = nova_str(server, "OS-EXT-SRV-ATTR:kernel_id");
@@ -109,9 +110,9 @@ nova_model_devices(ec2gw_req_t *req, json_t *m, const json_t *server, json_t *bd
     json_object_set_new(m, "RootDeviceType", json_string(ebs ? "ebs" : "instance-store"));
     if (root != NULL)
         json_object_set_new(m, "RootDeviceName", json_string(root));
-    if (kernel != NULL && kernel[0] != '\0' && ec2gw->id_to_ec2(req, "aki", kernel, &id) == 0)
+    if ((id = nova_mapped(req, view ? view->akis : NULL, "aki", kernel)) != NULL)
         json_object_set_new(m, "KernelId", json_string(id));
-    if (ramdisk != NULL && ramdisk[0] != '\0' && ec2gw->id_to_ec2(req, "ari", ramdisk, &id) == 0)
+    if ((id = nova_mapped(req, view ? view->aris : NULL, "ari", ramdisk)) != NULL)
         json_object_set_new(m, "RamdiskId", json_string(id));
 }
 
@@ -154,7 +155,7 @@ nova_instance_model(ec2gw_req_t *req, const struct nova_inst *ni, const json_t *
         json_decref(data);
         return NULL;
     }
-    nova_model_devices(req, m, server, nova_view_bdms(view, server));
+    nova_model_devices(req, view, m, server, nova_view_bdms(view, server));
     json_object_set_new(m, "NetworkInterfaces", nics);
     if (json_array_size(nics) > 0) {
         const json_t *primary = json_array_get(nics, 0);

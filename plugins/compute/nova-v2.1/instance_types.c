@@ -76,7 +76,7 @@ static void
 nova_types_done(ec2gw_req_t *req, const ec2gw_os_resp_t *r, void *arg)
 {
     const json_t *asked = json_object_get(ec2gw->params(req), "InstanceTypes");
-    json_t *types = nova_own(req, json_array()), *filtered, *page, *out;
+    json_t *types = nova_own(req, json_array()), *page;
     const json_t *f, *v;
     const char *next = NULL;
     size_t i;
@@ -115,17 +115,9 @@ nova_types_done(ec2gw_req_t *req, const ec2gw_os_resp_t *r, void *arg)
         }
         types = keep;
     }
-    filtered = ec2gw->filter(req, types, NULL, nova_type_filter, NULL);
-    if (filtered == NULL)
-        return;
-    nova_own(req, filtered);
-    page = ec2gw->page(req, filtered, "InstanceType", &next);
-    if (page == NULL)
-        return;
-    out = json_pack("{s:o}", "InstanceTypes", page);
-    if (next != NULL)
-        json_object_set_new(out, "NextToken", json_string(next));
-    ec2gw->finish(req, out);
+    if ((page = nova_filter_page(req, types, NULL, "InstanceType", nova_type_filter, NULL,
+                                 &next)) != NULL)
+        nova_finish_list(req, "InstanceTypes", page, next);
 }
 
 int
@@ -157,7 +149,7 @@ nova_offerings_done(ec2gw_req_t *req, const ec2gw_os_resp_t *const *r, size_t n,
 {
     const char *lt = nova_param_str(req, "LocationType");
     json_t *locs = nova_own(req, json_array());
-    json_t *items = nova_own(req, json_array()), *filtered, *page, *out;
+    json_t *items = nova_own(req, json_array()), *page;
     const json_t *f, *z, *loc;
     const char *next = NULL;
     size_t i, j;
@@ -190,17 +182,9 @@ nova_offerings_done(ec2gw_req_t *req, const ec2gw_os_resp_t *const *r, size_t n,
                 json_array_append_new(items, it);
         }
     }
-    filtered = ec2gw->filter(req, items, NULL, nova_offering_filter, NULL);
-    if (filtered == NULL)
-        return;
-    nova_own(req, filtered);
-    page = ec2gw->page(req, filtered, "InstanceType", &next);
-    if (page == NULL)
-        return;
-    out = json_pack("{s:o}", "InstanceTypeOfferings", page);
-    if (next != NULL)
-        json_object_set_new(out, "NextToken", json_string(next));
-    ec2gw->finish(req, out);
+    if ((page = nova_filter_page(req, items, NULL, "InstanceType", nova_offering_filter, NULL,
+                                 &next)) != NULL)
+        nova_finish_list(req, "InstanceTypeOfferings", page, next);
 }
 
 int

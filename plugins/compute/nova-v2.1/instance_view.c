@@ -10,7 +10,7 @@
 #include "nova.h"
 
 /* The keys of @p set (an object) mapped to EC2 ids of @p kind into @p map (uuid → id). */
-static void
+void
 nova_map_kind(ec2gw_req_t *req, const char *kind, json_t *set, json_t *map)
 {
     size_t n = json_object_size(set), i = 0;
@@ -100,6 +100,7 @@ nova_view_build(ec2gw_req_t *req, struct nova_view *v, const json_t *servers, co
 {
     json_t *set_i = json_object(), *set_ami = json_object(), *set_eni = json_object();
     json_t *set_sub = json_object(), *set_vol = json_object(), *set_sg = json_object();
+    json_t *set_aki = json_object(), *set_ari = json_object();
     json_t *by_id = json_object(), *plist, *s, *e;
     const json_t *p;
     const char *uuid;
@@ -110,6 +111,8 @@ nova_view_build(ec2gw_req_t *req, struct nova_view *v, const json_t *servers, co
     memset(v, 0, sizeof(*v));
     v->ids = nova_own(req, json_object());
     v->amis = nova_own(req, json_object());
+    v->akis = nova_own(req, json_object());
+    v->aris = nova_own(req, json_object());
     v->enis = nova_own(req, json_object());
     v->subnets = nova_own(req, json_object());
     v->vols = nova_own(req, json_object());
@@ -120,6 +123,8 @@ nova_view_build(ec2gw_req_t *req, struct nova_view *v, const json_t *servers, co
     {
         nova_set_add(set_i, nova_str(s, "id"));
         nova_set_add(set_ami, nova_str(json_object_get(s, "image"), "id"));
+        nova_set_add(set_aki, nova_str(s, "OS-EXT-SRV-ATTR:kernel_id"));
+        nova_set_add(set_ari, nova_str(s, "OS-EXT-SRV-ATTR:ramdisk_id"));
         if (nova_str(s, "id") != NULL)
             json_object_set(by_id, nova_str(s, "id"), s);
         json_array_foreach(json_object_get(s, "os-extended-volumes:volumes_attached"), j, e)
@@ -141,6 +146,8 @@ nova_view_build(ec2gw_req_t *req, struct nova_view *v, const json_t *servers, co
         json_object_set(v->volumes, nova_str(e, "id"), e);
     nova_map_kind(req, "i", set_i, v->ids);
     nova_map_kind(req, "ami", set_ami, v->amis);
+    nova_map_kind(req, "aki", set_aki, v->akis);
+    nova_map_kind(req, "ari", set_ari, v->aris);
     nova_map_kind(req, "eni", set_eni, v->enis);
     nova_map_kind(req, "subnet", set_sub, v->subnets);
     nova_map_kind(req, "vol", set_vol, v->vols);
@@ -165,6 +172,8 @@ nova_view_build(ec2gw_req_t *req, struct nova_view *v, const json_t *servers, co
         v->data = nova_own(req, data);
     json_decref(set_i);
     json_decref(set_ami);
+    json_decref(set_aki);
+    json_decref(set_ari);
     json_decref(set_eni);
     json_decref(set_sub);
     json_decref(set_vol);

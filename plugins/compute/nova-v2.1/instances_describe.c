@@ -198,7 +198,7 @@ static void
 nova_desc_finish(ec2gw_req_t *req, struct nova_desc_state *st, const json_t *volumes)
 {
     json_t *items = nova_own(req, json_array());
-    json_t *filtered, *page, *out;
+    json_t *page;
     struct nova_view view;
     const char *next = NULL;
     const json_t *s;
@@ -213,17 +213,10 @@ nova_desc_finish(ec2gw_req_t *req, struct nova_desc_state *st, const json_t *vol
             json_array_append_new(items, m);
     }
     nova_attach_tags(req, items);
-    filtered = ec2gw->filter(req, items, "InstanceId", nova_instance_filter_values, st);
-    if (filtered == NULL)
-        return;
-    nova_own(req, filtered);
-    page = ec2gw->page(req, filtered, "InstanceId", &next);
-    if (page == NULL)
-        return;
-    out = json_pack("{s:o}", "Reservations", nova_reservations(req, page));
-    if (next != NULL)
-        json_object_set_new(out, "NextToken", json_string(next));
-    ec2gw->finish(req, out);
+    page = nova_filter_page(req, items, "InstanceId", "InstanceId", nova_instance_filter_values, st,
+                            &next);
+    if (page != NULL)
+        nova_finish_list(req, "Reservations", nova_reservations(req, page), next);
 }
 
 static void

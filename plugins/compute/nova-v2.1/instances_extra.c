@@ -180,8 +180,8 @@ nova_list_done(ec2gw_req_t *req, const ec2gw_os_resp_t *r, void *arg)
 {
     struct nova_list_state *st = arg;
     int all = json_is_true(json_object_get(ec2gw->params(req), "IncludeAllInstances"));
-    json_t *items = nova_own(req, json_array()), *filtered = items, *page, *out;
-    json_t *seen = nova_own(req, json_object());
+    json_t *items = nova_own(req, json_array()), *page;
+    json_t *seen = nova_own(req, json_object()), *ids = nova_own(req, json_object());
     const json_t *s;
     const char *next = NULL;
     size_t i, k;
@@ -190,14 +190,24 @@ nova_list_done(ec2gw_req_t *req, const ec2gw_os_resp_t *r, void *arg)
         ec2gw->fail_from_os(req, r, NULL);
         return;
     }
+    /* the wanted servers, then their ids in one batch */
     json_array_foreach(json_object_get(r->json, "servers"), i, s)
     {
-        const char *uuid = nova_str(s, "id"), *id = NULL, *name, *reason;
-        int code, want = st->os_ids == NULL;
+        const char *uuid = nova_str(s, "id");
+        int want = st->os_ids == NULL;
 
         for (k = 0; k < st->n_ids; k++)
-            want |= strcmp(st->os_ids[k], uuid ? uuid : "") == 0;
-        if (!want || ec2gw->id_to_ec2(req, "i", uuid, &id) != 0)
+            want |= strcmp(st->os_ids[k], nova_or(uuid)) == 0;
+        if (want && uuid != NULL)
+            json_object_set_new(seen, uuid, json_false());
+    }
+    nova_map_kind(req, "i", seen, ids);
+    json_array_foreach(json_object_get(r->json, "servers"), i, s)
+    {
+        const char *uuid = nova_str(s, "id"), *id = nova_str(ids, nova_or(uuid)), *name, *reason;
+        int code;
+
+        if (id == NULL)
             continue;
         json_object_set_new(seen, uuid, json_true());
         if (st->credits) {
@@ -219,17 +229,10 @@ nova_list_done(ec2gw_req_t *req, const ec2gw_os_resp_t *r, void *arg)
             return;
         }
     }
-    if ((filtered = ec2gw->filter(req, items, NULL, nova_status_filter, NULL)) == NULL)
-        return;
-    nova_own(req, filtered); /* a new reference, even when nothing was filtered out */
-    page = ec2gw->page(req, filtered, "InstanceId", &next);
-    if (page == NULL)
-        return;
-    out =
-        json_pack("{s:o}", st->credits ? "InstanceCreditSpecifications" : "InstanceStatuses", page);
-    if (next != NULL)
-        json_object_set_new(out, "NextToken", json_string(next));
-    ec2gw->finish(req, out);
+    if ((page = nova_filter_page(req, items, NULL, "InstanceId", nova_status_filter, NULL,
+                                 &next)) != NULL)
+        nova_finish_list(req, st->credits ? "InstanceCreditSpecifications" : "InstanceStatuses",
+                         page, next);
 }
 
 static int

@@ -29,6 +29,7 @@ struct nova_inst {
 struct nova_view {
     json_t *ids;            /* server → i- */
     json_t *amis;           /* image → ami- */
+    json_t *akis, *aris;    /* kernel / ramdisk image → aki- / ari- */
     json_t *data;           /* i- → item data (NULL: read per instance) */
     json_t *ports;          /* server → [Neutron ports], device-index order */
     json_t *enis;           /* port → eni- */
@@ -39,6 +40,8 @@ struct nova_view {
     json_t *groups_by_name; /* group name → sg- */
 };
 
+/* The keys of @p set mapped to EC2 ids of @p kind into @p map, one database round trip. */
+void nova_map_kind(ec2gw_req_t *req, const char *kind, json_t *set, json_t *map);
 void nova_view_build(ec2gw_req_t *req, struct nova_view *v, const json_t *servers,
                      const json_t *groups, const json_t *ports, const json_t *volumes);
 json_t *nova_view_bdms(const struct nova_view *v, const json_t *server);
@@ -63,6 +66,14 @@ char *nova_b64(ec2gw_req_t *req, const unsigned char *data, size_t len);
 int nova_instance_ids(ec2gw_req_t *req, const json_t *ids, const char ***os_ids);
 void nova_incorrect_state(ec2gw_req_t *req, const ec2gw_os_resp_t *r, const char *ec2_id);
 json_t *nova_tag_specs(const json_t *params, const char *resource_type);
+/* The request's Filters (tag filters on the member @p tag_key, or none with NULL), then
+ * MaxResults/NextToken ordered by @p page_key: a new page and *next, or NULL after the host
+ * answered with an error. */
+json_t *nova_filter_page(ec2gw_req_t *req, const json_t *items, const char *tag_key,
+                         const char *page_key, ec2gw_filter_values_fn values, void *arg,
+                         const char **next);
+/* Answer {key: list (stolen), NextToken: next}. */
+void nova_finish_list(ec2gw_req_t *req, const char *key, json_t *list, const char *next);
 
 /* instance_state.c (pure) */
 void nova_state(const json_t *server, int *code, const char **name, const char **reason);

@@ -266,3 +266,26 @@ nova_own(ec2gw_req_t *req, json_t *j)
     json_decref(j);
     return j;
 }
+
+json_t *
+nova_filter_page(ec2gw_req_t *req, const json_t *items, const char *tag_key, const char *page_key,
+                 ec2gw_filter_values_fn values, void *arg, const char **next)
+{
+    json_t *filtered = ec2gw->filter(req, items, tag_key, values, arg);
+
+    *next = NULL;
+    if (filtered == NULL)
+        return NULL;
+    nova_own(req, filtered); /* always a new reference, also when nothing was filtered out */
+    return ec2gw->page(req, filtered, page_key, next);
+}
+
+void
+nova_finish_list(ec2gw_req_t *req, const char *key, json_t *list, const char *next)
+{
+    json_t *out = json_pack("{s:o}", key, list);
+
+    if (next != NULL)
+        json_object_set_new(out, "NextToken", json_string(next));
+    ec2gw->finish(req, out);
+}

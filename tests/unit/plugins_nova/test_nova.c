@@ -169,6 +169,21 @@ test_describe_instances(void **s)
     assert_null(ec2gw_test_action(h, "DescribeInstances",
                                   "{\"InstanceIds\": [\"i-0000000000000002b\"]}"));
     assert_string_equal(ec2gw_test_last_error(h), "InvalidInstanceID.NotFound");
+    /* kernel and ramdisk (admin attributes) as mapped aki-/ari- ids */
+    ec2gw_test_map_id(h, "aki-0000000c", "kernel-uuid");
+    ec2gw_test_map_id(h, "ari-0000000d", "ramdisk-uuid");
+    expect_describe(h, "{\"servers\": [{\"id\": \"" SRV "\", \"status\": \"ACTIVE\", "
+                       "\"OS-EXT-STS:vm_state\": \"active\", \"OS-EXT-SRV-ATTR:kernel_id\": "
+                       "\"kernel-uuid\", \"OS-EXT-SRV-ATTR:ramdisk_id\": \"ramdisk-uuid\"}]}");
+    m = ec2gw_test_action(h, "DescribeInstances",
+                          "{\"Filters\": [{\"Name\": \"kernel-id\", \"Values\": "
+                          "[\"aki-0000000c\"]}]}");
+    assert_non_null(m);
+    inst = json_array_get(
+        json_object_get(json_array_get(json_object_get(m, "Reservations"), 0), "Instances"), 0);
+    assert_string_equal(json_string_value(json_object_get(inst, "KernelId")), "aki-0000000c");
+    assert_string_equal(json_string_value(json_object_get(inst, "RamdiskId")), "ari-0000000d");
+    json_decref(m);
     /* the service may not list servers: answered with the caller's lists */
     ec2gw_test_expect(h, "GET", "compute", "/servers/detail?changes-since=*", 200,
                       "{\"servers\": []}");
