@@ -120,19 +120,20 @@ class KeyPairs(unittest.TestCase):
         self.assertIn("\nEncryption: none\n", r.stdout)
         ed = self.ec2.create_key_pair(KeyName=n + "e", KeyType="ed25519", KeyFormat="ppk")
         self.assertTrue(ed["KeyMaterial"].startswith("PuTTY-User-Key-File-3: ssh-ed25519\n"))
-        if shutil.which("puttygen"):
-            # the private key puttygen reads has the public key Nova stores
-            pub = self.ec2.describe_key_pairs(KeyNames=[n + "e"], IncludePublicKey=True)[
-                "KeyPairs"][0]["PublicKey"]
-            with tempfile.TemporaryDirectory() as d:
-                with open(os.path.join(d, "k.ppk"), "w") as f:
-                    f.write(ed["KeyMaterial"])
-                subprocess.run(["puttygen", "k.ppk", "-O", "private-openssh", "-o", "k.pem"],
-                               cwd=d, check=True, stdin=subprocess.DEVNULL)
-                out = subprocess.run(["puttygen", "k.pem", "-O", "public-openssh"], cwd=d,
-                                     check=True, capture_output=True, text=True,
-                                     stdin=subprocess.DEVNULL).stdout
-            self.assertEqual(out.split()[:2], pub.split()[:2])
+        # tests/run.sh installs putty-tools: its absence is a failure, not a silent skip
+        self.assertIsNotNone(shutil.which("puttygen"), "puttygen missing (apt-get install putty-tools)")
+        # the private key puttygen reads has the public key Nova stores
+        pub = self.ec2.describe_key_pairs(KeyNames=[n + "e"], IncludePublicKey=True)[
+            "KeyPairs"][0]["PublicKey"]
+        with tempfile.TemporaryDirectory() as d:
+            with open(os.path.join(d, "k.ppk"), "w") as f:
+                f.write(ed["KeyMaterial"])
+            subprocess.run(["puttygen", "k.ppk", "-O", "private-openssh", "-o", "k.pem"],
+                           cwd=d, check=True, stdin=subprocess.DEVNULL)
+            out = subprocess.run(["puttygen", "k.pem", "-O", "public-openssh"], cwd=d,
+                                 check=True, capture_output=True, text=True,
+                                 stdin=subprocess.DEVNULL).stdout
+        self.assertEqual(out.split()[:2], pub.split()[:2])
         r = harness.aws_cli(D, "ec2", "delete-key-pair", "--key-name", n)
         self.assertEqual(r.returncode, 0, r.stderr)
         self.ec2.delete_key_pair(KeyName=n + "e")
