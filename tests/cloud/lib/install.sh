@@ -10,7 +10,9 @@ install_packages() {
     phase packages
     local missing="" p made_policy=0
     local installed
-    installed=" $(dpkg-query -W -f='${Status} ${Package}\n' $PKGS 2>/dev/null | awk '/^install ok installed /{print $4}' | tr '\n' ' ') "
+    # dpkg-query exits 1 when any package is unknown or missing: that is the
+    # answer we want, not a failure (under pipefail it ended the script silently).
+    installed=" $( { dpkg-query -W -f='${Status} ${Package}\n' $PKGS 2>/dev/null || true; } | awk '/^install ok installed /{print $4}' | tr '\n' ' ') "
     for p in $PKGS; do
         case "$installed" in *" $p "*) ;; *) missing="$missing $p";; esac
     done
