@@ -1,0 +1,73 @@
+/*
+ * plugin.c - the neutron-v2.0 descriptor, settings schema and action table.
+ *
+ * EC2 security groups, Elastic IPs (floating IPs) and account attributes on Neutron API
+ * v2.0 (openstack-mapping.md §9-§11). Built with the SDK only.
+ */
+#include <string.h>
+
+#include "neutron.h"
+
+const ec2gw_host_api_t *ec2gw;
+
+static const ec2gw_setting_t neutron_settings[] = {
+    { .key = "external_network",
+      .type = EC2GW_SET_STR,
+      .offset = offsetof(struct neutron_inst, external_network),
+      .def = "auto",
+      .help = "network of Elastic IPs: auto (the only router:external network) or a name or id" },
+    { .key = "page_size",
+      .type = EC2GW_SET_INT,
+      .offset = offsetof(struct neutron_inst, page_size),
+      .def = "1000",
+      .help = "objects asked per Neutron list call" },
+    { .key = NULL },
+};
+
+/* One line per action; keep the families together. */
+static const ec2gw_action_t neutron_actions[] = {
+    { NULL, NULL, 0 },
+};
+
+static const ec2gw_service_t neutron_uses[] = {
+    { .type = "compute", .api = "v2.1" }, /* DescribeAccountAttributes: Nova's quota */
+    { .type = NULL },
+};
+
+static int
+neutron_load(const ec2gw_host_api_t *host)
+{
+    ec2gw = host;
+    return 0;
+}
+
+static int
+neutron_create(void *inst, ec2gw_cfg_t *cfg)
+{
+    const struct neutron_inst *ni = inst;
+
+    if (ni->external_network == NULL || ni->external_network[0] == '\0') {
+        ec2gw->cfg_error(cfg, "external_network",
+                         "\"auto\", a network name or a network id is required");
+        return EC2GW_E_INVAL;
+    }
+    if (ni->page_size < 1 || ni->page_size > 100000) {
+        ec2gw->cfg_error(cfg, "page_size", "out of range (1..100000)");
+        return EC2GW_E_INVAL;
+    }
+    return 0;
+}
+
+EC2GW_EXPORT const ec2gw_plugin_t ec2gw_plugin = {
+    .hdr = EC2GW_ABI_HDR_INIT(ec2gw_plugin_t),
+    .name = "neutron-v2.0",
+    .version = "1.0.0",
+    .description = "EC2 security groups, Elastic IPs and account attributes on Neutron v2.0",
+    .service = { .type = "network", .api = "v2.0" },
+    .uses = neutron_uses,
+    .actions = neutron_actions,
+    .settings = neutron_settings,
+    .inst_size = sizeof(struct neutron_inst),
+    .load = neutron_load,
+    .create = neutron_create,
+};
