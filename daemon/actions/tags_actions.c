@@ -348,10 +348,8 @@ ec2gw_action_describe_tags(ec2gw_db_t *db, const char *project_id, const json_t 
     *model = NULL;
     if (describe_tags_check_filters(filters, fault) != 0)
         return -1;
-    if (jmax != NULL && !json_is_integer(jmax))
-        return ec2gw_fault_set(fault, "InvalidParameterValue", "MaxResults must be an integer");
-    max = jmax != NULL ? json_integer_value(jmax) : -1;
-    if (describe_tags_check_paging(filters, project_id, max, token, fault) != 0 ||
+    if (ec2gw_page_max_results(jmax, DESCRIBE_TAGS_MIN, DESCRIBE_TAGS_MAX, &max, fault) != 0 ||
+        describe_tags_check_paging(filters, project_id, max, token, fault) != 0 ||
         describe_tags_rows(db, project_id, filters, max, token, &rows, fault) != 0)
         return -1;
     /* without MaxResults the rows are the answer: in order, after the token */

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "sig_util.h"
 
@@ -22,6 +23,33 @@ copy_field(char *dst, size_t size, const char *src, size_t n)
         return -1;
     memcpy(dst, src, n);
     dst[n] = '\0';
+    return 0;
+}
+
+/*
+ * Services whose signatures must not open EC2 (issue 11 #6). OpenStack's S3 (Swift s3api,
+ * Ceph RGW) and RGW's STS/IAM/SNS take the same Keystone EC2 credentials, so a request signed
+ * for them could be replayed here; AWS answers them "Credential should be scoped to correct
+ * service". Any other service and any region stay accepted (ec2-protocol.md §10.4): boto 2
+ * signs a bare IP as region "0", service "127", HTCondor uses host name parts. Perl's
+ * AWS::Signature4 ("s3" for non-AWS hosts) is refused; VM::EC2 signs with SigV2 by default.
+ */
+static const char *const refused_services[] = {
+    "s3", "s3-object-lambda", "sts", "iam", "sns", "sqs"
+};
+
+/* The service part of a checked scope "date/region/service/aws4_request" is refused. */
+static int
+scope_service_refused(const char *scope)
+{
+    const char *end = strrchr(scope, '/'), *svc = end;
+
+    while (svc > scope && svc[-1] != '/')
+        svc--;
+    for (size_t i = 0; i < sizeof(refused_services) / sizeof(refused_services[0]); i++)
+        if (strlen(refused_services[i]) == (size_t)(end - svc) &&
+            strncasecmp(svc, refused_services[i], (size_t)(end - svc)) == 0)
+            return 1;
     return 0;
 }
 
@@ -56,6 +84,11 @@ parse_credential(const char *cred, size_t len, ec2gw_sig_t *out, ec2gw_fault_t *
             goto bad;
     if (strcmp(strrchr(out->scope, '/'), "/aws4_request") != 0)
         goto bad;
+    if (scope_service_refused(out->scope))
+        return ec2gw_fault_set(fault, "AuthFailure",
+                               "Credential should be scoped to correct service: 'ec2' (scope "
+                               "%.200s)",
+                               out->scope);
     return 0;
 
 bad:
@@ -267,6 +300,13 @@ parse_presigned(const ec2gw_sig_input_t *in, ec2gw_sig_t *out, ec2gw_fault_t *fa
         return ec2gw_fault_set(fault, INCOMPLETE,
                                "Credential scope date %.8s does not match X-Amz-Date %.8s",
                                out->scope, out->amz_date);
+    /* A presigned URL signs no payload (UNSIGNED-PAYLOAD), so parameters in a body would be
+     * unsigned (issue 11 #5): refused, whichever hash the client claims; the URL must carry
+     * them all, as botocore's presigned URLs do. */
+    if (in->body_len > 0 || (in->form != NULL && in->form->n > 0))
+        return ec2gw_fault_set(fault, "AuthFailure",
+                               "A presigned request must not have a body: its payload is not "
+                               "signed; put every parameter in the URL");
     return check_time(in, t, expires, fault);
 }
 

@@ -30,8 +30,9 @@ typedef struct ec2gw_sig_input {
     const ec2gw_kvlist_t *headers; /**< request headers, names as received */
     const unsigned char *body;     /**< raw body bytes */
     size_t body_len;
-    time_t now;     /**< current time */
-    int max_skew_s; /**< allowed clock skew, both directions (900) */
+    time_t now;         /**< current time */
+    int max_skew_s;     /**< allowed clock skew, both directions (900) */
+    const char *source; /**< the client's address ("ip:port"), for per-source limits, or NULL */
 } ec2gw_sig_input_t;
 
 /** A parsed signature. */

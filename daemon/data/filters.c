@@ -213,6 +213,27 @@ filter_run(fctx_t *c, const json_t *items, ec2gw_fault_t *fault)
     return out;
 }
 
+/*
+ * AWS refuses more than 200 filter values in one call (FilterLimitExceeded, issue 11 #8):
+ * the same bound keeps the work per item, and DescribeTags' SQL, small.
+ */
+#define FILTER_VALUES_MAX 200
+
+static int
+filter_limits(const json_t *filters, ec2gw_fault_t *fault)
+{
+    size_t i, nvalues = 0, nfilters = json_array_size(filters);
+    const json_t *jf;
+
+    json_array_foreach(filters, i, jf) nvalues += json_array_size(json_object_get(jf, "Values"));
+    if (nvalues > FILTER_VALUES_MAX || nfilters > FILTER_VALUES_MAX)
+        return ec2gw_fault_set(fault, "FilterLimitExceeded",
+                               "The maximum number of filter values specified on a single call "
+                               "is %d (got %zu values in %zu filters)",
+                               FILTER_VALUES_MAX, nvalues, nfilters);
+    return 0;
+}
+
 json_t *
 ec2gw_filter_apply(const json_t *filters, const json_t *items, const char *id_key,
                    const json_t *tags_by_id, ec2gw_filter_values_cb cb, void *arg,
@@ -223,6 +244,8 @@ ec2gw_filter_apply(const json_t *filters, const json_t *items, const char *id_ke
     size_t i;
     const json_t *jf;
 
+    if (filter_limits(filters, fault) != 0)
+        return NULL;
     c.nf = json_array_size(filters);
     c.scratch = json_array();
     c.f = calloc(c.nf + 1, sizeof(*c.f));

@@ -23,7 +23,8 @@ typedef int (*ec2gw_filter_values_cb)(const json_t *item, const char *name, json
  * Keep the items that pass @p filters ([{"Name":..,"Values":[..]}], borrowed; NULL = all).
  * tag:<k>, tag-key and tag-value are answered from @p tags_by_id ({"<id>": [{"Key","Value"}]},
  * may be NULL) with the item's id read from member @p id_key; other names through @p cb.
- * Faults: InvalidParameterValue "The filter 'x' is invalid" for unknown names.
+ * Faults: InvalidParameterValue "The filter 'x' is invalid" for unknown names,
+ * FilterLimitExceeded for more than 200 values (or filters) in all.
  * Returns new array, or NULL with @p fault filled.
  */
 json_t *ec2gw_filter_apply(const json_t *filters, const json_t *items, const char *id_key,

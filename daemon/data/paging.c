@@ -218,3 +218,24 @@ ec2gw_page_apply(const json_t *items, const char *key, long long max_results,
     free(v);
     return out;
 }
+
+int
+ec2gw_page_max_results(const json_t *jmax, long long min, long long max, long long *out,
+                       ec2gw_fault_t *fault)
+{
+    long long v;
+
+    *out = -1;
+    if (jmax == NULL || json_is_null(jmax))
+        return 0;
+    if (!json_is_integer(jmax))
+        return ec2gw_fault_set(fault, "InvalidParameterValue", "MaxResults must be an integer");
+    v = json_integer_value(jmax);
+    if (v < min || v < 1)
+        return ec2gw_fault_set(fault, "InvalidParameterValue",
+                               "Value (%lld) for parameter maxResults is invalid. "
+                               "Expecting a value between %lld and %lld.",
+                               v, min < 1 ? 1 : min, max);
+    *out = v > max ? max : v;
+    return 0;
+}

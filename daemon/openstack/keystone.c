@@ -19,12 +19,26 @@
 
 #define N_BUCKETS 512
 
+/*
+ * A stranger must not drive Keystone's load (issue 11 #7). An access key Keystone does not
+ * know is remembered for NEG_TTL_S (a credential created meanwhile works after that), at most
+ * NEG_MAX of them. Each source address may have at most SRC_BURST lookups of keys not known
+ * to exist under way or failed recently, one more every SRC_REFILL_S seconds; a lookup that
+ * finds its key gives its charge back, so clients with valid keys are never limited.
+ */
+#define NEG_TTL_S    15
+#define NEG_MAX      4096
+#define SRC_SLOTS    1024
+#define SRC_BURST    20
+#define SRC_REFILL_S 2
+
 struct cred_entry {
     struct cred_entry *next;
     char *access;
     char *secret; /* NULL until read (or when the credentials API is not allowed) */
     char *user_id, *project_id;
     time_t secret_at;
+    time_t unknown_until; /* Keystone said the key does not exist: refused until then */
     char *token;
     time_t token_expires;
     json_t *catalog;
@@ -49,7 +63,16 @@ struct ec2gw_auth_job {
     struct ec2gw_auth_job *next_peer;   /* in an entry's waiters, or the orphan list */
     char access[129];                   /* copy: sig is the request's, gone with an orphan */
     int is_leader;
-    int orphan; /* its request went away; it finishes only to answer its waiters */
+    int orphan;      /* its request went away; it finishes only to answer its waiters */
+    int charged;     /* took a lookup from its source's budget (given back on success) */
+    char source[64]; /* the client address without the port */
+};
+
+/* The lookup budget of one source address (direct-mapped: a colliding address takes over). */
+struct src_slot {
+    char addr[64];
+    double tokens;
+    time_t at;
 };
 
 struct ec2gw_keystone {
@@ -65,6 +88,8 @@ struct ec2gw_keystone {
     int no_credential_api;
     ec2gw_auth_job_t *orphans;
     time_t last_answer, last_failure;
+    size_t n_negative;
+    struct src_slot sources[SRC_SLOTS];
 };
 
 static void job_continue(ec2gw_auth_job_t *job);
@@ -130,6 +155,11 @@ entry_drop(ec2gw_keystone_t *ks, const char *access)
         if (strcmp((*pp)->access, access) == 0) {
             struct cred_entry *e = *pp;
 
+            if (e->unknown_until != 0) {
+                e->unknown_until = 0;
+                ks->n_negative--;
+            }
+
             if (e->leader != NULL || e->waiters != NULL) {
                 /* Jobs still point at it: forget what it knew, free it later. */
                 set_str(&e->secret, NULL);
@@ -143,6 +173,126 @@ entry_drop(ec2gw_keystone_t *ks, const char *access)
     }
 }
 
+/* ---------------------------------------------------------------- strangers */
+
+/* Forget every negative entry that has expired (when the table is full). */
+static void
+negative_sweep(ec2gw_keystone_t *ks, time_t now)
+{
+    for (int b = 0; b < N_BUCKETS; b++) {
+        for (struct cred_entry **pp = &ks->buckets[b]; *pp != NULL;) {
+            struct cred_entry *e = *pp;
+
+            if (e->unknown_until != 0 && e->unknown_until <= now && e->leader == NULL &&
+                e->waiters == NULL) {
+                *pp = e->next;
+                entry_free(e);
+                ks->n_negative--;
+                continue;
+            }
+            pp = &e->next;
+        }
+    }
+}
+
+/* Keystone does not know @p access: remember that for a while (bounded), else forget it. */
+static void
+negative_add(ec2gw_keystone_t *ks, const char *access)
+{
+    struct cred_entry *e = entry_find(ks, access, 0);
+    time_t now = time(NULL);
+
+    if (e == NULL)
+        return;
+    if (e->unknown_until == 0 && ks->n_negative >= NEG_MAX)
+        negative_sweep(ks, now);
+    if (e->unknown_until == 0 && ks->n_negative >= NEG_MAX) {
+        entry_drop(ks, access);
+        return;
+    }
+    if (e->unknown_until == 0)
+        ks->n_negative++;
+    e->unknown_until = now + NEG_TTL_S;
+    set_str(&e->secret, NULL);
+    set_str(&e->token, NULL);
+    set_str(&e->project_id, NULL);
+    set_str(&e->user_id, NULL);
+}
+
+/* 1 while @p e is a remembered unknown key; an expired mark is cleared. */
+static int
+negative_live(ec2gw_keystone_t *ks, struct cred_entry *e)
+{
+    if (e == NULL || e->unknown_until == 0)
+        return 0;
+    if (e->unknown_until > time(NULL))
+        return 1;
+    e->unknown_until = 0;
+    ks->n_negative--;
+    return 0;
+}
+
+static struct src_slot *
+source_slot(ec2gw_keystone_t *ks, const char *addr)
+{
+    struct src_slot *s = &ks->sources[bucket_of(addr) % SRC_SLOTS];
+    time_t now = time(NULL);
+
+    if (strcmp(s->addr, addr) != 0) {
+        snprintf(s->addr, sizeof(s->addr), "%s", addr);
+        s->tokens = SRC_BURST;
+        s->at = now;
+    }
+    if (now > s->at) {
+        s->tokens += (double)(now - s->at) / SRC_REFILL_S;
+        if (s->tokens > SRC_BURST)
+            s->tokens = SRC_BURST;
+        s->at = now;
+    }
+    return s;
+}
+
+/* Take one lookup from the job's source; -1 (RequestLimitExceeded) when it has none left. */
+static int
+source_charge(ec2gw_auth_job_t *job, ec2gw_fault_t *fault)
+{
+    struct src_slot *s;
+
+    if (job->source[0] == '\0')
+        return 0;
+    s = source_slot(job->ks, job->source);
+    if (s->tokens < 1)
+        return ec2gw_fault_set(fault, "RequestLimitExceeded",
+                               "Too many requests with unknown access keys from this address; "
+                               "retry later");
+    s->tokens -= 1;
+    job->charged = 1;
+    return 0;
+}
+
+/* A lookup found its key: its source gets the charge back. */
+static void
+source_refund(ec2gw_auth_job_t *job)
+{
+    struct src_slot *s;
+
+    if (!job->charged)
+        return;
+    job->charged = 0;
+    s = source_slot(job->ks, job->source);
+    if (s->tokens + 1 <= SRC_BURST)
+        s->tokens += 1;
+}
+
+/* "1.2.3.4:5678" or "[::1]:5678" → the address alone (the port changes per connection). */
+static void
+source_of(const char *remote, char *out, size_t size)
+{
+    const char *colon = remote != NULL ? strrchr(remote, ':') : NULL;
+    size_t n = colon != NULL ? (size_t)(colon - remote) : (remote != NULL ? strlen(remote) : 0);
+
+    snprintf(out, size, "%.*s", (int)n, remote != NULL ? remote : "");
+}
 
 /* Keystone writes "2026-11-25T13:00:00.000000Z". */
 static time_t
@@ -178,8 +328,8 @@ fault_unavailable(ec2gw_fault_t *f, const ec2gw_http_result_t *r, const char *wh
         ec2gw_fault_set(f, "ServiceUnavailable", "The identity service is unavailable (%s: %s)",
                         what, r->error ? r->error : "no answer");
     else
-        ec2gw_fault_set(f, "ServiceUnavailable",
-                        "The identity service answered %s with HTTP %ld", what, r->status);
+        ec2gw_fault_set(f, "ServiceUnavailable", "The identity service answered %s with HTTP %ld",
+                        what, r->status);
 }
 
 static ec2gw_http_call_t *
@@ -188,8 +338,8 @@ ks_call(ec2gw_keystone_t *ks, const char *method, const char *path, const char *
     char url[1024];
 
     snprintf(url, sizeof(url), "%s%s", ks->conf->url, path);
-    ec2gw_http_call_t *c = ec2gw_http_call_new(ks->http, method, url, body,
-                                               body ? strlen(body) : 0, ks->conf->timeout_ms);
+    ec2gw_http_call_t *c = ec2gw_http_call_new(ks->http, method, url, body, body ? strlen(body) : 0,
+                                               ks->conf->timeout_ms);
 
     if (c == NULL)
         return NULL;
@@ -237,7 +387,7 @@ release_waiters(ec2gw_auth_job_t *job, const ec2gw_fault_t *f)
      * check their own signatures against the cache. Keystone down or an unknown key: the same
      * answer for all of them, without asking Keystone once per request. */
     rerun = f == NULL || (strcmp(f->code, "AuthFailure") == 0 && e->secret != NULL);
-    if (e->secret == NULL && e->token == NULL && e->project_id == NULL)
+    if (e->secret == NULL && e->token == NULL && e->project_id == NULL && e->unknown_until == 0)
         entry_drop(job->ks, job->access);
     while (w != NULL) {
         ec2gw_auth_job_t *next = w->next_peer;
@@ -270,11 +420,14 @@ job_fail(ec2gw_auth_job_t *job, const ec2gw_fault_t *f)
 static void
 job_ok(ec2gw_auth_job_t *job, const struct cred_entry *e)
 {
+    source_refund(job);
     if (job->orphan) {
         orphan_unlink(job);
     } else if (job->kind == JOB_AUTH) {
-        ec2gw_auth_result_t res = { .user_id = e->user_id, .project_id = e->project_id,
-                                    .token = e->token, .catalog = e->catalog };
+        ec2gw_auth_result_t res = { .user_id = e->user_id,
+                                    .project_id = e->project_id,
+                                    .token = e->token,
+                                    .catalog = e->catalog };
 
         job->done(job->arg, &res, NULL);
     } else {
@@ -333,12 +486,12 @@ svc_token_done(ec2gw_http_call_t *c, void *arg)
 static int
 svc_token_fetch(ec2gw_keystone_t *ks)
 {
-    json_t *body = json_pack(
-        "{s:{s:{s:[s],s:{s:{s:s,s:{s:s},s:s}}},s:{s:{s:s,s:{s:s}}}}}", "auth", "identity",
-        "methods", "password", "password", "user", "name", ks->conf->service_user, "domain",
-        "name", ks->conf->user_domain, "password",
-        ks->conf->service_password ? ks->conf->service_password : "", "scope", "project",
-        "name", ks->conf->service_project, "domain", "name", ks->conf->project_domain);
+    json_t *body =
+        json_pack("{s:{s:{s:[s],s:{s:{s:s,s:{s:s},s:s}}},s:{s:{s:s,s:{s:s}}}}}", "auth", "identity",
+                  "methods", "password", "password", "user", "name", ks->conf->service_user,
+                  "domain", "name", ks->conf->user_domain, "password",
+                  ks->conf->service_password ? ks->conf->service_password : "", "scope", "project",
+                  "name", ks->conf->service_project, "domain", "name", ks->conf->project_domain);
     char *text = json_dumps(body, JSON_COMPACT);
 
     json_decref(body);
@@ -496,7 +649,7 @@ credential_done(ec2gw_http_call_t *c, void *arg)
     if (status == 404 || status == 403 || status == 401)
         ec2gw_http_call_free(c);
     if (status == 404) {
-        entry_drop(ks, job->access);
+        negative_add(ks, job->access);
         ec2gw_fault_set(&f, "AuthFailure",
                         "AWS was not able to validate the provided access credentials");
         job_fail(job, &f);
@@ -527,8 +680,7 @@ credential_start(ec2gw_auth_job_t *job)
     char path[128];
     int n;
 
-    EVP_Digest(job->access, strlen(job->access), md, &mdlen, EVP_sha256(),
-               NULL);
+    EVP_Digest(job->access, strlen(job->access), md, &mdlen, EVP_sha256(), NULL);
     n = snprintf(path, sizeof(path), "/credentials/");
     for (unsigned i = 0; i < mdlen; i++)
         n += snprintf(path + n, sizeof(path) - (size_t)n, "%02x", md[i]);
@@ -589,6 +741,11 @@ warm_check(ec2gw_keystone_t *ks, const ec2gw_sig_t *sig, const ec2gw_sig_input_t
     struct cred_entry *e = entry_find(ks, sig->access_key, 0);
     time_t ttl = (time_t)(ks->conf->credential_ttl_ms / 1000);
 
+    if (negative_live(ks, e)) {
+        ec2gw_metrics_auth_cache(1);
+        return ec2gw_fault_set(fault, "AuthFailure",
+                               "AWS was not able to validate the provided access credentials");
+    }
     if (e == NULL || e->secret == NULL || time(NULL) - e->secret_at >= ttl)
         return 1;
     if (ec2gw_sig_verify(sig, in, e->secret, fault) != 0)
@@ -596,8 +753,9 @@ warm_check(ec2gw_keystone_t *ks, const ec2gw_sig_t *sig, const ec2gw_sig_input_t
     if (e->token == NULL || !fresh(e->token_expires, ks->conf))
         return 1;
     ec2gw_metrics_auth_cache(1);
-    *now = (ec2gw_auth_result_t){ .user_id = e->user_id, .project_id = e->project_id,
-                                  .token = e->token, .catalog = e->catalog };
+    *now = (ec2gw_auth_result_t){
+        .user_id = e->user_id, .project_id = e->project_id, .token = e->token, .catalog = e->catalog
+    };
     return 0;
 }
 
@@ -611,6 +769,9 @@ cold_start(ec2gw_auth_job_t *job, ec2gw_fault_t *fault)
     int rc;
 
     ec2gw_metrics_auth_cache(0);
+    if (negative_live(ks, e))
+        return ec2gw_fault_set(fault, "AuthFailure",
+                               "AWS was not able to validate the provided access credentials");
     if (e != NULL && !ks->no_credential_api) {
         if (e->leader != NULL) {
             /* Fifty connections of one client arriving cold make one Keystone lookup. */
@@ -621,6 +782,17 @@ cold_start(ec2gw_auth_job_t *job, ec2gw_fault_t *fault)
         }
         e->leader = job;
         job->is_leader = 1;
+    }
+    /* Only lookups of keys not known to exist cost the source; a re-read of a secret not. */
+    if ((e == NULL || e->secret == NULL) && source_charge(job, fault) != 0) {
+        if (e != NULL && e->leader == job) {
+            e->leader = NULL;
+            job->is_leader = 0;
+            if (e->waiters == NULL && e->secret == NULL && e->token == NULL &&
+                e->project_id == NULL)
+                entry_drop(ks, job->access);
+        }
+        return -1;
     }
     rc = need_service_token(job);
     if (rc == 0) {
@@ -676,6 +848,7 @@ ec2gw_keystone_authenticate(ec2gw_keystone_t *ks, const ec2gw_sig_t *sig,
     job->in = in;
     job->done = done;
     snprintf(job->access, sizeof(job->access), "%s", sig->access_key);
+    source_of(in->source, job->source, sizeof(job->source));
     rc = cold_start(job, fault);
     if (rc != EC2GW_AGAIN) {
         release_waiters(job, fault);
@@ -717,8 +890,7 @@ static void
 job_destroy(ec2gw_auth_job_t *job)
 {
     if (job->step == STEP_WAIT_SERVICE) {
-        for (ec2gw_auth_job_t **pp = &job->ks->svc_waiters; *pp != NULL;
-             pp = &(*pp)->next_waiter) {
+        for (ec2gw_auth_job_t **pp = &job->ks->svc_waiters; *pp != NULL; pp = &(*pp)->next_waiter) {
             if (*pp == job) {
                 *pp = job->next_waiter;
                 break;

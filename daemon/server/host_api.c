@@ -362,17 +362,27 @@ h_page(ec2gw_req_t *r, const json_t *items, const char *id_key, const char **nex
 {
     json_t *mr = json_object_get(r->params_json, "MaxResults");
     const char *tok = json_string_value(json_object_get(r->params_json, "NextToken"));
-    json_t *scope_j = json_deep_copy(r->params_json);
+    json_t *scope_j;
     char *scope, *next = NULL;
     ec2gw_fault_t f = { 0 };
     json_t *page;
+    int min = 5, max = 1000; /* the range of most Describe actions when the model has none */
+    long long max_results;
 
+    if (r->op != NULL)
+        (void)ec2gw_model_op_max_results(r->op, &min, &max);
+    if (ec2gw_page_max_results(mr, min, max, &max_results, &f) != 0) {
+        *next_token = NULL;
+        ec2gw_req_fail(r, &f);
+        return NULL;
+    }
+    scope_j = json_deep_copy(r->params_json);
     json_object_del(scope_j, "MaxResults");
     json_object_del(scope_j, "NextToken");
     scope = json_dumps(scope_j, JSON_COMPACT | JSON_SORT_KEYS);
     json_decref(scope_j);
-    page = ec2gw_page_apply(items, id_key, mr ? json_integer_value(mr) : -1, tok,
-                            scope ? scope : r->action, 5, 1000, &next, &f);
+    page = ec2gw_page_apply(items, id_key, max_results, tok, scope ? scope : r->action, min, max,
+                            &next, &f);
     free(scope);
     *next_token = next ? ec2gw_pstrdup(r->pool, next) : NULL;
     free(next);
@@ -401,8 +411,7 @@ h_delegate(ec2gw_req_t *r, ec2gw_model_fn on_model, void *arg)
     ec2gw_instance_t *next = NULL;
     const ec2gw_action_t *act;
 
-    if (r->cur_inst == NULL ||
-        (act = ec2gw_plugins_next(r->cur_inst, r->action, &next)) == NULL)
+    if (r->cur_inst == NULL || (act = ec2gw_plugins_next(r->cur_inst, r->action, &next)) == NULL)
         return EC2GW_E_NOTFOUND;
     if (r->n_hooks == EC2GW_MAX_WRAP_DEPTH)
         return EC2GW_E_STATE;

@@ -55,6 +55,7 @@ fill_sig_input(ec2gw_req_t *r)
     in->body_len = r->body_len;
     in->now = time(NULL);
     in->max_skew_s = (int)(r->gen->conf.max_skew_ms / 1000);
+    in->source = r->remote;
 }
 
 void

@@ -9,6 +9,7 @@
  * UnsupportedOperation naming them.
  */
 #include <string.h>
+#include <strings.h>
 
 #include "nova.h"
 
@@ -29,7 +30,8 @@ nova_mod_return(ec2gw_req_t *req)
     ec2gw->finish(req, json_pack("{s:b}", "Return", 1));
 }
 
-/* "true"/"false" or a JSON boolean; -1 when neither. */
+/* "true"/"false" in any case (as ec2-api read them: Value=False) or a JSON boolean; -1 when
+ * neither. */
 static int
 nova_bool_of(const json_t *v)
 {
@@ -37,9 +39,9 @@ nova_bool_of(const json_t *v)
 
     if (json_is_boolean(v))
         return json_is_true(v);
-    if (s != NULL && strcmp(s, "true") == 0)
+    if (s != NULL && strcasecmp(s, "true") == 0)
         return 1;
-    if (s != NULL && strcmp(s, "false") == 0)
+    if (s != NULL && strcasecmp(s, "false") == 0)
         return 0;
     return -1;
 }

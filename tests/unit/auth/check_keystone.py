@@ -27,7 +27,7 @@ except ImportError:
 KEYSTONE_CANNOT = {
     'sigv2-hmacsha1',
     'botocore-generate-presigned-url',
-    'perl-host-without-port-us-east-1-s3',
+    'perl-host-without-port-us-east-1-ec2',
 }
 
 

@@ -272,7 +272,7 @@ test_host_port(void **state)
     vreq_t r;
 
     (void)state;
-    assert_int_equal(vreq_load(&r, vector("perl-host-without-port-us-east-1-s3")), 0);
+    assert_int_equal(vreq_load(&r, vector("perl-host-without-port-us-east-1-ec2")), 0);
     assert_string_equal(vreq_check(&r, r.secret, &f), "ok");
     vreq_set_header(&r, "Host", "ec2.example.org");
     assert_string_equal(vreq_check(&r, r.secret, &f), "ok");
@@ -341,6 +341,47 @@ test_presigned_limits(void **state)
     }
 }
 
+/* Issue 11 #5: a presigned URL signs no payload, so a body (its parameters) is refused. */
+static void
+test_presigned_body(void **state)
+{
+    ec2gw_fault_t f;
+    vreq_t r;
+
+    (void)state;
+    assert_int_equal(vreq_load(&r, vector("sigv4-query-auth-get")), 0);
+    free(r.body);
+    r.body = strdup("Action=TerminateInstances&InstanceId.1=i-00000001");
+    vreq_set_header(&r, "Content-Type", "application/x-www-form-urlencoded");
+    assert_int_equal(vreq_refresh(&r), 0);
+    assert_string_equal(vreq_check(&r, r.secret, &f), "AuthFailure");
+    assert_non_null(strstr(f.message, "must not have a body"));
+    vreq_free(&r);
+}
+
+/* Issue 11 #6: any region, but not a scope for another service that shares the keys. */
+static void
+test_scope_service(void **state)
+{
+    static const char *const refused[] = { "s3", "S3", "sts", "iam" };
+    char auth[512];
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+        snprintf(auth, sizeof(auth),
+                 ALG "Credential=AKIDEXAMPLE0123456789/20240102/0/%s/aws4_request, " SH ", " SIG,
+                 refused[i]);
+        if (strcmp(with_auth(VEC, auth), "AuthFailure") != 0)
+            fail_msg("scope service %s accepted: %s", refused[i], with_auth(VEC, auth));
+    }
+    /* a bad signature in an accepted scope is a plain mismatch, an ec2 scope in any region */
+    assert_string_equal(
+        with_auth(VEC, ALG "Credential=AKIDEXAMPLE0123456789/20240102/mars-1/ec2/aws4_request, " SH
+                           ", " SIG),
+        "AuthFailure");
+    assert_string_equal(with_auth(VEC, ALG CRED ", " SH ", " SIG), "ok");
+}
+
 /* SigV2: a client that left '+' unencoded in the query (decoded to ' ') still verifies. */
 static void
 test_sigv2_plus_in_query(void **state)
@@ -393,6 +434,8 @@ main(void)
         cmocka_unit_test(test_host_port),
         cmocka_unit_test(test_payload_header),
         cmocka_unit_test(test_presigned_limits),
+        cmocka_unit_test(test_presigned_body),
+        cmocka_unit_test(test_scope_service),
         cmocka_unit_test(test_sigv2_plus_in_query),
         cmocka_unit_test(test_sigv2_params),
     };

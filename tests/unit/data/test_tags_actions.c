@@ -251,7 +251,12 @@ test_describe_filters_and_paging(void **state)
                         "InvalidParameterValue");
     assert_string_equal(call(ec2gw_action_describe_tags, db, "p1", "{\"MaxResults\":4}", NULL),
                         "InvalidParameterValue");
+    /* above 1000 AWS caps (issue 11 #13); 0 and -1 are no "no limit" (#11) */
     assert_string_equal(call(ec2gw_action_describe_tags, db, "p1", "{\"MaxResults\":1001}", NULL),
+                        "");
+    assert_string_equal(call(ec2gw_action_describe_tags, db, "p1", "{\"MaxResults\":-1}", NULL),
+                        "InvalidParameterValue");
+    assert_string_equal(call(ec2gw_action_describe_tags, db, "p1", "{\"MaxResults\":0}", NULL),
                         "InvalidParameterValue");
     assert_string_equal(
         call(ec2gw_action_describe_tags, db, "p1", "{\"NextToken\":\"zzzz\"}", NULL),

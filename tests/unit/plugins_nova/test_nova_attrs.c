@@ -91,6 +91,15 @@ test_flags(void **s)
     ok(h, "{\"InstanceId\": \"" IID "\", \"Attribute\": \"disableApiStop\", \"Value\": "
           "\"false\"}");
     ok(h, "{\"InstanceId\": \"" IID "\", \"DisableApiTermination\": {\"Value\": true}}");
+    /* issue 11 #13: string booleans in any case, as ec2-api read them */
+    ok(h, "{\"InstanceId\": \"" IID "\", \"Attribute\": \"disableApiTermination\", \"Value\": "
+          "\"False\"}");
+    ok(h, "{\"InstanceId\": \"" IID "\", \"Attribute\": \"disableApiTermination\", \"Value\": "
+          "\"TRUE\"}");
+    refused(h,
+            "{\"InstanceId\": \"" IID "\", \"Attribute\": \"disableApiTermination\", \"Value\": "
+            "\"yes\"}",
+            "InvalidParameterValue");
     ok(h, "{\"InstanceId\": \"" IID "\", \"InstanceInitiatedShutdownBehavior\": {\"Value\": "
           "\"stop\"}}");
     ok(h, "{\"InstanceId\": \"" IID "\", \"EbsOptimized\": {\"Value\": false}}");
