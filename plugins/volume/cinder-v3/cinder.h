@@ -1,0 +1,122 @@
+/*
+ * cinder.h - private declarations of the cinder-v3 volume plugin (SDK only, no daemon headers):
+ * EBS volumes and snapshots on Cinder v3, attachments through Nova's os-volume_attachments.
+ * Ids are the `vol` and `snap` kinds of the shared id map, so a volume has the same vol- id
+ * here, in DescribeInstances and in image block device mappings.
+ */
+#ifndef CINDER_H
+#define CINDER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include <ec2gw/plugin.h>
+
+/** The host table, set in load(); shared by the plugin's files (hidden visibility). */
+extern const ec2gw_host_api_t *ec2gw;
+
+/** One instance (one conf.d file): bound from `settings:`, read-only after create(). */
+struct cinder_inst {
+    const char *compute_microversion; /* Nova os-volume_attachments (2.79: delete_on_termination) */
+    int64_t max_size_gib;             /* largest Size of CreateVolume/ModifyVolume */
+    int force_detach_as_service;      /* Force: Cinder os-force_detach as the service user */
+};
+
+/* -- plugin.c: small shared helpers ------------------------------------------------------ */
+const char *cinder_str(const json_t *obj, const char *key);
+const char *cinder_param(ec2gw_req_t *req, const char *key);
+json_t *cinder_own(ec2gw_req_t *req, json_t *j);
+/* The tags of TagSpecifications for @p resource_type: returns new array (maybe empty). */
+json_t *cinder_tag_specs(const json_t *params, const char *resource_type);
+/* Now as ISO 8601 UTC (pool). */
+char *cinder_now_iso(ec2gw_req_t *req);
+/* Answer {"Return": true}. */
+void cinder_return_true(ec2gw_req_t *req);
+/* Answer {key: list (stolen), NextToken: next}. */
+void cinder_finish_list(ec2gw_req_t *req, const char *key, json_t *list, const char *next);
+/* Filters then MaxResults/NextToken ordered by @p id_key: a page, or NULL after an error. */
+json_t *cinder_filter_page(ec2gw_req_t *req, const json_t *items, const char *id_key,
+                           ec2gw_filter_values_fn values, void *arg, const char **next);
+/* Attach stored tags as "Tags" to each item of @p items, by the EC2 id in @p id_key. */
+void cinder_attach_tags(ec2gw_req_t *req, json_t *items, const char *id_key);
+/*
+ * The OpenStack id of EC2 id @p id of @p kind ("vol", "snap", "i"): 0 and *os, or -1 after
+ * answering <Kind>.Malformed / NotFound (@p param names the request parameter).
+ */
+int cinder_resolve(ec2gw_req_t *req, const char *kind, const char *id, const char *param,
+                   const char **os);
+/* Resolve every id of array @p ids (pool array, same order); -1 after answering. */
+int cinder_resolve_all(ec2gw_req_t *req, const char *kind, const json_t *ids, const char ***os);
+/* The NotFound code of a kind. */
+const char *cinder_not_found_code(const char *kind);
+/*
+ * Answer a failed Cinder/Nova call: 404 → @p not_found, 413 or a quota body → @p limit_code
+ * (VolumeLimitExceeded...), 400/409 → IncorrectState with Cinder's message, others mapped by
+ * the host.
+ */
+void cinder_fail(ec2gw_req_t *req, const ec2gw_os_resp_t *r, const char *not_found,
+                 const char *limit_code);
+/* Cinder's error message ("badRequest": {"message"}...), or "" (borrowed). */
+const char *cinder_os_message(const ec2gw_os_resp_t *r);
+/* Refuse a parameter Cinder cannot back: "<param> is not supported by this cloud"; -1. */
+int cinder_unsupported(ec2gw_req_t *req, const char *param);
+/* The vol- item data (returns new, {} when none). */
+json_t *cinder_item_data(ec2gw_req_t *req, const char *ec2_id);
+
+/* -- volume_model.c (pure apart from the borrowed maps) ------------------------------------ */
+
+/* What the volume and snapshot models need besides Cinder's object; maps are uuid → value. */
+struct cinder_view {
+    json_t *vols;    /* volume uuid → vol- */
+    json_t *snaps;   /* snapshot uuid → snap- */
+    json_t *servers; /* server uuid → i- */
+    json_t *dot;     /* "<server>/<volume>" → delete_on_termination (Nova) */
+    json_t *nova;    /* volume uuid → [server uuids Nova lists it on] */
+    json_t *data;    /* vol- → item data (stored device names) */
+};
+
+/* The EC2 state of a Cinder volume: creating, available, in-use, deleting, deleted, error. */
+const char *cinder_volume_state(const json_t *vol);
+/* The EC2 attachment state while Cinder's volume status is @p status. */
+const char *cinder_attachment_state(const char *status);
+/* The EC2 state of a Cinder snapshot: pending, completed, error (NULL: hide it). */
+const char *cinder_snapshot_state(const char *status);
+/* "/dev/sdf" or "/dev/xvdf" → "/dev/vdf" for Nova; NULL for a name EC2 refuses. Pool. */
+const char *cinder_nova_device(ec2gw_req_t *req, const char *ec2_device);
+/* Gather the ids of Cinder @p volumes and @p snapshots and Nova @p servers (arrays or NULL). */
+void cinder_view_build(ec2gw_req_t *req, struct cinder_view *v, const json_t *volumes,
+                       const json_t *snapshots, const json_t *servers);
+/* The EC2 Volume of Cinder volume @p vol (returns new; no Tags). */
+json_t *cinder_volume_model(ec2gw_req_t *req, const struct cinder_view *v, const json_t *vol);
+/* Every attachment of @p vol as EC2 VolumeAttachments (returns new). */
+json_t *cinder_attachments(ec2gw_req_t *req, const struct cinder_view *v, const json_t *vol);
+/* The EC2 Snapshot of Cinder snapshot @p s (returns new; no Tags). */
+json_t *cinder_snapshot_model(ec2gw_req_t *req, const struct cinder_view *v, const json_t *s);
+int cinder_volume_filter_values(ec2gw_req_t *req, const json_t *item, const char *name,
+                                json_t *values, void *arg);
+int cinder_snapshot_filter_values(ec2gw_req_t *req, const json_t *item, const char *name,
+                                  json_t *values, void *arg);
+
+/* action handlers */
+int cinder_create_volume(ec2gw_req_t *req, void *inst);
+int cinder_delete_volume(ec2gw_req_t *req, void *inst);
+int cinder_describe_volumes(ec2gw_req_t *req, void *inst);
+int cinder_describe_volume_status(ec2gw_req_t *req, void *inst);
+int cinder_attach_volume(ec2gw_req_t *req, void *inst);
+int cinder_detach_volume(ec2gw_req_t *req, void *inst);
+int cinder_describe_volume_attribute(ec2gw_req_t *req, void *inst);
+int cinder_modify_volume_attribute(ec2gw_req_t *req, void *inst);
+int cinder_modify_volume(ec2gw_req_t *req, void *inst);
+int cinder_describe_volumes_modifications(ec2gw_req_t *req, void *inst);
+int cinder_create_snapshot(ec2gw_req_t *req, void *inst);
+int cinder_create_snapshots(ec2gw_req_t *req, void *inst);
+int cinder_delete_snapshot(ec2gw_req_t *req, void *inst);
+int cinder_describe_snapshots(ec2gw_req_t *req, void *inst);
+int cinder_describe_snapshot_attribute(ec2gw_req_t *req, void *inst);
+int cinder_modify_snapshot_attribute(ec2gw_req_t *req, void *inst);
+int cinder_reset_snapshot_attribute(ec2gw_req_t *req, void *inst);
+int cinder_copy_snapshot(ec2gw_req_t *req, void *inst);
+
+#endif /* CINDER_H */

@@ -1,0 +1,227 @@
+/*
+ * volumes_create.c - CreateVolume (POST /volumes; ClientToken idempotency is the daemon's, the
+ * token is also kept in the volume's metadata for the client-token filter) and DeleteVolume
+ * (GET first so an attached volume gets VolumeInUse, then DELETE).
+ */
+#include <string.h>
+
+#include "cinder.h"
+
+struct cinder_create_state {
+    json_t *tags;
+};
+
+/* Parameters EBS has and Cinder cannot back; -1 after refusing the first one present. */
+static int
+cinder_create_refuse(ec2gw_req_t *req, const json_t *p)
+{
+    static const char *const absent[] = { "Iops",
+                                          "Throughput",
+                                          "KmsKeyId",
+                                          "OutpostArn",
+                                          "AvailabilityZoneId",
+                                          "VolumeInitializationRate",
+                                          "Operator",
+                                          NULL };
+
+    for (size_t i = 0; absent[i] != NULL; i++)
+        if (json_object_get(p, absent[i]) != NULL)
+            return cinder_unsupported(req, absent[i]);
+    if (json_is_true(json_object_get(p, "Encrypted")))
+        return cinder_unsupported(req, "Encrypted");
+    if (json_is_true(json_object_get(p, "MultiAttachEnabled")))
+        return cinder_unsupported(req, "MultiAttachEnabled");
+    return 0;
+}
+
+/* TagSpecifications may only name "volume" here. */
+static int
+cinder_check_tag_specs(ec2gw_req_t *req, const json_t *p, const char *type)
+{
+    const json_t *spec;
+    size_t i;
+
+    json_array_foreach(json_object_get(p, "TagSpecifications"), i, spec)
+    {
+        const char *rt = cinder_str(spec, "ResourceType");
+
+        if (rt != NULL && strcmp(rt, type) != 0) {
+            ec2gw->fail(req, 400, "InvalidParameterValue",
+                        "'%s' is not a valid taggable resource type for this operation.", rt);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static void
+cinder_created(ec2gw_req_t *req, const ec2gw_os_resp_t *r, void *arg)
+{
+    struct cinder_create_state *st = arg;
+    const json_t *vol = json_object_get(r->json, "volume");
+    const char *msg = cinder_os_message(r);
+    struct cinder_view view;
+    const char *id;
+    json_t *m;
+
+    if (r->status == 404 && strstr(msg, "napshot") != NULL) {
+        ec2gw->fail(req, 400, "InvalidSnapshot.NotFound", "The snapshot '%s' does not exist.",
+                    cinder_param(req, "SnapshotId"));
+        return;
+    }
+    if (r->status == 404 || (r->status == 400 && strstr(msg, "type") != NULL)) {
+        ec2gw->fail(req, 400, "InvalidParameterValue", "VolumeType '%s' does not exist: %s",
+                    cinder_param(req, "VolumeType") ? cinder_param(req, "VolumeType") : "", msg);
+        return;
+    }
+    if (r->status == 400 && strstr(msg, "vailability zone") != NULL) {
+        ec2gw->fail(req, 400, "InvalidZone.NotFound", "%s", msg);
+        return;
+    }
+    if (r->status == 400) {
+        ec2gw->fail(req, 400, "InvalidParameterValue", "%s", msg);
+        return;
+    }
+    if (!ec2gw_os_ok(r) || cinder_str(vol, "id") == NULL) {
+        cinder_fail(req, r, NULL, "VolumeLimitExceeded");
+        return;
+    }
+    cinder_view_build(req, &view, cinder_own(req, json_pack("[O]", vol)), NULL, NULL);
+    id = cinder_str(view.vols, cinder_str(vol, "id"));
+    if (id == NULL) {
+        ec2gw->fail(req, 500, "InternalError", "The new volume could not be given an id");
+        return;
+    }
+    if (json_array_size(st->tags) > 0 && ec2gw->tags_set(req, id, st->tags) != 0)
+        ec2gw->log(req, EC2GW_LOG_WARN, "tags of %s not stored", id);
+    m = cinder_volume_model(req, &view, vol);
+    json_object_set(m, "Tags", st->tags);
+    ec2gw->finish(req, m);
+}
+
+int
+cinder_create_volume(ec2gw_req_t *req, void *inst)
+{
+    const struct cinder_inst *ci = inst;
+    struct cinder_create_state *st = ec2gw->state(req, sizeof(*st));
+    const json_t *p = ec2gw->params(req), *size = json_object_get(p, "Size"), *t;
+    const char *snap = cinder_param(req, "SnapshotId"), *snap_os = NULL;
+    const char *token = cinder_param(req, "ClientToken");
+    json_t *vol, *body;
+    ec2gw_os_call_t call;
+    size_t i;
+
+    if (cinder_create_refuse(req, p) != 0 || cinder_check_tag_specs(req, p, "volume") != 0)
+        return EC2GW_OK;
+    if (size == NULL && snap == NULL) {
+        ec2gw->fail(req, 400, "MissingParameter",
+                    "The request must contain the parameter size or snapshotId");
+        return EC2GW_OK;
+    }
+    if (size != NULL &&
+        (json_integer_value(size) < 1 || json_integer_value(size) > ci->max_size_gib)) {
+        ec2gw->fail(req, 400, "InvalidParameterValue",
+                    "Volume of %lld GiB is invalid: Size must be 1 to %lld",
+                    (long long)json_integer_value(size), (long long)ci->max_size_gib);
+        return EC2GW_OK;
+    }
+    if (snap != NULL && cinder_resolve(req, "snap", snap, "SnapshotId", &snap_os) != 0)
+        return EC2GW_OK;
+    st->tags = cinder_own(req, cinder_tag_specs(p, "volume"));
+    vol = json_object();
+    if (size != NULL)
+        json_object_set_new(vol, "size", json_integer(json_integer_value(size)));
+    if (snap_os != NULL)
+        json_object_set_new(vol, "snapshot_id", json_string(snap_os));
+    if (cinder_param(req, "AvailabilityZone") != NULL)
+        json_object_set_new(vol, "availability_zone",
+                            json_string(cinder_param(req, "AvailabilityZone")));
+    if (cinder_param(req, "VolumeType") != NULL)
+        json_object_set_new(vol, "volume_type", json_string(cinder_param(req, "VolumeType")));
+    json_array_foreach(
+        st->tags, i, t) if (strcmp(cinder_str(t, "Key") ? cinder_str(t, "Key") : "", "Name") == 0 &&
+                            cinder_str(t, "Value") != NULL)
+        json_object_set_new(vol, "name", json_string(cinder_str(t, "Value")));
+    if (token != NULL)
+        json_object_set_new(vol, "metadata", json_pack("{s:s}", "ec2_client_token", token));
+    body = cinder_own(req, json_pack("{s:o}", "volume", vol));
+    call = EC2GW_OS_CALL("volumev3", "POST", "/volumes", .body = body);
+    if (ec2gw->os_call(req, &call, cinder_created, st) < 0) {
+        ec2gw->fail(req, 503, "Unavailable", "The volume service is not reachable");
+        return EC2GW_OK;
+    }
+    return EC2GW_AGAIN;
+}
+
+/* -- DeleteVolume ----------------------------------------------------------------------- */
+
+struct cinder_delete_state {
+    const char *id, *os;
+};
+
+static void
+cinder_deleted(ec2gw_req_t *req, const ec2gw_os_resp_t *r, void *arg)
+{
+    struct cinder_delete_state *st = arg;
+
+    if (ec2gw_os_ok(r)) {
+        cinder_return_true(req);
+        return;
+    }
+    if (r->status == 400 && strstr(cinder_os_message(r), "snapshot") != NULL) {
+        ec2gw->fail(req, 400, "IncorrectState",
+                    "The volume '%s' has snapshots; Cinder deletes a volume only after its "
+                    "snapshots",
+                    st->id);
+        return;
+    }
+    cinder_fail(req, r, "InvalidVolume.NotFound", NULL);
+}
+
+static void
+cinder_delete_checked(ec2gw_req_t *req, const ec2gw_os_resp_t *r, void *arg)
+{
+    struct cinder_delete_state *st = arg;
+    const json_t *vol = json_object_get(r->json, "volume");
+    const char *status = cinder_str(vol, "status");
+    ec2gw_os_call_t call;
+
+    if (!ec2gw_os_ok(r)) {
+        cinder_fail(req, r, "InvalidVolume.NotFound", NULL);
+        return;
+    }
+    if (json_array_size(json_object_get(vol, "attachments")) > 0 ||
+        (status != NULL && (strcmp(status, "in-use") == 0 || strcmp(status, "attaching") == 0 ||
+                            strcmp(status, "reserved") == 0 || strcmp(status, "detaching") == 0))) {
+        ec2gw->fail(req, 400, "VolumeInUse", "Volume %s is currently attached", st->id);
+        return;
+    }
+    if (status != NULL && strcmp(status, "deleting") == 0) {
+        cinder_return_true(req); /* already going: AWS answers the retry the same way */
+        return;
+    }
+    call = EC2GW_OS_CALL("volumev3", "DELETE",
+                         ec2gw->psprintf(req, "/volumes/%s", ec2gw->url_escape(req, st->os)),
+                         .flags = 0);
+    if (ec2gw->os_call(req, &call, cinder_deleted, st) < 0)
+        ec2gw->fail(req, 503, "Unavailable", "The volume service is not reachable");
+}
+
+int
+cinder_delete_volume(ec2gw_req_t *req, void *inst)
+{
+    struct cinder_delete_state *st = ec2gw->state(req, sizeof(*st));
+    ec2gw_os_call_t call;
+
+    (void)inst;
+    st->id = cinder_param(req, "VolumeId");
+    if (cinder_resolve(req, "vol", st->id, "VolumeId", &st->os) != 0)
+        return EC2GW_OK;
+    call = EC2GW_OS_GET("volumev3",
+                        ec2gw->psprintf(req, "/volumes/%s", ec2gw->url_escape(req, st->os)));
+    if (ec2gw->os_call(req, &call, cinder_delete_checked, st) < 0) {
+        ec2gw->fail(req, 503, "Unavailable", "The volume service is not reachable");
+        return EC2GW_OK;
+    }
+    return EC2GW_AGAIN;
+}

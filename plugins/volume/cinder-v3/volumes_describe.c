@@ -1,0 +1,216 @@
+/*
+ * volumes_describe.c - DescribeVolumes and DescribeVolumeStatus: GET volumev3 /volumes/detail
+ * (or /volumes/{id} for one id), then, only when some volume is attached or being attached,
+ * GET compute /servers/detail for delete-on-termination and attachments Cinder has not
+ * recorded yet. Ids mapped in one batch per kind; filters and paging by the host.
+ */
+#include <string.h>
+
+#include "cinder.h"
+
+struct cinder_desc {
+    const struct cinder_inst *ci;
+    int status_mode;     /* DescribeVolumeStatus */
+    const json_t *ids;   /* requested vol- ids, or NULL */
+    const char **os_ids; /* their Cinder uuids */
+    json_t *volumes;     /* Cinder volumes (owned) */
+    json_t *tokens;      /* vol- → ClientToken from the volume metadata */
+};
+
+/* Is a volume (being) attached, so that Nova's view matters? */
+static int
+cinder_needs_nova(const json_t *volumes)
+{
+    const json_t *v;
+    size_t i;
+
+    json_array_foreach(volumes, i, v)
+    {
+        const char *st = cinder_str(v, "status");
+
+        if (json_array_size(json_object_get(v, "attachments")) > 0 ||
+            (st && (strcmp(st, "reserved") == 0 || strcmp(st, "attaching") == 0 ||
+                    strcmp(st, "detaching") == 0 || strcmp(st, "in-use") == 0)))
+            return 1;
+    }
+    return 0;
+}
+
+static int
+cinder_requested(const struct cinder_desc *st, const char *uuid)
+{
+    size_t n = json_array_size(st->ids);
+
+    if (n == 0)
+        return 1;
+    for (size_t i = 0; i < n; i++)
+        if (uuid != NULL && strcmp(st->os_ids[i], uuid) == 0)
+            return 1;
+    return 0;
+}
+
+/* DescribeVolumeStatus's item: Cinder's health as EC2's io-enabled check. */
+static json_t *
+cinder_status_item(const json_t *vol, const json_t *model)
+{
+    const char *state = cinder_str(model, "State");
+    const char *status = strcmp(state, "error") == 0 ? "impaired"
+                         : strcmp(state, "available") == 0 || !strcmp(state, "in-use")
+                             ? "ok"
+                             : "insufficient-data";
+    const char *io = strcmp(status, "ok") == 0         ? "passed"
+                     : strcmp(status, "impaired") == 0 ? "failed"
+                                                       : "insufficient-data";
+    json_t *att = json_array(), *a;
+    size_t i;
+
+    (void)vol;
+    json_array_foreach(json_object_get(model, "Attachments"), i, a) json_array_append_new(
+        att, json_pack("{s:O, s:s}", "InstanceId", json_object_get(a, "InstanceId"),
+                       "IoPerformance", "not-applicable"));
+    return json_pack("{s:O, s:O, s:{s:s, s:[{s:s, s:s}, {s:s, s:s}]}, s:[], s:[], s:o}", "VolumeId",
+                     json_object_get(model, "VolumeId"), "AvailabilityZone",
+                     json_object_get(model, "AvailabilityZone"), "VolumeStatus", "Status", status,
+                     "Details", "Name", "io-enabled", "Status", io, "Name", "io-performance",
+                     "Status", "not-applicable", "Actions", "Events", "AttachmentStatuses", att);
+}
+
+static int
+cinder_status_filter(ec2gw_req_t *req, const json_t *item, const char *name, json_t *values,
+                     void *arg)
+{
+    const json_t *vs = json_object_get(item, "VolumeStatus"), *d;
+    size_t i;
+
+    (void)req;
+    (void)arg;
+    if (strcmp(name, "availability-zone") == 0)
+        json_array_append(values, json_object_get(item, "AvailabilityZone"));
+    else if (strcmp(name, "volume-status.status") == 0)
+        json_array_append(values, json_object_get(vs, "Status"));
+    else if (strcmp(name, "volume-status.details-name") == 0 ||
+             strcmp(name, "volume-status.details-status") == 0) {
+        json_array_foreach(json_object_get(vs, "Details"), i, d) json_array_append(
+            values, json_object_get(d, strstr(name, "-name") ? "Name" : "Status"));
+    } else if (strncmp(name, "event.", 6) == 0 || strncmp(name, "action.", 7) == 0)
+        return 0; /* Cinder schedules no volume events */
+    else
+        return EC2GW_E_NOTFOUND;
+    return 0;
+}
+
+static void
+cinder_desc_finish(ec2gw_req_t *req, struct cinder_desc *st, const json_t *servers)
+{
+    struct cinder_view view;
+    json_t *items = cinder_own(req, json_array()), *page, *found = json_object();
+    const json_t *vol;
+    const char *next = NULL;
+    size_t i;
+
+    cinder_view_build(req, &view, st->volumes, NULL, servers);
+    st->tokens = cinder_own(req, json_object());
+    json_array_foreach(st->volumes, i, vol)
+    {
+        const char *uuid = cinder_str(vol, "id");
+        const char *tok = cinder_str(json_object_get(vol, "metadata"), "ec2_client_token");
+        json_t *m;
+
+        if (tok != NULL && cinder_str(view.vols, uuid ? uuid : "") != NULL)
+            json_object_set_new(st->tokens, cinder_str(view.vols, uuid), json_string(tok));
+
+        if (!cinder_requested(st, uuid) || cinder_str(view.vols, uuid ? uuid : "") == NULL)
+            continue;
+        json_object_set_new(found, uuid, json_true());
+        m = cinder_volume_model(req, &view, vol);
+        json_array_append_new(items, st->status_mode ? cinder_status_item(vol, m) : m);
+        if (st->status_mode)
+            json_decref(m);
+    }
+    for (i = 0; i < json_array_size(st->ids); i++)
+        if (json_object_get(found, st->os_ids[i]) == NULL) {
+            json_decref(found);
+            ec2gw->fail(req, 400, "InvalidVolume.NotFound", "The volume '%s' does not exist.",
+                        json_string_value(json_array_get(st->ids, i)));
+            return;
+        }
+    json_decref(found);
+    if (!st->status_mode)
+        cinder_attach_tags(req, items, "VolumeId");
+    page = cinder_filter_page(req, items, "VolumeId",
+                              st->status_mode ? cinder_status_filter : cinder_volume_filter_values,
+                              st->tokens, &next);
+    if (page == NULL)
+        return;
+    cinder_finish_list(req, st->status_mode ? "VolumeStatuses" : "Volumes", page, next);
+}
+
+static void
+cinder_desc_servers(ec2gw_req_t *req, const ec2gw_os_resp_t *r, void *arg)
+{
+    /* Without Nova the attachments still show, only without delete-on-termination. */
+    if (!ec2gw_os_ok(r))
+        ec2gw->log(req, EC2GW_LOG_WARN, "server list failed (%ld): attachments from Cinder only",
+                   r->status);
+    cinder_desc_finish(req, arg, ec2gw_os_ok(r) ? json_object_get(r->json, "servers") : NULL);
+}
+
+static void
+cinder_desc_volumes(ec2gw_req_t *req, const ec2gw_os_resp_t *r, void *arg)
+{
+    struct cinder_desc *st = arg;
+
+    if (!ec2gw_os_ok(r)) {
+        cinder_fail(req, r, "InvalidVolume.NotFound", NULL);
+        return;
+    }
+    if (json_object_get(r->json, "volume") != NULL)
+        st->volumes = cinder_own(req, json_pack("[O]", json_object_get(r->json, "volume")));
+    else
+        st->volumes = cinder_own(req, json_incref(json_object_get(r->json, "volumes")));
+    if (!st->status_mode && cinder_needs_nova(st->volumes)) {
+        ec2gw_os_call_t call = EC2GW_OS_CALL("compute", "GET", "/servers/detail",
+                                             .microversion = st->ci->compute_microversion);
+
+        if (ec2gw->os_call(req, &call, cinder_desc_servers, st) >= 0)
+            return;
+    }
+    cinder_desc_finish(req, st, NULL);
+}
+
+static int
+cinder_describe(ec2gw_req_t *req, void *inst, int status_mode)
+{
+    struct cinder_desc *st = ec2gw->state(req, sizeof(*st));
+    const json_t *ids = json_object_get(ec2gw->params(req), "VolumeIds");
+    const char *path = "/volumes/detail";
+    ec2gw_os_call_t call;
+
+    st->ci = inst;
+    st->status_mode = status_mode;
+    if (json_array_size(ids) > 0) {
+        if (cinder_resolve_all(req, "vol", ids, &st->os_ids) != 0)
+            return EC2GW_OK;
+        st->ids = ids;
+        if (json_array_size(ids) == 1)
+            path = ec2gw->psprintf(req, "/volumes/%s", ec2gw->url_escape(req, st->os_ids[0]));
+    }
+    call = EC2GW_OS_GET("volumev3", path);
+    if (ec2gw->os_call(req, &call, cinder_desc_volumes, st) < 0) {
+        ec2gw->fail(req, 503, "Unavailable", "The volume service is not reachable");
+        return EC2GW_OK;
+    }
+    return EC2GW_AGAIN;
+}
+
+int
+cinder_describe_volumes(ec2gw_req_t *req, void *inst)
+{
+    return cinder_describe(req, inst, 0);
+}
+
+int
+cinder_describe_volume_status(ec2gw_req_t *req, void *inst)
+{
+    return cinder_describe(req, inst, 1);
+}
