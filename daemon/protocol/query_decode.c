@@ -113,6 +113,25 @@ next_step(const ec2gw_mshape_t *s, const char *seg, size_t len, struct step *st)
     return -1;
 }
 
+/*
+ * A list of scalars named without an index (KeyName=k for KeyName.1=k): AWS reads it as a
+ * one-element list, and libcloud's get_key_pair and old fog send it so (§2.5).
+ */
+static int
+insert_unindexed(json_t *node, const struct step *st, const ec2gw_kv_t *kv, ec2gw_fault_t *fault)
+{
+    json_t *list = json_object_get(node, st->key), *v;
+
+    if (list == NULL) {
+        list = json_object();
+        if (list == NULL || json_object_set_new(node, st->key, list) != 0)
+            return ec2gw_fault_set(fault, "InternalError", "Out of memory");
+    }
+    if (ec2gw_query_scalar(st->shape->elem, kv, &v, fault) != 0)
+        return -1;
+    return store(list, "1", v, kv, fault);
+}
+
 /* Walk one parameter name through the shape tree rooted at @p s / @p node and store it. */
 static int
 insert_param(json_t *node, const ec2gw_mshape_t *s, const ec2gw_kv_t *kv, ec2gw_fault_t *fault)
@@ -141,6 +160,9 @@ insert_param(json_t *node, const ec2gw_mshape_t *s, const ec2gw_kv_t *kv, ec2gw_
                 return -1;
             return store(node, st.key, v, kv, fault);
         }
+        if (p == NULL && st.shape->type == EC2GW_MT_LIST && s->type == EC2GW_MT_STRUCTURE &&
+            ec2gw_mtype_is_scalar(st.shape->elem->type))
+            return insert_unindexed(node, &st, kv, fault);
         /* A structure or list needs a sub-name ("Placement" alone says nothing). */
         if (p == NULL || st.shape->type == EC2GW_MT_MAP)
             return unknown(kv->name, fault);

@@ -244,7 +244,6 @@ test_bad_index(void **state)
     expect_fault("DescribeInstances", "InstanceId.x=i-1", "InvalidParameterValue", "InstanceId.x");
     expect_fault("DescribeInstances", "InstanceId.-1=i-1", "InvalidParameterValue",
                  "InstanceId.-1");
-    expect_fault("DescribeInstances", "InstanceId=i-1", "UnknownParameter", "InstanceId");
     expect_fault("DescribeInstances", "InstanceId.1=a&InstanceId.01=b", "InvalidParameterValue",
                  "more than once");
     expect_fault("DescribeInstances", "MaxResults=5&MaxResults=6", "InvalidParameterValue",
@@ -263,6 +262,22 @@ test_scalar_as_one_element_list(void **state)
     /* Only for a scalar member: an element of a list of strings takes no further index. */
     expect_fault("DescribeInstances", "InstanceId.1.1=i-1", "UnknownParameter", "InstanceId.1.1");
     expect_fault("GetPasswordData", "InstanceId.1.1=i-1", "UnknownParameter", "InstanceId.1.1");
+}
+
+/* A list of scalars named without an index is a one-element list, as AWS reads it
+ * (libcloud's get_key_pair sends DescribeKeyPairs KeyName=k). */
+static void
+test_unindexed_scalar_list(void **state)
+{
+    (void)state;
+    expect_json("DescribeKeyPairs", "KeyName=k", "{\"KeyNames\":[\"k\"]}");
+    expect_json("DescribeInstances", "InstanceId=i-1", "{\"InstanceIds\":[\"i-1\"]}");
+    expect_fault("DescribeKeyPairs", "KeyName=k&KeyName.1=j", "InvalidParameterValue",
+                 "more than once");
+    expect_fault("DescribeKeyPairs", "KeyName.1=j&KeyName=k", "InvalidParameterValue",
+                 "more than once");
+    /* Not for a list of structures: "Filter" alone says nothing. */
+    expect_fault("DescribeInstances", "Filter=x", "UnknownParameter", "Filter");
 }
 
 /* Value wrappers stay structures (§2.6); the older Attribute/Value form also decodes. */
@@ -346,6 +361,7 @@ main(void)
         cmocka_unit_test(test_unknown_parameter),
         cmocka_unit_test(test_bad_index),
         cmocka_unit_test(test_scalar_as_one_element_list),
+        cmocka_unit_test(test_unindexed_scalar_list),
         cmocka_unit_test(test_value_wrapper),
         cmocka_unit_test(test_blob_base64),
         cmocka_unit_test(test_protocol_params_skipped),
