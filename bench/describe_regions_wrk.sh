@@ -5,7 +5,6 @@
 # load generator, which signs every request, exists.
 set -euo pipefail
 EP=${1:?endpoint}; AK=${2:?access key}; SK=${3:?secret}; C=${4:-50}; D=${5:-10}
-HOSTPORT=${EP#http://}
 LUA=$(mktemp --suffix=.lua)
 python3 - "$EP" "$AK" "$SK" > "$LUA" <<'PY'
 import sys

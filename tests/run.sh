@@ -2,11 +2,14 @@
 # tests/run.sh - every test of ec2gw on a fresh Debian 12 machine (run as root):
 # packages, a sanitizer build, the unit tests, the all-in-one OpenStack, its smoke test, and
 # the integration tests of the daemon against it with real clients.
-set -euo pipefail
+{ # bash reads all of it before running it: an edit during a run cannot derail the run
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
+# shellcheck source=tools/lib/errtrap.sh
+. tools/lib/errtrap.sh
+ec2gw_errtrap tests/run.sh
 t0=$(date +%s)
-phase() { echo "== [tests +$(( $(date +%s) - t0 ))s] $*"; }
+phase() { PHASE=$*; echo "== [tests +$(( $(date +%s) - t0 ))s] $*"; }
 
 phase "dependencies"
 bash tools/deps.sh --test
@@ -23,3 +26,5 @@ phase "JS SDK for the integration tests"
 phase "integration tests"
 (cd build && ctest -L integration -V)
 phase "done"
+exit
+}

@@ -1,22 +1,49 @@
 #!/bin/bash
 # tools/deps.sh - install the Debian 12 packages ec2gw needs to build and test (as root).
 # Idempotent: installs only what is missing.
-set -euo pipefail
+#   deps.sh [--test]           build dependencies and awscli (for the README's first request);
+#                              --test: also what the tests need
+#   deps.sh --list [--test]    print the package names, install nothing
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=tools/lib/errtrap.sh
+. "$ROOT/tools/lib/errtrap.sh"
+ec2gw_errtrap tools/deps.sh
+PHASE=packages
+TEST=0 LIST=0
+for a in "$@"; do
+    case $a in
+        --test) TEST=1 ;;
+        --list) LIST=1 ;;
+        *) echo "usage: tools/deps.sh [--list] [--test]" >&2; ERR_REPORTED=1; exit 2 ;;
+    esac
+done
 PKGS="build-essential cmake pkg-config clang-format libevent-dev libcurl4-openssl-dev
 libjansson-dev libyaml-dev libsqlite3-dev libxml2-dev libssl-dev libcmocka-dev sqlite3 curl"
-[ "${1:-}" = "--test" ] && PKGS="$PKGS python3 python3-boto3 awscli putty-tools"
+PKGS="$PKGS awscli"
+[ $TEST = 1 ] && PKGS="$PKGS python3 python3-boto3 putty-tools shellcheck"
+# shellcheck disable=SC2086 # one line
+if [ $LIST = 1 ]; then echo $PKGS; exit 0; fi
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
 done
 # The python3 on PATH may be another Python that already has boto3 and awscli.
-if [ "${1:-}" = "--test" ] && python3 -c 'import boto3' 2>/dev/null && command -v aws >/dev/null; then
-    missing=$(echo "$missing" | tr ' ' '\n' | grep -vx -e python3 -e python3-boto3 -e awscli | tr '\n' ' ')
+drop=()
+command -v aws >/dev/null && drop+=(-e awscli)
+[ $TEST = 1 ] && python3 -c 'import boto3' 2>/dev/null && drop+=(-e python3 -e python3-boto3)
+if [ ${#drop[@]} != 0 ]; then
+    missing=$(echo "$missing" | tr ' ' '\n' | { grep -vx "${drop[@]}" || true; } | tr '\n' ' ')
 fi
 if [ -n "${missing// /}" ]; then
     echo "[deps] installing:$missing"
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update -q >/dev/null
-    apt-get install -y -q --no-install-recommends $missing >/dev/null
+    ERR_LOG=/var/log/ec2gw-deps.log
+    echo "=== $(date -Is) apt-get install$missing" >> "$ERR_LOG"
+    apt-get update -q >> "$ERR_LOG" 2>&1
+    # shellcheck disable=SC2086 # a list of package names
+    if ! apt-get install -y -q --no-install-recommends $missing >> "$ERR_LOG" 2>&1; then
+        tail -15 "$ERR_LOG" >&2
+        ec2gw_fail "apt-get install failed"
+    fi
 fi
 echo "[deps] build dependencies present"

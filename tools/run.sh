@@ -4,14 +4,23 @@
 #
 # To use your own cloud instead, export EC2GW_CONF_DIR=/path/to/conf.d (with your Keystone
 # URL and service user) and EC2GW_SERVICE_PASSWORD; the all-in-one cloud is then not started.
-set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
+# shellcheck source=tools/lib/errtrap.sh
+. tools/lib/errtrap.sh
+ec2gw_errtrap tools/run.sh
+t0=$(date +%s)
+# one line per phase (tests/fresh/fresh.sh times them)
+phase() { PHASE=$1; ERR_LOG=${2:-}; echo "== [run +$(($(date +%s) - t0))s] $1"; }
+
+phase packages /var/log/ec2gw-deps.log
 bash tools/deps.sh
+phase build "the compiler output above"
 cmake -S . -B build-release -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEC2GW_TESTS=OFF >/dev/null
 cmake --build build-release -j"$(nproc)" >/dev/null
 CONF=${EC2GW_CONF_DIR:-}
 if [ -z "$CONF" ]; then
+    phase cloud "the [cloud] lines above"
     bash tests/cloud/cloud.sh up
     eval "$(bash tests/cloud/cloud.sh env)"
     export EC2GW_SERVICE_PASSWORD
@@ -27,5 +36,6 @@ ec2gwd is starting on http://127.0.0.1:8788 against the all-in-one cloud. In ano
 
 TXT
 fi
+phase daemon "the ec2gwd output above"
 build-release/daemon/ec2gwd -c "$CONF" --check-config --plugin-dir build-release/plugins
 exec build-release/daemon/ec2gwd -c "$CONF" --plugin-dir build-release/plugins

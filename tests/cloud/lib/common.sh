@@ -1,5 +1,6 @@
 # lib/common.sh - settings and helpers shared by every phase of cloud.sh.
 # Sourced, never executed.
+# shellcheck disable=SC2034 # the settings here are used by the other lib/*.sh
 
 # The OpenStack tools are Debian's: no pyenv/venv python3 may shadow /usr/bin/python3.
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
@@ -32,14 +33,21 @@ T_HTTP=${CLOUD_HTTP_TIMEOUT:-120}
 T_CMD=${CLOUD_CMD_TIMEOUT:-900}
 T_STOP=${CLOUD_STOP_TIMEOUT:-20}
 
+# Every failing command is reported with the phase and the log to read (issue 10).
+# shellcheck source=tools/lib/errtrap.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../../../tools/lib/errtrap.sh"
+ec2gw_errtrap cloud.sh
+LOGS_HINT="$LOG/<service>.log and .out"
+ERR_LOG=$LOGS_HINT
+
 T_START=$(date +%s)
 log()  { echo "[cloud +$(( $(date +%s) - T_START ))s] $*"; }
 warn() { echo "[cloud +$(( $(date +%s) - T_START ))s] WARNING: $*" >&2; }
-die()  { echo "[cloud +$(( $(date +%s) - T_START ))s] ERROR in phase '${PHASE:-?}': $*" >&2; exit 1; }
+die()  { echo "[cloud +$(( $(date +%s) - T_START ))s] ERROR in phase '${PHASE:-?}': $*" >&2; ERR_REPORTED=1; exit 1; }
 
 PHASE=
 PHASE_T0=0
-phase() { PHASE=$1; PHASE_T0=$(date +%s); }
+phase() { PHASE=$1; PHASE_T0=$(date +%s); ERR_LOG=$LOGS_HINT; }
 phase_done() { log "$PHASE up ($(( $(date +%s) - PHASE_T0 ))s)${1:+ - $1}"; }
 
 # run_logged LOGFILE CMD... : run with a deadline, output appended to LOGFILE;
@@ -50,7 +58,7 @@ run_logged() {
     if [ "$1" = as_user ]; then
         local u=$2; shift 2
         chown "$u" "$lf"
-        set -- env HOME=/var/lib/$u setpriv --reuid="$u" --regid="$u" --init-groups -- "$@"
+        set -- env HOME="/var/lib/$u" setpriv --reuid="$u" --regid="$u" --init-groups -- "$@"
     fi
     if ! timeout -k 10 "$T_CMD" "$@" >> "$lf" 2>&1; then
         echo "----- tail of $lf -----" >&2; tail -25 "$lf" >&2
@@ -61,7 +69,7 @@ run_logged() {
 # user_log USER NAME... : $LOG/NAME.log exists and USER may write it
 user_log() { local u=$1 n; shift; for n in "$@"; do touch "$LOG/$n.log"; chown "$u" "$LOG/$n.log"; done; }
 
-as_user() { local u=$1; shift; env HOME=/var/lib/$u setpriv --reuid="$u" --regid="$u" --init-groups -- "$@"; }
+as_user() { local u=$1; shift; env HOME="/var/lib/$u" setpriv --reuid="$u" --regid="$u" --init-groups -- "$@"; }
 
 pid_of() { [ -f "$RUN/$1.pid" ] && cat "$RUN/$1.pid"; }
 # is_ours NAME PID : PID still runs the program we started (not a recycled pid);
@@ -186,13 +194,13 @@ stamp_set() { mkdir -p "$STAMPS"; echo "$2" > "$STAMPS/$1"; }
 # DB schema syncs only need MariaDB: cold starts run them in the background
 # (bg_sync) while Keystone comes up; setup_X then waits for its own (await_sync).
 declare -A SYNC_PID=()
-bg_sync() { local s; for s in "$@"; do ( sync_$s ) & SYNC_PID[$s]=$!; done; }
+bg_sync() { local s; for s in "$@"; do ( "sync_$s" ) & SYNC_PID[$s]=$!; done; }
 await_sync() {
     if [ -n "${SYNC_PID[$1]:-}" ]; then
         wait "${SYNC_PID[$1]}" || die "db sync of $1 failed (see above; logs in $LOG/*manage*.log)"
         unset "SYNC_PID[$1]"
     else
-        sync_$1
+        "sync_$1"
     fi
 }
 
@@ -212,6 +220,7 @@ tree_of() {
 alive() { local p; for p in "$@"; do kill -0 "$p" 2>/dev/null && echo "$p"; done; return 0; }
 
 # stop_one NAME : SIGTERM the daemon's whole tree, SIGKILL what is left after T_STOP.
+# shellcheck disable=SC2086,SC2046 # $procs and tree_of are lists of pids
 stop_one() {
     local name=$1 pid procs end
     pid=$(pid_of "$name") || return 0
@@ -227,7 +236,7 @@ stop_one() {
         end=$(( $(date +%s) + T_STOP ))
         while :; do
             procs=$(alive $procs $(tree_of "$pid") | sort -u)
-            [ -n "$procs" ] && [ "$(date +%s)" -lt "$end" ] || break
+            if [ -z "$procs" ] || [ "$(date +%s)" -ge "$end" ]; then break; fi
             sleep 0.3
         done
         if [ -n "$procs" ]; then

@@ -12,12 +12,15 @@ install_packages() {
     local installed
     # dpkg-query exits 1 when any package is unknown or missing: that is the
     # answer we want, not a failure (under pipefail it ended the script silently).
+    # shellcheck disable=SC2086 # a list of package names
     installed=" $( { dpkg-query -W -f='${Status} ${Package}\n' $PKGS 2>/dev/null || true; } | awk '/^install ok installed /{print $4}' | tr '\n' ' ') "
     for p in $PKGS; do
         case "$installed" in *" $p "*) ;; *) missing="$missing $p";; esac
     done
     if [ -z "$missing" ]; then return 0; fi
     log "installing:$missing"
+    # shellcheck disable=SC2034 # read by tools/lib/errtrap.sh
+    ERR_LOG=$LOG/apt-install.log
     # No systemd here: keep the packages' maintainer scripts from starting
     # daemons (we start everything ourselves, on 127.0.0.1 only).
     if [ ! -e /usr/sbin/policy-rc.d ]; then
@@ -44,6 +47,7 @@ cinder-common cinder/configure_db boolean false
 cinder-common cinder/configure_ksat boolean false
 SEL
     local rc=0
+    # shellcheck disable=SC2086 # a list of package names
     {
         DEBIAN_FRONTEND=noninteractive timeout 900 apt-get update -q &&
         DEBIAN_FRONTEND=noninteractive timeout 1800 apt-get install -y -q --no-install-recommends \

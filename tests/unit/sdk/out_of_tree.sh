@@ -32,7 +32,7 @@ pc=$(find "$tmp/prefix" -name ec2gw-sdk.pc | head -n 1)
 config=$(find "$tmp/prefix" -name ec2gw-sdk-config.cmake | head -n 1)
 for f in "$pc" "$config" "$tmp/prefix/include/ec2gw/plugin.h" \
          "$tmp/prefix/include/ec2gw/testing.h"; do
-    [ -n "$f" ] && [ -f "$f" ] || { say "missing installed file ($f)"; cat "$tmp/install.log"; exit 1; }
+    if [ -z "$f" ] || [ ! -f "$f" ]; then say "missing installed file ($f)"; cat "$tmp/install.log"; exit 1; fi
 done
 find "$tmp/prefix" -name libec2gw_testhost.a | grep -q . || { say "no libec2gw_testhost.a"; exit 1; }
 
