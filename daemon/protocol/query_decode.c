@@ -36,7 +36,11 @@ is_protocol_param(const char *name)
     return 0;
 }
 
-/* A list index: a positive decimal integer. Returns it, or -1. */
+/*
+ * A list index: a decimal integer. Clients count from 1, but libcloud's CreateTags/DeleteTags
+ * and old fog count from 0 (ResourceId.0, Tag.0.Key) and AWS accepts that: the index only
+ * orders the elements. Returns it, or -1.
+ */
 static int
 parse_index(const char *s, size_t len)
 {
@@ -49,14 +53,14 @@ parse_index(const char *s, size_t len)
             return -1;
         v = v * 10 + (s[i] - '0');
     }
-    return v > 0 ? v : -1;
+    return v;
 }
 
 static int
 bad_index(const char *param, ec2gw_fault_t *fault)
 {
     return ec2gw_fault_set(fault, "InvalidParameterValue",
-                           "Invalid list index in parameter %.200s: indices are positive integers",
+                           "Invalid list index in parameter %.200s: indices are decimal integers",
                            param);
 }
 

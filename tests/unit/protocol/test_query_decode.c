@@ -240,7 +240,6 @@ static void
 test_bad_index(void **state)
 {
     (void)state;
-    expect_fault("DescribeInstances", "InstanceId.0=i-1", "InvalidParameterValue", "InstanceId.0");
     expect_fault("DescribeInstances", "InstanceId.x=i-1", "InvalidParameterValue", "InstanceId.x");
     expect_fault("DescribeInstances", "InstanceId.-1=i-1", "InvalidParameterValue",
                  "InstanceId.-1");
@@ -262,6 +261,18 @@ test_scalar_as_one_element_list(void **state)
     /* Only for a scalar member: an element of a list of strings takes no further index. */
     expect_fault("DescribeInstances", "InstanceId.1.1=i-1", "UnknownParameter", "InstanceId.1.1");
     expect_fault("GetPasswordData", "InstanceId.1.1=i-1", "UnknownParameter", "InstanceId.1.1");
+}
+
+/* libcloud counts from 0 (CreateTags ResourceId.0, Tag.0.Key); the index only orders. */
+static void
+test_zero_based_index(void **state)
+{
+    (void)state;
+    expect_json("CreateTags", "ResourceId.0=i-1&Tag.0.Key=a&Tag.0.Value=&Tag.1.Key=b&Tag.1.Value=2",
+                "{\"Resources\":[\"i-1\"],\"Tags\":[{\"Key\":\"a\",\"Value\":\"\"},"
+                "{\"Key\":\"b\",\"Value\":\"2\"}]}");
+    expect_fault("DescribeInstances", "InstanceId.0=a&InstanceId.00=b", "InvalidParameterValue",
+                 "more than once");
 }
 
 /* A list of scalars named without an index is a one-element list, as AWS reads it
@@ -362,6 +373,7 @@ main(void)
         cmocka_unit_test(test_bad_index),
         cmocka_unit_test(test_scalar_as_one_element_list),
         cmocka_unit_test(test_unindexed_scalar_list),
+        cmocka_unit_test(test_zero_based_index),
         cmocka_unit_test(test_value_wrapper),
         cmocka_unit_test(test_blob_base64),
         cmocka_unit_test(test_protocol_params_skipped),
