@@ -17,9 +17,9 @@
 /* Ids ec2gw reads or writes; derived kinds (eipassoc, eni-attach, rtbassoc) are never stored
  * but are valid ids. Reservation ids (r-[0-9a-z]{8}) are not items and not hex: not here. */
 static const char *const known_kinds[] = {
-    "aki",        "ami",    "ari", "cgw", "dopt", "eipalloc", "eipassoc", "eni",
-    "eni-attach", "i",      "igw", "key", "lt",   "rtb",      "rtbassoc", "sg",
-    "snap",       "subnet", "vgw", "vol", "vpc",  "vpn",
+    "aki",        "ami",  "ari",    "cgw", "dopt", "eipalloc", "eipassoc", "eni",
+    "eni-attach", "i",    "igw",    "key", "lt",   "rtb",      "rtbassoc", "sg",
+    "sgr",        "snap", "subnet", "vgw", "vol",  "vpc",      "vpn",
 };
 
 /* More than a handful of collisions in a row means a full id space or a broken RNG. */

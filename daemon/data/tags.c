@@ -34,6 +34,7 @@ static const struct {
     { "eipalloc", "elastic-ip" },
     { "key", "key-pair" },
     { "lt", "launch-template" },
+    { "sgr", "security-group-rule" },
 };
 
 const char *

@@ -75,4 +75,22 @@ char *neutron_query_add(ec2gw_req_t *req, char *q, const char *key, const json_t
 
 /* action handlers ------------------------------------------------------------------------ */
 
+/* Security groups (sg_*.c) and account attributes (account.c) */
+int neutron_create_security_group(ec2gw_req_t *req, void *inst);
+int neutron_delete_security_group(ec2gw_req_t *req, void *inst);
+int neutron_describe_security_groups(ec2gw_req_t *req, void *inst);
+int neutron_authorize_security_group(ec2gw_req_t *req, void *inst); /* Ingress and Egress */
+int neutron_revoke_security_group(ec2gw_req_t *req, void *inst);
+int neutron_describe_security_group_rules(ec2gw_req_t *req, void *inst);
+int neutron_modify_security_group_rules(ec2gw_req_t *req, void *inst);
+int neutron_update_security_group_rule_descriptions(ec2gw_req_t *req, void *inst);
+int neutron_describe_account_attributes(ec2gw_req_t *req, void *inst);
+
+/* Elastic IPs (addresses_*.c) */
+int neutron_allocate_address(ec2gw_req_t *req, void *inst);
+int neutron_release_address(ec2gw_req_t *req, void *inst);
+int neutron_associate_address(ec2gw_req_t *req, void *inst);
+int neutron_disassociate_address(ec2gw_req_t *req, void *inst);
+int neutron_describe_addresses(ec2gw_req_t *req, void *inst);
+
 #endif /* NEUTRON_H */

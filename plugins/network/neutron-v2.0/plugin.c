@@ -26,6 +26,25 @@ static const ec2gw_setting_t neutron_settings[] = {
 
 /* One line per action; keep the families together. */
 static const ec2gw_action_t neutron_actions[] = {
+    { "CreateSecurityGroup", neutron_create_security_group, 0 },
+    { "DeleteSecurityGroup", neutron_delete_security_group, 0 },
+    { "DescribeSecurityGroups", neutron_describe_security_groups, EC2GW_ACT_READONLY },
+    { "AuthorizeSecurityGroupIngress", neutron_authorize_security_group, 0 },
+    { "AuthorizeSecurityGroupEgress", neutron_authorize_security_group, 0 },
+    { "RevokeSecurityGroupIngress", neutron_revoke_security_group, 0 },
+    { "RevokeSecurityGroupEgress", neutron_revoke_security_group, 0 },
+    { "DescribeSecurityGroupRules", neutron_describe_security_group_rules, EC2GW_ACT_READONLY },
+    { "ModifySecurityGroupRules", neutron_modify_security_group_rules, 0 },
+    { "UpdateSecurityGroupRuleDescriptionsIngress", neutron_update_security_group_rule_descriptions,
+      0 },
+    { "UpdateSecurityGroupRuleDescriptionsEgress", neutron_update_security_group_rule_descriptions,
+      0 },
+    { "DescribeAccountAttributes", neutron_describe_account_attributes, EC2GW_ACT_READONLY },
+    { "AllocateAddress", neutron_allocate_address, 0 },
+    { "ReleaseAddress", neutron_release_address, 0 },
+    { "AssociateAddress", neutron_associate_address, 0 },
+    { "DisassociateAddress", neutron_disassociate_address, 0 },
+    { "DescribeAddresses", neutron_describe_addresses, EC2GW_ACT_READONLY },
     { NULL, NULL, 0 },
 };
 
