@@ -29,9 +29,13 @@ int ec2gw_client_token_begin(ec2gw_db_t *db, const char *project_id, const char 
 int ec2gw_client_token_complete(ec2gw_db_t *db, const char *project_id, const char *action,
                                 const char *token, const json_t *result);
 
-/** Forget a claimed token whose request failed, so that a retry can run again. */
+/** Forget a claimed token whose request failed, so that a retry can run again (a token
+ * already answered is kept). */
 int ec2gw_client_token_abort(ec2gw_db_t *db, const char *project_id, const char *action,
                              const char *token);
+
+/** Records live this long (AWS keeps a ClientToken's answer at least 24 hours). */
+#define EC2GW_CLIENT_TOKEN_TTL_S 86400
 
 /** Delete records older than @p max_age_s. */
 int ec2gw_client_token_expire(ec2gw_db_t *db, long long max_age_s);

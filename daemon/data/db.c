@@ -76,8 +76,10 @@ static const char *const stmt_sql[DB_STMT_COUNT] = {
                     " WHERE project_id = ?1 AND action = ?2 AND token = ?3",
     [DB_CTOK_COMPLETE] = "UPDATE ec2gw_client_tokens SET result = ?4"
                          " WHERE project_id = ?1 AND action = ?2 AND token = ?3",
+    /* only a pending claim: an answered token keeps its answer whatever happens after */
     [DB_CTOK_DELETE] = "DELETE FROM ec2gw_client_tokens"
-                       " WHERE project_id = ?1 AND action = ?2 AND token = ?3",
+                       " WHERE project_id = ?1 AND action = ?2 AND token = ?3"
+                       " AND result IS NULL",
     [DB_CTOK_EXPIRE] = "DELETE FROM ec2gw_client_tokens WHERE created < ?1",
     [DB_TX_BEGIN] = "BEGIN IMMEDIATE",
     [DB_TX_SAVEPOINT] = "SAVEPOINT ec2gw_sp",

@@ -4,6 +4,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/evp.h>
 
@@ -37,6 +38,25 @@ params_hash(ec2gw_req_t *r, const char *token_member)
     return hex;
 }
 
+/*
+ * Old ClientToken rows are deleted when claims come in, at most once every EXPIRE_EVERY_S
+ * (issue 11 #12): rows are only added here, so the table stays bounded without a timer.
+ */
+#define EXPIRE_EVERY_S 600
+
+static void
+client_token_expire(ec2gw_req_t *r)
+{
+    static time_t last;
+    time_t now = time(NULL);
+
+    if (now - last < EXPIRE_EVERY_S)
+        return;
+    last = now;
+    if (ec2gw_client_token_expire(r->d->db, EC2GW_CLIENT_TOKEN_TTL_S) != 0)
+        ec2gw_log(EC2GW_LOG_WARN, r->log_prefix, "could not expire old ClientToken records");
+}
+
 /* 1 when the request may go on; 0 when it was answered from (or refused by) the token. */
 static int
 client_token_claim(ec2gw_req_t *r)
@@ -54,6 +74,7 @@ client_token_claim(ec2gw_req_t *r)
         ec2gw_req_failf(r, "InvalidParameterValue", "ClientToken is longer than 64 characters");
         return 0;
     }
+    client_token_expire(r);
     hash = params_hash(r, member);
     st = ec2gw_client_token_begin(r->d->db, r->identity.project_id, r->action, token, hash,
                                   &stored, &f);

@@ -16,6 +16,7 @@
 #include <openssl/rand.h>
 
 #include "core/log.h"
+#include "data/client_token.h"
 #include "ops/metrics.h"
 #include "protocol/xml_render.h"
 
@@ -186,6 +187,11 @@ ec2gw_req_fail(ec2gw_req_t *r, const ec2gw_fault_t *f)
 
     if (r->answered)
         return;
+    /* Ended by the deadline or an internal error: a retry with the token may go ahead. */
+    if (r->client_token != NULL) {
+        ec2gw_client_token_abort(r->d->db, r->identity.project_id, r->action, r->client_token);
+        r->client_token = NULL;
+    }
     if (ec2gw_xml_error(f->code, f->message, r->id, &doc, &len) != 0) {
         doc = NULL;
         len = 0;

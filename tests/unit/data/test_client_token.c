@@ -90,6 +90,16 @@ test_abort_and_expire(void **state)
     assert_int_equal(ec2gw_client_token_abort(db, "p1", "CreateVolume", "t"), 0);
     assert_int_equal(begin(db, "p1", "CreateVolume", "t", "h2", &result, &fault), EC2GW_CTOK_NEW);
 
+    /* an answered token is never aborted (a failure after the answer keeps it) */
+    assert_int_equal(begin(db, "p1", "CreateVolume", "done", "h", &result, &fault),
+                     EC2GW_CTOK_NEW);
+    assert_int_equal(ec2gw_client_token_complete(db, "p1", "CreateVolume", "done", NULL), 0);
+    assert_int_equal(ec2gw_client_token_abort(db, "p1", "CreateVolume", "done"), 0);
+    assert_int_equal(begin(db, "p1", "CreateVolume", "done", "h", &result, &fault),
+                     EC2GW_CTOK_DONE);
+    json_decref(result);
+    result = NULL;
+
     /* records younger than the limit stay, older ones go */
     assert_int_equal(begin(db, "p1", "CreateVolume", "old", "h", &result, &fault), EC2GW_CTOK_NEW);
     assert_int_equal(sqlite3_exec(ec2gw_db_sqlite(db),
