@@ -239,14 +239,16 @@ cinder_detach_nova_done(ec2gw_req_t *req, const ec2gw_os_resp_t *r, void *arg)
         ec2gw->fail(req, 503, "Unavailable", "The volume service is not reachable");
 }
 
-/* Does the caller's Device name this attachment (as stored, as Nova has it, or mapped)? */
+/* Does the caller's Device name this attachment (as stored, or the same disk letter: /dev/sdf,
+ * /dev/xvdf and /dev/vdf are one device to Nova)? */
 static int
 device_matches(ec2gw_req_t *req, const char *want, const char *stored, const char *nova)
 {
     const char *w = cinder_nova_device(req, want);
+    const char *s = cinder_nova_device(req, stored), *n = cinder_nova_device(req, nova);
 
     return (stored && strcmp(want, stored) == 0) || (nova && strcmp(want, nova) == 0) ||
-           (w && nova && strcmp(w, nova) == 0);
+           (w && s && strcmp(w, s) == 0) || (w && n && strcmp(w, n) == 0);
 }
 
 static void
@@ -287,8 +289,11 @@ cinder_detach_checked(ec2gw_req_t *req, const ec2gw_os_resp_t *r, void *arg)
                     "The volume '%s' is not attached to instance '%s'", st->vol, st->inst);
         return;
     }
-    st->srv_os = cinder_str(chosen, "server_id");
-    st->attachment_id = cinder_str(chosen, "attachment_id");
+    /* the answer dies with this callback: keep what later steps need in the pool */
+    st->srv_os = ec2gw->pstrdup(req, cinder_str(chosen, "server_id"));
+    st->attachment_id = cinder_str(chosen, "attachment_id")
+                            ? ec2gw->pstrdup(req, cinder_str(chosen, "attachment_id"))
+                            : NULL;
     st->attach_time = cinder_str(chosen, "attached_at")
                           ? ec2gw->psprintf(req, "%.19s.000Z", cinder_str(chosen, "attached_at"))
                           : NULL;
@@ -299,8 +304,8 @@ cinder_detach_checked(ec2gw_req_t *req, const ec2gw_os_resp_t *r, void *arg)
                     "The volume '%s' is not attached as '%s'", st->vol, want_dev);
         return;
     }
-    if (st->device == NULL)
-        st->device = cinder_str(chosen, "device");
+    if (st->device == NULL && cinder_str(chosen, "device") != NULL)
+        st->device = ec2gw->pstrdup(req, cinder_str(chosen, "device"));
     if (st->inst == NULL && ec2gw->id_to_ec2(req, "i", st->srv_os, &st->inst) != 0)
         st->inst = NULL;
     call = EC2GW_OS_CALL("compute", "DELETE",

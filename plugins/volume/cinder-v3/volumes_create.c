@@ -1,7 +1,8 @@
 /*
  * volumes_create.c - CreateVolume (POST /volumes; ClientToken idempotency is the daemon's, the
  * token is also kept in the volume's metadata for the client-token filter) and DeleteVolume
- * (GET first so an attached volume gets VolumeInUse, then DELETE).
+ * (the volume and its snapshots read first, so an attached volume gets VolumeInUse and one
+ * with snapshots a clear IncorrectState, then DELETE).
  */
 #include <string.h>
 
@@ -162,32 +163,25 @@ struct cinder_delete_state {
 static void
 cinder_deleted(ec2gw_req_t *req, const ec2gw_os_resp_t *r, void *arg)
 {
-    struct cinder_delete_state *st = arg;
-
+    (void)arg;
     if (ec2gw_os_ok(r)) {
         cinder_return_true(req);
-        return;
-    }
-    if (r->status == 400 && strstr(cinder_os_message(r), "snapshot") != NULL) {
-        ec2gw->fail(req, 400, "IncorrectState",
-                    "The volume '%s' has snapshots; Cinder deletes a volume only after its "
-                    "snapshots",
-                    st->id);
         return;
     }
     cinder_fail(req, r, "InvalidVolume.NotFound", NULL);
 }
 
 static void
-cinder_delete_checked(ec2gw_req_t *req, const ec2gw_os_resp_t *r, void *arg)
+cinder_delete_checked(ec2gw_req_t *req, const ec2gw_os_resp_t *const *r, size_t n, void *arg)
 {
     struct cinder_delete_state *st = arg;
-    const json_t *vol = json_object_get(r->json, "volume");
+    const json_t *vol = json_object_get(r[0]->json, "volume");
     const char *status = cinder_str(vol, "status");
     ec2gw_os_call_t call;
 
-    if (!ec2gw_os_ok(r)) {
-        cinder_fail(req, r, "InvalidVolume.NotFound", NULL);
+    (void)n;
+    if (!ec2gw_os_ok(r[0])) {
+        cinder_fail(req, r[0], "InvalidVolume.NotFound", NULL);
         return;
     }
     if (json_array_size(json_object_get(vol, "attachments")) > 0 ||
@@ -198,6 +192,14 @@ cinder_delete_checked(ec2gw_req_t *req, const ec2gw_os_resp_t *r, void *arg)
     }
     if (status != NULL && strcmp(status, "deleting") == 0) {
         cinder_return_true(req); /* already going: AWS answers the retry the same way */
+        return;
+    }
+    /* EBS deletes a volume with snapshots; Cinder keeps a snapshot on its volume */
+    if (ec2gw_os_ok(r[1]) && json_array_size(json_object_get(r[1]->json, "snapshots")) > 0) {
+        ec2gw->fail(req, 400, "IncorrectState",
+                    "The volume '%s' has snapshots: this cloud deletes a volume only after its "
+                    "snapshots",
+                    st->id);
         return;
     }
     call = EC2GW_OS_CALL("volumev3", "DELETE",
@@ -211,15 +213,17 @@ int
 cinder_delete_volume(ec2gw_req_t *req, void *inst)
 {
     struct cinder_delete_state *st = ec2gw->state(req, sizeof(*st));
-    ec2gw_os_call_t call;
+    ec2gw_os_call_t calls[2];
+    const char *esc;
 
     (void)inst;
     st->id = cinder_param(req, "VolumeId");
     if (cinder_resolve(req, "vol", st->id, "VolumeId", &st->os) != 0)
         return EC2GW_OK;
-    call = EC2GW_OS_GET("volumev3",
-                        ec2gw->psprintf(req, "/volumes/%s", ec2gw->url_escape(req, st->os)));
-    if (ec2gw->os_call(req, &call, cinder_delete_checked, st) < 0) {
+    esc = ec2gw->url_escape(req, st->os);
+    calls[0] = EC2GW_OS_GET("volumev3", ec2gw->psprintf(req, "/volumes/%s", esc));
+    calls[1] = EC2GW_OS_GET("volumev3", ec2gw->psprintf(req, "/snapshots?volume_id=%s", esc));
+    if (ec2gw->os_fanout(req, calls, 2, cinder_delete_checked, st) < 0) {
         ec2gw->fail(req, 503, "Unavailable", "The volume service is not reachable");
         return EC2GW_OK;
     }
