@@ -90,11 +90,13 @@ struct step {
     const ec2gw_mshape_t *shape; /* shape of the value stored under key */
     const char *key;
     char ibuf[12]; /* any int */
+    int implicit;  /* an omitted list index: the segment is not consumed */
 };
 
 static int
 next_step(const ec2gw_mshape_t *s, const char *seg, size_t len, struct step *st)
 {
+    st->implicit = 0;
     if (s->type == EC2GW_MT_STRUCTURE) {
         const ec2gw_mmember_t *m = ec2gw_model_member_by_wire(s, seg, len);
 
@@ -107,6 +109,12 @@ next_step(const ec2gw_mshape_t *s, const char *seg, size_t len, struct step *st)
     if (s->type == EC2GW_MT_LIST) {
         int idx = parse_index(seg, len);
 
+        /* Net::Amazon::EC2 sends Filter.Name=x and Tag.Key=k: an index omitted before a member
+         * name is element 1, as for a list of scalars (insert_unindexed). */
+        st->implicit = idx < 0 && s->elem->type == EC2GW_MT_STRUCTURE &&
+                       ec2gw_model_member_by_wire(s->elem, seg, len) != NULL;
+        if (st->implicit)
+            idx = 1;
         if (idx < 0)
             return -2;
         snprintf(st->ibuf, sizeof(st->ibuf), "%d", idx);
@@ -153,7 +161,8 @@ insert_param(json_t *node, const ec2gw_mshape_t *s, const ec2gw_kv_t *kv, ec2gw_
             return bad_index(kv->name, fault);
         if (rc != 0)
             return unknown(kv->name, fault);
-        p = dot != NULL ? dot + 1 : NULL;
+        if (!st.implicit)
+            p = dot != NULL ? dot + 1 : NULL;
         if (ec2gw_mtype_is_scalar(st.shape->type)) {
             /* Old boto sends InstanceId.1 where the model has a scalar InstanceId (§2.5):
              * accept one trailing index on a structure member as a one-element list. */

@@ -289,6 +289,15 @@ test_unindexed_scalar_list(void **state)
                  "more than once");
     /* Not for a list of structures: "Filter" alone says nothing. */
     expect_fault("DescribeInstances", "Filter=x", "UnknownParameter", "Filter");
+    /* Net::Amazon::EC2's scalar forms: the index omitted before a member name is 1. */
+    expect_json("DescribeTags", "Filter.Name=resource-id&Filter.Value=i-1",
+                "{\"Filters\":[{\"Name\":\"resource-id\",\"Values\":[\"i-1\"]}]}");
+    expect_json("DeleteTags", "ResourceId=i-1&Tag.Key=k",
+                "{\"Resources\":[\"i-1\"],\"Tags\":[{\"Key\":\"k\"}]}");
+    expect_fault("DeleteTags", "ResourceId=i-1&Tag.Key=k&Tag.1.Key=j", "InvalidParameterValue",
+                 "more than once");
+    expect_fault("DescribeTags", "Filter.Nope=x", "InvalidParameterValue", "Filter.Nope");
+    expect_fault("DescribeTags", "Filter.Name.Value=x", "UnknownParameter", "Filter.Name.Value");
 }
 
 /* Value wrappers stay structures (§2.6); the older Attribute/Value form also decodes. */
