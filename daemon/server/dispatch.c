@@ -180,7 +180,8 @@ ec2gw_dispatch(ec2gw_req_t *r)
                         "Request would have succeeded, but DryRun flag is set.");
         return;
     }
-    if ((route->act->flags & EC2GW_ACT_CLIENT_TOKEN) && !client_token_claim(r))
+    /* A DryRun creates nothing: its ClientToken is neither claimed nor answered from. */
+    if ((route->act->flags & EC2GW_ACT_CLIENT_TOKEN) && !dry_run && !client_token_claim(r))
         return;
     ec2gw_dispatch_run(r, route->inst, route->act);
 }

@@ -303,6 +303,12 @@ nova_run_resolved(ec2gw_req_t *req, const ec2gw_os_resp_t *const *r, size_t n, v
                                          st->subnets_idx >= 0 ? r[st->subnets_idx]->json : NULL,
                                          st->network))) == NULL)
         return;
+    /* DryRun answers only once everything was checked, as AWS does (issue 11 #11). */
+    if (json_is_true(json_object_get(st->params, "DryRun"))) {
+        ec2gw->fail(req, 0, "DryRunOperation",
+                    "Request would have succeeded, but DryRun flag is set.");
+        return;
+    }
     nova_run_boot(req, st);
 }
 

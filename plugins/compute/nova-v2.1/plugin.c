@@ -61,7 +61,7 @@ static const ec2gw_action_t nova_actions[] = {
     { "DeleteKeyPair", nova_delete_key_pair, 0 },
     { "DescribeInstanceTypes", nova_describe_instance_types, EC2GW_ACT_READONLY },
     { "DescribeInstanceTypeOfferings", nova_describe_instance_type_offerings, EC2GW_ACT_READONLY },
-    { "RunInstances", nova_run_instances, EC2GW_ACT_CLIENT_TOKEN },
+    { "RunInstances", nova_run_instances, EC2GW_ACT_CLIENT_TOKEN | EC2GW_ACT_DRYRUN },
     { "DescribeInstances", nova_describe_instances, EC2GW_ACT_READONLY },
     { "DescribeInstanceStatus", nova_describe_instance_status, EC2GW_ACT_READONLY },
     { "DescribeInstanceCreditSpecifications", nova_describe_instance_credit_specifications,

@@ -393,6 +393,20 @@ test_run_instances(void **s)
     assert_null(ec2gw_test_action(h, "RunInstances",
                                   "{\"ImageId\": \"bad\", \"MinCount\": 1, \"MaxCount\": 1}"));
     assert_string_equal(ec2gw_test_last_error(h), "InvalidAMIID.Malformed");
+    /* DryRun validates first (issue 11 #11): MinCount=0, an unknown image, then a good one */
+    assert_null(ec2gw_test_action(h, "RunInstances",
+                                  "{\"ImageId\": \"ami-00000001\", \"MinCount\": 0, "
+                                  "\"MaxCount\": 1, \"DryRun\": true}"));
+    assert_string_equal(ec2gw_test_last_error(h), "InvalidParameterValue");
+    assert_null(ec2gw_test_action(h, "RunInstances",
+                                  "{\"ImageId\": \"ami-0000000f\", \"MinCount\": 1, "
+                                  "\"MaxCount\": 1, \"DryRun\": true}"));
+    assert_string_equal(ec2gw_test_last_error(h), "InvalidAMIID.NotFound");
+    expect_run_resolve(h);
+    assert_null(ec2gw_test_action(h, "RunInstances",
+                                  "{\"ImageId\": \"ami-00000001\", \"MinCount\": 1, "
+                                  "\"MaxCount\": 1, \"DryRun\": true}"));
+    assert_string_equal(ec2gw_test_last_error(h), "DryRunOperation");
     expect_run_resolve(h);
     assert_null(ec2gw_test_action(h, "RunInstances",
                                   "{\"ImageId\": \"ami-00000001\", \"MinCount\": 1, "
