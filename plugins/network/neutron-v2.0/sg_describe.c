@@ -172,6 +172,32 @@ sg_all_found(ec2gw_req_t *req, const json_t *models)
     return 0;
 }
 
+/* Neutron's answer re-checked: only the groups GroupId.N and GroupName.N ask for (pool). */
+static json_t *
+sg_only_asked(ec2gw_req_t *req, json_t *models)
+{
+    const json_t *params = ec2gw->params(req), *want;
+    const json_t *ids = json_object_get(params, "GroupIds");
+    const json_t *names = json_object_get(params, "GroupNames");
+    json_t *out;
+    size_t i, j;
+
+    if (ids == NULL && names == NULL)
+        return models;
+    out = neutron_own(req, json_array());
+    for (i = 0; i < json_array_size(models); i++) {
+        json_t *m = json_array_get(models, i);
+        int keep = 0;
+
+        json_array_foreach(ids, j, want) keep |= json_equal(json_object_get(m, "GroupId"), want);
+        json_array_foreach(names, j, want) keep |=
+            json_equal(json_object_get(m, "GroupName"), want);
+        if (keep)
+            json_array_append(out, m);
+    }
+    return out;
+}
+
 static void
 sg_groups_listed(ec2gw_req_t *req, const ec2gw_os_resp_t *r, void *arg)
 {
@@ -196,6 +222,7 @@ sg_groups_listed(ec2gw_req_t *req, const ec2gw_os_resp_t *r, void *arg)
     json_array_foreach(groups, i, g) json_array_append_new(models, sg_group_model(g, &names));
     if (sg_all_found(req, models) != 0)
         return;
+    models = sg_only_asked(req, models);
     sg_attach_tags(req, models, "GroupId");
     page = neutron_filter_page(req, models, "GroupId", "GroupId", sg_group_values, NULL, &next);
     if (page != NULL)
@@ -257,7 +284,7 @@ sg_rules_listed(ec2gw_req_t *req, const ec2gw_os_resp_t *r, void *arg)
     }
     groups = neutron_own(req, json_array());
     json_array_foreach(rules, i, e) json_array_append_new(
-        groups, json_pack("{s:O?}", "id", json_object_get(e, "security_group_id")));
+        groups, json_pack("{s:O*}", "id", json_object_get(e, "security_group_id")));
     names.group_ids = neutron_map_ids(req, "sg", groups);
     names.rule_ids = neutron_map_ids(req, "sgr", rules);
     names.group_names = neutron_own(req, json_object());

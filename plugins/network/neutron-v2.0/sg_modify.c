@@ -78,7 +78,7 @@ sg_request_perm(ec2gw_req_t *req, const json_t *rr)
 {
     const char *desc = neutron_str(rr, "Description");
     json_t *p =
-        json_pack("{s:O?, s:[], s:[], s:[]}", "IpProtocol", json_object_get(rr, "IpProtocol"),
+        json_pack("{s:O*, s:[], s:[], s:[]}", "IpProtocol", json_object_get(rr, "IpProtocol"),
                   "IpRanges", "Ipv6Ranges", "UserIdGroupPairs");
 
     if (neutron_str(rr, "PrefixListId") != NULL) {
@@ -105,14 +105,14 @@ sg_request_perm(ec2gw_req_t *req, const json_t *rr)
     if (neutron_str(rr, "CidrIpv4") != NULL)
         json_array_append_new(
             json_object_get(p, "IpRanges"),
-            json_pack("{s:s, s:s?}", "CidrIp", neutron_str(rr, "CidrIpv4"), "Description", desc));
+            json_pack("{s:s, s:s*}", "CidrIp", neutron_str(rr, "CidrIpv4"), "Description", desc));
     else if (neutron_str(rr, "CidrIpv6") != NULL)
         json_array_append_new(
             json_object_get(p, "Ipv6Ranges"),
-            json_pack("{s:s, s:s?}", "CidrIpv6", neutron_str(rr, "CidrIpv6"), "Description", desc));
+            json_pack("{s:s, s:s*}", "CidrIpv6", neutron_str(rr, "CidrIpv6"), "Description", desc));
     else
         json_array_append_new(json_object_get(p, "UserIdGroupPairs"),
-                              json_pack("{s:s, s:s?}", "GroupId",
+                              json_pack("{s:s, s:s*}", "GroupId",
                                         neutron_str(rr, "ReferencedGroupId"), "Description", desc));
     return p;
 }
@@ -186,8 +186,8 @@ sg_redescribe(struct sg_ctx *c, json_t *old, const char *desc, const char *id)
 static void
 sg_descriptions_loaded(ec2gw_req_t *req, struct sg_ctx *c)
 {
-    const json_t *params = ec2gw->params(req), *e, *h;
-    json_t *want, *have, *ids;
+    const json_t *params = ec2gw->params(req), *e;
+    json_t *want, *ids;
     size_t i, j;
     char key[512], k2[512], text[512];
 
@@ -210,27 +210,30 @@ sg_descriptions_loaded(ec2gw_req_t *req, struct sg_ctx *c)
                     "securityGroupRuleDescriptions");
         return;
     }
-    have = sg_existing(req, c);
     ids = neutron_map_ids(req, "sgr", json_object_get(c->group, "security_group_rules"));
     json_array_foreach(want, i, e)
     {
-        const json_t *match = NULL;
-        json_t *r;
+        json_t *rules = json_object_get(c->group, "security_group_rules");
+        int found = 0;
 
         sg_canon_key(e, key, sizeof(key));
-        json_array_foreach(have, j, h) if (strcmp(sg_canon_key(h, k2, sizeof(k2)), key) == 0)
-            match = h;
-        if (match == NULL) {
+        for (j = 0; j < json_array_size(rules); j++) {
+            json_t *r = json_array_get(rules, j), *h = sg_canon_from_neutron(r);
+
+            if (strcmp(neutron_str(h, "dir"), c->egress ? "egress" : "ingress") == 0 &&
+                strcmp(sg_canon_key(h, k2, sizeof(k2)), key) == 0) {
+                sg_redescribe(c, r, neutron_str(e, "desc"),
+                              json_string_value(json_object_get(ids, neutron_str(r, "id"))));
+                found = 1;
+            }
+            json_decref(h);
+        }
+        if (!found) {
             ec2gw->fail(req, 400, "InvalidPermission.NotFound",
                         "The specified rule \"%s\" does not exist in this security group",
                         sg_rule_text(e, &c->names, text, sizeof(text)));
             return;
         }
-        json_array_foreach(
-            json_object_get(c->group, "security_group_rules"), j,
-            r) if (json_equal(json_object_get(r, "id"), json_object_get(match, "id")))
-            sg_redescribe(c, r, neutron_str(e, "desc"),
-                          json_string_value(json_object_get(ids, neutron_str(r, "id"))));
     }
     c->next = sg_return_true;
     sg_change(req, c);

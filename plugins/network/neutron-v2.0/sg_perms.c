@@ -220,7 +220,7 @@ sg_legacy_perm(ec2gw_req_t *req, const json_t *params, int *n_perms)
         return NULL;
     }
     if (src != NULL)
-        json_array_append_new(pairs, json_pack("{s:s, s:s?}", "GroupName", src, "UserId", owner));
+        json_array_append_new(pairs, json_pack("{s:s, s:s*}", "GroupName", src, "UserId", owner));
     if (cidr != NULL)
         json_array_append_new(ranges, json_pack("{s:s}", "CidrIp", cidr));
     if (proto == NULL && src != NULL && cidr == NULL) {
@@ -235,7 +235,7 @@ sg_legacy_perm(ec2gw_req_t *req, const json_t *params, int *n_perms)
                               json_pack("{s:s, s:i, s:i, s:O}", "IpProtocol", "icmp", "FromPort",
                                         -1, "ToPort", -1, "UserIdGroupPairs", pairs));
     } else {
-        json_t *p = json_pack("{s:s?, s:O, s:O}", "IpProtocol", proto, "IpRanges", ranges,
+        json_t *p = json_pack("{s:s*, s:O, s:O}", "IpProtocol", proto, "IpRanges", ranges,
                               "UserIdGroupPairs", pairs);
 
         if (json_object_get(params, "FromPort") != NULL)

@@ -188,7 +188,7 @@ sg_canon_from_neutron(const json_t *r)
     const char *prefix = neutron_str(r, "remote_ip_prefix");
     const char *group = neutron_str(r, "remote_group_id");
     const char *e2 = eth;
-    json_t *c = json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s?}", "dir",
+    json_t *c = json_pack("{s:s, s:s, s:s, s:s, s:s*, s:s*}", "dir",
                           neutron_or(neutron_str(r, "direction")), "eth", eth, "proto", proto,
                           "desc", neutron_or(neutron_str(r, "description")), "id",
                           neutron_str(r, "id"), "sg", neutron_str(r, "security_group_id"));
@@ -211,7 +211,7 @@ json_t *
 sg_canon_new(const char *dir, const char *proto, json_int_t from, json_int_t to, const char *eth,
              const char *cidr, const char *group, const char *desc)
 {
-    json_t *c = json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s?}", "dir", dir, "eth", eth, "proto",
+    json_t *c = json_pack("{s:s, s:s, s:s, s:s, s:s*, s:s*}", "dir", dir, "eth", eth, "proto",
                           proto, "desc", neutron_or(desc), "cidr", cidr, "group", group);
     json_t *min = json_integer(from), *max = json_integer(to);
 
@@ -241,9 +241,11 @@ sg_canon_key(const json_t *c, char *buf, size_t size)
 
     sg_int_text(json_object_get(c, "min"), lo);
     sg_int_text(json_object_get(c, "max"), hi);
+    /* A group source means all its addresses: Neutron's IPv4 and IPv6 twins are one rule. */
     snprintf(buf, size, "%s|%s|%s|%s|%s|%s|%s", neutron_or(neutron_str(c, "dir")),
-             neutron_or(neutron_str(c, "eth")), neutron_or(neutron_str(c, "proto")), lo, hi,
-             neutron_or(neutron_str(c, "cidr")), neutron_or(neutron_str(c, "group")));
+             neutron_str(c, "group") != NULL ? "*" : neutron_or(neutron_str(c, "eth")),
+             neutron_or(neutron_str(c, "proto")), lo, hi, neutron_or(neutron_str(c, "cidr")),
+             neutron_or(neutron_str(c, "group")));
     return buf;
 }
 
@@ -293,7 +295,7 @@ sg_rule_model(const json_t *c, const struct sg_names *n)
     json_int_t from, to;
     const char *group = neutron_str(c, "group");
     json_t *m = json_pack(
-        "{s:s?, s:s?, s:s, s:b, s:s, s:s}", "SecurityGroupRuleId",
+        "{s:s*, s:s*, s:s, s:b, s:s, s:s}", "SecurityGroupRuleId",
         json_string_value(json_object_get(n->rule_ids, neutron_or(neutron_str(c, "id")))),
         "GroupId",
         json_string_value(json_object_get(n->group_ids, neutron_or(neutron_str(c, "sg")))),
@@ -308,7 +310,7 @@ sg_rule_model(const json_t *c, const struct sg_names *n)
         const char *gid = json_string_value(json_object_get(n->group_ids, group));
 
         json_object_set_new(m, "ReferencedGroupInfo",
-                            json_pack("{s:s?, s:s}", "GroupId", gid, "UserId", n->owner));
+                            json_pack("{s:s*, s:s}", "GroupId", gid, "UserId", n->owner));
     } else if (strcmp(neutron_or(neutron_str(c, "eth")), "IPv6") == 0) {
         json_object_set(m, "CidrIpv6", json_object_get(c, "cidr"));
     } else {
@@ -351,8 +353,15 @@ sg_perm_add(json_t *perms, const json_t *c, const struct sg_names *n)
     if (desc != NULL && *desc == '\0')
         desc = NULL;
     if (group != NULL) {
+        const char *gid = json_string_value(json_object_get(n->group_ids, group));
+        const json_t *pair;
+
+        json_array_foreach(
+            json_object_get(perm, "UserIdGroupPairs"), i,
+            pair) if (strcmp(neutron_or(neutron_str(pair, "GroupId")), neutron_or(gid)) ==
+                      0) return; /* the IPv6 twin of a group rule */
         json_array_append_new(json_object_get(perm, "UserIdGroupPairs"),
-                              json_pack("{s:s?, s:s?, s:s, s:s?}", "GroupId",
+                              json_pack("{s:s*, s:s*, s:s, s:s*}", "GroupId",
                                         json_string_value(json_object_get(n->group_ids, group)),
                                         "GroupName",
                                         json_string_value(json_object_get(n->group_names, group)),
@@ -360,11 +369,11 @@ sg_perm_add(json_t *perms, const json_t *c, const struct sg_names *n)
     } else if (strcmp(neutron_or(neutron_str(c, "eth")), "IPv6") == 0) {
         json_array_append_new(
             json_object_get(perm, "Ipv6Ranges"),
-            json_pack("{s:O, s:s?}", "CidrIpv6", json_object_get(c, "cidr"), "Description", desc));
+            json_pack("{s:O, s:s*}", "CidrIpv6", json_object_get(c, "cidr"), "Description", desc));
     } else {
         json_array_append_new(
             json_object_get(perm, "IpRanges"),
-            json_pack("{s:O, s:s?}", "CidrIp", json_object_get(c, "cidr"), "Description", desc));
+            json_pack("{s:O, s:s*}", "CidrIp", json_object_get(c, "cidr"), "Description", desc));
     }
 }
 
@@ -383,7 +392,7 @@ sg_group_model(const json_t *g, const struct sg_names *n)
         sg_perm_add(strcmp(neutron_str(c, "dir"), "egress") == 0 ? out : in, c, n);
         json_decref(c);
     }
-    return json_pack("{s:s?, s:s, s:s, s:s, s:o, s:o, s:[]}", "GroupId",
+    return json_pack("{s:s*, s:s, s:s, s:s, s:o, s:o, s:[]}", "GroupId",
                      json_string_value(json_object_get(n->group_ids, os_id)), "GroupName",
                      neutron_or(neutron_str(g, "name")), "Description",
                      neutron_or(neutron_str(g, "description")), "OwnerId", n->owner,

@@ -193,9 +193,8 @@ sg_revoke_loaded(ec2gw_req_t *req, struct sg_ctx *c)
         {
             if (strcmp(sg_canon_key(h, k2, sizeof(k2)), key) != 0)
                 continue;
-            found = 1;
+            found = 1; /* every match: a group source may have IPv4 and IPv6 rules */
             json_object_set_new(taken, neutron_str(h, "id"), json_true());
-            break;
         }
         if (!found)
             json_array_append(unknown, e);
