@@ -115,3 +115,35 @@ ec2gw_sig_keystone_body(const ec2gw_sig_t *sig, const ec2gw_sig_input_t *in)
                      "verb", in->method, "path", in->path, "params", params, "headers", headers,
                      "body_hash", body_hash);
 }
+
+/*
+ * Net::Amazon::EC2 signs SigV4 over the host without the port its HTTP library sends in Host.
+ * We accept that (§10.5), but Keystone's V4 signer reads the Host header as given and refuses
+ * it: when the signature covers the host only without its port, send Keystone that host.
+ */
+json_t *
+ec2gw_sig_keystone_body_for(const ec2gw_sig_t *sig, const ec2gw_sig_input_t *in, const char *secret)
+{
+    const char *host = ec2gw_kvlist_get_ci(in->headers, "Host");
+    ec2gw_sig_input_t alt = *in;
+    ec2gw_kvlist_t headers = { 0 };
+    char stripped[256];
+    ec2gw_fault_t f;
+    json_t *body = NULL;
+    int oom = 0;
+
+    if (secret == NULL || host == NULL ||
+        !ec2gw_sig_host_strip_port(host, stripped, sizeof(stripped)))
+        return ec2gw_sig_keystone_body(sig, in);
+    for (size_t i = 0; i < in->headers->n && !oom; i++) {
+        const ec2gw_kv_t *kv = &in->headers->v[i];
+
+        oom = ec2gw_kvlist_add(&headers, kv->name,
+                               strcasecmp(kv->name, "Host") == 0 ? stripped : kv->value) != 0;
+    }
+    alt.headers = &headers;
+    if (!oom && ec2gw_sig_verify(sig, &alt, secret, &f) == 0)
+        body = ec2gw_sig_keystone_body(sig, &alt);
+    ec2gw_kvlist_free(&headers);
+    return body != NULL ? body : ec2gw_sig_keystone_body(sig, in);
+}

@@ -71,6 +71,14 @@ int ec2gw_sig_verify(const ec2gw_sig_t *sig, const ec2gw_sig_input_t *in, const 
 json_t *ec2gw_sig_keystone_body(const ec2gw_sig_t *sig, const ec2gw_sig_input_t *in);
 
 /**
+ * ec2gw_sig_keystone_body() with the Host the signature covers: the Host header without its
+ * port when only that variant verifies with @p secret (Net::Amazon::EC2's SigV4), else as
+ * received (also when @p secret is NULL). Returns new.
+ */
+json_t *ec2gw_sig_keystone_body_for(const ec2gw_sig_t *sig, const ec2gw_sig_input_t *in,
+                                    const char *secret);
+
+/**
  * Sign a request with SigV4 (header form), as botocore does, for clients (the benchmark load
  * generator, tests): fills @p authorization (the Authorization header value) for the given
  * host, method, path, body, content type and X-Amz-Date; signed headers are

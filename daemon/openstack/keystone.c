@@ -574,7 +574,8 @@ ec2tokens_done(ec2gw_http_call_t *c, void *arg)
 static int
 ec2tokens_start(ec2gw_auth_job_t *job)
 {
-    json_t *body = ec2gw_sig_keystone_body(job->sig, job->in);
+    struct cred_entry *e = entry_find(job->ks, job->access, 0);
+    json_t *body = ec2gw_sig_keystone_body_for(job->sig, job->in, e != NULL ? e->secret : NULL);
     char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
 
     json_decref(body);
