@@ -30,7 +30,7 @@
 #define NEG_MAX      4096
 #define SRC_SLOTS    1024
 #define SRC_BURST    20
-#define SRC_REFILL_S 2
+#define SRC_REFILL_S 10
 
 struct cred_entry {
     struct cred_entry *next;
