@@ -3,6 +3,7 @@
 #define EC2GW_CORE_LOG_H
 
 #include <stdarg.h>
+#include <stddef.h>
 
 #include <ec2gw/plugin.h>
 
@@ -20,6 +21,14 @@ void ec2gw_log(ec2gw_log_level_t level, const char *prefix, const char *fmt, ...
     EC2GW_PRINTF(3, 4);
 void ec2gw_logv(ec2gw_log_level_t level, const char *prefix, const char *fmt, va_list ap)
     EC2GW_PRINTF(3, 0);
+
+/**
+ * Copy @p src into @p dst (@p size bytes, NUL-terminated) fit for one log line: control bytes
+ * and DEL as \n, \r, \t or \xNN, bytes that are not valid UTF-8 as \xNN, a backslash doubled;
+ * with @p field also double quotes and spaces escaped (\" and \x20), so that a client-supplied
+ * value stays one key=value field. Truncated with "..." when @p dst is too small. Returns dst.
+ */
+const char *ec2gw_log_escape(char *dst, size_t size, const char *src, int field);
 
 /** Write an access-log line as is (no level), to the access log stream (stderr by default). */
 void ec2gw_log_access(const char *line);

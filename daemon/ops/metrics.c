@@ -22,12 +22,35 @@ struct series {
 
 static struct series *requests, *backends;
 static unsigned long long auth_hits, auth_misses;
+static unsigned long long conn_header_timeouts, conn_accept_errors, conn_http_errors;
 static long connections, in_flight;
 static time_t started;
 
-static struct series *
-series_get(struct series **list, const char *a, const char *b)
+/* Label values are ours (model action names, EC2 codes, service names); whatever else
+ * reaches here becomes '_' so that no value can end its label or line. */
+static const char *
+label(char *buf, size_t size, const char *v)
 {
+    size_t i = 0;
+
+    for (; v[i] != '\0' && i + 1 < size; i++) {
+        char ch = v[i];
+
+        buf[i] = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+                         ch == '.' || ch == '-' || ch == '_'
+                     ? ch
+                     : '_';
+    }
+    buf[i] = '\0';
+    return buf;
+}
+
+static struct series *
+series_get(struct series **list, const char *a_raw, const char *b_raw)
+{
+    char abuf[96], bbuf[96];
+    const char *a = label(abuf, sizeof(abuf), a_raw), *b = label(bbuf, sizeof(bbuf), b_raw);
+
     for (struct series *s = *list; s != NULL; s = s->next)
         if (strcmp(s->a, a) == 0 && strcmp(s->b, b) == 0)
             return s;
@@ -87,6 +110,17 @@ ec2gw_metrics_auth_cache(int hit)
 }
 
 void
+ec2gw_metrics_conn_event(const char *event)
+{
+    if (strcmp(event, "header_timeout") == 0)
+        conn_header_timeouts++;
+    else if (strcmp(event, "accept_error") == 0)
+        conn_accept_errors++;
+    else
+        conn_http_errors++;
+}
+
+void
 ec2gw_metrics_set_connections(long n)
 {
     connections = n;
@@ -121,8 +155,8 @@ render_histograms(struct evbuffer *out, const char *name, const char *la, const 
                             s->a, lb, s->b, s->count);
         evbuffer_add_printf(out, "%s_sum{%s=\"%s\",%s=\"%s\"} %.6f\n", name, la, s->a, lb, s->b,
                             s->sum);
-        evbuffer_add_printf(out, "%s_count{%s=\"%s\",%s=\"%s\"} %llu\n", name, la, s->a, lb,
-                            s->b, s->count);
+        evbuffer_add_printf(out, "%s_count{%s=\"%s\",%s=\"%s\"} %llu\n", name, la, s->a, lb, s->b,
+                            s->count);
     }
 }
 
@@ -151,11 +185,18 @@ ec2gw_metrics_render(struct evbuffer *out)
                         "# TYPE ec2gw_auth_cache_total counter\n"
                         "ec2gw_auth_cache_total{result=\"hit\"} %llu\n"
                         "ec2gw_auth_cache_total{result=\"miss\"} %llu\n"
+                        "# HELP ec2gw_connection_events_total Connections closed for sending no "
+                        "complete request in time, failed accepts, libevent's own refusals.\n"
+                        "# TYPE ec2gw_connection_events_total counter\n"
+                        "ec2gw_connection_events_total{event=\"header_timeout\"} %llu\n"
+                        "ec2gw_connection_events_total{event=\"accept_error\"} %llu\n"
+                        "ec2gw_connection_events_total{event=\"http_error\"} %llu\n"
                         "# HELP ec2gw_connections Open client connections.\n"
                         "# TYPE ec2gw_connections gauge\nec2gw_connections %ld\n"
                         "# HELP ec2gw_requests_in_flight Requests being processed.\n"
                         "# TYPE ec2gw_requests_in_flight gauge\nec2gw_requests_in_flight %ld\n",
-                        auth_hits, auth_misses, connections, in_flight);
+                        auth_hits, auth_misses, conn_header_timeouts, conn_accept_errors,
+                        conn_http_errors, connections, in_flight);
 }
 
 static void
@@ -177,4 +218,5 @@ ec2gw_metrics_reset(void)
     free_list(&requests);
     free_list(&backends);
     auth_hits = auth_misses = 0;
+    conn_header_timeouts = conn_accept_errors = conn_http_errors = 0;
 }

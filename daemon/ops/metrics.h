@@ -9,7 +9,11 @@
 
 struct evbuffer;
 
-/** One finished EC2 request: its action ("-" when unknown), EC2 code ("OK" on success). */
+/**
+ * One finished EC2 request: its action (the caller passes only model operations, anything
+ * else as "unknown": each distinct value is a series kept forever), EC2 code ("OK" on
+ * success). Bytes other than [A-Za-z0-9._-] in either become '_'.
+ */
 void ec2gw_metrics_request(const char *action, const char *code, double seconds);
 
 /** One backend call: service ("identity", "compute", ...), HTTP status (0: transport error). */
@@ -17,6 +21,9 @@ void ec2gw_metrics_backend(const char *service, long status, double seconds);
 
 /** Authentication cache outcome. */
 void ec2gw_metrics_auth_cache(int hit);
+
+/** A connection event: "header_timeout", "accept_error" or "http_error" (libevent refused). */
+void ec2gw_metrics_conn_event(const char *event);
 
 /** Gauges the daemon updates. */
 void ec2gw_metrics_set_connections(long n);

@@ -4,23 +4,24 @@
 #include "server/daemon.h"
 
 #include <errno.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
 #include <event2/event.h>
-#include <event2/util.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <event2/http.h>
 #include <event2/listener.h>
+#include <event2/util.h>
 
 #include "core/log.h"
 #include "ops/metrics.h"
+#include "server/conn.h"
 
 int ec2gw_intake_setup(ec2gw_daemon_t *d, ec2gw_err_t *err);
 
@@ -112,8 +113,10 @@ on_sighup(evutil_socket_t fd, short what, void *arg)
     d->gen = g;
     size_t n_routes = 0, n = ec2gw_plugins_count(g->plugins, &n_routes);
 
-    ec2gw_log(EC2GW_LOG_NOTICE, NULL, "configuration generation %lu loaded: %zu plugin "
-              "instances, %zu actions routed", g->id, n, n_routes);
+    ec2gw_log(EC2GW_LOG_NOTICE, NULL,
+              "configuration generation %lu loaded: %zu plugin "
+              "instances, %zu actions routed",
+              g->id, n, n_routes);
     if (old != d->first)
         ec2gw_generation_unref(old);
 }
@@ -191,12 +194,16 @@ ec2gw_daemon_prepare(ec2gw_daemon_t *d, ec2gw_err_t *err)
     if ((rc = ec2gw_generation_load(d, &d->gen, err)) != 0)
         return rc;
     if (ec2gw_log_parse_level(d->gen->conf.log_level, &lvl) != 0)
-        return ec2gw_err_set(err, EC2GW_E_INVAL, "log.level: '%s' is not error, warn, notice, "
-                             "info or debug", d->gen->conf.log_level);
+        return ec2gw_err_set(err, EC2GW_E_INVAL,
+                             "log.level: '%s' is not error, warn, notice, "
+                             "info or debug",
+                             d->gen->conf.log_level);
     ec2gw_log_set_level(lvl);
     if (resolve_model_path(d, model_path, sizeof(model_path)) != 0)
-        return ec2gw_err_set(err, EC2GW_E_NOTFOUND, "EC2 model file not found: %s (set "
-                             "paths.model or --model)", model_path[0] ? model_path : "(none)");
+        return ec2gw_err_set(err, EC2GW_E_NOTFOUND,
+                             "EC2 model file not found: %s (set "
+                             "paths.model or --model)",
+                             model_path[0] ? model_path : "(none)");
     if ((rc = ec2gw_model_load(model_path, &d->model, err)) != 0)
         return rc;
     if ((rc = build_plugins(d, d->gen, err)) != 0)
@@ -210,7 +217,8 @@ int
 ec2gw_daemon_listen(ec2gw_daemon_t *d, ec2gw_err_t *err)
 {
     const ec2gw_daemon_conf_t *c = &d->gen->conf;
-    struct evutil_addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+    struct evutil_addrinfo hints = { .ai_family = AF_UNSPEC,
+                                     .ai_socktype = SOCK_STREAM,
                                      .ai_flags = EVUTIL_AI_PASSIVE | EVUTIL_AI_NUMERICHOST };
     struct evutil_addrinfo *ai = NULL;
     char port[16];
@@ -308,8 +316,10 @@ ec2gw_daemon_free(ec2gw_daemon_t *d)
         event_free(d->sig_int);
     if (d->drain_timer)
         event_free(d->drain_timer);
+    d->listener = NULL; /* evhttp_free() frees it, then closes the connections */
     if (d->http)
         evhttp_free(d->http);
+    ec2gw_conn_shutdown();
     if (d->listen_fd >= 0)
         close(d->listen_fd);
     ec2gw_keystone_free(d->ks);

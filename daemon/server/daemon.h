@@ -34,6 +34,8 @@ typedef struct ec2gw_daemon_conf {
     int64_t max_connections;
     int64_t request_timeout_ms;
     int64_t idle_timeout_ms;
+    int64_t header_timeout_ms; /**< from accept (or the last answer) to a whole request */
+    int64_t max_params;        /**< URL and body parameters of one request */
     /* ec2: */
     const char *region;
     const char *endpoint;      /**< advertised in DescribeRegions */

@@ -29,6 +29,8 @@ static const ec2gw_setting_t limits_schema[] = {
     { .key = "max_connections", .type = EC2GW_SET_INT, .offset = C(max_connections), .def = "1024" },
     { .key = "request_timeout", .type = EC2GW_SET_DURATION_MS, .offset = C(request_timeout_ms), .def = "120s" },
     { .key = "idle_timeout", .type = EC2GW_SET_DURATION_MS, .offset = C(idle_timeout_ms), .def = "60s" },
+    { .key = "header_timeout", .type = EC2GW_SET_DURATION_MS, .offset = C(header_timeout_ms), .def = "20s" },
+    { .key = "max_parameters", .type = EC2GW_SET_INT, .offset = C(max_params), .def = "20000" },
     { .key = "max_body_size", .type = EC2GW_SET_INT, .offset = C(max_body_bytes), .def = "1048576" },
     { .key = "max_header_size", .type = EC2GW_SET_INT, .offset = C(max_header_bytes), .def = "65536" },
     { .key = NULL },
@@ -181,10 +183,11 @@ ec2gw_daemon_conf_bind(ec2gw_conf_set_t *set, ec2gw_daemon_conf_t *conf, ec2gw_e
         return ec2gw_err_set(err, EC2GW_E_INVAL, "listen.workers must be 1-64");
     if (conf->listen_port < 1 || conf->listen_port > 65535)
         return ec2gw_err_set(err, EC2GW_E_INVAL, "listen.port must be 1-65535");
-    if (conf->max_connections < 1 || conf->max_body_bytes < 1024 || conf->max_header_bytes < 1024)
+    if (conf->max_connections < 1 || conf->max_body_bytes < 1024 || conf->max_header_bytes < 1024 ||
+        conf->header_timeout_ms < 1 || conf->max_params < 1)
         return ec2gw_err_set(err, EC2GW_E_INVAL,
-                             "limits: max_connections >= 1, max_body_size and max_header_size "
-                             ">= 1024 bytes");
+                             "limits: max_connections, header_timeout and max_parameters >= 1, "
+                             "max_body_size and max_header_size >= 1024 bytes");
     for (size_t i = 0; i < conf->extra_regions.n; i++)
         if (strchr(conf->extra_regions.v[i], '=') == NULL)
             return ec2gw_err_set(err, EC2GW_E_INVAL,

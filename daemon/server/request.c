@@ -35,8 +35,8 @@ static unsigned char uuid_base[16];
 static uint64_t uuid_counter;
 static pid_t uuid_pid;
 
-static void
-make_uuid(char out[40])
+void
+ec2gw_req_make_id(char out[40])
 {
     unsigned char b[16];
     uint64_t lo;
@@ -52,9 +52,9 @@ make_uuid(char out[40])
     memcpy(b + 8, &lo, sizeof(lo));
     b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
     b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-    snprintf(out, 40, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-             b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
-             b[13], b[14], b[15]);
+    snprintf(out, 40, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
+             b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
+             b[14], b[15]);
 }
 
 static void
@@ -99,7 +99,7 @@ ec2gw_req_new(ec2gw_daemon_t *d, struct evhttp_request *http)
     r->gen->refs++;
     r->http = http;
     r->t_start = ec2gw_now();
-    make_uuid(r->id);
+    ec2gw_req_make_id(r->id);
     evhttp_connection_get_peer(evhttp_request_get_connection(http), &peer, &port);
     r->remote = ec2gw_psprintf(pool, "%s:%u", peer ? peer : "-", port);
     snprintf(r->log_prefix, sizeof(r->log_prefix), "req=%s", r->id);
@@ -167,14 +167,19 @@ send_document(ec2gw_req_t *r, int status, const char *code, char *doc, size_t le
         if (buf != NULL)
             evbuffer_free(buf);
     }
-    ec2gw_metrics_request(r->action ? r->action : "-", code, secs);
+    /* Only model operations become labels: a stranger's Action would add a series per value. */
+    ec2gw_metrics_request(r->d->model != NULL && ec2gw_model_op(r->d->model, r->action) != NULL
+                              ? r->action
+                              : "unknown",
+                          code, secs);
     if (r->gen->conf.access_log) {
-        char line[512];
+        char line[640], action[200], project[100], ecode[100];
 
         snprintf(line, sizeof(line),
                  "remote=%s req=%s action=%s status=%d code=%s ms=%.1f project=%s", r->remote,
-                 r->id, r->action ? r->action : "-", status, code, secs * 1000.0,
-                 r->identity.project_id ? r->identity.project_id : "-");
+                 r->id, ec2gw_log_escape(action, sizeof(action), r->action, 1), status,
+                 ec2gw_log_escape(ecode, sizeof(ecode), code, 1), secs * 1000.0,
+                 ec2gw_log_escape(project, sizeof(project), r->identity.project_id, 1));
         ec2gw_log_access(line);
     }
 }
@@ -234,8 +239,8 @@ ec2gw_req_finish(ec2gw_req_t *r, json_t *model)
         return;
     }
     if (err.msg[0] != '\0')
-        ec2gw_log(EC2GW_LOG_WARN, r->log_prefix, "action=%s model members dropped: %s",
-                  r->action, err.msg);
+        ec2gw_log(EC2GW_LOG_WARN, r->log_prefix, "action=%s model members dropped: %s", r->action,
+                  err.msg);
     json_decref(model);
     send_document(r, 200, "OK", doc, len);
     free(doc);

@@ -44,6 +44,7 @@ struct ec2gw_req {
     ec2gw_kvlist_t query, form, headers, params;
     unsigned char *body;
     size_t body_len;
+    size_t n_body_pairs; /**< form pairs in the body, counted before decoding */
     const char *remote;
     const char *action;  /**< pool; NULL until known */
     const char *version;
@@ -110,6 +111,9 @@ const char *ec2gw_os_microversion_service(const char *type);
 
 /** Serve /healthz and /metrics. */
 void ec2gw_ops_serve(ec2gw_daemon_t *d, struct evhttp_request *http, const char *path);
+
+/** A new EC2 request id (a UUID) into @p out. */
+void ec2gw_req_make_id(char out[40]);
 
 /** Seconds since the epoch, as a double (monotonic enough for latency). */
 double ec2gw_now(void);
