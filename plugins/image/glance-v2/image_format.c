@@ -114,7 +114,11 @@ glance_format(ec2gw_req_t *req, const json_t *image)
     set_str(o, "Name", name);
     set_str(o, "CreationDate",
             glance_ec2_time(glance_prop(image, "created_at"), tbuf, sizeof(tbuf)));
-    set_str(o, "Architecture", glance_prop(image, "architecture"));
+    /* AWS names an architecture for every image and clients rely on it (Net::Amazon::EC2
+     * refuses an image without one); Glance images often have none: x86_64, as ec2-api's
+     * S3 import assumed. */
+    set_str(o, "Architecture",
+            glance_prop(image, "architecture") ? glance_prop(image, "architecture") : "x86_64");
     set_str(o, "Description", image_description(req, image, id));
     set_mapped(req, o, "KernelId", "aki", glance_prop(image, "kernel_id"));
     set_mapped(req, o, "RamdiskId", "ari", glance_prop(image, "ramdisk_id"));
