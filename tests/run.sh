@@ -18,6 +18,7 @@ cmake -S . -B build -DEC2GW_SANITIZE=ON -DEC2GW_WERROR=ON >/dev/null
 cmake --build build -j"$(nproc)"
 phase "unit tests"
 (cd build && ctest -L unit --output-on-failure -j2)
+phase "fuzz smoke (libFuzzer + ASan/UBSan, 20 s per harness)"; bash tests/fuzz/run.sh 20
 phase "all-in-one OpenStack"
 bash tests/cloud/cloud.sh up
 bash tests/cloud/cloud.sh smoke

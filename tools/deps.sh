@@ -20,7 +20,7 @@ done
 PKGS="build-essential cmake pkg-config clang-format libevent-dev libcurl4-openssl-dev
 libjansson-dev libyaml-dev libsqlite3-dev libxml2-dev libssl-dev libcmocka-dev sqlite3 curl"
 PKGS="$PKGS awscli"
-[ $TEST = 1 ] && PKGS="$PKGS python3 python3-boto3 putty-tools shellcheck"
+[ $TEST = 1 ] && PKGS="$PKGS python3 python3-boto3 putty-tools shellcheck clang libclang-rt-14-dev"
 # shellcheck disable=SC2086 # one line
 if [ $LIST = 1 ]; then echo $PKGS; exit 0; fi
 missing=""
