@@ -46,10 +46,11 @@ def signed(daemon, params, access=None, secret=None, region="RegionOne", service
     return send(daemon, "POST", "/", dict(req.headers.items()), body.encode())
 
 
-def presigned(daemon, params, expires=300):
-    """A GET URL presigned for @params (SigV4 query form, UNSIGNED-PAYLOAD as botocore does)."""
+def presigned(daemon, params, expires=300, method="GET"):
+    """A URL presigned for @params and @method (SigV4 query form, UNSIGNED-PAYLOAD as botocore's
+    generate_presigned_url does; it signs POST for EC2)."""
     access, secret = keys(daemon)
     q = urllib.parse.urlencode(dict({"Version": "2016-11-15"}, **dict(params)))
-    req = AWSRequest(method="GET", url=daemon.url + "/?" + q)
+    req = AWSRequest(method=method, url=daemon.url + "/?" + q)
     SigV4QueryAuth(Credentials(access, secret), "ec2", "RegionOne", expires=expires).add_auth(req)
     return urllib.parse.urlsplit(req.url)
