@@ -6,6 +6,8 @@ ModifyVolume, delete everything and find nothing left in Cinder (asked directly)
 between demo and demo2; bad input with AWS's codes and nothing half-made in Cinder."""
 import json
 import os
+import shutil
+import subprocess
 import sys
 import time
 import unittest
@@ -237,6 +239,25 @@ class Volumes(unittest.TestCase):
                           if v["name"] in names], [])
         self.volumes.clear()
         self.snapshots.clear()
+
+    def test_js_sdk(self):
+        """The JS SDK v3 (strictest XML parser) through js/volume_workflow.mjs."""
+        node = shutil.which("node")
+        js = os.path.join(os.path.dirname(os.path.abspath(__file__)), "js")
+        self.assertIsNotNone(node, "node is not installed (Debian 12: apt-get install nodejs npm)")
+        self.assertTrue(os.path.isdir(os.path.join(js, "node_modules", "@aws-sdk", "client-ec2")),
+                        "run (cd tests/integration/js && npm ci --no-audit --no-fund)")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        env.update({"EC2GW_URL": D.url, "EC2GW_INSTANCE": self.iid,
+                    "AWS_ACCESS_KEY_ID": D.env["EC2_ACCESS_KEY"],
+                    "AWS_SECRET_ACCESS_KEY": D.env["EC2_SECRET_KEY"],
+                    "AWS_ACCESS_KEY_ID_2": D.env["EC2_ACCESS_KEY_2"],
+                    "AWS_SECRET_ACCESS_KEY_2": D.env["EC2_SECRET_KEY_2"]})
+        p = subprocess.run([node, "volume_workflow.mjs"], cwd=js, env=env, capture_output=True,
+                           text=True, timeout=900)
+        print(p.stdout, end="")
+        print(p.stderr, end="", file=sys.stderr)
+        self.assertEqual(p.returncode, 0, "volume_workflow.mjs failed: see the \"ok\":false lines")
 
     def test_client_token(self):
         ec2 = self.ec2
