@@ -310,13 +310,20 @@ parse_presigned(const ec2gw_sig_input_t *in, ec2gw_sig_t *out, ec2gw_fault_t *fa
     return check_time(in, t, expires, fault);
 }
 
-/* Keystone's EC2 credentials have no session tokens (no STS here): reject them. */
+static int
+nonempty(const char *v)
+{
+    return v != NULL && v[0] != '\0';
+}
+
+/* Keystone's EC2 credentials have no session tokens (no STS here): reject them. An empty one
+ * is none: Net::Amazon::EC2's SigV2 sends SecurityToken= when it found no instance role. */
 static int
 has_session_token(const ec2gw_sig_input_t *in)
 {
-    return ec2gw_kvlist_get_ci(in->headers, "X-Amz-Security-Token") != NULL ||
-           ec2gw_sig_param(in, "X-Amz-Security-Token") != NULL ||
-           ec2gw_sig_param(in, "SecurityToken") != NULL;
+    return nonempty(ec2gw_kvlist_get_ci(in->headers, "X-Amz-Security-Token")) ||
+           nonempty(ec2gw_sig_param(in, "X-Amz-Security-Token")) ||
+           nonempty(ec2gw_sig_param(in, "SecurityToken"));
 }
 
 int

@@ -1,6 +1,7 @@
 /*
- * test_sig_keystone_host.c - the ec2tokens body names the Host the signature covers:
- * Net::Amazon::EC2 signs SigV4 over the host without the port its HTTP library sends.
+ * test_sig_keystone_host.c - what Net::Amazon::EC2 sends: SigV4 over the host without the
+ * port its HTTP library sends (the ec2tokens body names the Host the signature covers), and an
+ * empty SecurityToken with SigV2.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -80,6 +81,39 @@ test_no_secret(void **state)
     expect_host("h", NULL, "h:8788");
 }
 
+/* Net::Amazon::EC2's SigV2 sends an empty SecurityToken: no session token; a real one is. */
+static void
+test_empty_security_token(void **state)
+{
+    const char *q = "Action=DescribeRegions&Version=2014-06-15&AWSAccessKeyId=AK&"
+                    "SignatureVersion=2&SignatureMethod=HmacSHA256&"
+                    "Timestamp=2024-01-02T03%3A04%3A05Z&Signature=abc%3D&SecurityToken=";
+    ec2gw_kvlist_t query = { 0 }, headers = { 0 }, form = { 0 };
+    ec2gw_sig_input_t in = { .method = "GET",
+                             .path = "/",
+                             .raw_query = q,
+                             .query = &query,
+                             .form = &form,
+                             .headers = &headers,
+                             .now = 1704164645,
+                             .max_skew_s = 900 };
+    ec2gw_fault_t f = { 0 };
+    ec2gw_sig_t sig;
+
+    (void)state;
+    assert_int_equal(ec2gw_kvlist_parse_form(&query, q, strlen(q)), 0);
+    assert_int_equal(ec2gw_kvlist_add(&headers, "Host", "h:8788"), 0);
+    assert_int_equal(ec2gw_sig_parse(&in, &sig, &f), 0);
+    assert_int_equal(sig.kind, EC2GW_SIG_V2);
+    ec2gw_kvlist_free(&query);
+    assert_int_equal(ec2gw_kvlist_parse_form(&query, q, strlen(q)), 0);
+    assert_int_equal(ec2gw_kvlist_add(&query, "X-Amz-Security-Token", "tok"), 0);
+    assert_int_equal(ec2gw_sig_parse(&in, &sig, &f), -1);
+    assert_string_equal(f.code, "AuthFailure");
+    ec2gw_kvlist_free(&query);
+    ec2gw_kvlist_free(&headers);
+}
+
 int
 main(void)
 {
@@ -87,6 +121,7 @@ main(void)
         cmocka_unit_test(test_signed_without_port),
         cmocka_unit_test(test_signed_with_port),
         cmocka_unit_test(test_no_secret),
+        cmocka_unit_test(test_empty_security_token),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
