@@ -21,6 +21,8 @@ PKGS="build-essential cmake pkg-config clang-format libevent-dev libcurl4-openss
 libjansson-dev libyaml-dev libsqlite3-dev libxml2-dev libssl-dev libcmocka-dev sqlite3 curl"
 PKGS="$PKGS awscli"
 [ $TEST = 1 ] && PKGS="$PKGS python3 python3-boto3 putty-tools shellcheck clang libclang-rt-14-dev"
+# the clients of tests/integration/test_client_*.py (issue 18)
+[ $TEST = 1 ] && PKGS="$PKGS python3-libcloud python3-boto libnet-amazon-ec2-perl libvm-ec2-perl golang-go golang-github-aws-aws-sdk-go-dev"
 # shellcheck disable=SC2086 # one line
 if [ $LIST = 1 ]; then echo $PKGS; exit 0; fi
 missing=""

@@ -1,0 +1,154 @@
+#!/usr/bin/perl
+# The batch-system workflow through Net::Amazon::EC2 (Debian libnet-amazon-ec2-perl 0.36).
+# Run by tests/integration/test_client_perl.py. Its defaults: SigV4 with region us-east-1,
+# the host signed without the port and the path always "/", API version 2014-06-15, POST;
+# lists given as scalars go out without an index (InstanceId=i-1, Filter.Name=x). A second
+# object signs with SigV2 and repeats the reads and the error path. Environment and output as
+# in clients/clientrun.py.
+use strict;
+use warnings;
+use MIME::Base64 qw(encode_base64 decode_base64);
+use Net::Amazon::EC2;
+
+$| = 1;
+my $run = $ENV{EC2GW_RUN};
+my @failed;
+my $user_data = "#!/bin/sh\necho hello from Net::Amazon::EC2\n";
+
+sub step {
+    my ($name, $cond, $detail) = @_;
+    ($detail = $detail // '') =~ s/\n/\\n/g;
+    printf "%s %s\t%s\n", ($cond ? 'ok' : 'FAIL'), $name, $detail;
+    push @failed, $name unless $cond;
+    return $cond;
+}
+
+sub ec2 {
+    my (%opt) = @_;
+    return Net::Amazon::EC2->new(
+        AWSAccessKeyId  => $ENV{EC2GW_ACCESS_KEY},
+        SecretAccessKey => $ENV{EC2GW_SECRET_KEY},
+        base_url        => $ENV{EC2GW_URL},
+        %opt
+    );
+}
+
+sub instances {
+    my ($ec2, %args) = @_;
+    my $res = $ec2->describe_instances(%args);
+    return map { @{ $_->instances_set } } @{ $res || [] };
+}
+
+# describe_instance_status until every instance is in $state. (describe_instances would do,
+# but it dies on network interfaces without a vpcId: see the "gap" line.)
+sub wait_state {
+    my ($ec2, $ids, $state) = @_;
+    for (1 .. 150) {
+        my $got = $ec2->describe_instance_status(InstanceId => $ids, IncludeAllInstances => 'true') || [];
+        return 1 if @$got == @$ids && !grep { $_->instance_state->name ne $state } @$got;
+        sleep 2;
+    }
+    return 0;
+}
+
+# A step ec2gw cannot pass yet: printed, not counted as a failure.
+sub gap {
+    my ($name, $detail) = @_;
+    $detail =~ s/\n.*//s;
+    printf "gap %s\t%s\n", $name, $detail;
+}
+
+# The error code Net::Amazon::EC2 croaks with (a Net::Amazon::EC2::Errors object), or a note.
+sub error_code {
+    my ($fn) = @_;
+    my $r = eval { $fn->(); 1 };
+    return 'no error' if $r;
+    my $e = $@;
+    return ref $e && $e->isa('Net::Amazon::EC2::Errors') ? $e->errors->[0]->code : "died: $e";
+}
+
+my $ec2 = ec2();
+step('defaults', $ec2->signature_version == 4 && $ec2->version eq '2014-06-15',
+     "Net::Amazon::EC2 $Net::Amazon::EC2::VERSION, SigV" . $ec2->signature_version
+     . ', API version ' . $ec2->version);
+
+my $zones = $ec2->describe_availability_zones();
+step('describe_availability_zones',
+     @$zones == 1 && $zones->[0]->zone_name eq 'nova' && $zones->[0]->zone_state eq 'available');
+my ($image) = grep { ($_->name // '') eq 'cirros-fake' } @{ $ec2->describe_images() || [] };
+step('describe_images', $image && $image->image_id =~ /^ami-/, $image ? $image->image_id : '');
+
+my $kname = "$run-key";
+my $kp = $ec2->create_key_pair(KeyName => $kname);
+step('create_key_pair', $kp->key_material =~ /PRIVATE KEY/, $kp->key_fingerprint);
+my $kps = $ec2->describe_key_pairs(KeyName => $kname);
+step('describe_key_pairs', @$kps == 1 && $kps->[0]->key_name eq $kname);
+
+my $res = $ec2->run_instances(
+    ImageId                      => $image->image_id,
+    MinCount                     => 2,
+    MaxCount                     => 2,
+    KeyName                      => $kname,
+    InstanceType                 => 't2.micro',
+    'Placement.AvailabilityZone' => 'nova',
+    UserData                     => encode_base64($user_data, ''),
+);
+my @ids = map { $_->instance_id } @{ $res->instances_set };
+step('run_instances', @ids == 2 && $res->reservation_id =~ /^r-/, "@ids");
+step('create_tags', $ec2->create_tags(ResourceId => \@ids, Tags => { Name => $run, batch => $run }));
+step('running', wait_state($ec2, \@ids, 'running'));
+
+# Net::Amazon::EC2 insists on a vpcId for every network interface; ec2gw has no VPCs yet.
+my @found = eval { instances($ec2, Filter => [ [ 'tag:batch', $run ], [ 'instance-state-name', 'running' ] ]) };
+if ($@ && $@ =~ /Attribute \(vpc_id\)/) {
+    gap('describe_instances', "dies: $@");
+} else {
+    step('describe_instances filter', join(' ', sort map { $_->instance_id } @found) eq join(' ', sort @ids),
+         $@ || join(' ', map { $_->instance_id } @found));
+}
+my $id = $ids[0];
+my ($inst) = @{ $res->instances_set };
+step('instance fields', $inst->key_name eq $kname && $inst->instance_type eq 't2.micro'
+     && $inst->placement->availability_zone eq 'nova',
+     join(' ', $inst->key_name, $inst->instance_type, $inst->placement->availability_zone));
+my $status = $ec2->describe_instance_status(InstanceId => $id);
+step('describe_instance_status', $status && $status->[0]->instance_state->name eq 'running'
+     && $status->[0]->availability_zone eq 'nova');
+my $out = $ec2->get_console_output(InstanceId => $id);
+step('get_console_output', $out && $out->output =~ /FAKE CONSOLE OUTPUT/, $out ? substr($out->output, 0, 30) : '');
+
+my $tags = $ec2->describe_tags('Filter.Name' => 'resource-id', 'Filter.Value' => $id);
+my %tag = map { $_->key => $_->value } @{ $tags || [] };
+step('describe_tags', ($tag{batch} // '') eq $run && ($tag{Name} // '') eq $run, join(',', %tag));
+step('delete_tags', $ec2->delete_tags(ResourceId => $id, 'Tag.Key' => 'batch'));
+$tags = $ec2->describe_tags('Filter.Name' => [ 'resource-id', 'key' ], 'Filter.Value' => [ $id, 'batch' ]);
+step('tag deleted', !@{ $tags || [] });
+
+my $stopped = $ec2->stop_instances(InstanceId => $id);
+step('stop_instances', @$stopped == 1 && $stopped->[0]->instance_id eq $id);
+step('stopped', wait_state($ec2, [$id], 'stopped'));
+my $started = $ec2->start_instances(InstanceId => $id);
+step('start_instances', @$started == 1 && $started->[0]->instance_id eq $id);
+step('running again', wait_state($ec2, [$id], 'running'));
+step('reboot_instances', $ec2->reboot_instances(InstanceId => $ids[1]));
+
+my $c;
+step('unknown instance', ($c = error_code(sub { $ec2->describe_instances(InstanceId => 'i-0123456789abcdef0') }))
+     eq 'InvalidInstanceID.NotFound', $c);
+step('unknown key pair', ($c = error_code(sub { $ec2->describe_key_pairs(KeyName => "$run-nope") }))
+     eq 'InvalidKeyPair.NotFound', $c);
+
+my $v2 = ec2(signature_version => 2);
+$zones = $v2->describe_availability_zones();
+step('sigv2 describe_availability_zones', @$zones == 1 && $zones->[0]->zone_name eq 'nova');
+my $v2got = $v2->describe_instance_status(InstanceId => \@ids) || [];
+step('sigv2 describe_instance_status', @$v2got == 2);
+step('sigv2 unknown instance', ($c = error_code(sub { $v2->describe_instances(InstanceId => 'i-0123456789abcdef0') }))
+     eq 'InvalidInstanceID.NotFound', $c);
+
+my $gone = $ec2->terminate_instances(InstanceId => \@ids);
+step('terminate_instances', @$gone == 2);
+step('terminated', wait_state($ec2, \@ids, 'terminated'));
+step('delete_key_pair', $ec2->delete_key_pair(KeyName => $kname));
+step('key pair gone', !grep { $_->key_name eq $kname } @{ $ec2->describe_key_pairs() || [] });
+exit(@failed ? 1 : 0);

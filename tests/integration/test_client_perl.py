@@ -1,0 +1,64 @@
+#!/usr/bin/env python3
+"""The Perl EC2 clients against the daemon: VM::EC2 (Debian libvm-ec2-perl) and
+Net::Amazon::EC2 (Debian libnet-amazon-ec2-perl).
+
+clients/perl/vm_ec2.pl: SigV2 HmacSHA256 over host:port, API version 2014-05-01, POST, reads
+<return>. clients/perl/net_amazon_ec2.pl: SigV4 over the host without its port (path "/"),
+API version 2014-06-15, lists sent without an index when given one value, plus a SigV2 pass.
+Both use XML::Simple and Moose objects with strict types, so a missing element the client
+requires dies in the client.
+"""
+import os
+import sys
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "clients"))
+import clientrun  # noqa: E402
+import harness  # noqa: E402
+
+D = None
+VM_EC2 = ["defaults", "describe_availability_zones", "describe_images", "create_key_pair",
+          "import_key_pair", "describe_key_pairs", "run_instances", "create_tags",
+          "wait_for_instances", "describe_instances filter", "instance fields", "console_output",
+          "describe_tags", "delete_tags", "stop_instances", "stopped", "start_instances",
+          "running again", "reboot_instances", "unknown instance", "unknown key pair",
+          "terminate_instances", "terminated", "delete_key_pair", "key pairs gone"]
+# describe_instances is printed as a "gap" while network interfaces carry no vpcId
+NET_AMAZON_EC2 = ["defaults", "describe_availability_zones", "describe_images",
+                  "create_key_pair", "describe_key_pairs", "run_instances", "create_tags",
+                  "running", "instance fields", "describe_instance_status", "get_console_output",
+                  "describe_tags", "delete_tags", "tag deleted", "stop_instances", "stopped",
+                  "start_instances", "running again", "reboot_instances", "unknown instance",
+                  "unknown key pair", "sigv2 describe_availability_zones",
+                  "sigv2 describe_instance_status", "sigv2 unknown instance",
+                  "terminate_instances", "terminated", "delete_key_pair", "key pair gone"]
+
+
+def setUpModule():
+    global D
+    D = clientrun.start_daemon()
+
+
+def tearDownModule():
+    if D is not None:
+        D.stop()
+        D.cleanup()
+
+
+class Perl(unittest.TestCase):
+    def test_vm_ec2(self):
+        self.assertTrue(os.path.exists("/usr/share/perl5/VM/EC2.pm"),
+                        "libvm-ec2-perl is not installed (tools/deps.sh --test installs it)")
+        clientrun.run(self, D, ["perl", os.path.join(HERE, "clients/perl/vm_ec2.pl")], VM_EC2)
+
+    def test_net_amazon_ec2(self):
+        self.assertTrue(os.path.exists("/usr/share/perl5/Net/Amazon/EC2.pm"),
+                        "libnet-amazon-ec2-perl is not installed (tools/deps.sh --test installs it)")
+        clientrun.run(self, D, ["perl", os.path.join(HERE, "clients/perl/net_amazon_ec2.pl")],
+                      NET_AMAZON_EC2)
+
+
+if __name__ == "__main__":
+    result = unittest.main(exit=False, verbosity=2).result
+    sys.exit(harness.summary(result))
