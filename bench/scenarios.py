@@ -408,3 +408,8 @@ DEFAULTS = {  # scenario: (connections, count)
     "regions": (50, 0), "tags": (10, 10000), "images": (10, 200), "keypairs": (10, 10),
     "instances": (10, 0), "batch": (1, 10), "floor": (10, 0), "gateway-only": (50, 0),
     "overhead": (50, 0)}
+
+from scenario_sg import security_groups  # noqa: E402  (bench/scenario_sg.py)
+
+SCENARIOS["security-groups"] = security_groups
+DEFAULTS["security-groups"] = (1, 20)
