@@ -319,6 +319,40 @@ def batch(t, o):
         done, len(rounds), per_min))
 
 
+def addresses(t, o):
+    """n floating IPs made through Neutron (REST, from the external network), then
+    DescribeAddresses at each of --clients, with the plugin's Neutron reads issued directly
+    (each alone, and together as its fan-out does); the floating IPs are released after."""
+    os_ = openstack(o)
+    ext = os_.call("GET", "network", "/v2.0/networks?router:external=true")["networks"][0]
+    have = [f for f in os_.call("GET", "network", "/v2.0/floatingips?project_id=" +
+                                os_.project_id)["floatingips"]]
+    made = []
+    for _ in range(max(0, o.count - len(have))):  # Neutron takes seconds each when busy
+        made.append(os_.call("POST", "network", "/v2.0/floatingips", {"floatingip": {
+            "floating_network_id": ext["id"], "description": "ec2gw-bench"}})["floatingip"]["id"])
+    print("  setup: %d floating IPs in the project (%d created)" % (len(have) + len(made),
+                                                                   len(made)))
+    rows = []
+    try:
+        for clients in [int(x) for x in o.clients.split(",")]:
+            g = measured(t, "addresses", "%d-c%d" % (o.count, clients),
+                         ["-c", clients, "-t", 1, "-d", o.duration, "-A", "DescribeAddresses"],
+                         o.out, "DescribeAddresses with %d addresses at %d clients (report)"
+                         % (o.count, clients))
+            direct = floor_direct(t, os_, "DescribeAddresses", clients, o, "c%d" % clients)
+            rows.append(("DescribeAddresses %d c%d" % (o.count, clients), g,
+                         max(direct, key=lambda d: d[1]["latency_ms"]["p50"])))
+            rows.append(("  (fan-out)", g, fanout_floor(os_, "DescribeAddresses", clients,
+                                                        o.duration)))
+        print_floor(rows)
+    finally:
+        if not o.keep:  # also what an interrupted earlier run left
+            for f in os_.call("GET", "network", "/v2.0/floatingips?project_id=%s&description="
+                              "ec2gw-bench" % os_.project_id)["floatingips"]:
+                os_.call("DELETE", "network", "/v2.0/floatingips/" + f["id"])
+
+
 # ------------------------------------------------------------------ floor / gateway-only
 
 def floor_calls(os_=None):
@@ -327,6 +361,7 @@ def floor_calls(os_=None):
     project (admin attributes), the deleted ones alone."""
     since = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 3600))
     scope = "all_tenants=1&project_id=%s" % (os_.project_id if os_ else "")
+    pid = os_.project_id if os_ else ""
     return {
         "DescribeInstances": [("compute", "/servers/detail?" + scope, True),
                               ("compute", "/servers/detail?changes-since=%s&%s&deleted=true"
@@ -340,6 +375,10 @@ def floor_calls(os_=None):
         "DescribeImages": [("image", "/v2/images?limit=1000", False)],
         "DescribeKeyPairs": [("compute", "/os-keypairs", False)],
         "DescribeAvailabilityZones": [("compute", "/os-availability-zone", False)],
+        # neutron-v2.0: the caller's floating IPs and ports, together
+        "DescribeAddresses": [("network", "/v2.0/floatingips?project_id=%s" % pid, False),
+                              ("network", "/v2.0/ports?project_id=%s&fields=id&fields=device_id"
+                               "&fields=device_owner&fields=fixed_ips" % pid, False)],
     }
 
 
@@ -402,11 +441,12 @@ def overhead(t, o):
 
 
 SCENARIOS = {"regions": regions, "tags": tags, "images": images, "keypairs": keypairs,
-             "instances": instances, "batch": batch, "floor": floor,
+             "instances": instances, "batch": batch, "floor": floor, "addresses": addresses,
              "gateway-only": gateway_only, "overhead": overhead}
 DEFAULTS = {  # scenario: (connections, count)
     "regions": (50, 0), "tags": (10, 10000), "images": (10, 200), "keypairs": (10, 10),
     "instances": (10, 0), "batch": (1, 10), "floor": (10, 0), "gateway-only": (50, 0),
+    "addresses": (1, 50),
     "overhead": (50, 0)}
 
 from scenario_sg import security_groups  # noqa: E402  (bench/scenario_sg.py)
