@@ -18,7 +18,6 @@ extern const ec2gw_host_api_t *ec2gw;
 /** One instance (one conf.d file): bound from `settings:`, read-only after create(). */
 struct neutron_inst {
     const char *external_network; /* floating IP pool: "auto" (the only external) or name/id */
-    int64_t page_size;            /* objects per Neutron list call */
 };
 
 /* neutron_common.c: small shared helpers ------------------------------------------------ */

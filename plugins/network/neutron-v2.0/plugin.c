@@ -16,11 +16,6 @@ static const ec2gw_setting_t neutron_settings[] = {
       .offset = offsetof(struct neutron_inst, external_network),
       .def = "auto",
       .help = "network of Elastic IPs: auto (the only router:external network) or a name or id" },
-    { .key = "page_size",
-      .type = EC2GW_SET_INT,
-      .offset = offsetof(struct neutron_inst, page_size),
-      .def = "1000",
-      .help = "objects asked per Neutron list call" },
     { .key = NULL },
 };
 
@@ -68,10 +63,6 @@ neutron_create(void *inst, ec2gw_cfg_t *cfg)
     if (ni->external_network == NULL || ni->external_network[0] == '\0') {
         ec2gw->cfg_error(cfg, "external_network",
                          "\"auto\", a network name or a network id is required");
-        return EC2GW_E_INVAL;
-    }
-    if (ni->page_size < 1 || ni->page_size > 100000) {
-        ec2gw->cfg_error(cfg, "page_size", "out of range (1..100000)");
         return EC2GW_E_INVAL;
     }
     return 0;
