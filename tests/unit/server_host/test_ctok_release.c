@@ -93,8 +93,7 @@ test_answered_token_kept(void **state)
     json_t *model = json_pack("{s:s}", "ReservationId", "r-1");
 
     assert_int_equal(claim(f, "done"), EC2GW_CTOK_NEW);
-    assert_int_equal(ec2gw_client_token_complete(f->d.db, "p1", "RunInstances", "done", model),
-                     0);
+    assert_int_equal(ec2gw_client_token_complete(f->d.db, "p1", "RunInstances", "done", model), 0);
     json_decref(model);
     f->r->client_token = "done";
     ec2gw_req_failf(f->r, "InternalError", "The response could not be rendered");
