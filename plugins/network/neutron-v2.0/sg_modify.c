@@ -141,6 +141,12 @@ sg_modify_loaded(ec2gw_req_t *req, struct sg_ctx *c)
 
         if (old == NULL)
             return;
+        for (size_t k = 0; k < json_array_size(c->del); k++)
+            if (json_array_get(c->del, k) == old) {
+                ec2gw->fail(req, 400, "InvalidParameterValue",
+                            "The security group rule '%.64s' is named twice", id);
+                return;
+            }
         if (rr == NULL) {
             ec2gw->fail(req, 400, "MissingParameter",
                         "SecurityGroupRule.%zu.SecurityGroupRule is required", i + 1);
@@ -171,12 +177,19 @@ neutron_modify_security_group_rules(ec2gw_req_t *req, void *inst)
 
 /* -- UpdateSecurityGroupRuleDescriptions* -------------------------------------------------- */
 
-/* Replace @p old by itself with description @p desc. */
+/* Replace @p old by itself with description @p desc (a rule named twice: the last wins). */
 static void
 sg_redescribe(struct sg_ctx *c, json_t *old, const char *desc, const char *id)
 {
-    json_t *canon = sg_canon_from_neutron(old);
+    json_t *canon;
 
+    for (size_t i = 0; i < json_array_size(c->del); i++)
+        if (json_array_get(c->del, i) == old) {
+            json_object_set_new(json_array_get(c->add, i), "desc",
+                                json_string(desc != NULL ? desc : ""));
+            return;
+        }
+    canon = sg_canon_from_neutron(old);
     json_object_set_new(canon, "desc", json_string(desc != NULL ? desc : ""));
     json_array_append_new(c->add, canon);
     json_array_append(c->del, old);

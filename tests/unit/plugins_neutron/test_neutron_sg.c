@@ -732,6 +732,30 @@ test_modify_and_descriptions(void **s)
     body = json_array_get(
         json_object_get(json_object_get(last_call(h), "body"), "security_group_rules"), 0);
     assert_string_equal(str(body, "description"), "dns");
+    /* a rule named twice: Modify refuses, descriptions take the last and replace it once */
+    ec2gw_test_expect(h, "GET", "network", GROUPS, 200, "sg_groups.json");
+    assert_string_equal(
+        fails(h, "ModifySecurityGroupRules",
+              "{\"GroupId\": \"" SG_WEB
+              "\", \"SecurityGroupRules\": [{\"SecurityGroupRuleId\": \"" SGR_DNS
+              "\", \"SecurityGroupRule\": {\"IpProtocol\": \"udp\", \"FromPort\": 54, \"ToPort\": "
+              "54, \"CidrIpv4\": \"10.0.0.0/8\"}}, {\"SecurityGroupRuleId\": \"" SGR_DNS
+              "\", \"SecurityGroupRule\": {\"IpProtocol\": \"udp\", \"FromPort\": 55, \"ToPort\": "
+              "55, \"CidrIpv4\": \"10.0.0.0/8\"}}]}"),
+        "InvalidParameterValue");
+    ec2gw_test_expect(h, "GET", "network", GROUPS, 200, "sg_groups.json");
+    ec2gw_test_expect(h, "DELETE", "network", RULES "/" R_DNS, 204, NULL);
+    ec2gw_test_expect(h, "POST", "network", RULES, 201,
+                      "{\"security_group_rules\": [{\"id\": \"dns-twice\"}]}");
+    json_decref(
+        ok(h, "UpdateSecurityGroupRuleDescriptionsIngress",
+           "{\"GroupId\": \"" SG_WEB "\", \"SecurityGroupRuleDescriptions\": "
+           "[{\"SecurityGroupRuleId\": \"" SGR_DNS "\", \"Description\": \"first\"}], "
+           "\"IpPermissions\": [{\"IpProtocol\": \"udp\", \"FromPort\": 53, \"ToPort\": 53, "
+           "\"IpRanges\": [{\"CidrIp\": \"10.0.0.0/8\", \"Description\": \"last\"}]}]}"));
+    body = json_object_get(json_object_get(last_call(h), "body"), "security_group_rules");
+    assert_int_equal(json_array_size(body), 1);
+    assert_string_equal(str(json_array_get(body, 0), "description"), "last");
     ec2gw_test_expect(h, "GET", "network", GROUPS, 200, "sg_groups.json");
     assert_string_equal(fails(h, "UpdateSecurityGroupRuleDescriptionsEgress",
                               "{\"GroupId\": \"" SG_WEB "\", \"IpPermissions\": [{\"IpProtocol\": "
