@@ -1,8 +1,10 @@
 /*
  * volumes_describe.c - DescribeVolumes and DescribeVolumeStatus: GET volumev3 /volumes/detail
- * (or /volumes/{id} for one id), then, only when some volume is attached or being attached,
- * GET compute /servers/detail for delete-on-termination and attachments Cinder has not
- * recorded yet. Ids mapped in one batch per kind; filters and paging by the host.
+ * (or /volumes/{id} for one id), then, only when some volume is attached, Nova for
+ * delete-on-termination: each attached server's os-volume_attachments together (cheap), or
+ * GET /servers/detail when a volume is being attached (Cinder does not name its server yet;
+ * Nova already lists it) or more than 20 servers are involved. Ids mapped in one batch per kind;
+ * filters and paging by the host.
  */
 #include <string.h>
 
@@ -10,30 +12,41 @@
 
 struct cinder_desc {
     const struct cinder_inst *ci;
-    int status_mode;     /* DescribeVolumeStatus */
-    const json_t *ids;   /* requested vol- ids, or NULL */
-    const char **os_ids; /* their Cinder uuids */
-    json_t *volumes;     /* Cinder volumes (owned) */
-    json_t *tokens;      /* vol- → ClientToken from the volume metadata */
+    int status_mode;         /* DescribeVolumeStatus */
+    const json_t *ids;       /* requested vol- ids, or NULL */
+    const char **os_ids;     /* their Cinder uuids */
+    json_t *volumes;         /* Cinder volumes (owned) */
+    json_t *tokens;          /* vol- → ClientToken from the volume metadata */
+    const char **server_ids; /* servers asked for their attachments, in call order */
 };
 
-/* Is a volume (being) attached, so that Nova's view matters? */
+/* Per-server attachment reads up to this many servers; beyond, one server list is cheaper. */
+#define CINDER_PER_SERVER_MAX 20
+
+/*
+ * What Nova must say about the volumes: 0 nothing (none attached), 1 the attachments of the
+ * servers Cinder names (*servers gets their uuids as keys), 2 the whole server list (a
+ * volume is being attached and Cinder does not name its server yet, or too many servers).
+ */
 static int
-cinder_needs_nova(const json_t *volumes)
+cinder_nova_needed(const json_t *volumes, json_t *servers)
 {
-    const json_t *v;
-    size_t i;
+    const json_t *v, *a;
+    size_t i, j;
+    int race = 0;
 
     json_array_foreach(volumes, i, v)
     {
         const char *st = cinder_str(v, "status");
 
-        if (json_array_size(json_object_get(v, "attachments")) > 0 ||
-            (st && (strcmp(st, "reserved") == 0 || strcmp(st, "attaching") == 0 ||
-                    strcmp(st, "detaching") == 0 || strcmp(st, "in-use") == 0)))
-            return 1;
+        if (st && (strcmp(st, "reserved") == 0 || strcmp(st, "attaching") == 0))
+            race = 1;
+        json_array_foreach(json_object_get(v, "attachments"), j, a) if (cinder_str(a, "server_id"))
+            json_object_set_new(servers, cinder_str(a, "server_id"), json_true());
     }
-    return 0;
+    if (race || json_object_size(servers) > CINDER_PER_SERVER_MAX)
+        return 2;
+    return json_object_size(servers) > 0 ? 1 : 0;
 }
 
 static int
@@ -155,10 +168,42 @@ cinder_desc_servers(ec2gw_req_t *req, const ec2gw_os_resp_t *r, void *arg)
     cinder_desc_finish(req, arg, ec2gw_os_ok(r) ? json_object_get(r->json, "servers") : NULL);
 }
 
+/* Each server's os-volume_attachments, shaped as the server list's volumes_attached. */
+static void
+cinder_desc_attachments(ec2gw_req_t *req, const ec2gw_os_resp_t *const *r, size_t n, void *arg)
+{
+    struct cinder_desc *st = arg;
+    json_t *servers = cinder_own(req, json_array());
+    const json_t *a;
+    size_t i, j;
+
+    for (i = 0; i < n; i++) {
+        json_t *list;
+
+        if (!ec2gw_os_ok(r[i])) /* a server deleted meanwhile: Cinder's view is enough */
+            continue;
+        list = json_array();
+        json_array_foreach(json_object_get(r[i]->json, "volumeAttachments"), j, a)
+            json_array_append_new(
+                list,
+                json_pack("{s:s?, s:b}", "id", cinder_str(a, "volumeId"), "delete_on_termination",
+                          json_is_true(json_object_get(a, "delete_on_termination"))));
+        json_array_append_new(servers, json_pack("{s:s, s:o}", "id", st->server_ids[i],
+                                                 "os-extended-volumes:volumes_attached", list));
+    }
+    cinder_desc_finish(req, st, servers);
+}
+
 static void
 cinder_desc_volumes(ec2gw_req_t *req, const ec2gw_os_resp_t *r, void *arg)
 {
     struct cinder_desc *st = arg;
+    json_t *servers;
+    ec2gw_os_call_t *calls;
+    const char *k;
+    json_t *v;
+    size_t i = 0;
+    int need;
 
     if (!ec2gw_os_ok(r)) {
         cinder_fail(req, r, "InvalidVolume.NotFound", NULL);
@@ -168,11 +213,26 @@ cinder_desc_volumes(ec2gw_req_t *req, const ec2gw_os_resp_t *r, void *arg)
         st->volumes = cinder_own(req, json_pack("[O]", json_object_get(r->json, "volume")));
     else
         st->volumes = cinder_own(req, json_incref(json_object_get(r->json, "volumes")));
-    if (!st->status_mode && cinder_needs_nova(st->volumes)) {
+    servers = cinder_own(req, json_object());
+    need = st->status_mode ? 0 : cinder_nova_needed(st->volumes, servers);
+    if (need == 2) {
         ec2gw_os_call_t call = EC2GW_OS_CALL("compute", "GET", "/servers/detail",
                                              .microversion = st->ci->compute_microversion);
 
         if (ec2gw->os_call(req, &call, cinder_desc_servers, st) >= 0)
+            return;
+    } else if (need == 1) {
+        calls = ec2gw->pcalloc(req, json_object_size(servers) * sizeof(*calls));
+        st->server_ids = ec2gw->pcalloc(req, json_object_size(servers) * sizeof(char *));
+        json_object_foreach(servers, k, v)
+        {
+            st->server_ids[i] = ec2gw->pstrdup(req, k);
+            calls[i++] = EC2GW_OS_CALL("compute", "GET",
+                                       ec2gw->psprintf(req, "/servers/%s/os-volume_attachments",
+                                                       ec2gw->url_escape(req, k)),
+                                       .microversion = st->ci->compute_microversion);
+        }
+        if (ec2gw->os_fanout(req, calls, i, cinder_desc_attachments, st) >= 0)
             return;
     }
     cinder_desc_finish(req, st, NULL);

@@ -53,7 +53,8 @@ test_create_volume(void **s)
     json_decref(tags);
     /* the client-token filter reads the token back from Cinder's metadata */
     ec2gw_test_expect(h, "GET", "volumev3", "/volumes/detail", 200, "volumes_in_use.json");
-    ec2gw_test_expect(h, "GET", "compute", "/servers/detail", 200, "servers_attached.json");
+    ec2gw_test_expect(h, "GET", "compute", "/servers/" SRV "/os-volume_attachments", 200,
+                      "server_attachments.json");
     m = ec2gw_test_action(h, "DescribeVolumes",
                           "{\"Filters\": [{\"Name\": \"client-token\", \"Values\": [\"tok-1\"]}]}");
     assert_non_null(m);
@@ -121,12 +122,14 @@ test_create_volume_errors(void **s)
     done(h);
 }
 
+/* The volume list, then (@p attachments) the attachments of the one server SRV. */
 static void
-expect_list(ec2gw_test_host_t *h, const char *volumes, const char *servers)
+expect_list(ec2gw_test_host_t *h, const char *volumes, const char *attachments)
 {
     ec2gw_test_expect(h, "GET", "volumev3", "/volumes/detail", 200, volumes);
-    if (servers != NULL)
-        ec2gw_test_expect(h, "GET", "compute", "/servers/detail", 200, servers);
+    if (attachments != NULL)
+        ec2gw_test_expect(h, "GET", "compute", "/servers/" SRV "/os-volume_attachments", 200,
+                          attachments);
 }
 
 static void
@@ -161,7 +164,7 @@ test_describe_volumes(void **s)
 
     (void)s;
     ec2gw_test_set_tags(h, VID, "[{\"Key\": \"Name\", \"Value\": \"data\"}]");
-    expect_list(h, "volumes_in_use.json", "servers_attached.json");
+    expect_list(h, "volumes_in_use.json", "server_attachments.json");
     m = ec2gw_test_action(h, "DescribeVolumes", "{}");
     assert_non_null(m);
     v = at(m, "Volumes.0");
@@ -179,7 +182,7 @@ test_describe_volumes(void **s)
         snprintf(params, sizeof(params),
                  "{\"Filters\": [{\"Name\": \"%s\", \"Values\": [\"%s\"]}]}", filters[i].filter,
                  filters[i].value);
-        expect_list(h, "volumes_in_use.json", "servers_attached.json");
+        expect_list(h, "volumes_in_use.json", "server_attachments.json");
         m = ec2gw_test_action(h, "DescribeVolumes", params);
         assert_non_null(m);
         if (json_array_size(json_object_get(m, "Volumes")) != filters[i].n)
@@ -187,19 +190,20 @@ test_describe_volumes(void **s)
                      json_array_size(json_object_get(m, "Volumes")));
         json_decref(m);
     }
-    expect_list(h, "volumes_in_use.json", "servers_attached.json");
+    expect_list(h, "volumes_in_use.json", "server_attachments.json");
     expect_error(h, "DescribeVolumes", "{\"Filters\": [{\"Name\": \"iops\", \"Values\": [\"1\"]}]}",
                  "InvalidParameterValue");
     /* one id: one GET of that volume */
     ec2gw_test_expect(h, "GET", "volumev3", "/volumes/" VOL, 200, "volume_in_use.json");
-    ec2gw_test_expect(h, "GET", "compute", "/servers/detail", 200, "servers_attached.json");
+    ec2gw_test_expect(h, "GET", "compute", "/servers/" SRV "/os-volume_attachments", 200,
+                      "server_attachments.json");
     m = ec2gw_test_action(h, "DescribeVolumes", "{\"VolumeIds\": [\"" VID "\"]}");
     assert_non_null(m);
     assert_int_equal(json_array_size(json_object_get(m, "Volumes")), 1);
     json_decref(m);
     /* Nova failing still shows Cinder's attachments */
     ec2gw_test_expect(h, "GET", "volumev3", "/volumes/" VOL, 200, "volume_in_use.json");
-    ec2gw_test_expect(h, "GET", "compute", "/servers/detail", 500, "{}");
+    ec2gw_test_expect(h, "GET", "compute", "/servers/" SRV "/os-volume_attachments", 500, "{}");
     m = ec2gw_test_action(h, "DescribeVolumes", "{\"VolumeIds\": [\"" VID "\"]}");
     assert_non_null(m);
     assert_string_equal(str_at(m, "Volumes.0.Attachments.0.InstanceId"), IID);
@@ -209,7 +213,7 @@ test_describe_volumes(void **s)
     ec2gw_test_expect(h, "GET", "volumev3", "/volumes/00000000-*", 404, "volume_404.json");
     expect_error(h, "DescribeVolumes", "{\"VolumeIds\": [\"vol-0000000d\"]}",
                  "InvalidVolume.NotFound");
-    expect_list(h, "volumes_in_use.json", "servers_attached.json");
+    expect_list(h, "volumes_in_use.json", "server_attachments.json");
     expect_error(h, "DescribeVolumes", "{\"VolumeIds\": [\"" VID "\", \"vol-0000000d\"]}",
                  "InvalidVolume.NotFound");
     expect_error(h, "DescribeVolumes", "{\"VolumeIds\": [\"vol-12345678\"]}",
@@ -241,7 +245,8 @@ test_describe_attach_race(void **s)
     json_decref(m);
     /* detaching: the attachment is still listed, as detaching */
     ec2gw_test_expect(h, "GET", "volumev3", "/volumes/" VOL, 200, "volume_detaching.json");
-    ec2gw_test_expect(h, "GET", "compute", "/servers/detail", 200, "servers_attached.json");
+    ec2gw_test_expect(h, "GET", "compute", "/servers/" SRV "/os-volume_attachments", 200,
+                      "server_attachments.json");
     m = ec2gw_test_action(h, "DescribeVolumes", "{\"VolumeIds\": [\"" VID "\"]}");
     assert_non_null(m);
     assert_string_equal(str_at(m, "Volumes.0.State"), "in-use");
@@ -265,10 +270,12 @@ test_multi_attach(void **s)
                       "{\"server_id\": \"" SRV "\", \"device\": \"/dev/vdb\", \"attached_at\": "
                       "\"2026-12-02T16:23:01.000000\"}, {\"server_id\": \"srv-2\", \"device\": "
                       "\"/dev/vdc\"}]}]}");
-    ec2gw_test_expect(
-        h, "GET", "compute", "/servers/detail", 200,
-        "{\"servers\": [{\"id\": \"srv-2\", \"os-extended-volumes:volumes_attached\": "
-        "[{\"id\": \"" VOL "\", \"delete_on_termination\": true}]}]}");
+    /* each server's attachments, together; delete-on-termination from Nova */
+    ec2gw_test_expect(h, "GET", "compute", "/servers/" SRV "/os-volume_attachments", 200,
+                      "server_attachments.json");
+    ec2gw_test_expect(h, "GET", "compute", "/servers/srv-2/os-volume_attachments", 200,
+                      "{\"volumeAttachments\": [{\"volumeId\": \"" VOL
+                      "\", \"delete_on_termination\": true}]}");
     m = ec2gw_test_action(h, "DescribeVolumes", "{}");
     assert_non_null(m);
     assert_int_equal(json_array_size(at(m, "Volumes.0.Attachments")), 2);
@@ -307,7 +314,8 @@ test_status_mapping(void **s)
                  "{\"volumes\": [{\"id\": \"" VOL "\", \"status\": \"%s\", \"size\": 1}]}",
                  map[i][0]);
         expect_list(h, list, NULL);
-        if (strcmp(map[i][1], "in-use") == 0)
+        /* being attached: Cinder does not name the server yet, so Nova's list is read */
+        if (strcmp(map[i][0], "reserved") == 0 || strcmp(map[i][0], "attaching") == 0)
             ec2gw_test_expect(h, "GET", "compute", "/servers/detail", 200, "{\"servers\": []}");
         m = ec2gw_test_action(h, "DescribeVolumes", "{}");
         assert_non_null(m);
@@ -381,7 +389,7 @@ test_attach_volume(void **s)
     expect_list(h,
                 "{\"volumes\": [{\"id\": \"" VOL "\", \"status\": \"in-use\", \"size\": 1, "
                 "\"attachments\": [{\"server_id\": \"" SRV "\", \"device\": \"/dev/vdf\"}]}]}",
-                "servers_attached.json");
+                "server_attachments.json");
     m = ec2gw_test_action(h, "DescribeVolumes", "{}");
     assert_non_null(m);
     assert_string_equal(str_at(m, "Volumes.0.Attachments.0.Device"), "/dev/sdf");
