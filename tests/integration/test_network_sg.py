@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 import unittest
 import urllib.request
 import uuid
@@ -144,7 +145,7 @@ class SecurityGroups(unittest.TestCase):
         nrules = self.neutron.rules(self.tag + "-workers")
         ingress = [r for r in nrules if r["direction"] == "ingress"]
         self.assertEqual(len(ingress), 4)
-        self.assertIn(lb and self.neutron.groups(self.tag + "-lb")[0]["id"],
+        self.assertIn(self.neutron.groups(self.tag + "-lb")[0]["id"],
                       [r["remote_group_id"] for r in ingress])
         # DescribeSecurityGroups by id, name and filters
         g = ec2.describe_security_groups(GroupIds=[gid])["SecurityGroups"][0]
@@ -210,7 +211,6 @@ class SecurityGroups(unittest.TestCase):
         for _ in range(30):
             if code_of(ec2.delete_security_group, GroupId=gid) is None:
                 break
-            import time
             time.sleep(1)
         self.assertEqual(self.neutron.groups(self.tag + "-workers"), [])
         self.assertEqual(ec2.delete_security_group(GroupName=self.tag + "-lb")["GroupId"], lb)
