@@ -341,6 +341,10 @@ ec2gw_http_call_new(ec2gw_http_t *h, const char *method, const char *url, const 
     curl_easy_setopt(c->easy, CURLOPT_TIMEOUT_MS, timeout_ms > 0 ? timeout_ms : 30000L);
     curl_easy_setopt(c->easy, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
     curl_easy_setopt(c->easy, CURLOPT_PROTOCOLS_STR, "http,https");
+    /* libcurl sends a request again, unasked, when the reused connection it went out on turns
+     * out closed: a POST (a server create) must go out once, on a connection of its own. */
+    if (strcmp(method, "POST") == 0)
+        curl_easy_setopt(c->easy, CURLOPT_FRESH_CONNECT, 1L);
     if (strcmp(method, "GET") != 0) {
         curl_easy_setopt(c->easy, CURLOPT_CUSTOMREQUEST, c->method);
         if (c->req_body != NULL) {
