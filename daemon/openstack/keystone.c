@@ -97,13 +97,19 @@ static void job_continue(ec2gw_auth_job_t *job);
 /* ---------------------------------------------------------------- helpers */
 
 static unsigned
-bucket_of(const char *s)
+fnv1a(const char *s)
 {
     unsigned h = 2166136261u;
 
     for (; *s; s++)
         h = (h ^ (unsigned char)*s) * 16777619u;
-    return h % N_BUCKETS;
+    return h;
+}
+
+static unsigned
+bucket_of(const char *s)
+{
+    return fnv1a(s) % N_BUCKETS;
 }
 
 static struct cred_entry *
@@ -235,7 +241,7 @@ negative_live(ec2gw_keystone_t *ks, struct cred_entry *e)
 static struct src_slot *
 source_slot(ec2gw_keystone_t *ks, const char *addr)
 {
-    struct src_slot *s = &ks->sources[bucket_of(addr) % SRC_SLOTS];
+    struct src_slot *s = &ks->sources[fnv1a(addr) % SRC_SLOTS];
     time_t now = time(NULL);
 
     if (strcmp(s->addr, addr) != 0) {
