@@ -50,7 +50,7 @@ def network_steps(drv, node):
     groups = drv.ex_get_security_groups(group_ids=[gid])
     rules = groups[0].ingress_rules if groups else []
     step("ex_authorize_security_group_ingress",
-         any(r["from_port"] == 22 and "10.0.0.0/8" in r["cidr_ips"] for r in rules), str(rules))
+         any(str(r["from_port"]) == "22" and "10.0.0.0/8" in r["cidr_ips"] for r in rules), str(rules))
     addr = drv.ex_allocate_address()
     step("ex_allocate_address", bool(addr.ip), addr.ip)
     drv.ex_associate_address_with_node(node, addr)
