@@ -353,6 +353,89 @@ def addresses(t, o):
                 os_.call("DELETE", "network", "/v2.0/floatingips/" + f["id"])
 
 
+# ------------------------------------------------------------------ volumes (cinder-v3)
+
+_VOLUME_SERVERS = []  # the servers the volumes scenario attached its volumes to
+
+
+def _wait_cinder(os_, ids, want, seconds=600):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        vols = {v["id"]: v["status"] for v in os_.call(
+            "GET", "volumev3", "/volumes/detail?limit=1000")["volumes"]}
+        if all(vols.get(i) in want for i in ids):
+            return
+        time.sleep(2)
+    raise RuntimeError("volumes not %s after %d s" % (want, seconds))
+
+
+def volumes(t, o):
+    """-n (100) Cinder volumes (REST), --attached (20) of them attached to two servers booted
+    through Nova (10 each); DescribeVolumes at each of --clients, then the floor calls."""
+    os_ = openstack(o)
+    nv = {"X-OpenStack-Nova-API-Version": "2.79", "OpenStack-API-Version": "compute 2.79"}
+    servers, made = [], []
+    try:
+        have = [v["id"] for v in os_.call("GET", "volumev3", "/volumes/detail?limit=1000")
+                ["volumes"] if (v.get("name") or "").startswith("ec2gwvol-bench")]
+        for k in range(max(0, o.count - len(have))):
+            made.append(os_.call("POST", "volumev3", "/volumes", {"volume": {
+                "size": 1, "name": "ec2gwvol-bench-%03d" % k}})["volume"]["id"])
+        ids = have + made
+        _wait_cinder(os_, ids, ("available", "in-use"))
+        flavors = sorted(os_.call("GET", "compute", "/flavors/detail")["flavors"],
+                         key=lambda f: (f["ram"], f["vcpus"], f["disk"]))
+        image = [i for i in os_.call("GET", "image", "/v2/images?limit=1000")["images"]
+                 if i.get("status") == "active" and "kernel" not in i["name"]
+                 and "ramdisk" not in i["name"]][0]["id"]
+        for n in range(2):
+            servers.append(os_.call("POST", "compute", "/servers", {"server": {
+                "name": "ec2gwvol-bench-%d" % n, "imageRef": image,
+                "flavorRef": flavors[0]["id"], "networks": [{"uuid": default_network(os_)}]}},
+                nv)["server"]["id"])
+        deadline = time.time() + 600
+        while time.time() < deadline and any(
+                os_.call("GET", "compute", "/servers/" + s)["server"]["status"] != "ACTIVE"
+                for s in servers):
+            time.sleep(3)
+        free = [v["id"] for v in os_.call("GET", "volumev3", "/volumes/detail?limit=1000")
+                ["volumes"] if v["id"] in ids and v["status"] == "available"]
+        attached = len(ids) - len(free)
+        for k, vid in enumerate(free[:max(0, o.attached - attached)]):
+            os_.call("POST", "compute", "/servers/%s/os-volume_attachments" % servers[k % 2],
+                     {"volumeAttachment": {"volumeId": vid}}, nv)
+        _wait_cinder(os_, ids, ("available", "in-use"))
+        n_att = sum(1 for v in os_.call("GET", "volumev3", "/volumes/detail?limit=1000")
+                    ["volumes"] if v["id"] in ids and v["status"] == "in-use")
+        print("  setup: %d volumes, %d attached to %d servers" % (len(ids), n_att, len(servers)))
+        _VOLUME_SERVERS[:] = servers
+        rows = []
+        for clients in [int(x) for x in o.clients.split(",")]:
+            label = "%d-att%d-c%d" % (len(ids), n_att, clients)
+            g = measured(t, "volumes", label, ["-c", clients, "-t", 1, "-d", o.duration,
+                                               "--timeout", 120, "-A", "DescribeVolumes"],
+                         o.out, "DescribeVolumes with %d volumes (%d attached) at %d clients "
+                         "(report; p50 vs the slowest call)" % (len(ids), n_att, clients))
+            direct = floor_direct(t, os_, "DescribeVolumes", clients, o, label)
+            rows.append(("DescribeVolumes c%d" % clients, g,
+                         max(direct, key=lambda d: d[1]["latency_ms"]["p50"])))
+            rows.append(("DescribeVolumes c%d (fan-out)" % clients, g,
+                         fanout_floor(os_, "DescribeVolumes", clients, o.duration)))
+        print_floor(rows)
+    finally:
+        if not o.keep:
+            for s in servers:
+                os_.call("DELETE", "compute", "/servers/" + s)
+            deadline = time.time() + 600
+            while time.time() < deadline and any(
+                    v["status"] != "available" for v in os_.call(
+                        "GET", "volumev3", "/volumes/detail?limit=1000")["volumes"]
+                    if v["id"] in made):
+                time.sleep(3)
+            for vid in made:
+                os_.call("DELETE", "volumev3", "/volumes/" + vid)
+
+
 # ------------------------------------------------------------------ floor / gateway-only
 
 def floor_calls(os_=None):
@@ -373,6 +456,10 @@ def floor_calls(os_=None):
                                           "&fields=created_at&fields=allowed_address_pairs",
                                False)],
         "DescribeImages": [("image", "/v2/images?limit=1000", False)],
+        # cinder-v3: the caller's volumes, then the attachments of each server they are on
+        "DescribeVolumes": [("volumev3", "/volumes/detail", False)] + [
+            ("compute", "/servers/%s/os-volume_attachments" % s, False)
+            for s in _VOLUME_SERVERS],
         "DescribeKeyPairs": [("compute", "/os-keypairs", False)],
         "DescribeAvailabilityZones": [("compute", "/os-availability-zone", False)],
         # neutron-v2.0: the caller's floating IPs and ports, together
@@ -442,11 +529,11 @@ def overhead(t, o):
 
 SCENARIOS = {"regions": regions, "tags": tags, "images": images, "keypairs": keypairs,
              "instances": instances, "batch": batch, "floor": floor, "addresses": addresses,
-             "gateway-only": gateway_only, "overhead": overhead}
+             "gateway-only": gateway_only, "overhead": overhead, "volumes": volumes}
 DEFAULTS = {  # scenario: (connections, count)
     "regions": (50, 0), "tags": (10, 10000), "images": (10, 200), "keypairs": (10, 10),
     "instances": (10, 0), "batch": (1, 10), "floor": (10, 0), "gateway-only": (50, 0),
-    "addresses": (1, 50),
+    "addresses": (1, 50), "volumes": (1, 100),
     "overhead": (50, 0)}
 
 from scenario_sg import security_groups  # noqa: E402  (bench/scenario_sg.py)
