@@ -1,0 +1,41 @@
+#!/bin/bash
+# tests/fresh/install_path_hash.sh [DIR] - sha256 over the install path of the checkout in DIR
+# (default: this checkout): what tests/fresh/fresh.sh proves. .ci/run compares it with the
+# first line of tests/fresh/proven.sha256 and runs fresh.sh when they differ.
+#
+# The install path: tools/**, tests/cloud/**, tests/fresh/** (but the proof itself),
+# tests/run.sh, .ci/run, the root CMakeLists.txt, and the dependency lines (find_package,
+# pkg_check_modules, find_program, find_library, find_path) of every other CMake file:
+# a new library in a subdirectory needs a package on a fresh machine too.
+DIR=$(cd "${1:-$(dirname "$0")/../..}" && pwd)
+# shellcheck source=tools/lib/errtrap.sh
+. "$DIR/tools/lib/errtrap.sh"
+ec2gw_errtrap tests/fresh/install_path_hash.sh
+cd "$DIR"
+PHASE=list
+
+# The checkout's files: git's view (tracked and untracked, not ignored) when there is a .git,
+# else every file (a copy made by fresh.sh holds exactly git's view).
+files() {
+    if [ -e .git ]; then
+        git ls-files -z -co --exclude-standard
+    else
+        find . -type f ! -path './.git/*' -printf '%P\0'
+    fi
+}
+
+PHASE='hash files'
+files | LC_ALL=C sort -z | while IFS= read -r -d '' f; do
+    [ -f "$f" ] || continue # deleted in the working tree
+    case $f in
+        tests/fresh/proven.sha256 | *__pycache__* | *.pyc) ;;
+        tools/* | tests/cloud/* | tests/fresh/* | tests/run.sh | .ci/run | CMakeLists.txt)
+            printf '%s\n' "$f"
+            sha256sum < "$f"
+            ;;
+        *CMakeLists.txt | *.cmake)
+            printf '%s deps\n' "$f"
+            { grep -E '^[[:space:]]*(find_package|pkg_check_modules|find_program|find_library|find_path)[[:space:]]*\(' "$f" || true; } | sha256sum
+            ;;
+    esac
+done | sha256sum | cut -d' ' -f1

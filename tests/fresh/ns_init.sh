@@ -1,0 +1,84 @@
+#!/bin/bash
+# tests/fresh/ns_init.sh ROOT ARCHIVES LOGS TIMEOUT BREAK - pid 1 of the fresh machine.
+# Run by fresh.sh as `unshare --net --pid --mount --uts --ipc --fork --kill-child`, with this
+# machine's /: it mounts what the chroot needs (all in the private mount namespace, so they
+# vanish with it), brings up the namespace's own loopback, runs the README's `tools/run.sh`
+# chrooted in ROOT, and waits until `aws ec2 describe-regions` through ec2gwd answers (or, with
+# BREAK set, until the run fails). When this script exits, the kernel kills every process of
+# the namespace. Results go to LOGS: run.log (each line prefixed with its epoch second),
+# answer.txt, result ("answered T", "failed RC T" or "timeout"), ns (namespace ids).
+{ # bash reads all of it before running it: an edit during a run cannot derail the run
+R=$1 ARCHIVES=$2 LOGS=$3 TIMEOUT=$4 BREAK=${5:-}
+# shellcheck source=tools/lib/errtrap.sh
+. "$(dirname "$0")/../../tools/lib/errtrap.sh"
+ec2gw_errtrap tests/fresh/ns_init.sh
+ERR_LOG=$LOGS/run.log
+PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+
+PHASE=namespace
+{ readlink /proc/self/ns/pid; readlink /proc/self/ns/mnt; readlink /proc/self/ns/net; } > "$LOGS/ns"
+hostname ec2gw-fresh
+ip link set lo up
+mount --make-rprivate /
+mount -t proc proc "$R/proc"
+mount -t sysfs sysfs "$R/sys"
+# a minimal /dev of our own, like a container's: no host disks, a private pts and shm
+mount -t tmpfs -o mode=755,nosuid tmpfs "$R/dev"
+for d in null zero full random urandom tty; do
+    touch "$R/dev/$d"
+    mount --bind "/dev/$d" "$R/dev/$d"
+done
+mkdir -p "$R/dev/pts" "$R/dev/shm"
+mount -t devpts -o newinstance,ptmxmode=0666,mode=620 devpts "$R/dev/pts"
+mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs "$R/dev/shm"
+ln -s pts/ptmx "$R/dev/ptmx"
+ln -s /proc/self/fd "$R/dev/fd"
+ln -s /proc/self/fd/0 "$R/dev/stdin"
+ln -s /proc/self/fd/1 "$R/dev/stdout"
+ln -s /proc/self/fd/2 "$R/dev/stderr"
+mount -t tmpfs -o mode=755,nosuid,nodev tmpfs "$R/run"
+# the packages fresh.sh downloaded (apt-get install still installs them)
+mount --bind "$ARCHIVES" "$R/var/cache/apt/archives"
+
+inside() {
+    chroot "$R" /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM=dumb \
+        PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin "$@"
+}
+
+PHASE="tools/run.sh"
+echo "$(date +%s) start" > "$LOGS/run.log"
+(
+    set +e
+    inside /bin/bash -c 'cd /root/ec2gw && exec tools/run.sh' < /dev/null 2>&1 |
+        while IFS= read -r l; do
+            printf '%(%s)T %s\n' -1 "$l" >> "$LOGS/run.log"
+            printf '  | %s\n' "$l"
+        done
+    exit "${PIPESTATUS[0]}"
+) &
+run=$!
+
+PHASE="first answer"
+end=$(($(date +%s) + TIMEOUT))
+while :; do
+    if ! kill -0 "$run" 2> /dev/null; then
+        rc=0
+        wait "$run" || rc=$?
+        echo "failed $rc $(date +%s)" > "$LOGS/result"
+        exit 0
+    fi
+    if [ -z "$BREAK" ] && [ -s "$R/root/ec2gw/ec2rc.sh" ] && grep -q '^[0-9]* == \[run .*\] daemon$' "$LOGS/run.log" &&
+        inside /bin/bash -c '. /root/ec2gw/ec2rc.sh &&
+            timeout 60 aws --endpoint-url http://127.0.0.1:8788 ec2 describe-regions --output text' \
+            > "$LOGS/answer.txt" 2>&1 && grep -q RegionOne "$LOGS/answer.txt"; then
+        echo "answered $(date +%s)" > "$LOGS/result"
+        exit 0
+    fi
+    if [ "$(date +%s)" -ge "$end" ]; then
+        echo "timeout $(date +%s)" > "$LOGS/result"
+        exit 0
+    fi
+    sleep 3
+done
+exit
+}
