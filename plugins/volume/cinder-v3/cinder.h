@@ -62,6 +62,15 @@ void cinder_fail(ec2gw_req_t *req, const ec2gw_os_resp_t *r, const char *not_fou
 const char *cinder_os_message(const ec2gw_os_resp_t *r);
 /* Refuse a parameter Cinder cannot back: "<param> is not supported by this cloud"; -1. */
 int cinder_unsupported(ec2gw_req_t *req, const char *param);
+/* Pages of one Cinder list followed at most (Cinder answers up to osapi_max_limit, 1000). */
+#define CINDER_MAX_PAGES 100
+/*
+ * Append the list @p key of a Cinder answer to *acc (pool; made on the first page). When
+ * Cinder links a next page, start its call (base?marker=<last id>) with @p done and return 1;
+ * 0 when the list is complete.
+ */
+int cinder_next_page(ec2gw_req_t *req, const ec2gw_os_resp_t *r, const char *key, const char *base,
+                     json_t **acc, int *pages, ec2gw_os_done_fn done, void *arg);
 /* The vol- item data (returns new, {} when none). */
 json_t *cinder_item_data(ec2gw_req_t *req, const char *ec2_id);
 

@@ -285,6 +285,37 @@ cinder_item_data(ec2gw_req_t *req, const char *ec2_id)
     return data;
 }
 
+int
+cinder_next_page(ec2gw_req_t *req, const ec2gw_os_resp_t *r, const char *key, const char *base,
+                 json_t **acc, int *pages, ec2gw_os_done_fn done, void *arg)
+{
+    json_t *list = json_object_get(r->json, key);
+    const json_t *l;
+    const char *links = ec2gw->psprintf(req, "%s_links", key), *last;
+    ec2gw_os_call_t call;
+    int more = 0;
+    size_t i;
+
+    if (*acc == NULL)
+        *acc = cinder_own(req, json_array());
+    if (json_is_array(list))
+        json_array_extend(*acc, list);
+    json_array_foreach(json_object_get(r->json, links), i, l)
+    {
+        if (cinder_str(l, "rel") != NULL && strcmp(cinder_str(l, "rel"), "next") == 0)
+            more = 1;
+    }
+    last = cinder_str(json_array_get(list, json_array_size(list) - 1), "id");
+    if (!more || last == NULL || *pages >= CINDER_MAX_PAGES)
+        return 0;
+    call = EC2GW_OS_GET("volumev3",
+                        ec2gw->psprintf(req, "%s?marker=%s", base, ec2gw->url_escape(req, last)));
+    if (ec2gw->os_call(req, &call, done, arg) < 0)
+        return 0;
+    (*pages)++;
+    return 1;
+}
+
 static int
 cinder_load(const ec2gw_host_api_t *host)
 {

@@ -11,6 +11,8 @@
 struct cinder_snap_desc {
     const json_t *ids;
     const char **os_ids;
+    json_t *snaps; /* every page of Cinder's list */
+    int pages;
 };
 
 /* Is @p who the caller: "self", its owner id or its project id? */
@@ -47,7 +49,7 @@ static void
 cinder_snap_listed(ec2gw_req_t *req, const ec2gw_os_resp_t *r, void *arg)
 {
     struct cinder_snap_desc *st = arg;
-    const json_t *snaps = json_object_get(r->json, "snapshots"), *s;
+    const json_t *snaps, *s;
     json_t *items = cinder_own(req, json_array()), *found, *page;
     struct cinder_view view;
     const char *next = NULL;
@@ -58,6 +60,10 @@ cinder_snap_listed(ec2gw_req_t *req, const ec2gw_os_resp_t *r, void *arg)
         cinder_fail(req, r, "InvalidSnapshot.NotFound", NULL);
         return;
     }
+    if (cinder_next_page(req, r, "snapshots", "/snapshots/detail", &st->snaps, &st->pages,
+                         cinder_snap_listed, st))
+        return;
+    snaps = st->snaps;
     found = cinder_own(req, json_object());
     cinder_view_build(req, &view, NULL, snaps, NULL);
     json_array_foreach(snaps, i, s)

@@ -18,6 +18,7 @@ struct cinder_desc {
     json_t *volumes;         /* Cinder volumes (owned) */
     json_t *tokens;          /* vol- → ClientToken from the volume metadata */
     const char **server_ids; /* servers asked for their attachments, in call order */
+    int pages;               /* Cinder list pages followed */
 };
 
 /* Per-server attachment reads up to this many servers; beyond, one server list is cheaper. */
@@ -211,8 +212,9 @@ cinder_desc_volumes(ec2gw_req_t *req, const ec2gw_os_resp_t *r, void *arg)
     }
     if (json_object_get(r->json, "volume") != NULL)
         st->volumes = cinder_own(req, json_pack("[O]", json_object_get(r->json, "volume")));
-    else
-        st->volumes = cinder_own(req, json_incref(json_object_get(r->json, "volumes")));
+    else if (cinder_next_page(req, r, "volumes", "/volumes/detail", &st->volumes, &st->pages,
+                              cinder_desc_volumes, st))
+        return;
     servers = cinder_own(req, json_object());
     need = st->status_mode ? 0 : cinder_nova_needed(st->volumes, servers);
     if (need == 2) {

@@ -131,6 +131,15 @@ test_describe_snapshots(void **s)
     assert_string_equal(str_at(m, "Snapshots.1.State"), "error");
     assert_string_equal(str_at(m, "Snapshots.2.State"), "pending");
     json_decref(m);
+    /* the next page of Cinder's list is followed */
+    ec2gw_test_expect(h, "GET", "volumev3", "/snapshots/detail", 200,
+                      "{\"snapshots\": [{\"id\": \"s2\", \"status\": \"available\"}], "
+                      "\"snapshots_links\": [{\"rel\": \"next\", \"href\": \"x\"}]}");
+    ec2gw_test_expect(h, "GET", "volumev3", "/snapshots/detail?marker=s2", 200, "snapshots.json");
+    m = ec2gw_test_action(h, "DescribeSnapshots", "{}");
+    assert_non_null(m);
+    assert_int_equal(json_array_size(json_object_get(m, "Snapshots")), 2);
+    json_decref(m);
     /* unknown, malformed, Cinder failing */
     ec2gw_test_map_id(h, "snap-00000010", "gone");
     ec2gw_test_expect(h, "GET", "volumev3", "/snapshots/detail", 200, "snapshots.json");

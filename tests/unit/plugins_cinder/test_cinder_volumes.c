@@ -288,6 +288,36 @@ test_multi_attach(void **s)
     done(h);
 }
 
+/* Cinder answers at most osapi_max_limit volumes a call: the next pages are followed. */
+static void
+test_cinder_pages(void **s)
+{
+    ec2gw_test_host_t *h = host();
+    json_t *m;
+
+    (void)s;
+    ec2gw_test_map_id(h, "vol-00000011", "v-page2");
+    ec2gw_test_expect(h, "GET", "volumev3", "/volumes/detail", 200,
+                      "{\"volumes\": [{\"id\": \"" VOL "\", \"status\": \"available\", "
+                      "\"size\": 1}], \"volumes_links\": [{\"rel\": \"next\", \"href\": "
+                      "\"http://x/v3/p/volumes/detail?limit=1&marker=" VOL "\"}]}");
+    ec2gw_test_expect(h, "GET", "volumev3", "/volumes/detail?marker=" VOL, 200,
+                      "{\"volumes\": [{\"id\": \"v-page2\", \"status\": \"available\", "
+                      "\"size\": 2}]}");
+    m = ec2gw_test_action(h, "DescribeVolumes", "{}");
+    assert_non_null(m);
+    assert_int_equal(json_array_size(json_object_get(m, "Volumes")), 2);
+    assert_string_equal(str_at(m, "Volumes.1.VolumeId"), "vol-00000011");
+    json_decref(m);
+    /* a failing next page fails the request (no silently short list) */
+    ec2gw_test_expect(h, "GET", "volumev3", "/volumes/detail", 200,
+                      "{\"volumes\": [{\"id\": \"" VOL "\", \"status\": \"available\"}], "
+                      "\"volumes_links\": [{\"rel\": \"next\", \"href\": \"x\"}]}");
+    ec2gw_test_expect(h, "GET", "volumev3", "/volumes/detail?marker=" VOL, 500, "{}");
+    expect_error(h, "DescribeVolumes", "{}", "InternalError");
+    done(h);
+}
+
 /* Every Cinder status lands on one of EC2's six volume states. */
 static void
 test_status_mapping(void **s)
@@ -628,10 +658,11 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_create_volume),    cmocka_unit_test(test_create_volume_errors),
         cmocka_unit_test(test_describe_volumes), cmocka_unit_test(test_describe_attach_race),
-        cmocka_unit_test(test_multi_attach),     cmocka_unit_test(test_status_mapping),
-        cmocka_unit_test(test_volume_status),    cmocka_unit_test(test_attach_volume),
-        cmocka_unit_test(test_detach_volume),    cmocka_unit_test(test_delete_volume),
-        cmocka_unit_test(test_modify_volume),    cmocka_unit_test(test_volume_attribute),
+        cmocka_unit_test(test_multi_attach),     cmocka_unit_test(test_cinder_pages),
+        cmocka_unit_test(test_status_mapping),   cmocka_unit_test(test_volume_status),
+        cmocka_unit_test(test_attach_volume),    cmocka_unit_test(test_detach_volume),
+        cmocka_unit_test(test_delete_volume),    cmocka_unit_test(test_modify_volume),
+        cmocka_unit_test(test_volume_attribute),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
