@@ -25,6 +25,32 @@ struct neutron_alloc_state {
 
 /* -- AllocateAddress ----------------------------------------------------------------------- */
 
+/* The TagSpecification tags are checked before anything is made in Neutron. */
+static int
+neutron_alloc_tags_ok(ec2gw_req_t *req)
+{
+    json_t *tags = neutron_own(req, neutron_tag_specs(ec2gw->params(req), "elastic-ip"));
+    const json_t *t;
+    size_t i;
+
+    json_array_foreach(tags, i, t)
+    {
+        const char *k = neutron_str(t, "Key"), *v = neutron_str(t, "Value");
+
+        if (k == NULL || k[0] == '\0' || strlen(k) > 127 || (v != NULL && strlen(v) > 255)) {
+            ec2gw->fail(req, 400, "InvalidParameterValue",
+                        "Tag keys must be 1 to 127 characters and values at most 255");
+            return 0;
+        }
+        if (strncmp(k, "aws:", 4) == 0) {
+            ec2gw->fail(req, 400, "InvalidParameterValue",
+                        "Tag keys starting with 'aws:' are reserved for internal use");
+            return 0;
+        }
+    }
+    return 1;
+}
+
 static int
 neutron_alloc_params_ok(ec2gw_req_t *req, struct neutron_alloc_state *st)
 {
@@ -58,7 +84,7 @@ neutron_alloc_params_ok(ec2gw_req_t *req, struct neutron_alloc_state *st)
     st->pool = neutron_param_str(req, "PublicIpv4Pool");
     if (st->pool != NULL && strcmp(st->pool, "amazon") == 0)
         st->pool = NULL; /* AWS's name of its own pool: the default here */
-    return neutron_check_tag_specs(req, "elastic-ip") == 0;
+    return neutron_check_tag_specs(req, "elastic-ip") == 0 && neutron_alloc_tags_ok(req);
 }
 
 /* The network of @p list named (id or name) by @p want, "auto" = the only one; NULL when
@@ -154,8 +180,12 @@ neutron_alloc_created(ec2gw_req_t *req, const ec2gw_os_resp_t *r, void *arg)
         neutron_alloc_fail_os(req, st, r);
         return;
     }
-    st->fip_id = ec2gw->pstrdup(req, neutron_or(neutron_str(fip, "id")));
-    st->public_ip = ec2gw->pstrdup(req, neutron_or(neutron_str(fip, "floating_ip_address")));
+    if (neutron_str(fip, "id") == NULL || neutron_str(fip, "floating_ip_address") == NULL) {
+        ec2gw->fail(req, 500, "InternalError", "Neutron's answer has no floating IP");
+        return;
+    }
+    st->fip_id = ec2gw->pstrdup(req, neutron_str(fip, "id"));
+    st->public_ip = ec2gw->pstrdup(req, neutron_str(fip, "floating_ip_address"));
     if (ec2gw->id_to_ec2(req, "eipalloc", st->fip_id, &st->alloc) != 0) {
         st->alloc = NULL;
         neutron_alloc_rollback(req, st, "InternalError", "Could not map the allocation id");

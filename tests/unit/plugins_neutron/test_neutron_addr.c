@@ -325,6 +325,18 @@ test_allocate_errors(void **s)
                               "{\"TagSpecifications\": [{\"ResourceType\": \"instance\", "
                               "\"Tags\": [{\"Key\": \"k\", \"Value\": \"v\"}]}]}"),
                         "InvalidParameterValue");
+    assert_string_equal(fails(h, "AllocateAddress",
+                              "{\"TagSpecifications\": [{\"ResourceType\": \"elastic-ip\", "
+                              "\"Tags\": [{\"Key\": \"aws:x\", \"Value\": \"v\"}]}]}"),
+                        "InvalidParameterValue");
+    assert_string_equal(fails(h, "AllocateAddress",
+                              "{\"TagSpecifications\": [{\"ResourceType\": \"elastic-ip\", "
+                              "\"Tags\": [{\"Value\": \"v\"}]}]}"),
+                        "InvalidParameterValue");
+    /* a 2xx without a floating IP in it: an error, and no DELETE of an unknown id */
+    ec2gw_test_expect(h, "GET", "network", ext, 200, "addr_networks_ext.json");
+    ec2gw_test_expect(h, "POST", "network", "/v2.0/floatingips", 201, "{}");
+    assert_string_equal(fails(h, "AllocateAddress", "{}"), "InternalError");
     done(h);
 }
 
