@@ -55,4 +55,13 @@ typedef void (*neutron_addr_found_fn)(ec2gw_req_t *req, const json_t *fip, const
 int neutron_addr_find(ec2gw_req_t *req, const char *os_id, const char *ec2_id,
                       const char *public_ip, neutron_addr_found_fn found, void *arg);
 
+/* PUT port_id/fixed_ip_address of floating IP @p id (NULL port: disassociate); the os_call
+ * return value. */
+int neutron_addr_update(ec2gw_req_t *req, const char *id, const char *port, const char *fixed,
+                        ec2gw_os_done_fn done, void *arg);
+/* Mirror an association (eni- and fixed IP) or its end (@p eni NULL) in the eipalloc row, as
+ * ec2-api kept it; a failed write is logged (Neutron is the truth). */
+void neutron_addr_store(ec2gw_req_t *req, const char *alloc, const char *fip_id, const char *addr,
+                        const char *eni, const char *fixed);
+
 #endif /* NEUTRON_ADDRESSES_H */

@@ -1,7 +1,6 @@
 /*
- * addresses_assoc.c - AssociateAddress and DisassociateAddress: Neutron PUT
- * /v2.0/floatingips/<id> with port_id/fixed_ip_address, or port_id null (no Nova proxy, also
- * for standard-domain addresses).
+ * addresses_assoc.c - AssociateAddress: Neutron PUT /v2.0/floatingips/<id> with
+ * port_id/fixed_ip_address (no Nova proxy, also for standard-domain addresses).
  *
  * AssociateAddress looks up the address and the target port in one fan-out (an instance's
  * port through Neutron's device_id: its first port, the primary interface), checks
@@ -27,47 +26,6 @@ struct neutron_assoc_state {
 static void neutron_assoc_put(ec2gw_req_t *req, struct neutron_assoc_state *st);
 static void neutron_assoc_other_found(ec2gw_req_t *req, const ec2gw_os_resp_t *r, void *arg);
 
-static const char *
-neutron_fip_path(ec2gw_req_t *req, const char *id)
-{
-    return ec2gw->psprintf(req, "/v2.0/floatingips/%s", ec2gw->url_escape(req, id));
-}
-
-/* PUT port_id/fixed_ip_address (NULL port: disassociate) of floating IP @p id. */
-static int
-neutron_fip_update(ec2gw_req_t *req, const char *id, const char *port, const char *fixed,
-                   ec2gw_os_done_fn done, void *arg)
-{
-    json_t *body = neutron_own(req, json_pack("{s:{s:o}}", "floatingip", "port_id",
-                                              port != NULL ? json_string(port) : json_null()));
-    ec2gw_os_call_t call = EC2GW_OS_CALL("network", "PUT", neutron_fip_path(req, id), .body = body);
-
-    if (fixed != NULL)
-        json_object_set_new(json_object_get(body, "floatingip"), "fixed_ip_address",
-                            json_string(fixed));
-    return ec2gw->os_call(req, &call, done, arg);
-}
-
-/* The row's data with the association fields set (or cleared with @p eni NULL). */
-static void
-neutron_assoc_store(ec2gw_req_t *req, const char *alloc, const char *fip_id, const char *addr,
-                    const char *eni, const char *fixed)
-{
-    json_t *data = neutron_own(req, neutron_addr_data(req, alloc));
-
-    json_object_set_new(data, "public_ip", json_string(neutron_or(addr)));
-    json_object_del(data, "network_interface_id");
-    json_object_del(data, "private_ip_address");
-    if (eni != NULL && fixed != NULL) {
-        json_object_set_new(data, "network_interface_id", json_string(eni));
-        json_object_set_new(data, "private_ip_address", json_string(fixed));
-    }
-    /* the row mirrors Neutron for ec2-api; Neutron stays the truth, so a failed write is
-     * logged, not answered */
-    if (ec2gw->item_put(req, alloc, fip_id, data) != 0)
-        ec2gw->log(req, EC2GW_LOG_WARN, "could not store the association of %s", alloc);
-}
-
 static void
 neutron_assoc_answer(ec2gw_req_t *req, struct neutron_assoc_state *st)
 {
@@ -76,8 +34,8 @@ neutron_assoc_answer(ec2gw_req_t *req, struct neutron_assoc_state *st)
     if (ec2gw->id_to_ec2(req, "eni", st->port, &eni) != 0)
         eni = NULL;
     if (st->old_fip != NULL && ec2gw->id_to_ec2(req, "eipalloc", st->old_fip, &old) == 0)
-        neutron_assoc_store(req, old, st->old_fip, st->old_addr, NULL, NULL);
-    neutron_assoc_store(req, st->alloc, st->fip_id, st->addr, eni, st->fixed);
+        neutron_addr_store(req, old, st->old_fip, st->old_addr, NULL, NULL);
+    neutron_addr_store(req, st->alloc, st->fip_id, st->addr, eni, st->fixed);
     if (st->standard)
         ec2gw->finish(req, json_object());
     else
@@ -164,7 +122,7 @@ neutron_assoc_put_done(ec2gw_req_t *req, const ec2gw_os_resp_t *r, void *arg)
     }
     /* the retry failed: put the other address back where it was */
     st->err = neutron_resp_keep(req, r);
-    if (neutron_fip_update(req, st->old_fip, st->port, st->fixed, neutron_assoc_restored, st) < 0)
+    if (neutron_addr_update(req, st->old_fip, st->port, st->fixed, neutron_assoc_restored, st) < 0)
         neutron_assoc_fail(req, st, r);
 }
 
@@ -200,14 +158,14 @@ neutron_assoc_other_found(ec2gw_req_t *req, const ec2gw_os_resp_t *r, void *arg)
     }
     st->old_fip = ec2gw->pstrdup(req, id);
     st->old_addr = ec2gw->pstrdup(req, neutron_or(neutron_str(other, "floating_ip_address")));
-    if (neutron_fip_update(req, st->old_fip, NULL, NULL, neutron_assoc_other_moved, st) < 0)
+    if (neutron_addr_update(req, st->old_fip, NULL, NULL, neutron_assoc_other_moved, st) < 0)
         ec2gw->fail(req, 500, "InternalError", "Could not call Neutron");
 }
 
 static void
 neutron_assoc_put(ec2gw_req_t *req, struct neutron_assoc_state *st)
 {
-    if (neutron_fip_update(req, st->fip_id, st->port, st->fixed, neutron_assoc_put_done, st) < 0)
+    if (neutron_addr_update(req, st->fip_id, st->port, st->fixed, neutron_assoc_put_done, st) < 0)
         ec2gw->fail(req, 500, "InternalError", "Could not call Neutron");
 }
 
@@ -423,83 +381,4 @@ neutron_associate_address(ec2gw_req_t *req, void *inst)
         return EC2GW_OK;
     }
     return EC2GW_AGAIN;
-}
-
-/* -- DisassociateAddress ------------------------------------------------------------------ */
-
-struct neutron_disassoc_state {
-    const char *alloc, *fip_id, *addr;
-};
-
-static void
-neutron_disassoc_done(ec2gw_req_t *req, const ec2gw_os_resp_t *r, void *arg)
-{
-    struct neutron_disassoc_state *st = arg;
-
-    if (!ec2gw_os_ok(r) && r->status != 404) {
-        neutron_fail(req, r, NULL);
-        return;
-    }
-    if (r->status == 404) {
-        ec2gw->fail(req, 400, "InvalidAssociationID.NotFound",
-                    "The association ID '%s' does not exist",
-                    neutron_addr_assoc_id(req, st->alloc));
-        return;
-    }
-    neutron_assoc_store(req, st->alloc, st->fip_id, st->addr, NULL, NULL);
-    neutron_finish_true(req);
-}
-
-static void
-neutron_disassoc_found(ec2gw_req_t *req, const json_t *fip, const char *alloc, void *arg)
-{
-    struct neutron_disassoc_state *st = arg;
-
-    st->alloc = alloc;
-    st->fip_id = ec2gw->pstrdup(req, neutron_str(fip, "id"));
-    st->addr = ec2gw->pstrdup(req, neutron_or(neutron_str(fip, "floating_ip_address")));
-    if (neutron_str(fip, "port_id") == NULL) {
-        neutron_finish_true(req); /* idempotent, as on AWS */
-        return;
-    }
-    if (neutron_fip_update(req, st->fip_id, NULL, NULL, neutron_disassoc_done, st) < 0)
-        ec2gw->fail(req, 500, "InternalError", "Could not call Neutron");
-}
-
-int
-neutron_disassociate_address(ec2gw_req_t *req, void *inst)
-{
-    struct neutron_disassoc_state *st = ec2gw->state(req, sizeof(*st));
-    const char *assoc = neutron_param_str(req, "AssociationId");
-    const char *ip = neutron_param_str(req, "PublicIp");
-    const char *alloc, *os = NULL;
-    int rc;
-
-    (void)inst;
-    if ((assoc == NULL) == (ip == NULL)) {
-        ec2gw->fail(req, 400, assoc != NULL ? "InvalidParameterCombination" : "MissingParameter",
-                    "Specify either AssociationId or PublicIp");
-        return EC2GW_OK;
-    }
-    if (ip != NULL) {
-        if (!neutron_addr_ipv4_ok(ip)) {
-            ec2gw->fail(req, 400, "InvalidParameterValue",
-                        "Invalid value '%.64s' for PublicIp: not an IPv4 address", ip);
-            return EC2GW_OK;
-        }
-        return neutron_addr_find(req, NULL, NULL, ip, neutron_disassoc_found, st);
-    }
-    alloc = neutron_addr_alloc_of_assoc(req, assoc);
-    rc = alloc != NULL ? ec2gw->id_to_os(req, alloc, &os) : EC2GW_E_INVAL;
-    if (rc == EC2GW_E_INVAL) {
-        ec2gw->fail(req, 400, "InvalidAssociationID.Malformed",
-                    "Invalid id: \"%.64s\" (expecting \"eipassoc-...\")", assoc);
-        return EC2GW_OK;
-    }
-    if (rc != 0 || os == NULL) {
-        ec2gw->fail(req, 400, "InvalidAssociationID.NotFound",
-                    "The association ID '%s' does not exist", assoc);
-        return EC2GW_OK;
-    }
-    return neutron_addr_find(req, os, assoc, NULL, neutron_disassoc_found, st);
 }

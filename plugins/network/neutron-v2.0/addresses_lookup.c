@@ -1,7 +1,8 @@
 /*
  * addresses_lookup.c - find one of the caller's floating IPs by its EC2 id or public IP, for
- * ReleaseAddress, AssociateAddress and DisassociateAddress. One Neutron list call, scoped to
- * the caller's project (an admin token would otherwise see every project's addresses).
+ * ReleaseAddress, AssociateAddress and DisassociateAddress (one Neutron list call, scoped to
+ * the caller's project: an admin token would otherwise see every project's addresses), and
+ * change its association (PUT) and the row that mirrors it.
  */
 #include <string.h>
 
@@ -77,4 +78,45 @@ neutron_addr_find(ec2gw_req_t *req, const char *os_id, const char *ec2_id, const
         return EC2GW_OK;
     }
     return EC2GW_AGAIN;
+}
+
+static const char *
+neutron_fip_path(ec2gw_req_t *req, const char *id)
+{
+    return ec2gw->psprintf(req, "/v2.0/floatingips/%s", ec2gw->url_escape(req, id));
+}
+
+/* PUT port_id/fixed_ip_address (NULL port: disassociate) of floating IP @p id. */
+int
+neutron_addr_update(ec2gw_req_t *req, const char *id, const char *port, const char *fixed,
+                    ec2gw_os_done_fn done, void *arg)
+{
+    json_t *body = neutron_own(req, json_pack("{s:{s:o}}", "floatingip", "port_id",
+                                              port != NULL ? json_string(port) : json_null()));
+    ec2gw_os_call_t call = EC2GW_OS_CALL("network", "PUT", neutron_fip_path(req, id), .body = body);
+
+    if (fixed != NULL)
+        json_object_set_new(json_object_get(body, "floatingip"), "fixed_ip_address",
+                            json_string(fixed));
+    return ec2gw->os_call(req, &call, done, arg);
+}
+
+/* The row's data with the association fields set (or cleared with @p eni NULL). */
+void
+neutron_addr_store(ec2gw_req_t *req, const char *alloc, const char *fip_id, const char *addr,
+                   const char *eni, const char *fixed)
+{
+    json_t *data = neutron_own(req, neutron_addr_data(req, alloc));
+
+    json_object_set_new(data, "public_ip", json_string(neutron_or(addr)));
+    json_object_del(data, "network_interface_id");
+    json_object_del(data, "private_ip_address");
+    if (eni != NULL && fixed != NULL) {
+        json_object_set_new(data, "network_interface_id", json_string(eni));
+        json_object_set_new(data, "private_ip_address", json_string(fixed));
+    }
+    /* the row mirrors Neutron for ec2-api; Neutron stays the truth, so a failed write is
+     * logged, not answered */
+    if (ec2gw->item_put(req, alloc, fip_id, data) != 0)
+        ec2gw->log(req, EC2GW_LOG_WARN, "could not store the association of %s", alloc);
 }
