@@ -21,6 +21,7 @@ struct nova_run_state {
     json_t *bdms;             /* Nova block_device_mapping_v2, or NULL */
     int key_idx, subnets_idx; /* fan-out positions, or -1 */
     const char **server_ids;  /* per launch index: the created server, or NULL */
+    long long ok;             /* servers created */
     int first_fail;           /* launch index of the first failed boot, or -1 */
     const ec2gw_os_resp_t *fail_resp;
     long fail_status;
@@ -44,6 +45,13 @@ static const char *const nova_run_unsupported[] = {
     NULL,
 };
 
+/* The server name of launch index @p i: unique, so a lost create can be found by it. */
+static const char *
+nova_run_name(ec2gw_req_t *req, const struct nova_run_state *st, long long i)
+{
+    return ec2gw->psprintf(req, "%s-%lld", st->rid, i);
+}
+
 static void
 nova_run_fail_boot(ec2gw_req_t *req, struct nova_run_state *st)
 {
@@ -66,18 +74,6 @@ nova_run_fail_boot(ec2gw_req_t *req, struct nova_run_state *st)
                 st->fail_status == 0 ? "Unavailable" : "InternalError",
                 "Could not launch instance %d: %s", st->first_fail,
                 st->fail_msg ? st->fail_msg : "Nova failed");
-}
-
-static void
-nova_run_rolled_back(ec2gw_req_t *req, const ec2gw_os_resp_t *const *r, size_t n, void *arg)
-{
-    struct nova_run_state *st = arg;
-
-    for (size_t i = 0; i < n; i++)
-        if (!ec2gw_os_ok(r[i]) && r[i]->status != 404)
-            ec2gw->log(req, EC2GW_LOG_WARN, "rollback: deleting a server failed (%ld)",
-                       r[i]->status);
-    nova_run_fail_boot(req, st);
 }
 
 /* The reservation model of the servers just created (state pending). */
@@ -129,12 +125,71 @@ nova_run_answer(ec2gw_req_t *req, struct nova_run_state *st)
     ec2gw->finish(req, out);
 }
 
+/* After the cleanup deletes: answer with the servers kept, or the failure. */
+static void
+nova_run_cleaned(ec2gw_req_t *req, const ec2gw_os_resp_t *const *r, size_t n, void *arg)
+{
+    struct nova_run_state *st = arg;
+
+    for (size_t i = 0; i < n; i++)
+        if (!ec2gw_os_ok(r[i]) && r[i]->status != 404)
+            ec2gw->log(req, EC2GW_LOG_WARN, "rollback: deleting a server failed (%ld)",
+                       r[i]->status);
+    if (st->ok >= st->min)
+        nova_run_answer(req, st);
+    else
+        nova_run_fail_boot(req, st);
+}
+
+/* Delete the servers of lost answers (@p lost), and all of them when fewer than MinCount
+ * booted; then answer. */
+static void
+nova_run_settle(ec2gw_req_t *req, json_t *lost, void *arg)
+{
+    struct nova_run_state *st = arg;
+    size_t n = json_array_size(lost), nd = 0, i;
+    ec2gw_os_call_t *dels = ec2gw->pcalloc(req, (n + (size_t)st->max + 1) * sizeof(*dels));
+    const json_t *id;
+
+    if (st->ok < st->min) {
+        ec2gw->log(req, EC2GW_LOG_NOTICE,
+                   "%lld of %lld servers booted (MinCount %lld): rolling back", st->ok, st->max,
+                   st->min);
+        for (long long k = 0; k < st->max; k++)
+            if (st->server_ids[k] != NULL)
+                dels[nd++] = EC2GW_OS_CALL("compute", "DELETE",
+                                           ec2gw->psprintf(req, "/servers/%s", st->server_ids[k]),
+                                           .flags = EC2GW_CALL_RETRY_SAFE);
+    }
+    json_array_foreach(lost, i, id)
+    {
+        ec2gw->log(req, EC2GW_LOG_NOTICE, "deleting server %s: its create answer was lost",
+                   json_string_value(id));
+        dels[nd++] = EC2GW_OS_CALL(
+            "compute", "DELETE",
+            ec2gw->psprintf(req, "/servers/%s", ec2gw->url_escape(req, json_string_value(id))),
+            .flags = EC2GW_CALL_RETRY_SAFE);
+    }
+    if (nd > 0 && ec2gw->os_fanout(req, dels, nd, nova_run_cleaned, st) >= 0)
+        return;
+    if (st->ok >= st->min)
+        nova_run_answer(req, st);
+    else
+        nova_run_fail_boot(req, st);
+}
+
+/* Could Nova have created the server although this answer says nothing of it? */
+static int
+nova_run_answer_lost(const ec2gw_os_resp_t *r)
+{
+    return r->status == 0 || r->status >= 500 || ec2gw_os_ok(r);
+}
+
 static void
 nova_run_booted(ec2gw_req_t *req, const ec2gw_os_resp_t *const *r, size_t n, void *arg)
 {
     struct nova_run_state *st = arg;
-    ec2gw_os_call_t *dels = ec2gw->pcalloc(req, (n + 1) * sizeof(*dels));
-    size_t ok = 0, nd = 0;
+    json_t *lost = nova_own(req, json_array());
 
     st->first_fail = -1;
     for (size_t i = 0; i < n; i++) {
@@ -142,31 +197,23 @@ nova_run_booted(ec2gw_req_t *req, const ec2gw_os_resp_t *const *r, size_t n, voi
 
         if (ec2gw_os_ok(r[i]) && id != NULL) {
             st->server_ids[i] = ec2gw->pstrdup(req, id);
-            ok++;
-        } else if (st->first_fail < 0) {
+            st->ok++;
+            continue;
+        }
+        if (nova_run_answer_lost(r[i]))
+            json_array_append_new(lost, json_string(nova_run_name(req, st, (long long)i)));
+        if (st->first_fail < 0) {
             const char *k;
             json_t *v;
 
             st->first_fail = (int)i;
-            st->fail_status = r[i]->status;
+            st->fail_status = ec2gw_os_ok(r[i]) ? 502 : r[i]->status;
             st->fail_msg = r[i]->error;
             json_object_foreach(r[i]->json, k, v) if (nova_str(v, "message")) st->fail_msg =
                 ec2gw->pstrdup(req, nova_str(v, "message"));
         }
     }
-    if ((long long)ok >= st->min) {
-        nova_run_answer(req, st);
-        return;
-    }
-    ec2gw->log(req, EC2GW_LOG_NOTICE, "%zu of %lld servers booted (MinCount %lld): rolling back",
-               ok, st->max, st->min);
-    for (size_t i = 0; i < n; i++)
-        if (st->server_ids[i] != NULL)
-            dels[nd++] = EC2GW_OS_CALL("compute", "DELETE",
-                                       ec2gw->psprintf(req, "/servers/%s", st->server_ids[i]),
-                                       .flags = EC2GW_CALL_RETRY_SAFE);
-    if (nd == 0 || ec2gw->os_fanout(req, dels, nd, nova_run_rolled_back, st) < 0)
-        nova_run_fail_boot(req, st);
+    nova_run_find_lost(req, lost, nova_run_settle, st);
 }
 
 static void
@@ -179,10 +226,10 @@ nova_run_boot(ec2gw_req_t *req, struct nova_run_state *st)
     st->server_ids = ec2gw->pcalloc(req, (size_t)st->max * sizeof(*st->server_ids));
     for (long long i = 0; i < st->max; i++) {
         json_t *server = json_pack("{s:s, s:s, s:s, s:O, s:i, s:i, s:{s:s, s:s}}", "name",
-                                   ec2gw->psprintf(req, "%s-%lld", st->rid, i), "imageRef",
-                                   st->image, "flavorRef", st->flavor_id, "networks", st->networks,
-                                   "min_count", 1, "max_count", 1, "metadata", "ec2_reservation_id",
-                                   st->rid, "ec2_launch_index", ec2gw->psprintf(req, "%lld", i));
+                                   nova_run_name(req, st, i), "imageRef", st->image, "flavorRef",
+                                   st->flavor_id, "networks", st->networks, "min_count", 1,
+                                   "max_count", 1, "metadata", "ec2_reservation_id", st->rid,
+                                   "ec2_launch_index", ec2gw->psprintf(req, "%lld", i));
 
         if (key != NULL)
             json_object_set_new(server, "key_name", json_string(key));

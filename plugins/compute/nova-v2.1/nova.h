@@ -96,6 +96,11 @@ int nova_run_nics(ec2gw_req_t *req, const json_t *params, long long max, json_t 
 json_t *nova_run_networks(ec2gw_req_t *req, const json_t *nics, const json_t *subnets,
                           const char *default_net);
 
+/* run_lost.c: the servers named @p names (boots whose POST answer was lost), looked up a few
+ * times on the request's timers; @p done always runs, with the ids found (pool-owned). */
+typedef void (*nova_lost_done_fn)(ec2gw_req_t *req, json_t *found, void *arg);
+void nova_run_find_lost(ec2gw_req_t *req, const json_t *names, nova_lost_done_fn done, void *arg);
+
 /* attrs.c: the server uuid of the request's InstanceId, or NULL after failing the request */
 const char *nova_attr_instance(ec2gw_req_t *req);
 
