@@ -21,6 +21,7 @@ struct neutron_alloc_state {
     const char *alloc;  /* its eipalloc- */
     const char *public_ip;
     const char *err_code, *err_msg; /* the error to answer after the rollback */
+    const char *marker;             /* description of the floating IP being made */
 };
 
 /* -- AllocateAddress ----------------------------------------------------------------------- */
@@ -168,6 +169,69 @@ neutron_alloc_fail_os(ec2gw_req_t *req, struct neutron_alloc_state *st, const ec
 }
 
 static void
+neutron_alloc_lost_deleted(ec2gw_req_t *req, const ec2gw_os_resp_t *const *r, size_t n, void *arg)
+{
+    struct neutron_alloc_state *st = arg;
+
+    for (size_t i = 0; i < n; i++)
+        if (!ec2gw_os_ok(r[i]) && r[i]->status != 404)
+            ec2gw->log(req, EC2GW_LOG_ERROR,
+                       "could not delete a floating IP made by a failed "
+                       "AllocateAddress: %ld",
+                       r[i]->status);
+    ec2gw->fail(req, strcmp(st->err_code, "Unavailable") == 0 ? 503 : 500, st->err_code, "%s",
+                st->err_msg);
+}
+
+static void
+neutron_alloc_lost_found(ec2gw_req_t *req, const ec2gw_os_resp_t *r, void *arg)
+{
+    struct neutron_alloc_state *st = arg;
+    const json_t *list = json_object_get(r->json, "floatingips"), *f;
+    size_t n = json_array_size(list), i, k = 0;
+    ec2gw_os_call_t *calls = ec2gw->pcalloc(req, (n + 1) * sizeof(*calls));
+
+    if (!ec2gw_os_ok(r))
+        ec2gw->log(req, EC2GW_LOG_ERROR,
+                   "could not look for a floating IP made by a failed "
+                   "AllocateAddress (%s): %ld",
+                   st->marker, r->status);
+    json_array_foreach(list, i, f)
+    {
+        if (neutron_str(f, "id") == NULL ||
+            strcmp(neutron_or(neutron_str(f, "description")), st->marker) != 0)
+            continue;
+        calls[k++] = EC2GW_OS_CALL("network", "DELETE",
+                                   ec2gw->psprintf(req, "/v2.0/floatingips/%s",
+                                                   ec2gw->url_escape(req, neutron_str(f, "id"))),
+                                   .flags = EC2GW_CALL_RETRY_SAFE);
+    }
+    if (k == 0 || ec2gw->os_fanout(req, calls, k, neutron_alloc_lost_deleted, st) < 0)
+        ec2gw->fail(req, strcmp(st->err_code, "Unavailable") == 0 ? 503 : 500, st->err_code, "%s",
+                    st->err_msg);
+}
+
+/* Neutron failed or its answer was lost: the floating IP may exist all the same. Find it by
+ * its marker and delete it before answering, so a failed AllocateAddress leaves nothing. */
+static void
+neutron_alloc_lost(ec2gw_req_t *req, struct neutron_alloc_state *st, const ec2gw_os_resp_t *r)
+{
+    ec2gw_os_call_t call = EC2GW_OS_GET(
+        "network",
+        neutron_path(req, "floatingips",
+                     ec2gw->psprintf(req, "description=%s&project_id=%s",
+                                     ec2gw->url_escape(req, st->marker),
+                                     ec2gw->url_escape(req, ec2gw->identity(req)->project_id))));
+
+    st->err_code = r->status == 0 || r->status == 503 ? "Unavailable" : "InternalError";
+    st->err_msg = r->timed_out     ? "Neutron did not answer in time"
+                  : r->status == 0 ? "Neutron is unavailable"
+                                   : ec2gw->psprintf(req, "Neutron failed (HTTP %ld)", r->status);
+    if (ec2gw->os_call(req, &call, neutron_alloc_lost_found, st) < 0)
+        ec2gw->fail(req, 503, st->err_code, "%s", st->err_msg);
+}
+
+static void
 neutron_alloc_created(ec2gw_req_t *req, const ec2gw_os_resp_t *r, void *arg)
 {
     struct neutron_alloc_state *st = arg;
@@ -176,6 +240,10 @@ neutron_alloc_created(ec2gw_req_t *req, const ec2gw_os_resp_t *r, void *arg)
     json_t *data, *out;
     int standard = strcmp(st->domain, "standard") == 0;
 
+    if (r->status == 0 || r->status >= 500) {
+        neutron_alloc_lost(req, st, r);
+        return;
+    }
     if (!ec2gw_os_ok(r)) {
         neutron_alloc_fail_os(req, st, r);
         return;
@@ -233,7 +301,10 @@ neutron_alloc_networks(ec2gw_req_t *req, const ec2gw_os_resp_t *r, void *arg)
         return;
     }
     st->net = ec2gw->pstrdup(req, st->net);
-    body = neutron_own(req, json_pack("{s:{s:s}}", "floatingip", "floating_network_id", st->net));
+    /* the marker finds the floating IP again when Neutron's answer is lost */
+    st->marker = ec2gw->psprintf(req, "ec2gw %s", ec2gw->request_id(req));
+    body = neutron_own(req, json_pack("{s:{s:s, s:s}}", "floatingip", "floating_network_id",
+                                      st->net, "description", st->marker));
     if (st->address != NULL)
         json_object_set_new(json_object_get(body, "floatingip"), "floating_ip_address",
                             json_string(st->address));

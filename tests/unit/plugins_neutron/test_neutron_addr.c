@@ -308,8 +308,43 @@ test_allocate_errors(void **s)
     assert_string_equal(fails(h, "AllocateAddress", "{}"), "Unsupported");
     ec2gw_test_expect(h, "GET", "network", ext, 500, "{}");
     assert_string_equal(fails(h, "AllocateAddress", "{}"), "InternalError");
+    /* Neutron's answer lost or failed: the floating IP it may have made is found by its
+     * marker (the description of the POST) and deleted before answering */
     ec2gw_test_expect(h, "GET", "network", ext, 200, "addr_networks_ext.json");
     ec2gw_test_expect_timeout(h, "POST", "network", "/v2.0/floatingips");
+    assert_int_equal(ec2gw_test_begin(h, "AllocateAddress", "{}"), EC2GW_AGAIN);
+    assert_int_equal(ec2gw_test_run_one(h), 1); /* the networks: the POST goes out */
+    {
+        const json_t *calls = ec2gw_test_calls(h);
+        const json_t *post = json_array_get(calls, json_array_size(calls) - 1);
+        const char *marker =
+            str(json_object_get(json_object_get(post, "body"), "floatingip"), "description");
+        char fips[512];
+
+        assert_non_null(marker);
+        assert_true(strncmp(marker, "ec2gw ", 6) == 0);
+        snprintf(fips, sizeof(fips),
+                 "{\"floatingips\": [{\"id\": \"" FIP_A "\", \"description\": \"%s\"}, "
+                 "{\"id\": \"" FIP_B "\", \"description\": \"ec2gw other\"}]}",
+                 marker);
+        ec2gw_test_expect(h, "GET", "network", "/v2.0/floatingips?description=ec2gw%20*", 200,
+                          fips);
+        ec2gw_test_expect(h, "DELETE", "network", "/v2.0/floatingips/" FIP_A, 204, NULL);
+    }
+    (void)ec2gw_test_run(h);
+    assert_null(ec2gw_test_end(h));
+    assert_string_equal(ec2gw_test_last_error(h), "Unavailable");
+    /* a 5xx: the same look-up; another request's floating IP is left alone */
+    ec2gw_test_expect(h, "GET", "network", ext, 200, "addr_networks_ext.json");
+    ec2gw_test_expect(h, "POST", "network", "/v2.0/floatingips", 500, "{}");
+    ec2gw_test_expect(h, "GET", "network", "/v2.0/floatingips?description=*", 200,
+                      "{\"floatingips\": [{\"id\": \"" FIP_B "\", \"description\": "
+                      "\"ec2gw other\"}]}");
+    assert_string_equal(fails(h, "AllocateAddress", "{}"), "InternalError");
+    ec2gw_test_expect(h, "GET", "network", ext, 200, "addr_networks_ext.json");
+    ec2gw_test_expect_error(h, "POST", "network", "/v2.0/floatingips", "Connection reset");
+    ec2gw_test_expect(h, "GET", "network", "/v2.0/floatingips?description=*", 200,
+                      "{\"floatingips\": []}");
     assert_string_equal(fails(h, "AllocateAddress", "{}"), "Unavailable");
     /* refused before any call */
     assert_string_equal(fails(h, "AllocateAddress",
