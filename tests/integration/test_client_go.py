@@ -25,6 +25,8 @@ STEPS = ["client", "DescribeAvailabilityZones", "DescribeImages", "CreateKeyPair
          "CreateTags/DescribeTags", "WaitUntilInstanceStopped", "running again",
          "RebootInstances", "unknown instance", "unknown key pair",
          "WaitUntilInstanceTerminated", "DeleteKeyPair"]
+NET_STEPS = ["CreateSecurityGroup", "AuthorizeSecurityGroupIngress", "AllocateAddress",
+             "AssociateAddress", "DisassociateAddress", "ReleaseAddress", "DeleteSecurityGroup"]
 
 
 def setUpModule():
@@ -59,7 +61,9 @@ class GoSdk(unittest.TestCase):
                         "golang-github-aws-aws-sdk-go-dev is not installed")
         binary, p = build()
         self.assertEqual(p.returncode, 0, "go build failed:\n" + p.stdout + p.stderr)
-        clientrun.run(self, D, [binary], STEPS)
+        net = clientrun.network_served(D)
+        clientrun.run(self, D, [binary], STEPS + (NET_STEPS if net else []),
+                      env_extra={"EC2GW_NETWORK": "1" if net else "0"})
 
 
 if __name__ == "__main__":

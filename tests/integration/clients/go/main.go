@@ -169,12 +169,58 @@ func run() {
 	_, err = svc.RebootInstances(&ec2.RebootInstancesInput{InstanceIds: aws.StringSlice([]string{all[1]})})
 	step("RebootInstances", err == nil, fmt.Sprintf("%v", err))
 
+	if os.Getenv("EC2GW_NETWORK") == "1" {
+		network(svc, runID, id)
+	}
+
 	_, err = svc.DescribeInstances(&ec2.DescribeInstancesInput{InstanceIds: aws.StringSlice([]string{"i-0123456789abcdef0"})})
 	msg := notFound(err, "InvalidInstanceID.NotFound")
 	step("unknown instance", msg == "", msg)
 	_, err = svc.DescribeKeyPairs(&ec2.DescribeKeyPairsInput{KeyNames: aws.StringSlice([]string{runID + "-nope"})})
 	msg = notFound(err, "InvalidKeyPair.NotFound")
 	step("unknown key pair", msg == "", msg)
+}
+
+// Security group with an ingress rule, an elastic address associated with the instance.
+func network(svc *ec2.EC2, runID, id string) {
+	sg, err := svc.CreateSecurityGroup(&ec2.CreateSecurityGroupInput{GroupName: aws.String(runID + "-sg"), Description: aws.String("aws-sdk-go test group")})
+	if !check("CreateSecurityGroup", err) {
+		return
+	}
+	gid := sg.GroupId
+	step("CreateSecurityGroup", strings.HasPrefix(aws.StringValue(gid), "sg-"), aws.StringValue(gid))
+	defer func() {
+		_, err := svc.DeleteSecurityGroup(&ec2.DeleteSecurityGroupInput{GroupId: gid})
+		step("DeleteSecurityGroup", err == nil, fmt.Sprintf("%v", err))
+	}()
+	_, err = svc.AuthorizeSecurityGroupIngress(&ec2.AuthorizeSecurityGroupIngressInput{GroupId: gid, IpPermissions: []*ec2.IpPermission{{
+		IpProtocol: aws.String("tcp"), FromPort: aws.Int64(22), ToPort: aws.Int64(22),
+		IpRanges: []*ec2.IpRange{{CidrIp: aws.String("10.0.0.0/8")}}}}})
+	groups, err2 := svc.DescribeSecurityGroups(&ec2.DescribeSecurityGroupsInput{GroupIds: []*string{gid}})
+	if check("AuthorizeSecurityGroupIngress", err) && check("DescribeSecurityGroups", err2) {
+		perms := groups.SecurityGroups[0].IpPermissions
+		step("AuthorizeSecurityGroupIngress", len(perms) == 1 && aws.Int64Value(perms[0].FromPort) == 22 &&
+			len(perms[0].IpRanges) == 1 && aws.StringValue(perms[0].IpRanges[0].CidrIp) == "10.0.0.0/8", fmt.Sprint(len(perms), " permissions"))
+	}
+	addr, err := svc.AllocateAddress(&ec2.AllocateAddressInput{Domain: aws.String("vpc")})
+	if !check("AllocateAddress", err) {
+		return
+	}
+	step("AllocateAddress", aws.StringValue(addr.PublicIp) != "", aws.StringValue(addr.PublicIp))
+	defer func() {
+		_, err := svc.ReleaseAddress(&ec2.ReleaseAddressInput{AllocationId: addr.AllocationId})
+		step("ReleaseAddress", err == nil, fmt.Sprintf("%v", err))
+	}()
+	assoc, err := svc.AssociateAddress(&ec2.AssociateAddressInput{AllocationId: addr.AllocationId, InstanceId: aws.String(id)})
+	if !check("AssociateAddress", err) {
+		return
+	}
+	got, err := svc.DescribeAddresses(&ec2.DescribeAddressesInput{AllocationIds: []*string{addr.AllocationId}})
+	if check("DescribeAddresses", err) {
+		step("AssociateAddress", len(got.Addresses) == 1 && aws.StringValue(got.Addresses[0].InstanceId) == id, got.String())
+	}
+	_, err = svc.DisassociateAddress(&ec2.DisassociateAddressInput{AssociationId: assoc.AssociationId})
+	step("DisassociateAddress", err == nil, fmt.Sprintf("%v", err))
 }
 
 func main() {
