@@ -24,6 +24,9 @@ VM_EC2 = ["defaults", "describe_availability_zones", "describe_images", "create_
           "describe_tags", "delete_tags", "stop_instances", "stopped", "start_instances",
           "running again", "reboot_instances", "unknown instance", "unknown key pair",
           "terminate_instances", "terminated", "delete_key_pair", "key pairs gone"]
+VM_EC2_NET = ["create_security_group", "authorize_incoming", "allocate_address",
+              "associate_address", "describe_addresses", "disassociate_address",
+              "release_address", "delete_security_group"]
 # describe_instances is printed as a "gap" while network interfaces carry no vpcId
 NET_AMAZON_EC2 = ["defaults", "describe_availability_zones", "describe_images",
                   "create_key_pair", "describe_key_pairs", "run_instances", "create_tags",
@@ -50,7 +53,10 @@ class Perl(unittest.TestCase):
     def test_vm_ec2(self):
         self.assertTrue(os.path.exists("/usr/share/perl5/VM/EC2.pm"),
                         "libvm-ec2-perl is not installed (tools/deps.sh --test installs it)")
-        clientrun.run(self, D, ["perl", os.path.join(HERE, "clients/perl/vm_ec2.pl")], VM_EC2)
+        net = clientrun.network_served(D)
+        clientrun.run(self, D, ["perl", os.path.join(HERE, "clients/perl/vm_ec2.pl")],
+                      VM_EC2 + (VM_EC2_NET if net else []),
+                      env_extra={"EC2GW_NETWORK": "1" if net else "0"})
 
     def test_net_amazon_ec2(self):
         self.assertTrue(os.path.exists("/usr/share/perl5/Net/Amazon/EC2.pm"),

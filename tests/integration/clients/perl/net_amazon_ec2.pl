@@ -44,7 +44,11 @@ sub instances {
 sub wait_state {
     my ($ec2, $ids, $state) = @_;
     for (1 .. 150) {
-        my $got = $ec2->describe_instance_status(InstanceId => $ids, IncludeAllInstances => 'true') || [];
+        my $got = eval { $ec2->describe_instance_status(InstanceId => $ids, IncludeAllInstances => 'true') || [] };
+        my $err = $@;
+        # terminated instances leave DescribeInstanceStatus: gone is as good as terminated
+        return 1 if $err && $state eq 'terminated' && error_code(sub { die $err }) eq 'InvalidInstanceID.NotFound';
+        die $err if $err;
         return 1 if @$got == @$ids && !grep { $_->instance_state->name ne $state } @$got;
         sleep 2;
     }

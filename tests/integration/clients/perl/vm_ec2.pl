@@ -40,6 +40,24 @@ sub wait_state {
     return 0;
 }
 
+# A security group with a rule (VM::EC2 collects rules and sends them on update()), and a
+# VPC address associated with the instance and released.
+sub network {
+    my ($ec2, $inst) = @_;
+    my $sg = $ec2->create_security_group(-name => "$run-sg", -description => 'VM::EC2 test group');
+    step('create_security_group', $sg && $sg->groupId =~ /^sg-/, $sg ? $sg->groupId : '');
+    $sg->authorize_incoming(-protocol => 'tcp', -port => 22, -source_ip => '10.0.0.0/8');
+    step('authorize_incoming', $sg->update, join(' ', $sg->ipPermissions));
+    my $addr = $ec2->allocate_address(-vpc => 1);
+    step('allocate_address', $addr && $addr->allocationId, $addr ? $addr->publicIp : '');
+    step('associate_address', $ec2->associate_address($addr => $inst->instanceId));
+    ($addr) = $ec2->describe_addresses(-allocation_id => $addr->allocationId);
+    step('describe_addresses', ($addr->instanceId // '') eq $inst->instanceId, $addr->associationId // '');
+    step('disassociate_address', $ec2->disassociate_address($addr));
+    step('release_address', $ec2->release_address($addr));
+    step('delete_security_group', $ec2->delete_security_group($sg));
+}
+
 my $ec2 = VM::EC2->new(-access_key => $ENV{EC2GW_ACCESS_KEY}, -secret_key => $ENV{EC2GW_SECRET_KEY},
                        -endpoint => $ENV{EC2GW_URL}, -raise_error => 1);
 step('defaults', $ec2->version eq '2014-05-01' && !AWS::Signature4->can('new'),
@@ -66,7 +84,8 @@ my @ids = map { $_->instanceId } @insts;
 step('run_instances', @ids == 2 && $insts[0]->reservationId =~ /^r-/, "@ids");
 step('create_tags', $ec2->create_tags(-resource_id => \@ids, -tag => { Name => $run, batch => $run }));
 my $st = $ec2->wait_for_instances(@insts);
-step('wait_for_instances', !grep { $_ ne 'running' } values %$st, join(' ', values %$st));
+my @states = values %{ $st || {} };
+step('wait_for_instances', @states == 2 && !grep({ $_ ne 'running' } @states), "@states");
 
 my @found = $ec2->describe_instances(-filter => { 'tag:batch' => $run, 'instance-state-name' => 'running' });
 step('describe_instances filter', join(' ', sort map { $_->instanceId } @found) eq join(' ', sort @ids),
@@ -91,6 +110,8 @@ step('stopped', wait_state($ec2, 'stopped', $inst->instanceId));
 step('start_instances', @changes == 1);
 step('running again', wait_state($ec2, 'running', $inst->instanceId));
 step('reboot_instances', $ec2->reboot_instances($ids[1]));
+
+network($ec2, $inst) if ($ENV{EC2GW_NETWORK} // '') eq '1';
 
 my $c;
 step('unknown instance', ($c = error_code($ec2, sub { $ec2->describe_instances('i-0123456789abcdef0') }))
