@@ -119,10 +119,6 @@ class Faults(unittest.TestCase):
                  for i in r["Instances"] if i["State"]["Name"] != "terminated"}
         self.assertEqual(after - before, set(), "a failed RunInstances left a server behind")
 
-    @unittest.skipUnless(os.environ.get("EC2GW_KNOWN_DEFECTS"),
-                         "known defect (nova-v2.1): a POST /servers whose answer is lost leaves "
-                         "the server, and a retry with the same ClientToken boots another; "
-                         "EC2GW_KNOWN_DEFECTS=1 runs it")
     def test_lost_create_answer_leaves_nothing(self):
         # Nova creates the server, the gateway never hears of it: the client is told the
         # launch failed, so the server must not stay, and a retry must not add a second one.
