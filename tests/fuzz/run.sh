@@ -4,11 +4,12 @@
 # (default 20) from the seed corpus in tests/fuzz/corpus/<harness> (new inputs go to a working
 # corpus in the build directory, never into the tree). Any crash, leak or sanitizer report
 # fails the script; the crashing input is kept in $FUZZ_BUILD/artifacts/.
-# FUZZ_BUILD (default /tmp/ec2gw-fuzz-build), FUZZ_ONLY="sig xml" (a subset), FUZZ_JOBS.
+# FUZZ_BUILD (default build-fuzz/ in this checkout: a build dir shared between checkouts
+# makes CMake refuse the other source tree), FUZZ_ONLY="sig xml" (a subset), FUZZ_JOBS.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 SECS=${1:-20}
-B=${FUZZ_BUILD:-/tmp/ec2gw-fuzz-build}
+B=${FUZZ_BUILD:-$(cd "$HERE/../.." && pwd)/build-fuzz}
 HARNESSES=${FUZZ_ONLY:-"query sig config xml filters"}
 CC=${FUZZ_CC:-$(command -v clang || command -v clang-14)}
 
