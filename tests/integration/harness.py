@@ -3,6 +3,7 @@
 The cloud's credentials come from `tests/cloud/cloud.sh env`; the daemon runs from the build
 tree with a temporary conf.d and database, on a free port of 127.0.0.1.
 """
+import json
 import os
 import shutil
 import socket
@@ -111,6 +112,71 @@ class Daemon:
 
     def cleanup(self):
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def stop_daemon(daemon, check=True):
+    """tearDownModule's part: stop and remove a module's daemon; with check, a non-zero exit
+    (a sanitizer report) fails the module."""
+    if daemon is None:
+        return
+    rc = daemon.stop()
+    daemon.cleanup()
+    if check:
+        assert rc == 0, "ec2gwd exited with %s (sanitizer report?)" % rc
+
+
+def error_code(fn, **kw):
+    """The EC2 error code fn(**kw) raises, or None when it succeeds."""
+    from botocore.exceptions import ClientError
+    try:
+        fn(**kw)
+    except ClientError as e:
+        return e.response["Error"]["Code"]
+    return None
+
+
+class OpenStackAs:
+    """An OpenStack service's own view as tenant 1 (demo) or 2 (demo2): a Keystone token and
+    plain HTTP to the service's public endpoint in the token's catalog, to check what the
+    gateway did or left behind."""
+
+    def __init__(self, env, service_type, tenant=1, timeout=30):
+        pre = "OS_" if tenant == 1 else "DEMO2_"
+        body = {"auth": {"identity": {"methods": ["password"], "password": {"user": {
+            "name": env[pre + "USERNAME"], "domain": {"name": "Default"},
+            "password": env[pre + "PASSWORD"]}}},
+            "scope": {"project": {"name": env[pre + "PROJECT_NAME"],
+                                  "domain": {"name": "Default"}}}}}
+        req = urllib.request.Request(env["OS_AUTH_URL"].rstrip("/") + "/auth/tokens",
+                                     data=json.dumps(body).encode(),
+                                     headers={"Content-Type": "application/json"})
+        self.timeout = timeout
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            self.token = r.headers["X-Subject-Token"]
+            cat = json.load(r)["token"]["catalog"]
+        self.url = [e["url"] for s in cat if s["type"] == service_type for e in s["endpoints"]
+                    if e["interface"] == "public"][0].rstrip("/")
+
+    def call(self, method, path, body=None):
+        """The parsed JSON answer (None when empty); an HTTP error raises HTTPError."""
+        headers = {"X-Auth-Token": self.token}
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode()
+            headers["Content-Type"] = "application/json"
+        req = urllib.request.Request(self.url + path, data=data, headers=headers, method=method)
+        with urllib.request.urlopen(req, timeout=self.timeout) as r:
+            data = r.read()
+            return json.loads(data) if data else None
+
+    def get(self, path):
+        return self.call("GET", path)
+
+    def post(self, path, body):
+        return self.call("POST", path, body)
+
+    def delete(self, path):
+        return self.call("DELETE", path)
 
 
 def boto3_client(daemon, which=1, **kw):

@@ -10,7 +10,6 @@ import subprocess
 import sys
 import time
 import unittest
-import urllib.request
 import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -27,46 +26,17 @@ def setUpModule():
 
 
 def tearDownModule():
-    if D is not None:
-        rc = D.stop()
-        D.cleanup()
-        assert rc == 0, "ec2gwd exited with %s (sanitizer report?)" % rc
+    harness.stop_daemon(D)
 
 
-def code_of(fn, **kw):
-    try:
-        fn(**kw)
-    except ClientError as e:
-        return e.response["Error"]["Code"]
-    return None
+code_of = harness.error_code
 
 
-class Neutron:
+class Neutron(harness.OpenStackAs):
     """Neutron's own view, as the tenant (a Keystone token and plain HTTP)."""
 
     def __init__(self, which=1):
-        env = D.env
-        user = env["OS_USERNAME"] if which == 1 else env["DEMO2_USERNAME"]
-        pw = env["OS_PASSWORD"] if which == 1 else env["DEMO2_PASSWORD"]
-        proj = env["OS_PROJECT_NAME"] if which == 1 else env["DEMO2_PROJECT_NAME"]
-        body = {"auth": {"identity": {"methods": ["password"], "password": {"user": {
-            "name": user, "domain": {"name": "Default"}, "password": pw}}},
-            "scope": {"project": {"name": proj, "domain": {"name": "Default"}}}}}
-        req = urllib.request.Request(env["OS_AUTH_URL"].rstrip("/") + "/auth/tokens",
-                                     data=json.dumps(body).encode(),
-                                     headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(req, timeout=30) as r:
-            self.token = r.headers["X-Subject-Token"]
-            cat = json.load(r)["token"]["catalog"]
-        self.url = [e["url"] for s in cat if s["type"] == "network" for e in s["endpoints"]
-                    if e["interface"] == "public"][0].rstrip("/")
-
-    def call(self, method, path):
-        req = urllib.request.Request(self.url + path, headers={"X-Auth-Token": self.token},
-                                     method=method)
-        with urllib.request.urlopen(req, timeout=30) as r:
-            data = r.read()
-            return json.loads(data) if data else None
+        super().__init__(D.env, "network", tenant=which)
 
     def groups(self, name=None):
         q = "?name=" + name if name else ""

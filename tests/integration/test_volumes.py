@@ -11,8 +11,6 @@ import subprocess
 import sys
 import time
 import unittest
-import urllib.error
-import urllib.request
 import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -30,43 +28,17 @@ def setUpModule():
 
 
 def tearDownModule():
-    if D is not None:
-        rc = D.stop()
-        D.cleanup()
-        if rc != 0:
-            raise RuntimeError("ec2gwd exited with %d" % rc)
+    harness.stop_daemon(D)
 
 
-def code_of(fn, **kw):
-    try:
-        fn(**kw)
-    except ClientError as e:
-        return e.response["Error"]["Code"]
-    return None
+code_of = harness.error_code
 
 
-class Cinder:
+class Cinder(harness.OpenStackAs):
     """Cinder's own view, as demo, to check what the gateway left behind."""
 
     def __init__(self, env):
-        body = {"auth": {"identity": {"methods": ["password"], "password": {"user": {
-            "name": env["OS_USERNAME"], "domain": {"name": "Default"},
-            "password": env["OS_PASSWORD"]}}},
-            "scope": {"project": {"name": env["OS_PROJECT_NAME"],
-                                  "domain": {"name": "Default"}}}}}
-        req = urllib.request.Request(env["OS_AUTH_URL"] + "/auth/tokens", method="POST",
-                                     data=json.dumps(body).encode(),
-                                     headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(req, timeout=60) as r:
-            self.token = r.headers["X-Subject-Token"]
-            cat = json.loads(r.read())["token"]["catalog"]
-        self.url = [e["url"] for s in cat if s["type"] == "volumev3"
-                    for e in s["endpoints"] if e["interface"] == "public"][0]
-
-    def get(self, path):
-        req = urllib.request.Request(self.url + path, headers={"X-Auth-Token": self.token})
-        with urllib.request.urlopen(req, timeout=60) as r:
-            return json.loads(r.read())
+        super().__init__(env, "volumev3", timeout=60)
 
     def volume_ids(self):
         return {v["id"] for v in self.get("/volumes")["volumes"]}

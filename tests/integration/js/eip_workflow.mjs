@@ -4,49 +4,13 @@
 // EC2GW_ENI is given, ReleaseAddress. Environment as ec2_workflow.mjs; one JSON line per check,
 // non-zero exit on a failure. Run by ../test_network_addr.py.
 import {
-  EC2Client,
   AllocateAddressCommand,
   DescribeAddressesCommand,
   AssociateAddressCommand,
   DisassociateAddressCommand,
   ReleaseAddressCommand,
 } from "@aws-sdk/client-ec2";
-
-const env = (k) => {
-  if (!process.env[k]) throw new Error(`${k} is not set`);
-  return process.env[k];
-};
-const client = (k, s) =>
-  new EC2Client({
-    endpoint: env("EC2GW_URL"),
-    region: "RegionOne",
-    maxAttempts: 1,
-    credentials: { accessKeyId: env(k), secretAccessKey: env(s) },
-  });
-const ec2 = client("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY");
-const ec2b = client("AWS_ACCESS_KEY_ID_2", "AWS_SECRET_ACCESS_KEY_2");
-
-let failures = 0;
-function assert(cond, msg) {
-  if (!cond) throw new Error(msg);
-}
-async function check(name, fn) {
-  try {
-    const detail = await fn();
-    console.log(JSON.stringify({ check: name, ok: true, ...(detail || {}) }));
-  } catch (e) {
-    failures++;
-    console.log(JSON.stringify({ check: name, ok: false, error: { name: e?.name, message: String(e?.message ?? e) } }));
-  }
-}
-async function errorCode(p) {
-  try {
-    await p;
-  } catch (e) {
-    return e?.name;
-  }
-  return null;
-}
+import { ec2, ec2b, assert, check, errorCode, exit } from "./common.mjs";
 
 const tag = `it-js-eip-${Date.now()}`;
 let alloc = null;
@@ -95,4 +59,4 @@ try {
     });
   }
 }
-process.exit(failures ? 1 : 0);
+exit();

@@ -5,7 +5,6 @@
 // DescribeAccountAttributes. EC2GW_SG_NAME names the group; one JSON line per check, non-zero
 // exit on a failure. Run by ../test_network_sg.py.
 import {
-  EC2Client,
   CreateSecurityGroupCommand,
   AuthorizeSecurityGroupIngressCommand,
   DescribeSecurityGroupsCommand,
@@ -14,42 +13,7 @@ import {
   DeleteSecurityGroupCommand,
   DescribeAccountAttributesCommand,
 } from "@aws-sdk/client-ec2";
-
-const env = (k) => {
-  if (!process.env[k]) throw new Error(`${k} is not set`);
-  return process.env[k];
-};
-const client = (k, s) =>
-  new EC2Client({
-    endpoint: env("EC2GW_URL"),
-    region: "RegionOne",
-    maxAttempts: 1,
-    credentials: { accessKeyId: env(k), secretAccessKey: env(s) },
-  });
-const ec2 = client("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY");
-const ec2b = client("AWS_ACCESS_KEY_ID_2", "AWS_SECRET_ACCESS_KEY_2");
-
-let failures = 0;
-function assert(cond, msg) {
-  if (!cond) throw new Error(msg);
-}
-async function check(name, fn) {
-  try {
-    const detail = await fn();
-    console.log(JSON.stringify({ check: name, ok: true, ...(detail || {}) }));
-  } catch (e) {
-    failures++;
-    console.log(JSON.stringify({ check: name, ok: false, error: { name: e?.name, message: String(e?.message ?? e) } }));
-  }
-}
-async function errorCode(p) {
-  try {
-    await p;
-  } catch (e) {
-    return e?.name;
-  }
-  return null;
-}
+import { env, ec2, ec2b, assert, check, errorCode, exit } from "./common.mjs";
 
 const name = env("EC2GW_SG_NAME");
 let gid = null;
@@ -130,4 +94,4 @@ try {
     });
   }
 }
-process.exit(failures ? 1 : 0);
+exit();

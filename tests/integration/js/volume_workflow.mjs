@@ -6,7 +6,6 @@
 // ec2_workflow.mjs plus EC2GW_INSTANCE; one JSON line per check, non-zero exit on a failure.
 // Run by ../test_volumes.py.
 import {
-  EC2Client,
   CreateVolumeCommand,
   DescribeVolumesCommand,
   DescribeVolumeStatusCommand,
@@ -18,44 +17,10 @@ import {
   DeleteSnapshotCommand,
   DeleteVolumeCommand,
 } from "@aws-sdk/client-ec2";
+import { env, ec2, ec2b, assert, check, errorCode, sleep, exit } from "./common.mjs";
 
-const env = (k) => {
-  if (!process.env[k]) throw new Error(`${k} is not set`);
-  return process.env[k];
-};
-const client = (k, s) =>
-  new EC2Client({
-    endpoint: env("EC2GW_URL"),
-    region: "RegionOne",
-    maxAttempts: 1,
-    credentials: { accessKeyId: env(k), secretAccessKey: env(s) },
-  });
-const ec2 = client("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY");
-const ec2b = client("AWS_ACCESS_KEY_ID_2", "AWS_SECRET_ACCESS_KEY_2");
 const instance = env("EC2GW_INSTANCE");
 
-let failures = 0;
-function assert(cond, msg) {
-  if (!cond) throw new Error(msg);
-}
-async function check(name, fn) {
-  try {
-    const detail = await fn();
-    console.log(JSON.stringify({ check: name, ok: true, ...(detail || {}) }));
-  } catch (e) {
-    failures++;
-    console.log(JSON.stringify({ check: name, ok: false, error: { name: e?.name, message: String(e?.message ?? e) } }));
-  }
-}
-async function errorCode(p) {
-  try {
-    await p;
-  } catch (e) {
-    return e?.name;
-  }
-  return null;
-}
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 async function volume(id) {
   return (await ec2.send(new DescribeVolumesCommand({ VolumeIds: [id] }))).Volumes[0];
 }
@@ -144,4 +109,4 @@ await check("DetachVolume, DeleteSnapshot, DeleteVolume", async () => {
   throw new Error("volume never deleted");
 });
 
-process.exit(failures ? 1 : 0);
+exit();
