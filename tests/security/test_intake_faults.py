@@ -100,7 +100,7 @@ class Faults(unittest.TestCase):
         imgs = self.ec2.describe_images(
             Filters=[{"Name": "name", "Values": ["cirros-fake"]}])["Images"]
         if not imgs:
-            self.skipTest("no cirros-fake image in the test cloud")
+            self.fail("no cirros-fake image in the test cloud (tests/cloud/seed.py seeds it)")
         before = {i["InstanceId"] for r in self.ec2.describe_instances()["Reservations"]
                   for i in r["Instances"]}
         token = "fault-" + uuid.uuid4().hex[:16]
@@ -125,7 +125,7 @@ class Faults(unittest.TestCase):
         imgs = self.ec2.describe_images(
             Filters=[{"Name": "name", "Values": ["cirros-fake"]}])["Images"]
         if not imgs:
-            self.skipTest("no cirros-fake image in the test cloud")
+            self.fail("no cirros-fake image in the test cloud (tests/cloud/seed.py seeds it)")
 
         def live():
             return {i["InstanceId"] for r in self.ec2.describe_instances()["Reservations"]
