@@ -18,6 +18,8 @@ extern const ec2gw_host_api_t *ec2gw;
 /** One instance (one conf.d file): bound from `settings:`, read-only after create(). */
 struct neutron_inst {
     const char *external_network; /* floating IP pool: "auto" (the only external) or name/id */
+    int default_vpc;               /* every project gets a default VPC (vpc.h) */
+    const char *availability_zone; /* the zone of subnets when Neutron has none */
 };
 
 /* neutron_common.c: small shared helpers ------------------------------------------------ */

@@ -16,6 +16,16 @@ static const ec2gw_setting_t neutron_settings[] = {
       .offset = offsetof(struct neutron_inst, external_network),
       .def = "auto",
       .help = "network of Elastic IPs: auto (the only router:external network) or a name or id" },
+    { .key = "default_vpc",
+      .type = EC2GW_SET_BOOL,
+      .offset = offsetof(struct neutron_inst, default_vpc),
+      .def = "false",
+      .help = "give every project a default VPC 172.31.0.0/16 with a subnet per zone" },
+    { .key = "availability_zone",
+      .type = EC2GW_SET_STR,
+      .offset = offsetof(struct neutron_inst, availability_zone),
+      .def = "nova",
+      .help = "availability zone of subnets when Neutron reports none" },
     { .key = NULL },
 };
 
