@@ -10,6 +10,8 @@
  *   1.0  2026-11-25  initial ABI.
  *   1.1  2026-11-25  host: ids_to_ec2, items_get (batched data access), after (timers),
  *                    os_transfer (stream one OpenStack body into another call).
+ *   1.2  2026-12-02  host: items_list (every item of a kind), item_insert (create-once guard),
+ *                    new_id (an unused id for objects without an OpenStack id).
  *
  * Version rule: plugin major == daemon major and plugin minor <= daemon minor.
  *
@@ -35,7 +37,7 @@ extern "C" {
 #endif
 
 #define EC2GW_ABI_MAJOR    1
-#define EC2GW_ABI_MINOR    1
+#define EC2GW_ABI_MINOR    2
 #define EC2GW_PLUGIN_MAGIC 0x45433247u /* "EC2G" */
 
 #if defined(__GNUC__)
@@ -401,6 +403,28 @@ typedef struct ec2gw_host_api {
      */
     int (*os_transfer)(ec2gw_req_t *req, const ec2gw_os_call_t *src, const ec2gw_os_call_t *dst,
                        ec2gw_os_done_fn done, void *arg);
+
+    /* -- 1.2 ------------------------------------------------------------------------------ */
+    /**
+     * Every item of @p kind ("vpc", "subnet", "igw", "rtb", ...) of the caller's project in one
+     * query: returns new {"<ec2_id>": {<data members>, "os_id": .., "vpc_id": ..}} in *out
+     * (os_id and vpc_id only when set; rows with unreadable data are left out).
+     */
+    int (*items_list)(ec2gw_req_t *req, const char *kind, json_t **out);
+    /**
+     * Create an item row of the caller's project only if no row has @p ec2_id (in any
+     * project): EC2GW_E_EXISTS when one does. The once-only guard for records that several
+     * requests or daemons on one database may race for. @p data borrowed (NULL = {}), packed
+     * as item_put packs it; @p os_id may be NULL.
+     */
+    int (*item_insert)(ec2gw_req_t *req, const char *ec2_id, const char *os_id,
+                       const json_t *data);
+    /**
+     * A new EC2 id of @p kind (pool) for an object without an OpenStack id (igw, rtb, dopt,
+     * ...), unused in the database when drawn (drawn again on a collision). Nothing is stored
+     * until item_put/item_insert.
+     */
+    int (*new_id)(ec2gw_req_t *req, const char *kind, const char **out);
 } ec2gw_host_api_t;
 
 /** Does this host table have member @p m (by size)? */

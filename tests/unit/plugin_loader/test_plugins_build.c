@@ -317,7 +317,7 @@ abi_refusal_cites_conf_file(void **state)
                          "file: " TEST_PLUGIN_DIR "/abi_major2.so\n"
                          "instance: old\n");
 
-    assert_error(f, "built for ABI 2.0, this ec2gwd provides ABI 1.1");
+    assert_error(f, "built for ABI 2.0, this ec2gwd provides ABI 1.2");
     assert_non_null(strstr(f->err.msg, at(p, 1)));
 }
 

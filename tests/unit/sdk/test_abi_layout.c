@@ -125,6 +125,10 @@ EC2GW_OFF(ec2gw_host_api_t, ids_to_ec2, 280);
 EC2GW_OFF(ec2gw_host_api_t, items_get, 288);
 EC2GW_OFF(ec2gw_host_api_t, after, 296);
 EC2GW_OFF(ec2gw_host_api_t, os_transfer, 304);
+/* 1.2 */
+EC2GW_OFF(ec2gw_host_api_t, items_list, 312);
+EC2GW_OFF(ec2gw_host_api_t, item_insert, 320);
+EC2GW_OFF(ec2gw_host_api_t, new_id, 328);
 _Static_assert(EC2GW_PLUGIN_SIZE_V1_0 == 144, "the 1.0 descriptor size is frozen");
 _Static_assert(EC2GW_HOST_SIZE_V1_0 == 280, "the 1.0 host table size is frozen");
 #endif

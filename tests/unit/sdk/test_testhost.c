@@ -114,8 +114,8 @@ static void
 abi_gate(void **state)
 {
     (void)state;
-    assert_load_fails(ABI_MAJOR2_SO, NULL, "built for ABI 2.0, this test host provides ABI 1.1");
-    assert_load_fails(ABI_MINOR_NEXT_SO, NULL, "built for ABI 1.2");
+    assert_load_fails(ABI_MAJOR2_SO, NULL, "built for ABI 2.0, this test host provides ABI 1.2");
+    assert_load_fails(ABI_MINOR_NEXT_SO, NULL, "built for ABI 1.3");
     assert_load_fails(ABI_BAD_MAGIC_SO, NULL, "not an ec2gw plugin");
     assert_load_fails(ABI_TRUNCATED_SO, NULL, "descriptor truncated (64 bytes)");
     assert_load_fails("/nonexistent/x.so", NULL, "not found");
