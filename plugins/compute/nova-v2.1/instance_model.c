@@ -186,6 +186,7 @@ nova_instance_model(ec2gw_req_t *req, const struct nova_inst *ni, const json_t *
                                       strcmp(reason, "Server.InternalError") == 0
                                           ? "Server.InternalError: the server is in error"
                                           : reason));
+    json_object_set_new(m, "MetadataOptions", nova_md_opts_model(data, "applied"));
     json_object_set_new(m, "AmiLaunchIndex",
                         json_integer(json_integer_value(json_object_get(data, "launch_index"))));
     if (nova_str(data, "client_token") != NULL)

@@ -101,6 +101,8 @@ nova_instance_filter_values(ec2gw_req_t *req, const json_t *it, const char *name
     } else if (strncmp(name, "block-device-mapping.", 21) == 0) {
         return nova_bdm_filter_values(req, json_object_get(it, "BlockDeviceMappings"), name + 21,
                                       values);
+    } else if (strncmp(name, "metadata-options.", 17) == 0) {
+        return nova_md_filter_values(req, it, name + 17, values);
     } else if (strncmp(name, "network-interface.", 18) == 0) {
         return nova_nic_filter_values(req, json_object_get(it, "NetworkInterfaces"), name + 18,
                                       values);

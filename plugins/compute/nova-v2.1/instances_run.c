@@ -96,6 +96,8 @@ nova_run_answer(ec2gw_req_t *req, struct nova_run_state *st)
             json_object_set_new(data, "client_token", json_string(token));
         if (json_is_true(json_object_get(st->params, "DisableApiTermination")))
             json_object_set_new(data, "disable_api_termination", json_true());
+        if (json_object_get(st->params, "MetadataOptions") != NULL)
+            nova_md_opts_apply(req, json_object_get(st->params, "MetadataOptions"), data);
         ec2gw->item_put(req, id, st->server_ids[i], data);
         json_decref(data);
         if (json_array_size(tags) > 0)
@@ -407,6 +409,8 @@ nova_run_validate(ec2gw_req_t *req, struct nova_run_state *st)
             return -1;
         }
     }
+    if (nova_md_opts_apply(req, json_object_get(p, "MetadataOptions"), NULL) != 0)
+        return -1;
     st->min = json_integer_value(json_object_get(p, "MinCount"));
     st->max = json_integer_value(json_object_get(p, "MaxCount"));
     if (json_object_get(p, "MinCount") == NULL)

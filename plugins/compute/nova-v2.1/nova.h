@@ -104,6 +104,15 @@ void nova_run_find_lost(ec2gw_req_t *req, const json_t *names, nova_lost_done_fn
 /* attrs.c: the server uuid of the request's InstanceId, or NULL after failing the request */
 const char *nova_attr_instance(ec2gw_req_t *req);
 
+/* attrs_metadata.c: metadata options (item data "metadata_options"). Validate @p in
+ * (HttpTokens, HttpPutResponseHopLimit, ...) and merge it into @p data when not NULL; 0, or
+ * -1 after failing the request. */
+int nova_md_opts_apply(ec2gw_req_t *req, const json_t *in, json_t *data);
+/* The MetadataOptions model of item @p data (defaults when unset) in @p state (new). */
+json_t *nova_md_opts_model(const json_t *data, const char *state);
+/* Filter values of "metadata-options.<sub>" (filter callback contract). */
+int nova_md_filter_values(ec2gw_req_t *req, const json_t *it, const char *sub, json_t *values);
+
 /* action handlers */
 int nova_describe_availability_zones(ec2gw_req_t *req, void *inst);
 int nova_create_key_pair(ec2gw_req_t *req, void *inst);
@@ -125,6 +134,7 @@ int nova_get_password_data(ec2gw_req_t *req, void *inst);
 int nova_describe_instance_attribute(ec2gw_req_t *req, void *inst);
 int nova_modify_instance_attribute(ec2gw_req_t *req, void *inst);
 int nova_reset_instance_attribute(ec2gw_req_t *req, void *inst);
+int nova_modify_instance_metadata_options(ec2gw_req_t *req, void *inst);
 
 /* keygen.c (pure, runs offloaded): OpenSSH public key and private key text of @p type (rsa,
  * ed25519) in @p format (pem: OpenSSL/OpenSSH PEM; ppk: PuTTY v3, @p comment in it); 0 or -1 */

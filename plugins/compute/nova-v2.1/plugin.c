@@ -75,6 +75,7 @@ static const ec2gw_action_t nova_actions[] = {
     { "DescribeInstanceAttribute", nova_describe_instance_attribute, EC2GW_ACT_READONLY },
     { "ModifyInstanceAttribute", nova_modify_instance_attribute, 0 },
     { "ResetInstanceAttribute", nova_reset_instance_attribute, 0 },
+    { "ModifyInstanceMetadataOptions", nova_modify_instance_metadata_options, EC2GW_ACT_DRYRUN },
     { NULL, NULL, 0 },
 };
 
