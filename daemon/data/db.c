@@ -52,6 +52,13 @@ static const char *const stmt_sql[DB_STMT_COUNT] = {
                           " WHERE substr(items.id, 1, length(?2)) = ?2",
     [DB_ITEM_GET_MANY] = "SELECT items.id, vpc_id, data FROM json_each(?2) AS j"
                          " JOIN items ON items.id = j.value WHERE items.project_id = ?1",
+    /* The id range of one kind: the primary key index serves it (no LIKE, which would scan
+     * under a case-insensitive collation). */
+    [DB_ITEM_LIST_KIND] = "SELECT id, vpc_id, data, os_id FROM items WHERE project_id = ?1"
+                          " AND id > ?2 || '-' AND id < ?2 || '.' ORDER BY id",
+    [DB_ITEM_INSERT] = "INSERT INTO items (id, project_id, vpc_id, os_id, data)"
+                       " VALUES (?1, ?2, ?3, ?4, ?5)",
+    [DB_ITEM_ID_USED] = "SELECT 1 FROM items WHERE id = ?1",
     [DB_TAG_UPSERT] =
         "INSERT INTO tags (project_id, item_id, key, value) VALUES (?1, ?2, ?3, ?4)"
         " ON CONFLICT (project_id, item_id, key) DO UPDATE SET value = excluded.value",

@@ -22,6 +22,9 @@ typedef enum db_stmt_id {
     DB_ITEM_DELETE,      /* ?1 id, ?2 project */
     DB_ITEM_IDS_BY_OS,   /* ?1 JSON array of os_ids, ?2 kind prefix: rows (os_id, id) */
     DB_ITEM_GET_MANY,    /* ?1 project, ?2 JSON array of ids: rows (id, vpc_id, data) */
+    DB_ITEM_LIST_KIND,   /* ?1 project, ?2 kind prefix: rows (id, vpc_id, data, os_id) */
+    DB_ITEM_INSERT,      /* ?1 id, ?2 project, ?3 vpc_id, ?4 os_id, ?5 data; no upsert */
+    DB_ITEM_ID_USED,     /* ?1 id: a row when any project has it */
     DB_TAG_UPSERT,       /* ?1 project, ?2 item, ?3 key, ?4 value */
     DB_TAG_DELETE_ALL,   /* ?1 project, ?2 item */
     DB_TAG_DELETE_KEY,   /* ?1 project, ?2 item, ?3 key */

@@ -24,8 +24,8 @@ void ec2gw_id_new(const char *kind, char out[EC2GW_ID_MAX]);
  * The EC2 id of @p os_id of @p kind: an existing row of any project, else a new row owned by
  * @p project_id (retrying on an id collision). 0 or negative.
  */
-int ec2gw_idmap_to_ec2(ec2gw_db_t *db, const char *project_id, const char *kind,
-                       const char *os_id, char out[EC2GW_ID_MAX], ec2gw_err_t *err);
+int ec2gw_idmap_to_ec2(ec2gw_db_t *db, const char *project_id, const char *kind, const char *os_id,
+                       char out[EC2GW_ID_MAX], ec2gw_err_t *err);
 
 /**
  * ec2gw_idmap_to_ec2 for @p n os_ids of one @p kind: one SELECT for all of them, then the
@@ -67,11 +67,31 @@ int ec2gw_items_get(ec2gw_db_t *db, const char *project_id, const char *const *i
  * is adopted; @p os_id NULL keeps the row's os_id. EC2GW_E_EXISTS when the row belongs to
  * another project, has another os_id, or @p os_id is mapped to another id.
  */
-int ec2gw_item_put(ec2gw_db_t *db, const char *project_id, const char *ec2_id,
-                   const char *os_id, const json_t *data, ec2gw_err_t *err);
+int ec2gw_item_put(ec2gw_db_t *db, const char *project_id, const char *ec2_id, const char *os_id,
+                   const json_t *data, ec2gw_err_t *err);
 
 /** Delete a row of the project and its tags (0 also when there was no row). */
-int ec2gw_item_delete(ec2gw_db_t *db, const char *project_id, const char *ec2_id,
-                      ec2gw_err_t *err);
+int ec2gw_item_delete(ec2gw_db_t *db, const char *project_id, const char *ec2_id, ec2gw_err_t *err);
+
+/* items_list.c (ABI 1.2) */
+
+/**
+ * Every row of @p kind of the project in one statement: *out returns new {"<id>": data, ...}
+ * where data holds "vpc_id" and "os_id" when those columns are set; rows with unreadable data
+ * are left out. EC2GW_E_INVAL for an unknown kind.
+ */
+int ec2gw_items_list(ec2gw_db_t *db, const char *project_id, const char *kind, json_t **out,
+                     ec2gw_err_t *err);
+
+/**
+ * Create a row of the project only when no row (of any project) has @p ec2_id: EC2GW_E_EXISTS
+ * when one does, or when @p os_id is mapped to another id. @p data packed as ec2gw_item_put
+ * packs it.
+ */
+int ec2gw_item_insert(ec2gw_db_t *db, const char *project_id, const char *ec2_id, const char *os_id,
+                      const json_t *data, ec2gw_err_t *err);
+
+/** A new id of @p kind that no row has now (drawn again on a collision). 0 or negative. */
+int ec2gw_id_new_unused(ec2gw_db_t *db, const char *kind, char out[EC2GW_ID_MAX], ec2gw_err_t *err);
 
 #endif

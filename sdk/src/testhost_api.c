@@ -457,4 +457,8 @@ const ec2gw_host_api_t th_host_api = {
     .items_get = th_items_get,
     .after = h_after,
     .os_transfer = h_os_transfer,
+    /* 1.2 */
+    .items_list = th_items_list,
+    .item_insert = th_item_insert,
+    .new_id = th_new_id,
 };

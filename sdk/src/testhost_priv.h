@@ -146,12 +146,13 @@ struct ec2gw_test_host {
     char *fixture_dir;
     char *project;
     ec2gw_identity_t identity;
-    json_t *calls;    /* call log */
-    json_t *ids;      /* "<project>\n<ec2 id>" -> os id */
-    json_t *rev_ids;  /* "<project>\n<kind>\n<os id>" -> ec2 id */
-    json_t *items;    /* "<project>\n<ec2 id>" -> {"os_id", "data"} */
-    json_t *tags;     /* "<project>\n<ec2 id>" -> [{Key, Value}] */
-    ec2gw_req_t *req; /* the request in flight */
+    json_t *calls;       /* call log */
+    json_t *ids;         /* "<project>\n<ec2 id>" -> os id */
+    json_t *rev_ids;     /* "<project>\n<kind>\n<os id>" -> ec2 id */
+    json_t *items;       /* "<project>\n<ec2 id>" -> {"os_id", "data"} */
+    json_t *tags;        /* "<project>\n<ec2 id>" -> [{Key, Value}] */
+    uint32_t new_id_seq; /* new_id(): ids drawn so far */
+    ec2gw_req_t *req;    /* the request in flight */
     unsigned req_seq;
     size_t violations;
     json_t *last_model;
@@ -201,6 +202,9 @@ int th_item_delete(ec2gw_req_t *r, const char *ec2_id);
 int th_ids_to_ec2(ec2gw_req_t *r, const char *kind, const char *const *os_ids, size_t n,
                   const char **out);
 int th_items_get(ec2gw_req_t *r, const char *const *ec2_ids, size_t n, json_t **out);
+int th_items_list(ec2gw_req_t *r, const char *kind, json_t **out);
+int th_item_insert(ec2gw_req_t *r, const char *ec2_id, const char *os_id, const json_t *data);
+int th_new_id(ec2gw_req_t *r, const char *kind, const char **out);
 int th_tags_get(ec2gw_req_t *r, const char *const *ids, size_t n, json_t **out);
 int th_tags_set(ec2gw_req_t *r, const char *ec2_id, const json_t *tags);
 int th_wildcard_match(const char *pattern, const char *value);

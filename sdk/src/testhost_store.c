@@ -226,6 +226,89 @@ th_items_get(ec2gw_req_t *r, const char *const *ec2_ids, size_t n, json_t **out)
     return 0;
 }
 
+/* ABI 1.2: every item of @p kind of the project, with os_id (vpc_id is already in data). */
+int
+th_items_list(ec2gw_req_t *r, const char *kind, json_t **out)
+{
+    size_t plen = strlen(r->h->project), klen = kind != NULL ? strlen(kind) : 0;
+    const char *k;
+    json_t *it, *o;
+
+    if (out == NULL || klen == 0)
+        return EC2GW_E_INVAL;
+    if ((*out = o = json_object()) == NULL)
+        return EC2GW_E_NOMEM;
+    json_object_foreach(r->h->items, k, it)
+    {
+        const char *id = k + plen + 1, *os_id = json_string_value(json_object_get(it, "os_id"));
+        json_t *d = json_object_get(it, "data");
+
+        if (strncmp(k, r->h->project, plen) != 0 || k[plen] != '\n' ||
+            strncmp(id, kind, klen) != 0 || id[klen] != '-' || !id_well_formed(id))
+            continue;
+        d = json_is_object(d) ? json_deep_copy(d) : json_object();
+        if (d == NULL || (os_id != NULL && json_object_set_new(d, "os_id", json_string(os_id))) ||
+            json_object_set_new(o, id, d) != 0) {
+            json_decref(o);
+            *out = NULL;
+            return EC2GW_E_NOMEM;
+        }
+    }
+    return 0;
+}
+
+/* 1 when any project has an item or a mapping @p ec2_id. */
+static int
+id_taken(ec2gw_test_host_t *h, const char *ec2_id)
+{
+    size_t n = strlen(ec2_id);
+    const char *k;
+    json_t *v;
+
+    json_object_foreach(h->items, k, v)
+    {
+        size_t kl = strlen(k);
+
+        if (kl > n && k[kl - n - 1] == '\n' && strcmp(k + kl - n, ec2_id) == 0)
+            return 1;
+    }
+    json_object_foreach(h->ids, k, v)
+    {
+        size_t kl = strlen(k);
+
+        if (kl > n && k[kl - n - 1] == '\n' && strcmp(k + kl - n, ec2_id) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+int
+th_item_insert(ec2gw_req_t *r, const char *ec2_id, const char *os_id, const json_t *data)
+{
+    if (ec2_id == NULL || !id_well_formed(ec2_id))
+        return EC2GW_E_INVAL;
+    if (id_taken(r->h, ec2_id))
+        return EC2GW_E_EXISTS;
+    return th_item_put(r, ec2_id, os_id, data);
+}
+
+/* Deterministic like id_to_ec2: a counter per host, skipping ids in use. */
+int
+th_new_id(ec2gw_req_t *r, const char *kind, const char **out)
+{
+    char id[64];
+
+    if (out == NULL || kind == NULL || *kind == '\0' || strlen(kind) > 15)
+        return EC2GW_E_INVAL;
+    do {
+        uint32_t x = fnv1a(kind, 2166136261u ^ r->h->new_id_seq++);
+
+        snprintf(id, sizeof(id), "%s-%08x", kind, (unsigned)x);
+    } while (id_taken(r->h, id));
+    *out = th_pstrdup(&r->pool, id);
+    return *out != NULL ? 0 : EC2GW_E_NOMEM;
+}
+
 static json_t *
 tags_of(ec2gw_test_host_t *h, const char *id)
 {

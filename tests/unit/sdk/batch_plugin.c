@@ -86,8 +86,33 @@ batch_describe(ec2gw_req_t *req, void *inst)
     return EC2GW_OK;
 }
 
+/* ABI 1.2: {"Insert": {"<id>": rc of item_insert}, "List": items_list of "Kind", "NewIds":
+ * two new_id of "Kind", "ListRc"}. "Insert" params: {"<id>": {"os_id"?: .., data...}}. */
+static int
+batch_vpcs(ec2gw_req_t *req, void *inst)
+{
+    const json_t *p = ec2gw->params(req), *data;
+    const char *kind = json_string_value(json_object_get(p, "Kind")), *key, *a = NULL, *b = NULL;
+    json_t *rcs = json_object(), *list = NULL;
+    int rc;
+
+    (void)inst;
+    json_object_foreach((json_t *)json_object_get(p, "Insert"), key, data)
+    {
+        rc = ec2gw->item_insert(req, key, json_string_value(json_object_get(data, "os_id")), data);
+        json_object_set_new(rcs, key, json_integer(rc));
+    }
+    rc = ec2gw->items_list(req, kind, &list);
+    if (ec2gw->new_id(req, kind, &a) != 0 || ec2gw->new_id(req, kind, &b) != 0)
+        a = b = NULL;
+    ec2gw->finish(req, json_pack("{s:o, s:o*, s:i, s:[s?s?]}", "Insert", rcs, "List", list,
+                                 "ListRc", rc, "NewIds", a, b));
+    return EC2GW_OK;
+}
+
 static const ec2gw_action_t batch_actions[] = {
     { .name = "DescribeInstances", .fn = batch_describe, .flags = EC2GW_ACT_READONLY },
+    { .name = "DescribeVpcs", .fn = batch_vpcs, .flags = 0 },
     { .name = NULL },
 };
 

@@ -85,7 +85,7 @@ EC2GW_OFF(ec2gw_plugin_t, start, 112);
 EC2GW_OFF(ec2gw_plugin_t, stop, 120);
 EC2GW_OFF(ec2gw_plugin_t, destroy, 128);
 EC2GW_OFF(ec2gw_plugin_t, unload, 136);
-EC2GW_SIZE(ec2gw_host_api_t, 312);
+EC2GW_SIZE(ec2gw_host_api_t, 336);
 EC2GW_OFF(ec2gw_host_api_t, hdr, 0);
 EC2GW_OFF(ec2gw_host_api_t, log, 16);
 EC2GW_OFF(ec2gw_host_api_t, action, 24);

@@ -59,11 +59,51 @@ batch_matches_single(void **state)
     ec2gw_test_host_free(h);
 }
 
+/* ABI 1.2: items_list answers the project's items of one kind with os_id; item_insert
+ * refuses an id any project has; new_id never answers an id in use. */
+static void
+items_list_insert_new_id(void **state)
+{
+    ec2gw_test_host_t *h = ec2gw_test_host_new(BATCH_SO, NULL);
+    json_t *m, *ids;
+
+    (void)state;
+    assert_non_null(h);
+    ec2gw_test_set_project(h, "p2");
+    m = ec2gw_test_action(h, "DescribeVpcs",
+                          "{\"Kind\": \"vpc\", \"Insert\": {\"vpc-00000009\": {}}}");
+    assert_non_null(m);
+    json_decref(m);
+    ec2gw_test_set_project(h, "p1");
+    m = ec2gw_test_action(
+        h, "DescribeVpcs",
+        "{\"Kind\": \"vpc\", \"Insert\": {\"vpc-00000001\": {\"os_id\": \"r-1\", \"cidr_block\":"
+        " \"10.0.0.0/16\"}, \"vpc-00000009\": {}, \"subnet-00000001\": {\"vpc_id\":"
+        " \"vpc-00000001\"}, \"vpc-bad\": {}}}");
+    assert_non_null(m);
+    assert_true(ec2gw_test_json_equal(h, json_object_get(m, "Insert"),
+                                      "{\"vpc-00000001\": 0, \"vpc-00000009\": -7,"
+                                      " \"subnet-00000001\": 0, \"vpc-bad\": -4}"));
+    assert_int_equal(json_integer_value(json_object_get(m, "ListRc")), 0);
+    assert_true(ec2gw_test_json_equal(h, json_object_get(m, "List"),
+                                      "{\"vpc-00000001\": {\"os_id\": \"r-1\","
+                                      " \"cidr_block\": \"10.0.0.0/16\"}}"));
+    ids = json_object_get(m, "NewIds");
+    assert_int_equal(json_array_size(ids), 2);
+    assert_string_not_equal(json_string_value(json_array_get(ids, 0)),
+                            json_string_value(json_array_get(ids, 1)));
+    assert_int_equal(strncmp(json_string_value(json_array_get(ids, 0)), "vpc-", 4), 0);
+    assert_int_equal(ec2gw_test_violations(h), 0);
+    json_decref(m);
+    ec2gw_test_host_free(h);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(batch_matches_single),
+        cmocka_unit_test(items_list_insert_new_id),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
