@@ -28,6 +28,10 @@ int ec2gw_host_os_transfer(ec2gw_req_t *r, const ec2gw_os_call_t *src, const ec2
 int ec2gw_host_ids_to_ec2(ec2gw_req_t *r, const char *kind, const char *const *os_ids, size_t n,
                           const char **out);
 int ec2gw_host_items_get(ec2gw_req_t *r, const char *const *ec2_ids, size_t n, json_t **out);
+int ec2gw_host_items_list(ec2gw_req_t *r, const char *kind, json_t **out);
+int ec2gw_host_item_insert(ec2gw_req_t *r, const char *ec2_id, const char *os_id,
+                           const json_t *data);
+int ec2gw_host_new_id(ec2gw_req_t *r, const char *kind, const char **out);
 
 static void
 h_log(ec2gw_req_t *r, ec2gw_log_level_t level, const char *fmt, ...)
@@ -469,6 +473,10 @@ static const ec2gw_host_api_t host_api = {
     .items_get = ec2gw_host_items_get,
     .after = ec2gw_host_after,
     .os_transfer = ec2gw_host_os_transfer,
+    /* 1.2 */
+    .items_list = ec2gw_host_items_list,
+    .item_insert = ec2gw_host_item_insert,
+    .new_id = ec2gw_host_new_id,
 };
 
 const ec2gw_host_api_t *
