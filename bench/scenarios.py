@@ -540,3 +540,8 @@ from scenario_sg import security_groups  # noqa: E402  (bench/scenario_sg.py)
 
 SCENARIOS["security-groups"] = security_groups
 DEFAULTS["security-groups"] = (1, 20)
+
+from scenario_vpc import vpc  # noqa: E402  (bench/scenario_vpc.py)
+
+SCENARIOS["vpc"] = vpc
+DEFAULTS["vpc"] = (1, 20)

@@ -1,0 +1,185 @@
+"""scenario_vpc.py - the vpc scenario (bench/README.md, issue 13), registered in scenarios.py.
+
+Seeds -n (20) VPCs with 2 subnets each (40) and 100 network interfaces spread over the subnets
+through the gateway (the VPC items live in the gateway's database, so they cannot be made in
+Neutron alone), as the second tenant (demo2): while they exist the tenant has 40 networks, and
+RunInstances without SubnetId on `network: auto` would find no single network, so the bench
+keeps away from the tenant the other integration tests boot servers in. Then DescribeVpcs,
+DescribeSubnets, DescribeNetworkInterfaces and DescribeRouteTables at each of --clients (1,10),
+each followed by the Neutron reads the plugin makes for it, issued directly by the same load
+generator at the same concurrency (the slowest one's p50 is the floor) and together (the
+fan-out floor). Everything it made is deleted after (--keep keeps it; a later run reuses the
+VPCs tagged ec2gw-bench only while its daemon's database lives, so --keep is for inspection).
+"""
+
+import concurrent.futures
+import os
+import time
+
+import benchlib
+
+SUBNETS_PER_VPC = 2
+ENIS = 100
+TAG = [{"Key": "ec2gw-bench", "Value": "vpc"}]
+ACTIONS = ("DescribeVpcs", "DescribeSubnets", "DescribeNetworkInterfaces",
+           "DescribeRouteTables")
+
+
+def _tenant2(t, env):
+    """The same ec2gwd, signed as demo2."""
+    t2 = benchlib.Target(t.kind, t.url, env["EC2_ACCESS_KEY_2"], env["EC2_SECRET_KEY_2"],
+                         t.region, pid=t.pid)
+    t2.has_metrics = t.has_metrics
+    return t2
+
+
+def _pool(n, fn, items):
+    """fn(item) for every item, n at a time (Neutron's API takes seconds a write when busy)."""
+    with concurrent.futures.ThreadPoolExecutor(n) as ex:
+        return list(ex.map(fn, items))
+
+
+def _seed(t, o, made):
+    """o.count VPCs, SUBNETS_PER_VPC subnets each, ENIS interfaces; ids into made."""
+    t0 = time.time()
+    local = __import__("threading").local()
+
+    def ec2():
+        if not hasattr(local, "c"):
+            local.c = t.boto3()
+        return local.c
+
+    def vpc(k):
+        v = ec2().create_vpc(CidrBlock="10.%d.0.0/16" % (k + 1), TagSpecifications=[
+            {"ResourceType": "vpc", "Tags": TAG}])["Vpc"]["VpcId"]
+        made["vpcs"].append(v)
+        return v
+
+    vpcs = _pool(4, vpc, range(o.count))
+
+    def subnet(arg):
+        k, j = arg
+        s = ec2().create_subnet(VpcId=vpcs[k], CidrBlock="10.%d.%d.0/24" % (k + 1, j + 1),
+                                TagSpecifications=[{"ResourceType": "subnet", "Tags": TAG}])
+        made["subnets"].append(s["Subnet"]["SubnetId"])
+        return s["Subnet"]["SubnetId"]
+
+    subnets = _pool(4, subnet, [(k, j) for k in range(o.count) for j in range(SUBNETS_PER_VPC)])
+
+    def eni(i):
+        e = ec2().create_network_interface(SubnetId=subnets[i % len(subnets)],
+                                           Description="ec2gw-bench")
+        made["enis"].append(e["NetworkInterface"]["NetworkInterfaceId"])
+
+    _pool(4, eni, range(ENIS))
+    print("  setup: %d VPCs, %d subnets, %d network interfaces in %.1f s (through the gateway, "
+          "4 at a time)" % (len(vpcs), len(subnets), len(made["enis"]), time.time() - t0))
+
+
+def _cleanup(t, made):
+    t0 = time.time()
+    c = t.boto3()
+    errors = []
+
+    def call(fn, **kw):
+        for _ in range(20):
+            try:
+                return fn(**kw)
+            except Exception as e:  # noqa: BLE001 - retried, then reported
+                code = getattr(e, "response", {}).get("Error", {}).get("Code", "")
+                if code.endswith(".NotFound"):
+                    return None
+                if code != "DependencyViolation":
+                    errors.append("%s %s: %s" % (fn.__name__, kw, e))
+                    return None
+                time.sleep(3)
+        errors.append("%s %s: still DependencyViolation" % (fn.__name__, kw))
+
+    _pool(4, lambda e: call(c.delete_network_interface, NetworkInterfaceId=e), made["enis"])
+    _pool(4, lambda s: call(c.delete_subnet, SubnetId=s), made["subnets"])
+    _pool(4, lambda v: call(c.delete_vpc, VpcId=v), made["vpcs"])
+    print("  cleanup: %d interfaces, %d subnets, %d VPCs deleted in %.1f s%s" % (
+        len(made["enis"]), len(made["subnets"]), len(made["vpcs"]), time.time() - t0,
+        "; errors: %s" % errors if errors else ""))
+
+
+def floor_calls(os_, subnets_os_networks):
+    """EC2 action -> the Neutron reads neutron-v2.0 makes for it (as the tenant), as its
+    describe files issue them (fan-out)."""
+    pid = os_.project_id
+    nets = "".join("&network_id=" + n for n in subnets_os_networks)
+    return {
+        # vpcs_describe.c: the routers of the project (DB items give the rest)
+        "DescribeVpcs": ["/v2.0/routers?project_id=%s" % pid],
+        # subnets_describe.c: networks, subnets and the ports holding addresses
+        "DescribeSubnets": ["/v2.0/subnets?project_id=%s" % pid,
+                            "/v2.0/networks?project_id=%s" % pid,
+                            "/v2.0/ports?project_id=%s&fields=fixed_ips&fields=device_owner"
+                            % pid],
+        # eni_describe.c: ports of the EC2 subnets' networks, floating IPs, group names
+        "DescribeNetworkInterfaces": [
+            "/v2.0/ports?project_id=%s%s" % (pid, nets),
+            "/v2.0/floatingips?project_id=%s" % pid,
+            "/v2.0/security-groups?project_id=%s&fields=id&fields=name" % pid],
+        # rtb_describe.c: DB only, plus the ports of instance/ENI routes
+        "DescribeRouteTables": [],
+    }
+
+
+def _direct(t, os_, path, clients, o, label):
+    return benchlib.loadgen(t, ["--raw", "-e", os_.catalog["network"] + path,
+                                "-H", "X-Auth-Token: " + os_.token,
+                                "-H", "Accept: application/json",
+                                "-c", clients, "-t", 1, "-d", o.duration, "--timeout", 120],
+                            os.path.join(o.out, "floor-%s.json" % label), "floor " + path[:60])
+
+
+def _fanout(os_, paths, clients, seconds):
+    import scenarios
+    calls = [("network", p, False) for p in paths]
+    saved = scenarios.floor_calls
+    scenarios.floor_calls = lambda _os=None: {"vpc": calls}
+    try:
+        return scenarios.fanout_floor(os_, "vpc", clients, seconds)
+    finally:
+        scenarios.floor_calls = saved
+
+
+def vpc(t, o):
+    import scenarios  # the floor table printer; imported here (scenarios imports this file)
+    env = o.env
+    t2 = _tenant2(t, env)
+    os_ = benchlib.OpenStack(env, username=env["DEMO2_USERNAME"],
+                             password=env["DEMO2_PASSWORD"], project=env["DEMO2_PROJECT_NAME"])
+    made = {"vpcs": [], "subnets": [], "enis": []}
+    rows = []
+    try:
+        _seed(t2, o, made)
+        nets = [n["id"] for n in os_.call("GET", "network", "/v2.0/networks?project_id=" +
+                                          os_.project_id)["networks"]
+                if n["name"] in made["subnets"]]
+        calls = floor_calls(os_, nets)
+        for clients in [int(x) for x in o.clients.split(",")]:
+            for action in ACTIONS:
+                label = "%s-%dvpc-c%d" % (action, o.count, clients)
+                g = benchlib.measured(
+                    t2, "vpc", label, ["-c", clients, "-t", 1, "-d", o.duration, "--timeout",
+                                       120, "-A", action], o.out,
+                    "%s, %d VPCs / %d subnets / %d interfaces, %d clients (report; p50 vs the "
+                    "slowest Neutron call it makes)" % (action, o.count, len(made["subnets"]),
+                                                        len(made["enis"]), clients))
+                paths = calls[action]
+                if not paths:
+                    rows.append(("%s c%d" % (action, clients), g,
+                                 ("(no Neutron call)", g)))
+                    continue
+                direct = [(p, _direct(t2, os_, p, clients, o, "%s-%d" % (label, k)))
+                          for k, p in enumerate(paths)]
+                rows.append(("%s c%d" % (action, clients), g,
+                             max(direct, key=lambda d: d[1]["latency_ms"]["p50"])))
+                if len(paths) > 1:
+                    rows.append(("  (fan-out)", g, _fanout(os_, paths, clients, o.duration)))
+        scenarios.print_floor(rows)
+    finally:
+        if not o.keep:
+            _cleanup(t2, made)
