@@ -161,6 +161,32 @@ th_item_put(ec2gw_req_t *r, const char *ec2_id, const char *os_id, const json_t 
 }
 
 int
+ec2gw_test_put_item(ec2gw_test_host_t *h, const char *ec2_id, const char *os_id,
+                    const char *data_json)
+{
+    json_t *d = data_json != NULL ? json_loads(data_json, 0, NULL) : json_object();
+    char *k = th_key(h->project, ec2_id, NULL);
+    char kind[32];
+    size_t n = strcspn(ec2_id, "-");
+    int rc = 0;
+
+    if (!id_well_formed(ec2_id) || n >= sizeof(kind) || !json_is_object(d))
+        rc = EC2GW_E_INVAL;
+    if (rc == 0 && os_id != NULL) {
+        memcpy(kind, ec2_id, n);
+        kind[n] = '\0';
+        rc = map_add(h, kind, ec2_id, os_id);
+    }
+    if (rc == 0 &&
+        (k == NULL || json_object_set_new(
+                          h->items, k, json_pack("{s:s?, s:O}", "os_id", os_id, "data", d)) != 0))
+        rc = EC2GW_E_NOMEM;
+    json_decref(d);
+    free(k);
+    return rc;
+}
+
+int
 th_item_delete(ec2gw_req_t *r, const char *ec2_id)
 {
     char *k = th_key(r->h->project, ec2_id, NULL);

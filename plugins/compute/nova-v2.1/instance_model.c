@@ -162,6 +162,8 @@ nova_instance_model(ec2gw_req_t *req, const struct nova_inst *ni, const json_t *
 
         if (nova_str(primary, "SubnetId") != NULL)
             json_object_set(m, "SubnetId", json_object_get(primary, "SubnetId"));
+        if (nova_str(primary, "VpcId") != NULL)
+            json_object_set(m, "VpcId", json_object_get(primary, "VpcId"));
         if (nova_str(primary, "PrivateIpAddress") != NULL)
             priv = nova_str(primary, "PrivateIpAddress");
         json_object_set(m, "SourceDestCheck", json_object_get(primary, "SourceDestCheck"));

@@ -150,6 +150,7 @@ nova_view_build(ec2gw_req_t *req, struct nova_view *v, const json_t *servers, co
     nova_map_kind(req, "ari", set_ari, v->aris);
     nova_map_kind(req, "eni", set_eni, v->enis);
     nova_map_kind(req, "subnet", set_sub, v->subnets);
+    v->vpcs = nova_own(req, nova_subnet_vpcs(req, v->subnets));
     nova_map_kind(req, "vol", set_vol, v->vols);
     nova_map_kind(req, "sg", set_sg, v->groups);
     /* group names → sg- ids (the server lists groups by name); first of a name wins */
@@ -163,6 +164,7 @@ nova_view_build(ec2gw_req_t *req, struct nova_view *v, const json_t *servers, co
             json_object_set_new(v->groups, nova_str(e, "id"),
                                 json_pack("{s:s, s:s}", "GroupId", id, "GroupName", name));
     }
+    nova_group_names(req, v->groups);
     /* item data of every mapped instance, one query */
     n = json_object_size(v->ids);
     ids = ec2gw->pcalloc(req, (n + 1) * sizeof(*ids));
@@ -324,6 +326,8 @@ nova_view_nics(ec2gw_req_t *req, const struct nova_view *v, const json_t *server
                                 json_string(nova_str(p, "created_at")));
         if (subnet != NULL)
             json_object_set_new(nic, "SubnetId", json_string(subnet));
+        if (nova_str(v->vpcs, nova_or(subnet)) != NULL)
+            json_object_set(nic, "VpcId", json_object_get(v->vpcs, subnet));
         if (ip != NULL)
             json_object_set_new(nic, "PrivateIpAddress", json_string(ip));
         if (pub != NULL)
@@ -385,6 +389,7 @@ nova_nic_filter_values(ec2gw_req_t *req, const json_t *nics, const char *sub, js
     } direct[] = {
         { "network-interface-id", "NetworkInterfaceId" },
         { "subnet-id", "SubnetId" },
+        { "vpc-id", "VpcId" },
         { "description", "Description" },
         { "owner-id", "OwnerId" },
         { "status", "Status" },
@@ -404,7 +409,6 @@ nova_nic_filter_values(ec2gw_req_t *req, const json_t *nics, const char *sub, js
         { "attachment.instance-owner-id", NULL },
         { "requester-managed", NULL },
         { "addresses.primary", NULL },
-        { "vpc-id", NULL },
         { "availability-zone", NULL },
     };
     const json_t *nic, *g;
@@ -447,7 +451,7 @@ nova_nic_filter_values(ec2gw_req_t *req, const json_t *nics, const char *sub, js
             nova_push_s(values, "false");
         else if (strcmp(sub, "addresses.primary") == 0)
             nova_push_s(values, "true");
-        /* vpc-id and availability-zone: no VPC here; the zone is the instance's */
+        /* availability-zone: the instance's zone */
     }
     return 0;
 }

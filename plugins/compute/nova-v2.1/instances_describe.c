@@ -60,6 +60,7 @@ nova_instance_filter_values(ec2gw_req_t *req, const json_t *it, const char *name
         { "hypervisor", "Hypervisor" },
         { "association.public-ip", "PublicIpAddress" },
         { "subnet-id", "SubnetId" },
+        { "vpc-id", "VpcId" },
         { "kernel-id", "KernelId" },
         { "ramdisk-id", "RamdiskId" },
         { "root-device-name", "RootDeviceName" },
@@ -110,9 +111,8 @@ nova_instance_filter_values(ec2gw_req_t *req, const json_t *it, const char *name
         if (json_object_get(it, "SourceDestCheck") != NULL)
             nova_push(values,
                       json_is_true(json_object_get(it, "SourceDestCheck")) ? "true" : "false");
-    } else if (strcmp(name, "vpc-id") == 0 || strcmp(name, "platform") == 0 ||
-               strcmp(name, "association.ip-owner-id") == 0) {
-        /* Known filters that no data backs here (no VPC without a network plugin). */
+    } else if (strcmp(name, "platform") == 0 || strcmp(name, "association.ip-owner-id") == 0) {
+        /* Known filters that no data backs here (platform: no Windows images). */
         if (strcmp(name, "association.ip-owner-id") == 0 && nova_str(it, "PublicIpAddress"))
             nova_push(values, nova_str(it, "_OwnerId"));
     } else {

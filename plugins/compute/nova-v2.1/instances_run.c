@@ -20,6 +20,8 @@ struct nova_run_state {
     json_t *networks;         /* Nova `networks` */
     json_t *bdms;             /* Nova block_device_mapping_v2, or NULL */
     int key_idx, subnets_idx; /* fan-out positions, or -1 */
+    int sg_idx;               /* fan-out position of the VPC's groups, or -1 */
+    struct nova_vpc_run vpc;  /* the VPC of the instances (run_vpc.c) */
     const char **server_ids;  /* per launch index: the created server, or NULL */
     long long ok;             /* servers created */
     int first_fail;           /* launch index of the first failed boot, or -1 */
@@ -98,6 +100,8 @@ nova_run_answer(ec2gw_req_t *req, struct nova_run_state *st)
             json_object_set_new(data, "disable_api_termination", json_true());
         if (json_object_get(st->params, "MetadataOptions") != NULL)
             nova_md_opts_apply(req, json_object_get(st->params, "MetadataOptions"), data);
+        if (st->vpc.vpc_id != NULL)
+            json_object_set_new(data, "vpc_id", json_string(st->vpc.vpc_id));
         ec2gw->item_put(req, id, st->server_ids[i], data);
         json_decref(data);
         if (json_array_size(tags) > 0)
@@ -113,6 +117,10 @@ nova_run_answer(ec2gw_req_t *req, struct nova_run_state *st)
             json_object_set(server, "key_name", json_object_get(st->params, "KeyName"));
         m = nova_instance_model(req, st->ni, server, NULL);
         json_decref(server);
+        if (m != NULL && st->vpc.vpc_id != NULL)
+            json_object_set_new(m, "VpcId", json_string(st->vpc.vpc_id));
+        if (m != NULL && st->vpc.subnet_id != NULL)
+            json_object_set_new(m, "SubnetId", json_string(st->vpc.subnet_id));
         if (m != NULL)
             json_array_append_new(items, m);
     }
@@ -352,6 +360,9 @@ nova_run_resolved(ec2gw_req_t *req, const ec2gw_os_resp_t *const *r, size_t n, v
                                          st->subnets_idx >= 0 ? r[st->subnets_idx]->json : NULL,
                                          st->network))) == NULL)
         return;
+    if (st->sg_idx >= 0 &&
+        nova_run_vpc_groups(req, &st->vpc, r[st->sg_idx]->json, st->groups) != 0)
+        return;
     /* DryRun answers only once everything was checked, as AWS does (issue 11 #11). */
     if (json_is_true(json_object_get(st->params, "DryRun"))) {
         ec2gw->fail(req, 0, "DryRunOperation",
@@ -470,21 +481,26 @@ nova_run_instances(ec2gw_req_t *req, void *inst)
 {
     struct nova_run_state *st = ec2gw->state(req, sizeof(*st));
     const char *key;
-    ec2gw_os_call_t calls[5];
+    ec2gw_os_call_t calls[6];
     const json_t *nic;
     size_t i;
     size_t n = 0;
 
     st->ni = inst;
     st->params = ec2gw->params(req);
-    if (nova_run_validate(req, st) != 0)
+    if (nova_run_validate(req, st) != 0 ||
+        nova_run_vpc_prepare(req, st->params, &st->nics, st->groups, &st->vpc) != 0)
         return EC2GW_OK;
     st->rid = nova_run_rid(req);
     calls[n++] = EC2GW_OS_GET("compute", "/flavors/detail?is_public=None");
     calls[n++] = EC2GW_OS_GET(
         "image", ec2gw->psprintf(req, "/v2/images/%s", ec2gw->url_escape(req, st->image)));
     calls[n++] = EC2GW_OS_GET("network", "/v2.0/networks?router:external=false");
-    st->key_idx = st->subnets_idx = -1;
+    st->key_idx = st->subnets_idx = st->sg_idx = -1;
+    if (st->vpc.need_list) {
+        st->sg_idx = (int)n;
+        calls[n++] = EC2GW_OS_GET("network", "/v2.0/security-groups?fields=id&fields=name");
+    }
     if ((key = nova_str(st->params, "KeyName")) != NULL) {
         st->key_idx = (int)n;
         calls[n++] = EC2GW_OS_GET(

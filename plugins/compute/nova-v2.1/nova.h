@@ -34,6 +34,7 @@ struct nova_view {
     json_t *ports;          /* server → [Neutron ports], device-index order */
     json_t *enis;           /* port → eni- */
     json_t *subnets;        /* subnet → subnet- */
+    json_t *vpcs;           /* subnet- → vpc- (subnets of a VPC only) */
     json_t *volumes;        /* volume → Cinder volume */
     json_t *vols;           /* volume → vol- */
     json_t *groups;         /* security group → {GroupId, GroupName} */
@@ -95,6 +96,45 @@ int nova_run_nics(ec2gw_req_t *req, const json_t *params, long long max, json_t 
 /* Nova `networks` for the NICs (returns new), or NULL after failing the request. */
 json_t *nova_run_networks(ec2gw_req_t *req, const json_t *nics, const json_t *subnets,
                           const char *default_net);
+
+/* Members of the network plugin's items (neutron-v2.0 vpc.h, ec2-api's layout) read here. */
+#define NOVA_F_VPC_ID                  "vpc_id"
+#define NOVA_F_OS_ID                   "os_id"
+#define NOVA_F_SUBNET_ID               "subnet_id"
+#define NOVA_F_IS_DEFAULT              "is_default"
+#define NOVA_F_GROUP_NAME              "group_name"
+#define NOVA_F_AVAILABILITY_ZONE       "availability_zone"
+#define NOVA_F_DEFAULT_FOR_AZ          "default_for_az"
+#define NOVA_F_MAP_PUBLIC_IP_ON_LAUNCH "map_public_ip_on_launch"
+#define NOVA_SG_DEFAULT_PREFIX         "default-" /* + vpc id: a VPC's default group in Neutron */
+
+/* vpc_items.c: item data of @p ids (returns new object, {} when none or no host support) */
+json_t *nova_items(ec2gw_req_t *req, const char *const *ids, size_t n);
+/* {subnet-: vpc-} of the subnet- ids that are the values of @p subnets (returns new). */
+json_t *nova_subnet_vpcs(ec2gw_req_t *req, json_t *subnets);
+/* GroupName of the view's groups ({GroupId, GroupName} values) from their items, when stored. */
+void nova_group_names(ec2gw_req_t *req, json_t *groups);
+/* The project's default subnet (of @p zone first): 1 with its ids (pool), or 0 when none. */
+int nova_default_subnet(ec2gw_req_t *req, const char *zone, const char **ec2_id,
+                        const char **os_id);
+
+/* run_vpc.c: RunInstances in a VPC subnet */
+struct nova_vpc_run {
+    const char *vpc_id;    /* the instance's VPC, or NULL (EC2-Classic) */
+    const char *subnet_id; /* EC2 id of the primary interface's subnet */
+    const json_t *names;   /* SecurityGroup.N, resolved among the default VPC's groups */
+    int map_public_ip;     /* the subnet maps a public IP on launch */
+    int new_ports;         /* Nova creates a port (not only existing interfaces) */
+    int need_list;         /* names or the VPC's default group: Neutron's groups are needed */
+};
+/* The VPC of the NICs (the default subnet added when none is asked for), the group ids
+ * checked against it and put in @p groups: 0, or -1 after failing the request. */
+int nova_run_vpc_prepare(ec2gw_req_t *req, const json_t *params, json_t **nics, json_t *groups,
+                         struct nova_vpc_run *vr);
+/* With vr->need_list: group names or the VPC's default group from Neutron's group @p list into
+ * @p groups; 0, or -1 after failing the request. */
+int nova_run_vpc_groups(ec2gw_req_t *req, const struct nova_vpc_run *vr, const json_t *list,
+                        json_t *groups);
 
 /* run_lost.c: the servers named @p names (boots whose POST answer was lost), looked up a few
  * times on the request's timers; @p done always runs, with the ids found (pool-owned). */

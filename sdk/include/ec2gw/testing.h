@@ -228,6 +228,15 @@ void ec2gw_test_set_deadline(ec2gw_test_host_t *h, int64_t ms);
 int ec2gw_test_map_id(ec2gw_test_host_t *h, const char *ec2_id, const char *os_id);
 
 /**
+ * Store an item row of the current project as another plugin (or an earlier request) would
+ * have written it: @p ec2_id mapped to @p os_id (NULL: an item without an OpenStack id) and its
+ * data from JSON object text @p data_json ("vpc_id" in it stands for the column; NULL = {}).
+ * Returns 0, EC2GW_E_INVAL or EC2GW_E_EXISTS (the id is already mapped).
+ */
+int ec2gw_test_put_item(ec2gw_test_host_t *h, const char *ec2_id, const char *os_id,
+                        const char *data_json);
+
+/**
  * Set the tags of @p ec2_id in the current project from JSON text
  * [{"Key": "k", "Value": "v"}, ...] (replacing them). Returns 0 or EC2GW_E_INVAL.
  */
