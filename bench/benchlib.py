@@ -87,8 +87,9 @@ class Target:
             shutil.rmtree(self.tmp, ignore_errors=True)
 
 
-def start_ec2gwd(env, keystone_url=None, extra_conf="", access_log=False):
-    """ec2gwd from $EC2GW_BUILD with a temporary conf.d (own port and database)."""
+def start_ec2gwd(env, keystone_url=None, extra_conf="", access_log=False, conf_edit=None):
+    """ec2gwd from $EC2GW_BUILD with a temporary conf.d (own port and database); conf_edit
+    (text -> text) may change its 00-daemon.yaml."""
     tmp = tempfile.mkdtemp(prefix="ec2gw-bench-")
     conf = os.path.join(tmp, "conf.d")
     os.makedirs(conf)
@@ -100,6 +101,8 @@ def start_ec2gwd(env, keystone_url=None, extra_conf="", access_log=False):
         src = src.replace("access_log: true", "access_log: false")
     if keystone_url:
         src = src.replace("url: http://127.0.0.1:5000/v3", "url: " + keystone_url)
+    if conf_edit:
+        src = conf_edit(src)
     with open(os.path.join(conf, "00-daemon.yaml"), "w") as f:
         f.write(src)
     for name in sorted(os.listdir(os.path.join(ROOT, "conf.d"))):

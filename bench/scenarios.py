@@ -545,3 +545,8 @@ from scenario_vpc import vpc  # noqa: E402  (bench/scenario_vpc.py)
 
 SCENARIOS["vpc"] = vpc
 DEFAULTS["vpc"] = (1, 20)
+
+from scenario_metadata import metadata  # noqa: E402  (bench/scenario_metadata.py)
+
+SCENARIOS["metadata"] = metadata
+DEFAULTS["metadata"] = (10, 20)
