@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "neutron.h"
+#include "rtb.h"
 
 const ec2gw_host_api_t *ec2gw;
 
@@ -50,6 +51,35 @@ static const ec2gw_action_t neutron_actions[] = {
     { "AssociateAddress", neutron_associate_address, 0 },
     { "DisassociateAddress", neutron_disassociate_address, 0 },
     { "DescribeAddresses", neutron_describe_addresses, EC2GW_ACT_READONLY },
+    /* route tables, DHCP options, VPN (rtb*.c, dopt*.c, vpn.c) */
+    { "CreateRouteTable", neutron_create_route_table, EC2GW_ACT_CLIENT_TOKEN },
+    { "DeleteRouteTable", neutron_delete_route_table, 0 },
+    { "DescribeRouteTables", neutron_describe_route_tables, EC2GW_ACT_READONLY },
+    { "CreateRoute", neutron_create_route, 0 },
+    { "ReplaceRoute", neutron_replace_route, 0 },
+    { "DeleteRoute", neutron_delete_route, 0 },
+    { "AssociateRouteTable", neutron_associate_route_table, 0 },
+    { "DisassociateRouteTable", neutron_disassociate_route_table, 0 },
+    { "ReplaceRouteTableAssociation", neutron_replace_route_table_association, 0 },
+    { "CreateDhcpOptions", neutron_create_dhcp_options, 0 },
+    { "DeleteDhcpOptions", neutron_delete_dhcp_options, 0 },
+    { "DescribeDhcpOptions", neutron_describe_dhcp_options, EC2GW_ACT_READONLY },
+    { "AssociateDhcpOptions", neutron_associate_dhcp_options, 0 },
+    { "CreateVpnGateway", neutron_vpn_action, 0 },
+    { "DeleteVpnGateway", neutron_vpn_action, 0 },
+    { "DescribeVpnGateways", neutron_vpn_action, EC2GW_ACT_READONLY },
+    { "AttachVpnGateway", neutron_vpn_action, 0 },
+    { "DetachVpnGateway", neutron_vpn_action, 0 },
+    { "CreateCustomerGateway", neutron_vpn_action, 0 },
+    { "DeleteCustomerGateway", neutron_vpn_action, 0 },
+    { "DescribeCustomerGateways", neutron_vpn_action, EC2GW_ACT_READONLY },
+    { "CreateVpnConnection", neutron_vpn_action, 0 },
+    { "DeleteVpnConnection", neutron_vpn_action, 0 },
+    { "DescribeVpnConnections", neutron_vpn_action, EC2GW_ACT_READONLY },
+    { "CreateVpnConnectionRoute", neutron_vpn_action, 0 },
+    { "DeleteVpnConnectionRoute", neutron_vpn_action, 0 },
+    { "EnableVgwRoutePropagation", neutron_vpn_action, 0 },
+    { "DisableVgwRoutePropagation", neutron_vpn_action, 0 },
     { NULL, NULL, 0 },
 };
 
