@@ -13,6 +13,7 @@ VPCs tagged ec2gw-bench only while its daemon's database lives, so --keep is for
 """
 
 import concurrent.futures
+import json
 import os
 import time
 
@@ -103,25 +104,25 @@ def _cleanup(t, made):
         "; errors: %s" % errors if errors else ""))
 
 
-def floor_calls(os_, subnets_os_networks):
+def floor_calls(os_, subnet_ids, network_ids):
     """EC2 action -> the Neutron reads neutron-v2.0 makes for it (as the tenant), as its
-    describe files issue them (fan-out)."""
+    describe files issue them (together, when several)."""
     pid = os_.project_id
-    nets = "".join("&network_id=" + n for n in subnets_os_networks)
+    sq = "&".join("id=" + s for s in subnet_ids)
+    nq = "&".join("network_id=" + n for n in network_ids)
     return {
-        # vpcs_describe.c: the routers of the project (DB items give the rest)
-        "DescribeVpcs": ["/v2.0/routers?project_id=%s" % pid],
-        # subnets_describe.c: networks, subnets and the ports holding addresses
-        "DescribeSubnets": ["/v2.0/subnets?project_id=%s" % pid,
-                            "/v2.0/networks?project_id=%s" % pid,
-                            "/v2.0/ports?project_id=%s&fields=fixed_ips&fields=device_owner"
-                            % pid],
+        # vpcs_describe.c: the database only
+        "DescribeVpcs": [],
+        # subnets_describe.c: the EC2 subnets' Neutron subnets and the ports on their networks
+        "DescribeSubnets": [
+            "/v2.0/subnets?%s&fields=id&fields=cidr&fields=allocation_pools" % sq,
+            "/v2.0/ports?%s&fields=fixed_ips" % nq],
         # eni_describe.c: ports of the EC2 subnets' networks, floating IPs, group names
         "DescribeNetworkInterfaces": [
-            "/v2.0/ports?project_id=%s%s" % (pid, nets),
+            "/v2.0/ports?project_id=%s&%s" % (pid, nq),
             "/v2.0/floatingips?project_id=%s" % pid,
             "/v2.0/security-groups?project_id=%s&fields=id&fields=name" % pid],
-        # rtb_describe.c: DB only, plus the ports of instance/ENI routes
+        # rtb_describe.c: the database only while no route targets an interface
         "DescribeRouteTables": [],
     }
 
@@ -145,8 +146,28 @@ def _fanout(os_, paths, clients, seconds):
         scenarios.floor_calls = saved
 
 
+def _row(action, clients, g, slow, fan):
+    """One markdown row: the gateway's figures against the slowest call and the fan-out."""
+    lat, b = g["latency_ms"], g.get("backend") or {}
+    cells = [action, str(clients), "%.1f" % g["requests_per_s"], "%.0f" % lat["p50"],
+             "%.0f" % lat["p99"], "%.2f %s" % (b.get("openstack_calls_per_request") or 0,
+                                                json.dumps(b.get("calls", {}), sort_keys=True)),
+             "%s" % ((g.get("server") or {}).get("cpu_ms_per_request") and
+                     "%.1f ms" % g["server"]["cpu_ms_per_request"] or "-")]
+    if slow:
+        sp = slow[1]["latency_ms"]["p50"]
+        cells += ["%.0f (`%s`)" % (sp, slow[0].split("?")[0]), "%.2f" % (lat["p50"] / sp)]
+    else:
+        cells += ["- (database only)", "-"]
+    if fan:
+        fp = fan[1]["latency_ms"]["p50"]
+        cells += ["%.0f" % fp, "%.2f" % (lat["p50"] / fp)]
+    else:
+        cells += ["-", "-"]
+    return "| " + " | ".join(cells) + " |"
+
+
 def vpc(t, o):
-    import scenarios  # the floor table printer; imported here (scenarios imports this file)
     env = o.env
     t2 = _tenant2(t, env)
     os_ = benchlib.OpenStack(env, username=env["DEMO2_USERNAME"],
@@ -155,10 +176,12 @@ def vpc(t, o):
     rows = []
     try:
         _seed(t2, o, made)
+        mine = set(made["subnets"])  # Neutron names networks and subnets after the subnet- id
         nets = [n["id"] for n in os_.call("GET", "network", "/v2.0/networks?project_id=" +
-                                          os_.project_id)["networks"]
-                if n["name"] in made["subnets"]]
-        calls = floor_calls(os_, nets)
+                                          os_.project_id)["networks"] if n["name"] in mine]
+        subs = [n["id"] for n in os_.call("GET", "network", "/v2.0/subnets?project_id=" +
+                                          os_.project_id)["subnets"] if n["name"] in mine]
+        calls = floor_calls(os_, subs, nets)
         for clients in [int(x) for x in o.clients.split(",")]:
             for action in ACTIONS:
                 label = "%s-%dvpc-c%d" % (action, o.count, clients)
@@ -169,17 +192,16 @@ def vpc(t, o):
                     "slowest Neutron call it makes)" % (action, o.count, len(made["subnets"]),
                                                         len(made["enis"]), clients))
                 paths = calls[action]
-                if not paths:
-                    rows.append(("%s c%d" % (action, clients), g,
-                                 ("(no Neutron call)", g)))
-                    continue
                 direct = [(p, _direct(t2, os_, p, clients, o, "%s-%d" % (label, k)))
                           for k, p in enumerate(paths)]
-                rows.append(("%s c%d" % (action, clients), g,
-                             max(direct, key=lambda d: d[1]["latency_ms"]["p50"])))
-                if len(paths) > 1:
-                    rows.append(("  (fan-out)", g, _fanout(os_, paths, clients, o.duration)))
-        scenarios.print_floor(rows)
+                slow = max(direct, key=lambda d: d[1]["latency_ms"]["p50"]) if direct else None
+                fan = _fanout(os_, paths, clients, o.duration) if len(paths) > 1 else None
+                rows.append(_row(action, clients, g, slow, fan))
+                print(rows[-1])
+        print("\n| action | clients | req/s | p50 ms | p99 ms | OpenStack calls / request | "
+              "server CPU / request | slowest Neutron call p50 ms | gw/slowest | fan-out floor "
+              "p50 ms | gw/fan-out |\n|---|--:|--:|--:|--:|---|--:|---|--:|--:|--:|")
+        print("\n".join(rows))
     finally:
         if not o.keep:
             _cleanup(t2, made)

@@ -5,7 +5,7 @@ internet gateway, a public route table 0.0.0.0/0 -> IGW on one subnet, a network
 with two private addresses, an instance in each subnet, an Elastic IP on the public one),
 shown by every Describe and its filters, torn down in the order Terraform would and nothing
 left in Neutron (checked with Neutron's own API as the tenant); DependencyViolation cases;
-the second tenant sees none of it; with `default_vpc: true` five concurrent first requests
+the second tenant sees none of it; with `default_vpc: true` six concurrent first requests
 (on two daemons sharing one database) make exactly one default VPC."""
 import ipaddress
 import json
@@ -33,9 +33,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 # needs one is skipped naming it. Emptied as they land.
 NOT_LANDED = {
     "core": "vpc-core (CreateVpc/CreateSubnet/internet gateways/default VPC) not landed yet",
-    "rtb": "vpc-rtb (route tables and their projection) not landed yet",
     "eni": "vpc-eni (network interfaces) not landed yet",
-    "compute": "vpc-compute (RunInstances in a subnet, VpcId) not landed yet",
 }
 
 
@@ -598,7 +596,8 @@ def default_vpc_conf(db=None):
 class DefaultVpc(unittest.TestCase):
     """Tenant 2 with `default_vpc: true` on two daemons sharing one database (the tenant's
     default VPC lives in the gateway's database, so a fresh database is a project without
-    one): five concurrent first requests make exactly one default VPC; deleted after."""
+    one): six concurrent first requests (the five the issue names and DescribeRouteTables)
+    make exactly one default VPC, and each answer shows it; deleted after."""
 
     def setUp(self):
         self.a = harness.Daemon(plugins=default_vpc_conf())
@@ -621,13 +620,16 @@ class DefaultVpc(unittest.TestCase):
     def test_default_vpc_once(self):
         n = self.neutron
         routers0 = {r["id"] for r in n.list("routers")}
-        clients = [harness.boto3_client(d, which=2) for d in (self.a, self.a, self.a,
-                                                              self.b, self.b)]
+        # the five first requests the issue names, plus DescribeRouteTables (a sixth family
+        # describe); each answer must already show the default VPC
+        daemons = (self.a, self.a, self.a, self.b, self.b, self.b)
+        clients = [harness.boto3_client(d, which=2) for d in daemons]
         calls = [("describe_vpcs", {}), ("describe_subnets", {}),
                  ("describe_account_attributes", {"AttributeNames": ["default-vpc"]}),
-                 ("describe_internet_gateways", {}), ("describe_security_groups", {})]
-        out, errs = [None] * 5, []
-        go = threading.Barrier(5)
+                 ("describe_internet_gateways", {}), ("describe_security_groups", {}),
+                 ("describe_route_tables", {})]
+        out, errs = [None] * len(calls), []
+        go = threading.Barrier(len(calls))
 
         def first(k):
             go.wait()
@@ -635,7 +637,7 @@ class DefaultVpc(unittest.TestCase):
                 out[k] = getattr(clients[k], calls[k][0])(**calls[k][1])
             except Exception as e:  # noqa: BLE001 - reported below
                 errs.append("%s: %r" % (calls[k][0], e))
-        threads = [threading.Thread(target=first, args=(k,)) for k in range(5)]
+        threads = [threading.Thread(target=first, args=(k,)) for k in range(len(calls))]
         for t in threads:
             t.start()
         for t in threads:
@@ -646,11 +648,21 @@ class DefaultVpc(unittest.TestCase):
         self.assertEqual(len(vpcs), 1, vpcs)
         vid = vpcs[0]["VpcId"]
         self.assertEqual(vpcs[0]["CidrBlock"], "172.31.0.0/16")
-        # every first answer already showed that one VPC
-        self.assertEqual([v["VpcId"] for v in out[0]["Vpcs"] if v["IsDefault"]], [vid])
-        self.assertEqual([v["AttributeValues"][0]["AttributeValue"]
-                          for v in out[2]["AccountAttributes"]
-                          if v["AttributeName"] == "default-vpc"], [vid])
+        first_saw = {
+            "describe_vpcs": [v["VpcId"] for v in out[0]["Vpcs"] if v["IsDefault"]],
+            "describe_subnets": sorted({s["VpcId"] for s in out[1]["Subnets"]
+                                        if s["DefaultForAz"]}),
+            "describe_account_attributes": [v["AttributeValue"] for a in
+                                            out[2]["AccountAttributes"] for v in
+                                            a["AttributeValues"]],
+            "describe_internet_gateways": [a["VpcId"] for g in out[3]["InternetGateways"]
+                                           for a in g.get("Attachments", [])
+                                           if a["VpcId"] == vid],
+            "describe_security_groups": [g["VpcId"] for g in out[4]["SecurityGroups"]
+                                         if g.get("VpcId") == vid],
+            "describe_route_tables": sorted({r["VpcId"] for r in out[5]["RouteTables"]
+                                             if r["VpcId"] == vid})}
+        self.assertEqual(first_saw, {k: [vid] for k in first_saw})
         attrs = {a["AttributeName"]: [v["AttributeValue"] for v in a["AttributeValues"]] for a in
                  clients[3].describe_account_attributes()["AccountAttributes"]}
         self.assertEqual(attrs["default-vpc"], [vid])
@@ -682,7 +694,7 @@ class DefaultVpc(unittest.TestCase):
             "SecurityGroups"]
         self.assertEqual([g["GroupName"] for g in groups], ["default"])
         # the second daemon agrees
-        self.assertEqual([v["VpcId"] for v in clients[4].describe_vpcs()["Vpcs"]
+        self.assertEqual([v["VpcId"] for v in clients[5].describe_vpcs()["Vpcs"]
                           if v["IsDefault"]], [vid])
         # delete it (deletes only, so nothing asks for a new one), nothing left in Neutron
         ec2.detach_internet_gateway(InternetGatewayId=igw, VpcId=vid)
