@@ -46,6 +46,12 @@ nova_act_answer(ec2gw_req_t *req, struct nova_act_state *st)
 }
 
 static void
+nova_act_released(ec2gw_req_t *req, void *arg)
+{
+    nova_act_answer(req, arg);
+}
+
+static void
 nova_act_done(ec2gw_req_t *req, const ec2gw_os_resp_t *const *r, size_t n, void *arg)
 {
     struct nova_act_state *st = arg;
@@ -60,6 +66,10 @@ nova_act_done(ec2gw_req_t *req, const ec2gw_os_resp_t *const *r, size_t n, void 
         }
         k++;
     }
+    /* public IPs mapped at launch go with the instance, as on AWS */
+    if (st->act == NOVA_TERMINATE &&
+        nova_pip_release(req, st->ids, nova_act_released, st) == EC2GW_AGAIN)
+        return;
     nova_act_answer(req, st);
 }
 

@@ -22,6 +22,9 @@ struct nova_run_state {
     int key_idx, subnets_idx; /* fan-out positions, or -1 */
     int sg_idx;               /* fan-out position of the VPC's groups, or -1 */
     struct nova_vpc_run vpc;  /* the VPC of the instances (run_vpc.c) */
+    int router_idx;           /* fan-out position of the VPC's router (public IPs), or -1 */
+    const char *ext_net;      /* public IPs: the router's gateway network, else NULL */
+    json_t *pips;             /* public IPs mapped: server → address (run_public_ip.c) */
     const char **server_ids;  /* per launch index: the created server, or NULL */
     long long ok;             /* servers created */
     int first_fail;           /* launch index of the first failed boot, or -1 */
@@ -78,15 +81,31 @@ nova_run_fail_boot(ec2gw_req_t *req, struct nova_run_state *st)
                 st->fail_msg ? st->fail_msg : "Nova failed");
 }
 
+static void nova_run_answer(ec2gw_req_t *req, struct nova_run_state *st);
+
+static void
+nova_run_pips_done(ec2gw_req_t *req, json_t *ips, void *arg)
+{
+    struct nova_run_state *st = arg;
+
+    st->pips = ips;
+    nova_run_answer(req, st);
+}
+
 /* The reservation model of the servers just created (state pending). */
 static void
 nova_run_answer(ec2gw_req_t *req, struct nova_run_state *st)
 {
     const char *token = nova_str(st->params, "ClientToken");
     json_t *tags = nova_own(req, nova_tag_specs(st->params, "instance"));
-    json_t *items = json_array(), *res, *out;
+    json_t *items, *res, *out;
     const char *created = nova_now_iso(req, 0);
 
+    if (st->ext_net != NULL && st->pips == NULL) {
+        nova_pip_start(req, st->ext_net, st->server_ids, (size_t)st->max, nova_run_pips_done, st);
+        return;
+    }
+    items = json_array();
     for (long long i = 0; i < st->max; i++) {
         const char *id = NULL;
         json_t *server, *data, *m;
@@ -102,6 +121,8 @@ nova_run_answer(ec2gw_req_t *req, struct nova_run_state *st)
             nova_md_opts_apply(req, json_object_get(st->params, "MetadataOptions"), data);
         if (st->vpc.vpc_id != NULL)
             json_object_set_new(data, "vpc_id", json_string(st->vpc.vpc_id));
+        if (nova_str(st->pips, st->server_ids[i]) != NULL)
+            json_object_set_new(data, NOVA_F_PUBLIC_IP, json_true());
         ec2gw->item_put(req, id, st->server_ids[i], data);
         json_decref(data);
         if (json_array_size(tags) > 0)
@@ -121,6 +142,10 @@ nova_run_answer(ec2gw_req_t *req, struct nova_run_state *st)
             json_object_set_new(m, "VpcId", json_string(st->vpc.vpc_id));
         if (m != NULL && st->vpc.subnet_id != NULL)
             json_object_set_new(m, "SubnetId", json_string(st->vpc.subnet_id));
+        if (m != NULL && nova_str(st->pips, st->server_ids[i]) != NULL) {
+            json_object_set(m, "PublicIpAddress", json_object_get(st->pips, st->server_ids[i]));
+            json_object_set(m, "PublicDnsName", json_object_get(st->pips, st->server_ids[i]));
+        }
         if (m != NULL)
             json_array_append_new(items, m);
     }
@@ -360,9 +385,20 @@ nova_run_resolved(ec2gw_req_t *req, const ec2gw_os_resp_t *const *r, size_t n, v
                                          st->subnets_idx >= 0 ? r[st->subnets_idx]->json : NULL,
                                          st->network))) == NULL)
         return;
-    if (st->sg_idx >= 0 &&
-        nova_run_vpc_groups(req, &st->vpc, r[st->sg_idx]->json, st->groups) != 0)
+    if (st->sg_idx >= 0 && nova_run_vpc_groups(req, &st->vpc, r[st->sg_idx]->json, st->groups) != 0)
         return;
+    if (st->router_idx >= 0) {
+        st->ext_net = nova_str(json_object_get(json_object_get(r[st->router_idx]->json, "router"),
+                                               "external_gateway_info"),
+                               "network_id");
+        if (st->ext_net == NULL) {
+            ec2gw->fail(req, 400, "InvalidParameterCombination",
+                        "VPC %s has no internet gateway attached, so no public IP can be mapped: "
+                        "attach one, or set NetworkInterface.0.AssociatePublicIpAddress=false",
+                        st->vpc.vpc_id);
+            return;
+        }
+    }
     /* DryRun answers only once everything was checked, as AWS does (issue 11 #11). */
     if (json_is_true(json_object_get(st->params, "DryRun"))) {
         ec2gw->fail(req, 0, "DryRunOperation",
@@ -481,7 +517,7 @@ nova_run_instances(ec2gw_req_t *req, void *inst)
 {
     struct nova_run_state *st = ec2gw->state(req, sizeof(*st));
     const char *key;
-    ec2gw_os_call_t calls[6];
+    ec2gw_os_call_t calls[7];
     const json_t *nic;
     size_t i;
     size_t n = 0;
@@ -496,7 +532,13 @@ nova_run_instances(ec2gw_req_t *req, void *inst)
     calls[n++] = EC2GW_OS_GET(
         "image", ec2gw->psprintf(req, "/v2/images/%s", ec2gw->url_escape(req, st->image)));
     calls[n++] = EC2GW_OS_GET("network", "/v2.0/networks?router:external=false");
-    st->key_idx = st->subnets_idx = st->sg_idx = -1;
+    st->key_idx = st->subnets_idx = st->sg_idx = st->router_idx = -1;
+    if (st->vpc.public_ip) {
+        st->router_idx = (int)n;
+        calls[n++] =
+            EC2GW_OS_GET("network", ec2gw->psprintf(req, "/v2.0/routers/%s",
+                                                    ec2gw->url_escape(req, st->vpc.router)));
+    }
     if (st->vpc.need_list) {
         st->sg_idx = (int)n;
         calls[n++] = EC2GW_OS_GET("network", "/v2.0/security-groups?fields=id&fields=name");

@@ -107,6 +107,7 @@ json_t *nova_run_networks(ec2gw_req_t *req, const json_t *nics, const json_t *su
 #define NOVA_F_DEFAULT_FOR_AZ          "default_for_az"
 #define NOVA_F_MAP_PUBLIC_IP_ON_LAUNCH "map_public_ip_on_launch"
 #define NOVA_SG_DEFAULT_PREFIX         "default-" /* + vpc id: a VPC's default group in Neutron */
+#define NOVA_F_PUBLIC_IP               "public_ip_mapped" /* i- data: run_public_ip.c made one */
 
 /* vpc_items.c: item data of @p ids (returns new object, {} when none or no host support) */
 json_t *nova_items(ec2gw_req_t *req, const char *const *ids, size_t n);
@@ -126,6 +127,8 @@ struct nova_vpc_run {
     int map_public_ip;     /* the subnet maps a public IP on launch */
     int new_ports;         /* Nova creates a port (not only existing interfaces) */
     int need_list;         /* names or the VPC's default group: Neutron's groups are needed */
+    int public_ip;         /* map a public IP to each instance (run_public_ip.c) */
+    const char *router;    /* the VPC's Neutron router (its gateway network gives the IPs) */
 };
 /* The VPC of the NICs (the default subnet added when none is asked for), the group ids
  * checked against it and put in @p groups: 0, or -1 after failing the request. */
@@ -135,6 +138,16 @@ int nova_run_vpc_prepare(ec2gw_req_t *req, const json_t *params, json_t **nics, 
  * @p groups; 0, or -1 after failing the request. */
 int nova_run_vpc_groups(ec2gw_req_t *req, const struct nova_vpc_run *vr, const json_t *list,
                         json_t *groups);
+
+/* run_public_ip.c: after the boots, a floating IP per instance on @p ext_net; then done() with
+ * {server uuid: public ip}, or the request failed after the IPs and servers were deleted. */
+typedef void (*nova_pip_done_fn)(ec2gw_req_t *req, json_t *ips, void *arg);
+void nova_pip_start(ec2gw_req_t *req, const char *ext_net, const char *const *servers, size_t n,
+                    nova_pip_done_fn done, void *arg);
+/* TerminateInstances: release the public IPs mapped to @p ids (EC2 ids) at launch; returns
+ * EC2GW_AGAIN (done() runs later, whatever happened) or EC2GW_OK (none: done() is not run). */
+typedef void (*nova_pip_released_fn)(ec2gw_req_t *req, void *arg);
+int nova_pip_release(ec2gw_req_t *req, const json_t *ids, nova_pip_released_fn done, void *arg);
 
 /* run_lost.c: the servers named @p names (boots whose POST answer was lost), looked up a few
  * times on the request's timers; @p done always runs, with the ids found (pool-owned). */

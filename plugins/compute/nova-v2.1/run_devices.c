@@ -231,9 +231,6 @@ nova_nic_check(ec2gw_req_t *req, const json_t *nic, long long max)
         return nova_unsupported(req, "NetworkInterface.NetworkCardIndex other than 0");
     if (type != NULL && strcmp(type, "interface") != 0)
         return nova_unsupported(req, ec2gw->psprintf(req, "InterfaceType %s", type));
-    if (json_is_true(json_object_get(nic, "AssociatePublicIpAddress")))
-        return nova_unsupported(req, "NetworkInterface.AssociatePublicIpAddress (allocate and "
-                                     "associate an address after launch)");
     if (nova_str(nic, "Description") != NULL && nova_str(nic, "Description")[0] != '\0')
         return nova_unsupported(req, "NetworkInterface.Description for a new interface");
     if (eni != NULL) {

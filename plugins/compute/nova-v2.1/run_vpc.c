@@ -124,6 +124,36 @@ nova_vpc_check_groups(ec2gw_req_t *req, const json_t *ids, json_t *groups,
     return i < n ? -1 : 0;
 }
 
+/* Map a public IP? NetworkInterface.0.AssociatePublicIpAddress, else the subnet's
+ * MapPublicIpOnLaunch (one new interface only, as AWS); 0, or -1 after failing the request. */
+static int
+nova_vpc_public_ip(ec2gw_req_t *req, const json_t *params, const json_t *nics,
+                   struct nova_vpc_run *vr)
+{
+    const json_t *nic0 = json_array_get(json_object_get(params, "NetworkInterfaces"), 0);
+    const json_t *ask = json_object_get(nic0, "AssociatePublicIpAddress");
+    const char *os = NULL;
+
+    if (ask != NULL && json_is_true(ask) &&
+        (vr->vpc_id == NULL || json_array_size(nics) > 1 ||
+         nova_str(nic0, "NetworkInterfaceId") != NULL)) {
+        ec2gw->fail(req, 400, "InvalidParameterCombination",
+                    "AssociatePublicIpAddress needs a single new network interface in a VPC "
+                    "subnet");
+        return -1;
+    }
+    vr->public_ip =
+        ask != NULL ? json_is_true(ask) : vr->map_public_ip && json_array_size(nics) == 1;
+    if (!vr->public_ip)
+        return 0;
+    if (ec2gw->id_to_os(req, vr->vpc_id, &os) != 0 || os == NULL) {
+        ec2gw->fail(req, 500, "InternalError", "VPC %s has no Neutron router", vr->vpc_id);
+        return -1;
+    }
+    vr->router = os;
+    return 0;
+}
+
 int
 nova_run_vpc_prepare(ec2gw_req_t *req, const json_t *params, json_t **nics, json_t *groups,
                      struct nova_vpc_run *vr)
@@ -142,19 +172,10 @@ nova_run_vpc_prepare(ec2gw_req_t *req, const json_t *params, json_t **nics, json
     data = nova_own(req, nova_items(req, ids, n));
     if (nova_vpc_of_nics(req, *nics, data, vr) != 0)
         return -1;
+    if (nova_vpc_public_ip(req, params, *nics, vr) != 0)
+        return -1;
     if (vr->vpc_id == NULL)
         return 0; /* EC2-Classic: groups by name on the project's network, as before */
-    if (vr->map_public_ip && !json_is_false(json_object_get(
-                                 json_array_get(json_object_get(params, "NetworkInterfaces"), 0),
-                                 "AssociatePublicIpAddress"))) {
-        ec2gw->fail(req, 400, "InvalidParameterCombination",
-                    "Subnet %s maps a public IP on launch, which this cloud does not do at "
-                    "RunInstances: set NetworkInterface.0.AssociatePublicIpAddress=false (or "
-                    "ModifySubnetAttribute --no-map-public-ip-on-launch) and associate an "
-                    "Elastic IP (AllocateAddress, AssociateAddress) once the instance runs",
-                    vr->subnet_id);
-        return -1;
-    }
     vr->names = json_object_get(params, "SecurityGroups");
     if (json_array_size(vr->names) > 0) {
         const char *vpc_ids[1] = { vr->vpc_id };

@@ -566,8 +566,9 @@ test_run_devices(void **s)
           "InvalidParameterCombination" },
         { "\"NetworkInterfaces\": [{\"DeviceIndex\": 1}]", "InvalidParameterValue" },
         { "\"NetworkInterfaces\": [{\"SubnetId\": \"subnet-0000000a\"}]", "InvalidParameterValue" },
+        /* a public IP is mapped only in a VPC subnet (test_nova_vpc.c) */
         { "\"NetworkInterfaces\": [{\"DeviceIndex\": 0, \"AssociatePublicIpAddress\": true}]",
-          "UnsupportedOperation" },
+          "InvalidParameterCombination" },
         { "\"NetworkInterfaces\": [{\"DeviceIndex\": 0, \"NetworkInterfaceId\": \"eni-0000000f\"}]",
           "InvalidNetworkInterfaceID.NotFound" },
         { "\"BlockDeviceMappings\": [{\"Ebs\": {\"VolumeSize\": 1}}]", "MissingParameter" },

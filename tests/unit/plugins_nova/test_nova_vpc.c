@@ -390,23 +390,10 @@ test_run_refused(void **s)
     done(h);
 }
 
+/* What a launch into the public-IP subnet asks before booting; @p gateway: the router's. */
 static void
-test_run_map_public_ip(void **s)
+expect_pip_resolve(ec2gw_test_host_t *h, const char *gateway)
 {
-    ec2gw_test_host_t *h = host();
-    json_t *m;
-
-    (void)s;
-    ec2gw_test_put_item(h, "subnet-0000000f", "os-sub-1b",
-                        "{\"vpc_id\": \"" VPC "\", \"map_public_ip_on_launch\": true}");
-    /* the subnet maps public IPs on launch: refused clearly, nothing booted */
-    assert_null(ec2gw_test_action(h, "RunInstances",
-                                  "{\"ImageId\": \"ami-00000001\", \"SubnetId\": "
-                                  "\"subnet-0000000f\"}"));
-    assert_string_equal(ec2gw_test_last_error(h), "InvalidParameterCombination");
-    assert_non_null(strstr(ec2gw_test_last_error_message(h), "AssociatePublicIpAddress=false"));
-    assert_int_equal(json_array_size(ec2gw_test_calls(h)), 0);
-    /* unless the interface says no public IP */
     ec2gw_test_expect(h, "GET", "compute", "/flavors/detail*", 200, "flavors.json");
     ec2gw_test_expect(h, "GET", "image", "/v2/images/" IMG, 200, "{\"status\": \"active\"}");
     ec2gw_test_expect(h, "GET", "network", "/v2.0/networks*", 200, "{\"networks\": []}");
@@ -414,16 +401,179 @@ test_run_map_public_ip(void **s)
                       "{\"subnets\": [{\"id\": \"os-sub-1b\", \"network_id\": \"net-1b\", "
                       "\"cidr\": \"10.1.1.0/24\"}]}");
     ec2gw_test_expect(h, "GET", "network", "/v2.0/security-groups?*", 200, GROUPS);
+    ec2gw_test_expect(h, "GET", "network", "/v2.0/routers/router-1", 200, gateway);
+}
+
+#define GATEWAY                                                                        \
+    "{\"router\": {\"id\": \"router-1\", \"external_gateway_info\": {\"network_id\": " \
+    "\"ext-net\"}}}"
+
+/* The body of the last call @p method @p path_prefix (borrowed), or NULL. */
+static const json_t *
+last_call(ec2gw_test_host_t *h, const char *method, const char *path_prefix)
+{
+    const json_t *c, *found = NULL;
+    size_t i;
+
+    json_array_foreach(ec2gw_test_calls(h), i, c)
+    {
+        if (strcmp(str(c, "method"), method) == 0 &&
+            strncmp(str(c, "path"), path_prefix, strlen(path_prefix)) == 0)
+            found = c;
+    }
+    return found;
+}
+
+static size_t
+calls_of(ec2gw_test_host_t *h, const char *method, const char *path_prefix)
+{
+    const json_t *c;
+    size_t i, n = 0;
+
+    json_array_foreach(ec2gw_test_calls(h), i, c) n +=
+        strcmp(str(c, "method"), method) == 0 &&
+        strncmp(str(c, "path"), path_prefix, strlen(path_prefix)) == 0;
+    return n;
+}
+
+static void
+test_run_map_public_ip(void **s)
+{
+    ec2gw_test_host_t *h = host();
+    const json_t *fip;
+    const char *iid;
+    char want[160];
+    json_t *m, *t;
+
+    (void)s;
+    ec2gw_test_put_item(h, "subnet-0000000f", "os-sub-1b",
+                        "{\"vpc_id\": \"" VPC "\", \"map_public_ip_on_launch\": true}");
+    /* the subnet maps a public IP: once Nova made the port (second look), a floating IP on
+     * the router's gateway network is associated with it */
+    expect_pip_resolve(h, GATEWAY);
     ec2gw_test_expect(h, "POST", "compute", "/servers", 202, "{\"server\": {\"id\": \"s1\"}}");
+    ec2gw_test_expect(h, "GET", "network", "/v2.0/ports?*&device_id=s1", 200, "{\"ports\": []}");
+    ec2gw_test_expect(h, "GET", "network", "/v2.0/ports?*&device_id=s1", 200,
+                      "{\"ports\": [{\"id\": \"port-s1\", \"device_id\": \"s1\", "
+                      "\"fixed_ips\": [{\"subnet_id\": \"os-sub-1b\", \"ip_address\": "
+                      "\"10.1.1.5\"}]}]}");
+    ec2gw_test_expect(h, "POST", "network", "/v2.0/floatingips", 201,
+                      "{\"floatingip\": {\"id\": \"fip-1\", \"floating_ip_address\": "
+                      "\"172.24.4.10\"}}");
+    m = ec2gw_test_action(h, "RunInstances",
+                          "{\"ImageId\": \"ami-00000001\", \"SubnetId\": \"subnet-0000000f\"}");
+    if (m == NULL)
+        fail_msg("%s: %s", ec2gw_test_last_error(h), ec2gw_test_last_error_message(h));
+    iid = str(json_array_get(json_object_get(m, "Instances"), 0), "InstanceId");
+    assert_non_null(iid);
+    assert_string_equal(str(json_array_get(json_object_get(m, "Instances"), 0), "PublicIpAddress"),
+                        "172.24.4.10");
+    fip = json_object_get(json_object_get(last_call(h, "POST", "/v2.0/floatingips"), "body"),
+                          "floatingip");
+    snprintf(want, sizeof(want),
+             "{\"floating_network_id\": \"ext-net\", \"port_id\": \"port-s1\", "
+             "\"description\": \"ec2gw-public-ip %s\"}",
+             iid);
+    assert_true(ec2gw_test_json_equal(h, fip, want));
+    assert_true(ec2gw_test_clock_ms(h) >= 1000); /* the second look came on a timer */
+
+    /* TerminateInstances releases it (found by its description) */
+    ec2gw_test_expect(h, "GET", "compute", "/servers/s1", 200,
+                      "{\"server\": {\"id\": \"s1\", \"OS-EXT-STS:vm_state\": \"active\"}}");
+    ec2gw_test_expect(h, "DELETE", "compute", "/servers/s1", 204, NULL);
+    ec2gw_test_expect(h, "GET", "network", "/v2.0/floatingips?description=ec2gw-public-ip%20i-*",
+                      200, "{\"floatingips\": [{\"id\": \"fip-1\"}]}");
+    ec2gw_test_expect(h, "DELETE", "network", "/v2.0/floatingips/fip-1", 204, NULL);
+    snprintf(want, sizeof(want), "{\"InstanceIds\": [\"%s\"]}", iid);
+    t = ec2gw_test_action(h, "TerminateInstances", want);
+    assert_non_null(t);
+    json_decref(t);
+    json_decref(m);
+    assert_non_null(last_call(h, "DELETE", "/v2.0/floatingips/fip-1"));
+
+    /* AssociatePublicIpAddress=false overrides the subnet: no router asked, no floating IP */
+    ec2gw_test_expect(h, "GET", "compute", "/flavors/detail*", 200, "flavors.json");
+    ec2gw_test_expect(h, "GET", "image", "/v2/images/" IMG, 200, "{\"status\": \"active\"}");
+    ec2gw_test_expect(h, "GET", "network", "/v2.0/networks*", 200, "{\"networks\": []}");
+    ec2gw_test_expect(h, "GET", "network", "/v2.0/subnets?*", 200,
+                      "{\"subnets\": [{\"id\": \"os-sub-1b\", \"network_id\": \"net-1b\", "
+                      "\"cidr\": \"10.1.1.0/24\"}]}");
+    ec2gw_test_expect(h, "GET", "network", "/v2.0/security-groups?*", 200, GROUPS);
+    ec2gw_test_expect(h, "POST", "compute", "/servers", 202, "{\"server\": {\"id\": \"s4\"}}");
     m = ec2gw_test_action(h, "RunInstances",
                           "{\"ImageId\": \"ami-00000001\", \"NetworkInterfaces\": "
                           "[{\"DeviceIndex\": 0, \"SubnetId\": \"subnet-0000000f\", "
                           "\"AssociatePublicIpAddress\": false}]}");
     if (m == NULL)
         fail_msg("%s: %s", ec2gw_test_last_error(h), ec2gw_test_last_error_message(h));
+    assert_null(
+        json_object_get(json_array_get(json_object_get(m, "Instances"), 0), "PublicIpAddress"));
     json_decref(m);
     assert_true(ec2gw_test_json_equal(h, json_object_get(last_boot_body(h), "networks"),
                                       "[{\"uuid\": \"net-1b\"}]"));
+    assert_int_equal(calls_of(h, "POST", "/v2.0/floatingips"), 1);
+    done(h);
+}
+
+static void
+test_run_public_ip_failures(void **s)
+{
+    ec2gw_test_host_t *h = host();
+
+    (void)s;
+    ec2gw_test_put_item(h, "subnet-0000000f", "os-sub-1b",
+                        "{\"vpc_id\": \"" VPC "\", \"map_public_ip_on_launch\": true}");
+    /* the VPC has no internet gateway: refused before any boot */
+    expect_pip_resolve(h, "{\"router\": {\"id\": \"router-1\", \"external_gateway_info\": null}}");
+    assert_null(ec2gw_test_action(h, "RunInstances",
+                                  "{\"ImageId\": \"ami-00000001\", \"SubnetId\": "
+                                  "\"subnet-0000000f\"}"));
+    assert_string_equal(ec2gw_test_last_error(h), "InvalidParameterCombination");
+    assert_int_equal(calls_of(h, "POST", "/servers"), 0);
+    /* AssociatePublicIpAddress outside a VPC subnet, or with two interfaces */
+    assert_null(ec2gw_test_action(h, "RunInstances",
+                                  "{\"ImageId\": \"ami-00000001\", \"NetworkInterfaces\": "
+                                  "[{\"DeviceIndex\": 0, \"AssociatePublicIpAddress\": true}]}"));
+    assert_string_equal(ec2gw_test_last_error(h), "InvalidParameterCombination");
+    assert_null(ec2gw_test_action(
+        h, "RunInstances",
+        "{\"ImageId\": \"ami-00000001\", \"NetworkInterfaces\": [{\"DeviceIndex\": 0, "
+        "\"SubnetId\": \"" SUBNET "\", \"AssociatePublicIpAddress\": true}, {\"DeviceIndex\": 1, "
+        "\"SubnetId\": \"" SUBNET "\"}]}"));
+    assert_string_equal(ec2gw_test_last_error(h), "InvalidParameterCombination");
+
+    /* Neutron refuses the floating IP (quota): the one a lost answer may have made and the
+     * server are deleted, then AddressLimitExceeded */
+    expect_pip_resolve(h, GATEWAY);
+    ec2gw_test_expect(h, "POST", "compute", "/servers", 202, "{\"server\": {\"id\": \"s2\"}}");
+    ec2gw_test_expect(h, "GET", "network", "/v2.0/ports?*", 200,
+                      "{\"ports\": [{\"id\": \"port-s2\", \"device_id\": \"s2\", "
+                      "\"fixed_ips\": [{\"ip_address\": \"10.1.1.6\"}]}]}");
+    ec2gw_test_expect(h, "POST", "network", "/v2.0/floatingips", 409, "{}");
+    ec2gw_test_expect(h, "GET", "network", "/v2.0/floatingips?description=ec2gw-public-ip%20i-*",
+                      200, "{\"floatingips\": [{\"id\": \"fip-lost\"}]}");
+    ec2gw_test_expect(h, "DELETE", "network", "/v2.0/floatingips/fip-lost", 204, NULL);
+    ec2gw_test_expect(h, "DELETE", "compute", "/servers/s2", 204, NULL);
+    assert_null(ec2gw_test_action(h, "RunInstances",
+                                  "{\"ImageId\": \"ami-00000001\", \"SubnetId\": "
+                                  "\"subnet-0000000f\"}"));
+    assert_string_equal(ec2gw_test_last_error(h), "AddressLimitExceeded");
+    assert_int_equal(ec2gw_test_unmet_expectations(h), 0);
+
+    /* Nova never makes the port before the request's deadline: everything undone */
+    ec2gw_test_set_deadline(h, ec2gw_test_clock_ms(h) + 2500);
+    expect_pip_resolve(h, GATEWAY);
+    ec2gw_test_expect(h, "POST", "compute", "/servers", 202, "{\"server\": {\"id\": \"s3\"}}");
+    for (int i = 0; i < 3; i++)
+        ec2gw_test_expect(h, "GET", "network", "/v2.0/ports?*", 200, "{\"ports\": []}");
+    ec2gw_test_expect(h, "GET", "network", "/v2.0/floatingips?description=*", 200,
+                      "{\"floatingips\": []}");
+    ec2gw_test_expect(h, "DELETE", "compute", "/servers/s3", 204, NULL);
+    assert_null(ec2gw_test_action(h, "RunInstances",
+                                  "{\"ImageId\": \"ami-00000001\", \"SubnetId\": "
+                                  "\"subnet-0000000f\"}"));
+    assert_string_equal(ec2gw_test_last_error(h), "Unavailable");
+    assert_int_equal(calls_of(h, "POST", "/v2.0/floatingips"), 1);
     done(h);
 }
 
@@ -431,9 +581,13 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_describe_vpc),       cmocka_unit_test(test_run_in_subnet),
-        cmocka_unit_test(test_run_default_subnet), cmocka_unit_test(test_run_classic),
-        cmocka_unit_test(test_run_refused),        cmocka_unit_test(test_run_map_public_ip),
+        cmocka_unit_test(test_describe_vpc),
+        cmocka_unit_test(test_run_in_subnet),
+        cmocka_unit_test(test_run_default_subnet),
+        cmocka_unit_test(test_run_classic),
+        cmocka_unit_test(test_run_refused),
+        cmocka_unit_test(test_run_map_public_ip),
+        cmocka_unit_test(test_run_public_ip_failures),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
