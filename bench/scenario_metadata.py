@@ -31,7 +31,7 @@ CACHE_S = 1
 def _enable(text, port):
     section = ("metadata:\n  enabled: true\n  address: 127.0.0.1\n  port: %d\n"
                "  shared_secret_env: EC2GW_METADATA_SECRET\n  cache_ttl: %ds\n" % (port, CACHE_S))
-    m = re.search(r"^metadata:\n(?:[ #].*\n|\n)*", text, re.M)
+    m = re.search(r"^metadata:.*\n(?:[ #].*\n|\n)*", text, re.M)
     return text[:m.start()] + section + text[m.end():] if m else text + "\n" + section
 
 

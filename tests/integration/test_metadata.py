@@ -57,7 +57,7 @@ def enable_listener(daemon, port):
     section = ("metadata:\n  enabled: true\n  address: 127.0.0.1\n  port: %d\n"
                "  shared_secret_env: EC2GW_METADATA_SECRET\n  cache_ttl: %ds\n"
                % (port, CACHE_TTL_S))
-    m = re.search(r"^metadata:\n(?:[ #].*\n|\n)*", text, re.M)
+    m = re.search(r"^metadata:.*\n(?:[ #].*\n|\n)*", text, re.M)
     text = text[:m.start()] + section + text[m.end():] if m else text + "\n" + section
     with open(path, "w") as f:
         f.write(text)
