@@ -23,7 +23,8 @@ phase "all-in-one OpenStack"
 bash tests/cloud/cloud.sh up
 bash tests/cloud/cloud.sh smoke
 phase "JS SDK for the integration tests"
-(cd tests/integration/js && npm ci --no-audit --no-fund)
+# --prefer-offline: the npm cache first (tests/fresh/fresh.sh --tests fills it; its machine has no network)
+(cd tests/integration/js && npm ci --no-audit --no-fund --prefer-offline)
 phase "integration tests"
 (cd build && ctest -L integration -V)
 phase "done"

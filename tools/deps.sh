@@ -23,6 +23,8 @@ PKGS="$PKGS awscli"
 [ $TEST = 1 ] && PKGS="$PKGS python3 python3-boto3 putty-tools shellcheck clang libclang-rt-14-dev"
 # the clients of tests/integration/test_client_*.py (issue 18)
 [ $TEST = 1 ] && PKGS="$PKGS python3-libcloud python3-boto libnet-amazon-ec2-perl libvm-ec2-perl golang-go golang-github-aws-aws-sdk-go-dev"
+# the AWS SDK for JavaScript (tests/integration/js, npm ci): Debian 12's node 18 and npm 9
+[ $TEST = 1 ] && PKGS="$PKGS nodejs npm"
 # shellcheck disable=SC2086 # one line
 if [ $LIST = 1 ]; then echo $PKGS; exit 0; fi
 missing=""
@@ -33,6 +35,14 @@ done
 drop=()
 command -v aws >/dev/null && drop+=(-e awscli)
 [ $TEST = 1 ] && python3 -c 'import boto3' 2>/dev/null && drop+=(-e python3 -e python3-boto3)
+# A node >= 18 with npm (nodesource's, nvm's) does for the JS tests.
+node_ok() {
+    local major
+    command -v npm >/dev/null || return 1
+    major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null) || return 1
+    [ "$major" -ge 18 ] 2>/dev/null
+}
+[ $TEST = 1 ] && node_ok && drop+=(-e nodejs -e npm)
 if [ ${#drop[@]} != 0 ]; then
     missing=$(echo "$missing" | tr ' ' '\n' | { grep -vx "${drop[@]}" || true; } | tr '\n' ' ')
 fi

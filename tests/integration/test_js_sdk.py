@@ -3,8 +3,8 @@
 
 Runs js/ec2_workflow.mjs with node against a daemon (with the plugins of conf.d/) on the
 all-in-one cloud. The JS SDK's XML deserializer is the strictest of the usual clients (list
-children only under their model names, strict timestamps). Needs node >= 20 and
-`npm ci` in tests/integration/js (tests/run.sh does it); without them the test fails.
+children only under their model names, strict timestamps). Needs node >= 18 (Debian 12's nodejs)
+and `npm ci` in tests/integration/js (tests/run.sh does it); without them the test fails.
 """
 import os
 import shutil
@@ -33,7 +33,7 @@ def tearDownModule():
 class JsSdk(unittest.TestCase):
     def test_ec2_workflow(self):
         node = shutil.which("node")
-        self.assertIsNotNone(node, "node is not installed: the JS SDK test needs Node.js >= 20 "
+        self.assertIsNotNone(node, "node is not installed: the JS SDK test needs Node.js >= 18 "
                              "(Debian 12: apt-get install nodejs npm)")
         sdk = os.path.join(JS_DIR, "node_modules", "@aws-sdk", "client-ec2")
         self.assertTrue(os.path.isdir(sdk), "the AWS SDK for JavaScript is not installed in %s: "
