@@ -108,6 +108,12 @@ neutron_create(void *inst, ec2gw_cfg_t *cfg)
     return 0;
 }
 
+static void
+neutron_destroy(void *inst)
+{
+    neutron_vpn_forget(inst); /* a later generation may get the same address */
+}
+
 EC2GW_EXPORT const ec2gw_plugin_t ec2gw_plugin = {
     .hdr = EC2GW_ABI_HDR_INIT(ec2gw_plugin_t),
     .name = "neutron-v2.0",
@@ -120,4 +126,5 @@ EC2GW_EXPORT const ec2gw_plugin_t ec2gw_plugin = {
     .inst_size = sizeof(struct neutron_inst),
     .load = neutron_load,
     .create = neutron_create,
+    .destroy = neutron_destroy,
 };

@@ -112,5 +112,7 @@ int neutron_associate_dhcp_options(ec2gw_req_t *req, void *inst);
 
 /* vpn.c: every VPN gateway, customer gateway and VPN connection action */
 int neutron_vpn_action(ec2gw_req_t *req, void *inst);
+/* Drop what vpn.c cached about instance @p inst (its generation ended). */
+void neutron_vpn_forget(const void *inst);
 
 #endif /* NEUTRON_RTB_H */

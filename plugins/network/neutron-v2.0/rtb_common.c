@@ -272,7 +272,7 @@ rtb_targets_fill(ec2gw_req_t *req, json_t *eni_rows, const json_t *ports)
             continue;
         if (ip == NULL)
             ip = neutron_str(json_array_get(json_object_get(p, "fixed_ips"), 0), "ip_address");
-        t = json_pack("{s:s?, s:b}", "ip", ip, "active",
+        t = json_pack("{s:s*, s:b}", "ip", ip, "active",
                       strcmp(neutron_or(neutron_str(p, "status")), "ACTIVE") == 0);
         dev = neutron_str(p, "device_owner");
         if (dev != NULL && strncmp(dev, "compute:", 8) == 0 && neutron_str(p, "device_id"))

@@ -31,7 +31,7 @@ rtb_route_model(ec2gw_req_t *req, const json_t *r, const struct rtb_targets *t)
 {
     const char *eni = neutron_str(r, VPC_F_NETWORK_INTERFACE_ID);
     const char *inst = neutron_str(json_object_get(t->enis, neutron_or(eni)), "instance");
-    json_t *m = json_pack("{s:s?, s:s?, s:s?, s:s, s:s}", "DestinationCidrBlock",
+    json_t *m = json_pack("{s:s*, s:s*, s:s*, s:s, s:s}", "DestinationCidrBlock",
                           neutron_str(r, VPC_F_DESTINATION_CIDR_BLOCK), "GatewayId",
                           neutron_str(r, VPC_F_GATEWAY_ID), "NetworkInterfaceId", eni, "Origin",
                           neutron_or(neutron_str(r, VPC_F_ORIGIN)), "State", rtb_route_state(t, r));
@@ -67,7 +67,7 @@ rtb_table_model(ec2gw_req_t *req, const char *id, const json_t *rtb, const json_
             strcmp(neutron_or(neutron_str(s, VPC_F_ROUTE_TABLE_ID)), id) == 0)
             json_array_append_new(assocs, rtb_assoc_model(req, id, k, 0));
     }
-    return json_pack("{s:o, s:[], s:s, s:o, s:[], s:s?, s:s}", "Associations", assocs,
+    return json_pack("{s:o, s:[], s:s, s:o, s:[], s:s*, s:s}", "Associations", assocs,
                      "PropagatingVgws", "RouteTableId", id, "Routes", routes, "Tags", "VpcId",
                      vpc_id, "OwnerId", ec2gw->identity(req)->owner_id);
 }

@@ -219,7 +219,7 @@ rtb_sync_start(ec2gw_req_t *req, const char *vpc_id, int quiet, neutron_done_fn 
 
         if (os == NULL)
             continue;
-        json_object_set_new(s->by_os, os, json_pack("{s:s?}", "ec2_rtb", rtb));
+        json_object_set_new(s->by_os, os, json_pack("{s:s*}", "ec2_rtb", rtb));
         json_array_append_new(ids, json_string(os));
     }
     if (json_array_size(ids) == 0) {

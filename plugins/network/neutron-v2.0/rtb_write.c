@@ -21,7 +21,7 @@ neutron_create_route_table(ec2gw_req_t *req, void *inst)
         return EC2GW_OK;
     tags = neutron_own(req, neutron_tag_specs(ec2gw->params(req), "route-table"));
     data =
-        neutron_own(req, json_pack("{s:s, s:[{s:s?, s:s, s:s}]}", VPC_F_VPC_ID, vpc_id,
+        neutron_own(req, json_pack("{s:s, s:[{s:s*, s:s, s:s}]}", VPC_F_VPC_ID, vpc_id,
                                    VPC_F_ROUTES, VPC_F_DESTINATION_CIDR_BLOCK,
                                    neutron_str(vpc, VPC_F_CIDR_BLOCK), VPC_F_GATEWAY_ID,
                                    VPC_GATEWAY_LOCAL, VPC_F_ORIGIN, VPC_ORIGIN_CREATE_ROUTE_TABLE));

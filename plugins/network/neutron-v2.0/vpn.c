@@ -115,3 +115,13 @@ neutron_vpn_action(ec2gw_req_t *req, void *inst)
     }
     return ec2gw->os_call(req, &call, rtb_vpn_extensions, inst);
 }
+
+void
+neutron_vpn_forget(const void *inst)
+{
+    pthread_mutex_lock(&rtb_vpn_lock);
+    for (int i = 0; i < RTB_VPN_SLOTS; i++)
+        if (rtb_vpn_cache[i].inst == inst)
+            rtb_vpn_cache[i].inst = NULL;
+    pthread_mutex_unlock(&rtb_vpn_lock);
+}
