@@ -25,6 +25,8 @@ PKGS="$PKGS awscli"
 [ $TEST = 1 ] && PKGS="$PKGS python3-libcloud python3-boto libnet-amazon-ec2-perl libvm-ec2-perl golang-go golang-github-aws-aws-sdk-go-dev"
 # the AWS SDK for JavaScript (tests/integration/js, npm ci): Debian 12's node 18 and npm 9
 [ $TEST = 1 ] && PKGS="$PKGS nodejs npm"
+# cloud-init's EC2 datasource, the real client of the metadata tests; inert (see below)
+[ $TEST = 1 ] && PKGS="$PKGS cloud-init"
 # shellcheck disable=SC2086 # one line
 if [ $LIST = 1 ]; then echo $PKGS; exit 0; fi
 missing=""
@@ -52,6 +54,14 @@ if [ -n "${missing// /}" ]; then
     ERR_LOG=/var/log/ec2gw-deps.log
     echo "=== $(date -Is) apt-get install$missing" >> "$ERR_LOG"
     apt-get update -q >> "$ERR_LOG" 2>&1
+    # cloud-init's documented off switch, before its package exists: a machine that runs the
+    # tests must not hand its next boot (network, users, ssh keys) to cloud-init.
+    case " $missing " in *" cloud-init "*)
+        mkdir -p /etc/cloud
+        touch /etc/cloud/cloud-init.disabled
+        echo "[deps] cloud-init installed inert: /etc/cloud/cloud-init.disabled (remove it to enable cloud-init at boot)"
+        ;;
+    esac
     # shellcheck disable=SC2086 # a list of package names
     if ! apt-get install -y -q --no-install-recommends $missing >> "$ERR_LOG" 2>&1; then
         tail -15 "$ERR_LOG" >&2
