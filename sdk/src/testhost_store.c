@@ -151,11 +151,28 @@ th_item_put(ec2gw_req_t *r, const char *ec2_id, const char *os_id, const json_t 
     json_t *d = data != NULL ? json_deep_copy(data) : json_null();
     int rc = k == NULL ? EC2GW_E_NOMEM : 0;
 
+    /* as the daemon's: os_id NULL keeps the row's */
+    if (rc == 0 && os_id == NULL)
+        os_id = json_string_value(json_object_get(json_object_get(r->h->items, k), "os_id"));
+    if (json_is_object(d))
+        json_object_del(d, "os_id"); /* a column, never data */
     if (rc == 0 && json_object_set_new(r->h->items, k,
                                        json_pack("{s:s?, s:o}", "os_id", os_id, "data", d)) != 0)
         rc = EC2GW_E_NOMEM;
     else if (rc != 0)
         json_decref(d);
+    /* as the daemon's: the row's os_id maps back to its id (id_to_ec2 finds the row) */
+    if (rc == 0 && (os_id = json_string_value(json_object_get(json_object_get(r->h->items, k),
+                                                               "os_id"))) != NULL) {
+        char kind[32];
+        size_t n = strcspn(ec2_id, "-");
+
+        if (n < sizeof(kind)) {
+            memcpy(kind, ec2_id, n);
+            kind[n] = '\0';
+            (void)map_add(r->h, kind, ec2_id, os_id); /* already mapped: kept */
+        }
+    }
     free(k);
     return rc;
 }

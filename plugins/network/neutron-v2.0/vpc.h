@@ -102,8 +102,8 @@ int neutron_vpc_get(ec2gw_req_t *req, const char *vpc_id, json_t **data);
  * With `default_vpc: true`, make sure the caller's project has its default VPC (once,
  * race-safe through an item_insert marker, resumable when a former attempt stopped half
  * way), then call done(req, default_vpc_id, arg); with false, done(req, NULL, arg) at once.
- * On a failure the request is failed and @p done is not called. Returns EC2GW_AGAIN, or
- * EC2GW_OK when it has answered (failed) or called done synchronously.
+ * On a failure the request is failed and @p done is not called. Returns EC2GW_AGAIN (also
+ * when it answered or called done at once: the handler returns what it returns).
  */
 int neutron_default_vpc_ensure(ec2gw_req_t *req, struct neutron_inst *ni, neutron_vpc_ready_fn done,
                                void *arg);
