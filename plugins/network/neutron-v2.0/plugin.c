@@ -8,6 +8,7 @@
 
 #include "neutron.h"
 #include "rtb.h"
+#include "vpc.h"
 
 const ec2gw_host_api_t *ec2gw;
 
@@ -51,6 +52,21 @@ static const ec2gw_action_t neutron_actions[] = {
     { "AssociateAddress", neutron_associate_address, 0 },
     { "DisassociateAddress", neutron_disassociate_address, 0 },
     { "DescribeAddresses", neutron_describe_addresses, EC2GW_ACT_READONLY },
+    { "CreateVpc", neutron_create_vpc, 0 },
+    { "DeleteVpc", neutron_delete_vpc, 0 },
+    { "DescribeVpcs", neutron_describe_vpcs, EC2GW_ACT_READONLY },
+    { "DescribeVpcAttribute", neutron_describe_vpc_attribute, EC2GW_ACT_READONLY },
+    { "ModifyVpcAttribute", neutron_modify_vpc_attribute, 0 },
+    { "CreateDefaultVpc", neutron_create_default_vpc, 0 },
+    { "CreateInternetGateway", neutron_create_internet_gateway, 0 },
+    { "DeleteInternetGateway", neutron_delete_internet_gateway, 0 },
+    { "DescribeInternetGateways", neutron_describe_internet_gateways, EC2GW_ACT_READONLY },
+    { "AttachInternetGateway", neutron_attach_internet_gateway, 0 },
+    { "DetachInternetGateway", neutron_detach_internet_gateway, 0 },
+    { "CreateSubnet", neutron_create_subnet, 0 },
+    { "DeleteSubnet", neutron_delete_subnet, 0 },
+    { "DescribeSubnets", neutron_describe_subnets, EC2GW_ACT_READONLY },
+    { "ModifySubnetAttribute", neutron_modify_subnet_attribute, 0 },
     /* route tables, DHCP options, VPN (rtb*.c, dopt*.c, vpn.c) */
     { "CreateRouteTable", neutron_create_route_table, EC2GW_ACT_CLIENT_TOKEN },
     { "DeleteRouteTable", neutron_delete_route_table, 0 },
