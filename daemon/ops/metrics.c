@@ -20,7 +20,7 @@ struct series {
     unsigned long long buckets[N_BOUNDS];
 };
 
-static struct series *requests, *backends;
+static struct series *requests, *backends, *md_requests;
 static unsigned long long auth_hits, auth_misses;
 static unsigned long long conn_header_timeouts, conn_accept_errors, conn_http_errors;
 static long connections, in_flight;
@@ -89,6 +89,15 @@ ec2gw_metrics_request(const char *action, const char *code, double seconds)
     if (started == 0)
         started = time(NULL);
     observe(series_get(&requests, action, code), seconds);
+}
+
+void
+ec2gw_metrics_metadata(int status, double seconds)
+{
+    char st[16];
+
+    snprintf(st, sizeof(st), "%d", status >= 100 && status <= 599 ? status : 0);
+    observe(series_get(&md_requests, st, ""), seconds);
 }
 
 void
@@ -180,6 +189,12 @@ ec2gw_metrics_render(struct evbuffer *out)
     evbuffer_add_printf(out, "# HELP ec2gw_backend_call_duration_seconds OpenStack call latency.\n"
                              "# TYPE ec2gw_backend_call_duration_seconds histogram\n");
     render_histograms(out, "ec2gw_backend_call_duration_seconds", "service", "status", backends);
+    evbuffer_add_printf(out, "# HELP ec2gw_metadata_requests_total Metadata listener requests "
+                             "by HTTP status.\n"
+                             "# TYPE ec2gw_metadata_requests_total counter\n");
+    for (struct series *s = md_requests; s != NULL; s = s->next)
+        evbuffer_add_printf(out, "ec2gw_metadata_requests_total{code=\"%s\"} %llu\n", s->a,
+                            s->count);
     evbuffer_add_printf(out,
                         "# HELP ec2gw_auth_cache_total Credential cache lookups.\n"
                         "# TYPE ec2gw_auth_cache_total counter\n"
@@ -217,6 +232,7 @@ ec2gw_metrics_reset(void)
 {
     free_list(&requests);
     free_list(&backends);
+    free_list(&md_requests);
     auth_hits = auth_misses = 0;
     conn_header_timeouts = conn_accept_errors = conn_http_errors = 0;
 }

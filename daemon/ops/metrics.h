@@ -16,6 +16,9 @@ struct evbuffer;
  */
 void ec2gw_metrics_request(const char *action, const char *code, double seconds);
 
+/** One metadata listener request answered with HTTP @p status (the only label). */
+void ec2gw_metrics_metadata(int status, double seconds);
+
 /** One backend call: service ("identity", "compute", ...), HTTP status (0: transport error). */
 void ec2gw_metrics_backend(const char *service, long status, double seconds);
 

@@ -283,7 +283,9 @@ static int
 add_route(ec2gw_plugins_t *p, ec2gw_instance_t *in, const ec2gw_action_t *a,
           const ec2gw_model_t *model, ec2gw_err_t *err)
 {
-    if (ec2gw_model_op(model, a->name) == NULL)
+    /* The metadata listener's handler is routed like an action; EC2 requests never reach it
+     * (dispatch refuses names that are not model operations before routing). */
+    if (ec2gw_model_op(model, a->name) == NULL && strcmp(a->name, EC2GW_ACTION_METADATA) != 0)
         return ec2gw_err_set(err, EC2GW_E_INVAL,
                              "%s:%d: plugin %s declares '%s', which is not an EC2 action",
                              in->file, in->line, in->module->desc->name, a->name);

@@ -365,6 +365,12 @@ ec2gw_conn_setup(ec2gw_daemon_t *d, ec2gw_err_t *err)
 }
 
 void
+ec2gw_conn_attach(ec2gw_daemon_t *d, struct evhttp *http)
+{
+    evhttp_set_bevcb(http, on_accept, d);
+}
+
+void
 ec2gw_conn_shutdown(void)
 {
     while (pending != NULL) {

@@ -153,6 +153,8 @@ on_sigterm(evutil_socket_t fd, short what, void *arg)
               d->in_flight);
     if (d->listener != NULL)
         evconnlistener_disable(d->listener);
+    if (d->md_listener != NULL)
+        evconnlistener_disable(d->md_listener);
     /* Poll every 100 ms until the requests are done, at most the request timeout. */
     d->drain_timer = event_new(d->base, -1, EV_PERSIST, maybe_exit, d);
     event_add(d->drain_timer, &poll);
@@ -190,6 +192,7 @@ ec2gw_daemon_prepare(ec2gw_daemon_t *d, ec2gw_err_t *err)
 
     d->started = time(NULL);
     d->listen_fd = -1;
+    d->md_listen_fd = -1;
     /* The first generation is read twice: once for the model path, once with plugins. */
     if ((rc = ec2gw_generation_load(d, &d->gen, err)) != 0)
         return rc;
@@ -248,6 +251,8 @@ ec2gw_daemon_listen(ec2gw_daemon_t *d, ec2gw_err_t *err)
     int rc = ec2gw_db_open(c->database, &db, err);
 
     ec2gw_db_close(db);
+    if (rc == 0)
+        rc = ec2gw_metadata_listen(d, err);
     return rc;
 }
 
@@ -274,7 +279,7 @@ ec2gw_daemon_serve_init(ec2gw_daemon_t *d, ec2gw_err_t *err)
                                (int)(d->gen->conf.max_skew_ms / 1000));
     if (d->client == NULL || d->ks == NULL)
         return ec2gw_err_set(err, EC2GW_E_NOMEM, "out of memory");
-    if ((rc = ec2gw_intake_setup(d, err)) != 0)
+    if ((rc = ec2gw_intake_setup(d, err)) != 0 || (rc = ec2gw_metadata_setup(d, err)) != 0)
         return rc;
     if ((rc = ec2gw_plugins_start(d->gen->plugins, (ec2gw_loop_t *)(void *)d, err)) != 0)
         return rc;
@@ -319,9 +324,14 @@ ec2gw_daemon_free(ec2gw_daemon_t *d)
     d->listener = NULL; /* evhttp_free() frees it, then closes the connections */
     if (d->http)
         evhttp_free(d->http);
+    d->md_listener = NULL;
+    if (d->md_http)
+        evhttp_free(d->md_http);
     ec2gw_conn_shutdown();
     if (d->listen_fd >= 0)
         close(d->listen_fd);
+    if (d->md_listen_fd > 0)
+        close(d->md_listen_fd);
     ec2gw_keystone_free(d->ks);
     ec2gw_http_free(d->client);
     if (d->gen != d->first)

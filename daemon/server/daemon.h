@@ -55,6 +55,14 @@ typedef struct ec2gw_daemon_conf {
     int64_t os_max_host_connections;
     /* keystone: */
     ec2gw_keystone_conf_t keystone;
+    /* metadata: the instance metadata listener (metadata_listen.c) */
+    int md_enabled;
+    const char *md_address;
+    int64_t md_port;
+    const char *md_secret_env;
+    const char *md_secret_file;
+    const char *md_secret;    /**< resolved from the env variable or the file */
+    ec2gw_metadata_conf_t md; /**< cache_ttl, token_ttl_max: what plugins read */
 } ec2gw_daemon_conf_t;
 
 /** One configuration generation: what SIGHUP rebuilds and swaps. */
@@ -93,6 +101,10 @@ typedef struct ec2gw_daemon {
     int draining;
     time_t started;
     struct event *sig_hup, *sig_term, *sig_int, *drain_timer;
+    struct evhttp *md_http; /**< the metadata listener, or NULL */
+    struct evconnlistener *md_listener;
+    int md_listen_fd;               /**< bound before the workers fork; -1 when off */
+    unsigned char md_local_key[32]; /**< drawn at start: signs IMDSv2 tokens */
 } ec2gw_daemon_t;
 
 /** Load conf.d (+ options) into a new generation, plugins built. */
@@ -122,6 +134,15 @@ int ec2gw_daemon_run(ec2gw_daemon_t *d);
  * Returns 0 in the parent after shutdown, or 1 in a child (which must then serve and exit).
  */
 int ec2gw_workers_run(ec2gw_daemon_t *d, ec2gw_err_t *err);
+
+/** Bind the metadata listener's socket when metadata.enabled (before workers fork). */
+int ec2gw_metadata_listen(ec2gw_daemon_t *d, ec2gw_err_t *err);
+
+/** In the serving process: the metadata listener's HTTP server on md_listen_fd. */
+int ec2gw_metadata_setup(ec2gw_daemon_t *d, ec2gw_err_t *err);
+
+/** Bind the `metadata:` section's cross-field checks and secret (daemon_conf.c). */
+int ec2gw_metadata_conf_check(ec2gw_daemon_conf_t *conf, ec2gw_err_t *err);
 
 /** Free everything. */
 void ec2gw_daemon_free(ec2gw_daemon_t *d);

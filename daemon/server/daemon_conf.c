@@ -81,6 +81,17 @@ static const ec2gw_setting_t keystone_schema[] = {
     { .key = NULL },
 };
 
+static const ec2gw_setting_t metadata_schema[] = {
+    { .key = "enabled", .type = EC2GW_SET_BOOL, .offset = C(md_enabled), .def = "false" },
+    { .key = "address", .type = EC2GW_SET_STR, .offset = C(md_address), .def = "127.0.0.1" },
+    { .key = "port", .type = EC2GW_SET_INT, .offset = C(md_port), .def = "8789" },
+    { .key = "shared_secret_env", .type = EC2GW_SET_STR, .offset = C(md_secret_env) },
+    { .key = "shared_secret_file", .type = EC2GW_SET_STR, .offset = C(md_secret_file) },
+    { .key = "cache_ttl", .type = EC2GW_SET_DURATION_MS, .offset = C(md.cache_ttl_ms), .def = "10s" },
+    { .key = "token_ttl_max", .type = EC2GW_SET_DURATION_MS, .offset = C(md.token_ttl_max_s), .def = "21600s" },
+    { .key = NULL },
+};
+
 static const struct {
     const char *name;
     const ec2gw_setting_t *schema;
@@ -88,7 +99,7 @@ static const struct {
     { "listen", listen_schema },       { "limits", limits_schema },
     { "ec2", ec2_schema },             { "paths", paths_schema },
     { "log", log_schema },             { "openstack", openstack_schema },
-    { "keystone", keystone_schema },
+    { "keystone", keystone_schema },   { "metadata", metadata_schema },
 };
 #define N_SECTIONS (sizeof(sections) / sizeof(sections[0]))
 
@@ -160,8 +171,8 @@ ec2gw_daemon_conf_bind(ec2gw_conf_set_t *set, ec2gw_daemon_conf_t *conf, ec2gw_e
             if (s < 0)
                 return ec2gw_err_set(err, EC2GW_E_INVAL,
                                      "%s:%d: unknown section '%s'; daemon sections are listen, "
-                                     "limits, ec2, paths, log, openstack, keystone (a plugin "
-                                     "instance file needs 'plugin:')",
+                                     "limits, ec2, paths, log, openstack, keystone, metadata (a "
+                                     "plugin instance file needs 'plugin:')",
                                      root->file, root->key_lines[k], root->keys[k]);
             if (found[s] != NULL)
                 return ec2gw_err_set(err, EC2GW_E_INVAL,
@@ -193,5 +204,7 @@ ec2gw_daemon_conf_bind(ec2gw_conf_set_t *set, ec2gw_daemon_conf_t *conf, ec2gw_e
             return ec2gw_err_set(err, EC2GW_E_INVAL,
                                  "ec2.extra_regions: '%s' is not name=endpoint",
                                  conf->extra_regions.v[i]);
+    if (ec2gw_metadata_conf_check(conf, err) != 0)
+        return EC2GW_E_INVAL;
     return resolve_password(set, &conf->keystone, err);
 }

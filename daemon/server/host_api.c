@@ -32,6 +32,17 @@ int ec2gw_host_items_list(ec2gw_req_t *r, const char *kind, json_t **out);
 int ec2gw_host_item_insert(ec2gw_req_t *r, const char *ec2_id, const char *os_id,
                            const json_t *data);
 int ec2gw_host_new_id(ec2gw_req_t *r, const char *kind, const char **out);
+/* host_raw.c */
+const char *ec2gw_host_http_method(ec2gw_req_t *r);
+const char *ec2gw_host_http_path(ec2gw_req_t *r);
+const char *ec2gw_host_http_header(ec2gw_req_t *r, const char *name, size_t *count);
+int ec2gw_host_reply_header(ec2gw_req_t *r, const char *name, const char *value);
+int ec2gw_host_reply(ec2gw_req_t *r, int status, const char *ctype, const void *body, size_t len);
+int ec2gw_host_act_as(ec2gw_req_t *r, const char *project_id, const char *user_id);
+int ec2gw_host_hmac_hex(ec2gw_req_t *r, int key, const void *msg, size_t len, char out[65]);
+int ec2gw_host_secure_equal(const char *a, const char *b);
+int64_t ec2gw_host_now_ms(ec2gw_req_t *r);
+const ec2gw_metadata_conf_t *ec2gw_host_metadata_conf(ec2gw_req_t *r);
 
 static void
 h_log(ec2gw_req_t *r, ec2gw_log_level_t level, const char *fmt, ...)
@@ -473,6 +484,17 @@ static const ec2gw_host_api_t host_api = {
     .items_get = ec2gw_host_items_get,
     .after = ec2gw_host_after,
     .os_transfer = ec2gw_host_os_transfer,
+    /* 1.2: the metadata listener's raw requests (host_raw.c) */
+    .http_method = ec2gw_host_http_method,
+    .http_path = ec2gw_host_http_path,
+    .http_header = ec2gw_host_http_header,
+    .reply_header = ec2gw_host_reply_header,
+    .reply = ec2gw_host_reply,
+    .act_as = ec2gw_host_act_as,
+    .hmac_hex = ec2gw_host_hmac_hex,
+    .secure_equal = ec2gw_host_secure_equal,
+    .now_ms = ec2gw_host_now_ms,
+    .metadata_conf = ec2gw_host_metadata_conf,
     /* 1.2 */
     .items_list = ec2gw_host_items_list,
     .item_insert = ec2gw_host_item_insert,

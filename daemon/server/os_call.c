@@ -187,7 +187,10 @@ call_start(ec2gw_req_t *r, const ec2gw_os_call_t *call, struct req_call *c)
         c->body_text = ec2gw_pstrdup(r->pool, t);
         free(t);
     }
-    if (call->flags & EC2GW_CALL_AS_SERVICE) {
+    /* A metadata request has no caller token: the service user makes its calls. */
+    if (r->raw)
+        c->call.flags |= EC2GW_CALL_AS_SERVICE;
+    if (c->call.flags & EC2GW_CALL_AS_SERVICE) {
         const char *token = NULL;
         const json_t *cat = NULL;
         int rc = ec2gw_keystone_service_token(r->d->ks, &token, &cat, on_service_token, c,

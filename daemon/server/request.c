@@ -192,6 +192,15 @@ ec2gw_req_fail(ec2gw_req_t *r, const ec2gw_fault_t *f)
 
     if (r->answered)
         return;
+    if (r->raw) { /* the metadata listener answers in plain text */
+        int st = f->status >= 400 ? f->status : 400;
+
+        if (st >= 500)
+            ec2gw_log(EC2GW_LOG_WARN, r->log_prefix, "metadata code=%s msg=\"%s\"", f->code,
+                      f->message);
+        ec2gw_raw_reply(r, st, "text/plain", f->message, strlen(f->message));
+        return;
+    }
     /* Ended by the deadline or an internal error: a retry with the token may go ahead. */
     if (r->client_token != NULL) {
         ec2gw_client_token_abort(r->d->db, r->identity.project_id, r->action, r->client_token);
@@ -229,6 +238,11 @@ ec2gw_req_finish(ec2gw_req_t *r, json_t *model)
 
     if (r->answered) {
         json_decref(model);
+        return;
+    }
+    if (r->raw) { /* a metadata handler answers with reply(), not a model */
+        json_decref(model);
+        ec2gw_raw_reply(r, 500, "text/plain", "Internal error", 14);
         return;
     }
     if (ec2gw_xml_render(r->op, r->version, r->id, model, &doc, &len, &err) != 0) {

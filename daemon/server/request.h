@@ -72,6 +72,9 @@ struct ec2gw_req {
     size_t plugin_state_size;
     struct req_call *calls;      /**< OpenStack calls in flight */
 
+    /* a raw request of the metadata listener: answered by reply(), not as EC2 XML */
+    int raw;
+
     /* the answer */
     int answered;
     int status;
@@ -108,6 +111,10 @@ int ec2gw_dispatch_run(ec2gw_req_t *r, ec2gw_instance_t *inst, const ec2gw_actio
 void ec2gw_os_calls_cancel(ec2gw_req_t *r);
 /** The service name of OpenStack's microversion header for catalog type @p type (os_call.c). */
 const char *ec2gw_os_microversion_service(const char *type);
+
+/** Answer a raw (metadata) request: status, content type, bytes; logs and counts it. */
+void ec2gw_raw_reply(ec2gw_req_t *r, int status, const char *content_type, const void *body,
+                     size_t len);
 
 /** Serve /healthz and /metrics. */
 void ec2gw_ops_serve(ec2gw_daemon_t *d, struct evhttp_request *http, const char *path);

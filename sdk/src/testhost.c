@@ -300,6 +300,7 @@ ec2gw_test_host_free(ec2gw_test_host_t *h)
         h->top = in->below;
         inst_free(in);
     }
+    th_http_free(h);
     while (h->modules != NULL) {
         th_module_t *m = h->modules;
 

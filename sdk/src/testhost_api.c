@@ -457,6 +457,17 @@ const ec2gw_host_api_t th_host_api = {
     .items_get = th_items_get,
     .after = h_after,
     .os_transfer = h_os_transfer,
+    /* 1.2: raw requests (testhost_http.c) */
+    .http_method = th_http_method,
+    .http_path = th_http_path,
+    .http_header = th_http_header,
+    .reply_header = th_reply_header,
+    .reply = th_reply,
+    .act_as = th_act_as,
+    .hmac_hex = th_hmac_hex,
+    .secure_equal = th_secure_equal,
+    .now_ms = th_now_ms,
+    .metadata_conf = th_metadata_conf,
     /* 1.2 */
     .items_list = th_items_list,
     .item_insert = th_item_insert,

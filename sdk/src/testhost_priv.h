@@ -83,6 +83,10 @@ struct ec2gw_req {
     char msg[512];
     char id[48];
     int64_t t_start_ms; /* fake clock at begin (after()'s deadline) */
+    /* a raw request (ec2gw_test_http): method, path, headers {"name": [values]} */
+    int raw;
+    char *method, *path;
+    json_t *hdrs;
 };
 
 /* -- scripted OpenStack ------------------------------------------------------------------- */
@@ -161,6 +165,13 @@ struct ec2gw_test_host {
     int last_status;
     char last_code[128];
     char last_msg[512];
+    /* raw requests (testhost_http.c): host keys, metadata settings, the last raw answer */
+    char *keys[3]; /* by EC2GW_KEY_* */
+    ec2gw_metadata_conf_t md_conf;
+    char *http_body;
+    size_t http_len;
+    char *http_ctype;
+    json_t *http_hdrs; /* answer headers {"name": "value"} */
 };
 
 /** The host table handed to every plugin's load(). */
@@ -211,6 +222,20 @@ int th_wildcard_match(const char *pattern, const char *value);
 json_t *th_filter(ec2gw_req_t *r, const json_t *items, const char *id_key,
                   ec2gw_filter_values_fn values, void *arg);
 json_t *th_page(ec2gw_req_t *r, const json_t *items, const char *id_key, const char **next_token);
+
+/** Host functions of raw requests (testhost_http.c). */
+const char *th_http_method(ec2gw_req_t *r);
+const char *th_http_path(ec2gw_req_t *r);
+const char *th_http_header(ec2gw_req_t *r, const char *name, size_t *count);
+int th_reply_header(ec2gw_req_t *r, const char *name, const char *value);
+int th_reply(ec2gw_req_t *r, int status, const char *ctype, const void *body, size_t len);
+int th_act_as(ec2gw_req_t *r, const char *project_id, const char *user_id);
+int th_hmac_hex(ec2gw_req_t *r, int key, const void *msg, size_t len, char out[65]);
+int th_secure_equal(const char *a, const char *b);
+int64_t th_now_ms(ec2gw_req_t *r);
+const ec2gw_metadata_conf_t *th_metadata_conf(ec2gw_req_t *r);
+/** Free what testhost_http.c keeps in the host. */
+void th_http_free(ec2gw_test_host_t *h);
 
 /** delegate(): run the next instance down the wrap stack serving the action. */
 int th_delegate(ec2gw_req_t *r, ec2gw_model_fn on_model, void *arg);

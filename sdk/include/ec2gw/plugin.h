@@ -11,7 +11,10 @@
  *   1.1  2026-11-25  host: ids_to_ec2, items_get (batched data access), after (timers),
  *                    os_transfer (stream one OpenStack body into another call).
  *   1.2  2026-12-02  host: items_list (every item of a kind), item_insert (create-once guard),
- *                    new_id (an unused id for objects without an OpenStack id).
+ *                    new_id (an unused id for objects without an OpenStack id);
+ *                    raw HTTP for the metadata listener: http_method, http_path, http_header,
+ *                    reply_header, reply, act_as, hmac_hex, secure_equal, now_ms,
+ *                    metadata_conf (action EC2GW_ACTION_METADATA).
  *
  * Version rule: plugin major == daemon major and plugin minor <= daemon minor.
  *
@@ -237,6 +240,22 @@ typedef void (*ec2gw_work_done_fn)(ec2gw_req_t *req, void *arg);
 typedef int (*ec2gw_filter_values_fn)(ec2gw_req_t *req, const json_t *item, const char *name,
                                       json_t *values_out, void *arg);
 
+/** The action name whose handler serves the metadata listener (never an EC2 Action). */
+#define EC2GW_ACTION_METADATA "Metadata"
+
+/** Keys of hmac_hex(). */
+enum {
+    EC2GW_KEY_METADATA_PROXY = 1, /**< the secret shared with Neutron's metadata agent */
+    EC2GW_KEY_LOCAL = 2,          /**< random, drawn at daemon start: tokens only it issued */
+};
+
+/** The daemon's `metadata:` settings a metadata plugin reads. */
+typedef struct ec2gw_metadata_conf {
+    uint32_t size;           /**< sizeof as the host built it */
+    int64_t cache_ttl_ms;    /**< how long an instance's answers may be reused */
+    int64_t token_ttl_max_s; /**< the largest IMDSv2 token lifetime (1-21600) */
+} ec2gw_metadata_conf_t;
+
 /* ------------------------------------------------------------------------------------------ */
 /* The host API table                                                                         */
 
@@ -425,6 +444,49 @@ typedef struct ec2gw_host_api {
      * until item_put/item_insert.
      */
     int (*new_id)(ec2gw_req_t *req, const char *kind, const char **out);
+
+    /* -- 1.2: raw HTTP requests (the metadata listener) ------------------------------------ */
+    /*
+     * The metadata listener (daemon `metadata:` section) hands every request, unsigned, to the
+     * handler of the action EC2GW_ACTION_METADATA. Such a raw request has no EC2 parameters
+     * and no identity until act_as(); it is answered with reply() (fail() answers text/plain
+     * with the status given); its OpenStack calls always carry the service user's token.
+     */
+    /** The method ("GET", "PUT", ...) of a raw request; NULL on an EC2 request. Borrowed. */
+    const char *(*http_method)(ec2gw_req_t *req);
+    /** The path of a raw request as sent, without the query ("/latest/meta-data/"). Borrowed. */
+    const char *(*http_path)(ec2gw_req_t *req);
+    /**
+     * The first value of request header @p name (case-insensitive), or NULL; *count (may be
+     * NULL) receives how many times it came. Borrowed.
+     */
+    const char *(*http_header)(ec2gw_req_t *req, const char *name, size_t *count);
+    /** Add a header to the raw answer (before reply). Strings copied. 0 or negative. */
+    int (*reply_header)(ec2gw_req_t *req, const char *name, const char *value);
+    /**
+     * Answer a raw request with @p status, @p content_type (NULL: "text/plain") and @p len
+     * bytes of @p body (copied; binary allowed). EC2GW_E_STATE on an EC2 request.
+     */
+    int (*reply)(ec2gw_req_t *req, int status, const char *content_type, const void *body,
+                 size_t len);
+    /**
+     * Act for Keystone project @p project_id (and @p user_id, may be NULL) once the plugin has
+     * verified who is calling: ids, items and tags are then those of that project. Raw
+     * requests only (EC2GW_E_STATE otherwise). Strings copied.
+     */
+    int (*act_as)(ec2gw_req_t *req, const char *project_id, const char *user_id);
+    /**
+     * Lowercase hex HMAC-SHA256 of @p len bytes of @p msg keyed with the host's key @p key
+     * (EC2GW_KEY_*) into out[65]. The plugin never sees the key. EC2GW_E_NOTFOUND when that
+     * key is not configured.
+     */
+    int (*hmac_hex)(ec2gw_req_t *req, int key, const void *msg, size_t len, char out[65]);
+    /** 1 when strings @p a and @p b are equal, compared in constant time (for signatures). */
+    int (*secure_equal)(const char *a, const char *b);
+    /** Wall clock, ms since the epoch (the fake host's moves with its fake clock). */
+    int64_t (*now_ms)(ec2gw_req_t *req);
+    /** The daemon's `metadata:` settings. Borrowed. */
+    const ec2gw_metadata_conf_t *(*metadata_conf)(ec2gw_req_t *req);
 } ec2gw_host_api_t;
 
 /** Does this host table have member @p m (by size)? */

@@ -219,6 +219,40 @@ int64_t ec2gw_test_clock_ms(const ec2gw_test_host_t *h);
  */
 void ec2gw_test_set_deadline(ec2gw_test_host_t *h, int64_t ms);
 
+/* -- raw requests: the metadata listener (ABI 1.2) ------------------------------------- */
+
+/**
+ * Run one raw request, as the daemon's metadata listener does, on the instance serving
+ * EC2GW_ACTION_METADATA: @p headers_json is {"Name": "value"} or {"Name": ["v1", "v2"]} for a
+ * header sent twice (NULL: none). Runs every queued callback and ends the request. Returns
+ * the HTTP status of the answer (reply(), or fail()'s status), 0 when there was none.
+ * act_as() in the plugin switches the host's project as ec2gw_test_set_project() does.
+ */
+int ec2gw_test_http(ec2gw_test_host_t *h, const char *method, const char *path,
+                    const char *headers_json);
+
+/** The body of the last raw answer (NUL-terminated; *len its length). Borrowed. */
+const char *ec2gw_test_http_body(const ec2gw_test_host_t *h, size_t *len);
+
+/** The content type of the last raw answer, or NULL. Borrowed. */
+const char *ec2gw_test_http_content_type(const ec2gw_test_host_t *h);
+
+/** A header the plugin added to the last raw answer with reply_header(), or NULL. */
+const char *ec2gw_test_http_reply_header(const ec2gw_test_host_t *h, const char *name);
+
+/** The secret behind hmac_hex() key @p key (EC2GW_KEY_*; NULL: not configured, the default). */
+void ec2gw_test_set_key(ec2gw_test_host_t *h, int key, const char *secret);
+
+/** What metadata_conf() answers (default: the daemon's, 10 s cache and 21600 s tokens). */
+void ec2gw_test_set_metadata_conf(ec2gw_test_host_t *h, int64_t cache_ttl_ms,
+                                  int64_t token_ttl_max_s);
+
+/**
+ * Move the fake clock @p ms forward (timers due meanwhile run at the next ec2gw_test_run).
+ * now_ms() answers 2026-01-01T00:00:00Z plus the fake clock.
+ */
+void ec2gw_test_clock_advance(ec2gw_test_host_t *h, int64_t ms);
+
 /* -- in-memory data store --------------------------------------------------------------- */
 
 /**

@@ -85,7 +85,7 @@ EC2GW_OFF(ec2gw_plugin_t, start, 112);
 EC2GW_OFF(ec2gw_plugin_t, stop, 120);
 EC2GW_OFF(ec2gw_plugin_t, destroy, 128);
 EC2GW_OFF(ec2gw_plugin_t, unload, 136);
-EC2GW_SIZE(ec2gw_host_api_t, 336);
+EC2GW_SIZE(ec2gw_host_api_t, 416);
 EC2GW_OFF(ec2gw_host_api_t, hdr, 0);
 EC2GW_OFF(ec2gw_host_api_t, log, 16);
 EC2GW_OFF(ec2gw_host_api_t, action, 24);
@@ -129,6 +129,17 @@ EC2GW_OFF(ec2gw_host_api_t, os_transfer, 304);
 EC2GW_OFF(ec2gw_host_api_t, items_list, 312);
 EC2GW_OFF(ec2gw_host_api_t, item_insert, 320);
 EC2GW_OFF(ec2gw_host_api_t, new_id, 328);
+/* 1.2: raw requests of the metadata listener */
+EC2GW_OFF(ec2gw_host_api_t, http_method, 336);
+EC2GW_OFF(ec2gw_host_api_t, http_path, 344);
+EC2GW_OFF(ec2gw_host_api_t, http_header, 352);
+EC2GW_OFF(ec2gw_host_api_t, reply_header, 360);
+EC2GW_OFF(ec2gw_host_api_t, reply, 368);
+EC2GW_OFF(ec2gw_host_api_t, act_as, 376);
+EC2GW_OFF(ec2gw_host_api_t, hmac_hex, 384);
+EC2GW_OFF(ec2gw_host_api_t, secure_equal, 392);
+EC2GW_OFF(ec2gw_host_api_t, now_ms, 400);
+EC2GW_OFF(ec2gw_host_api_t, metadata_conf, 408);
 _Static_assert(EC2GW_PLUGIN_SIZE_V1_0 == 144, "the 1.0 descriptor size is frozen");
 _Static_assert(EC2GW_HOST_SIZE_V1_0 == 280, "the 1.0 host table size is frozen");
 #endif

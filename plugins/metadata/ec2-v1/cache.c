@@ -1,0 +1,46 @@
+/*
+ * cache.c - answers per instance for metadata.cache_ttl: a boot storm asks each instance's
+ * tree dozens of times in a few seconds. Bounded by max_cached_instances: when full, expired
+ * entries go first, then everything (simple, and a full cache of live entries is rare).
+ */
+#include "md.h"
+
+json_t *
+md_cache_get(struct md_inst *in, const char *uuid, int64_t now_ms)
+{
+    json_t *e = json_object_get(in->cache, uuid);
+
+    if (e == NULL)
+        return NULL;
+    if (json_integer_value(json_object_get(e, "exp")) <= now_ms) {
+        json_object_del(in->cache, uuid);
+        return NULL;
+    }
+    return json_object_get(e, "facts");
+}
+
+static void
+evict(struct md_inst *in, int64_t now_ms)
+{
+    const char *k;
+    json_t *e;
+    void *tmp;
+
+    json_object_foreach_safe(in->cache, tmp, k, e)
+    {
+        if (json_integer_value(json_object_get(e, "exp")) <= now_ms)
+            json_object_del(in->cache, k);
+    }
+    if ((int64_t)json_object_size(in->cache) >= in->max_cached)
+        json_object_clear(in->cache);
+}
+
+void
+md_cache_put(struct md_inst *in, const char *uuid, json_t *facts, int64_t now_ms, int64_t ttl_ms)
+{
+    if ((int64_t)json_object_size(in->cache) >= in->max_cached)
+        evict(in, now_ms);
+    json_object_set_new(
+        in->cache, uuid,
+        json_pack("{s:I, s:O}", "exp", (json_int_t)(now_ms + ttl_ms), "facts", facts));
+}
