@@ -5,8 +5,9 @@
 #
 # The install path: tools/**, tests/cloud/**, tests/fresh/** (but the proof itself),
 # tests/run.sh, .ci/run, the root CMakeLists.txt, and the dependency lines (find_package,
-# pkg_check_modules, find_program, find_library, find_path) of every other CMake file:
-# a new library in a subdirectory needs a package on a fresh machine too.
+# pkg_check_modules, find_program, find_library, find_path) of every other CMake file, as one
+# sorted set without file names: a new library in a subdirectory needs a package on a fresh
+# machine too, but a new plugin directory that asks for nothing new changes nothing here.
 DIR=$(cd "${1:-$(dirname "$0")/../..}" && pwd)
 # shellcheck source=tools/lib/errtrap.sh
 . "$DIR/tools/lib/errtrap.sh"
@@ -25,17 +26,23 @@ files() {
 }
 
 PHASE='hash files'
-files | LC_ALL=C sort -z | while IFS= read -r -d '' f; do
-    [ -f "$f" ] || continue # deleted in the working tree
-    case $f in
-        tests/fresh/proven.sha256 | *__pycache__* | *.pyc) ;;
-        tools/* | tests/cloud/* | tests/fresh/* | tests/run.sh | .ci/run | CMakeLists.txt)
-            printf '%s\n' "$f"
-            sha256sum < "$f"
-            ;;
-        *CMakeLists.txt | *.cmake)
-            printf '%s deps\n' "$f"
-            { grep -E '^[[:space:]]*(find_package|pkg_check_modules|find_program|find_library|find_path)[[:space:]]*\(' "$f" || true; } | sha256sum
-            ;;
-    esac
-done | sha256sum | cut -d' ' -f1
+deps=$(mktemp)
+ec2gw_at_exit "rm -f '$deps'"
+{
+    files | LC_ALL=C sort -z | while IFS= read -r -d '' f; do
+        [ -f "$f" ] || continue # deleted in the working tree
+        case $f in
+            tests/fresh/proven.sha256 | *__pycache__* | *.pyc) ;;
+            tools/* | tests/cloud/* | tests/fresh/* | tests/run.sh | .ci/run | CMakeLists.txt)
+                printf '%s\n' "$f"
+                sha256sum < "$f"
+                ;;
+            *CMakeLists.txt | *.cmake)
+                { grep -E '^[[:space:]]*(find_package|pkg_check_modules|find_program|find_library|find_path)[[:space:]]*\(' "$f" || true; } |
+                    sed 's/^[[:space:]]*//; s/[[:space:]]*$//' >> "$deps"
+                ;;
+        esac
+    done
+    echo "dependency lines of the other CMake files"
+    LC_ALL=C sort -u "$deps" | sha256sum
+} | sha256sum | cut -d' ' -f1
