@@ -258,9 +258,17 @@ rtb_desc_start(ec2gw_req_t *req)
     return ec2gw->os_call(req, &call, rtb_desc_ports, d);
 }
 
+static void
+rtb_desc_ready(ec2gw_req_t *req, const char *default_vpc, void *arg)
+{
+    (void)default_vpc;
+    (void)arg;
+    rtb_desc_start(req);
+}
+
 int
 neutron_describe_route_tables(ec2gw_req_t *req, void *inst)
 {
-    (void)inst;
-    return rtb_desc_start(req);
+    /* a project's first describe makes its default VPC (default_vpc: true) */
+    return neutron_default_vpc_ensure(req, inst, rtb_desc_ready, NULL);
 }
