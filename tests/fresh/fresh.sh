@@ -2,6 +2,8 @@
 # tests/fresh/fresh.sh - the README's set-up command on a fresh Debian 12 machine (issue 10).
 #
 #   tests/fresh/fresh.sh                         prove it; on success write tests/fresh/proven.sha256
+#   tests/fresh/fresh.sh --tests                 also run the README's second command,
+#       tests/run.sh, in the same machine once ec2gwd answers, and print its phases' times
 #   tests/fresh/fresh.sh --break-package [deps|cloud]
 #       misspell a package name in the copy's tools/deps.sh (deps, the default) or
 #       tests/cloud/lib/install.sh (cloud) and check that the run fails naming the phase and the log
@@ -12,18 +14,24 @@
 #                  the root debootstrap made of them as a tar (re-made with the tarball)
 #  2. copy         the checkout as git sees it: tracked and untracked files, not ignored ones
 #  3. download     chrooted WITH network: apt-get update, and `install --download-only` of what
-#                  tools/deps.sh and cloud.sh list, into $CACHE/archives. Nothing is installed.
+#                  tools/deps.sh (--test with --tests) and cloud.sh list, into $CACHE/archives.
+#                  Nothing is installed. With --tests, also the npm packages of
+#                  tests/integration/js into $CACHE/npm (once per package-lock.json: `npm ci`
+#                  in a throwaway second root with Debian's nodejs and npm), for its `npm ci`.
 #  4. run          `tools/run.sh` chrooted in new net, pid, mount, uts and ipc namespaces
 #                  (tests/fresh/ns_init.sh is their pid 1): its own loopback, so its cloud cannot
 #                  meet a cloud running on this machine, and no network: its apt-get update keeps
 #                  the lists of 3 and its apt-get install installs every package from the
 #                  downloaded archives. Then `aws ec2 describe-regions` through ec2gwd, inside.
+#                  With --tests, then `tests/run.sh` inside (its npm cache: $CACHE/npm).
 #  5. teardown     pid 1 exits: the kernel kills every process of the namespace, and its mounts
 #                  go with the mount namespace. Checks that no process and no mount is left, then
 #                  removes the root (the cache stays).
 # Prints the time of each phase and the disk used. Logs: $CACHE/last-run/.
 # Knobs: EC2GW_FRESH_CACHE (/var/cache/ec2gw-fresh), EC2GW_FRESH_TIMEOUT (3600 s for step 4),
-# EC2GW_FRESH_MIRROR (default: the first bookworm mirror of /etc/apt/sources*).
+# EC2GW_FRESH_TESTS_TIMEOUT (7200 s for tests/run.sh), EC2GW_FRESH_MIRROR (default: the first
+# bookworm mirror of /etc/apt/sources*), EC2GW_FRESH_REV (copy this commit, e.g. HEAD, instead
+# of the working tree: a checkout others are editing).
 { # bash reads all of it before running it: an edit during a run cannot derail the run
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 # shellcheck source=tools/lib/errtrap.sh
@@ -31,9 +39,10 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 ec2gw_errtrap tests/fresh/fresh.sh
 
 usage() { sed -n '2,/^$/s/^# \{0,1\}//p' "$0"; }
-BREAK=
+BREAK='' TESTS=0
 case ${1:-} in
     "") ;;
+    --tests) TESTS=1 ;;
     --break-package)
         BREAK=${2:-deps}
         case $BREAK in deps | cloud) ;; *) usage >&2; ERR_REPORTED=1; exit 2 ;; esac
@@ -46,6 +55,9 @@ PHASE=setup
 [ "$(id -u)" = 0 ] || ec2gw_fail "must run as root"
 CACHE=${EC2GW_FRESH_CACHE:-/var/cache/ec2gw-fresh}
 TIMEOUT=${EC2GW_FRESH_TIMEOUT:-3600}
+TESTS_TIMEOUT=0
+[ $TESTS = 0 ] || TESTS_TIMEOUT=${EC2GW_FRESH_TESTS_TIMEOUT:-7200}
+REV=${EC2GW_FRESH_REV:-}
 SUITE=bookworm
 LOGS=$CACHE/last-run
 SYSPATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
@@ -150,9 +162,14 @@ phase_done
 # ---------------------------------------------------------------------------------- copy --
 phase copy
 mkdir -p "$R/root/ec2gw"
-(cd "$ROOT" && git ls-files -z -co --exclude-standard |
-    while IFS= read -r -d '' f; do [ -f "$f" ] && printf '%s\0' "$f"; done |
-    tar --null -T - -cf -) | tar -C "$R/root/ec2gw" -xf -
+if [ -n "$REV" ]; then
+    echo "copying commit $(git -C "$ROOT" rev-parse --short "$REV") ($REV), not the working tree"
+    git -C "$ROOT" archive "$REV" | tar -C "$R/root/ec2gw" -xf -
+else
+    (cd "$ROOT" && git ls-files -z -co --exclude-standard |
+        while IFS= read -r -d '' f; do [ -f "$f" ] && printf '%s\0' "$f"; done |
+        tar --null -T - -cf -) | tar -C "$R/root/ec2gw" -xf -
+fi
 # what fresh.sh proves is the copy: hash it now, not after a run others may edit during
 HASH=$(bash "$ROOT/tests/fresh/install_path_hash.sh" "$R/root/ec2gw")
 # the machine's name and hosts, as a Debian install sets them; the same Debian sources as here
@@ -173,7 +190,9 @@ phase_done
 
 # ------------------------------------------------------------------------------ download --
 phase download "$LOGS/download.log"
-PKGS_DEPS=$(bash "$R/root/ec2gw/tools/deps.sh" --list)
+DEPS_ARGS=(--list)
+[ $TESTS = 0 ] || DEPS_ARGS+=(--test)
+PKGS_DEPS=$(bash "$R/root/ec2gw/tools/deps.sh" "${DEPS_ARGS[@]}")
 PKGS_CLOUD=$(bash "$R/root/ec2gw/tests/cloud/cloud.sh" packages)
 # shellcheck disable=SC2016 # expanded by the inner shell
 unshare --mount --pid --fork --kill-child -- bash -c '
@@ -187,6 +206,45 @@ unshare --mount --pid --fork --kill-child -- bash -c '
         apt-get install -y -q --no-install-recommends --download-only $4
         apt-get autoclean -q"' _ "$R" "$CACHE/archives" "$PKGS_DEPS" "$PKGS_CLOUD" "$SYSPATH" \
     >> "$LOGS/download.log" 2>&1 || ec2gw_fail "downloading the packages failed"
+NPM_CACHE=
+if [ $TESTS = 1 ]; then
+    # tests/run.sh's `npm ci --prefer-offline` inside reads root's npm cache; filled by the same
+    # `npm ci` with network in a second, throwaway root (the fresh one must stay without node)
+    js=$R/root/ec2gw/tests/integration/js
+    NPM_CACHE=$CACHE/npm
+    key=$(cat "$js/package.json" "$js/package-lock.json" | sha256sum | cut -c1-16)
+    if [ ! -e "$NPM_CACHE/.filled-$key" ]; then
+        echo "filling $NPM_CACHE for tests/integration/js/package-lock.json"
+        N=$WORK/npmroot
+        mkdir -p "$N" "$NPM_CACHE"
+        tar -C "$N" --numeric-owner -xpf "$ROOTTAR"
+        mkdir -p "$N/root/js" "$N/root/.npm"
+        cp "$js/package.json" "$js/package-lock.json" "$N/root/js/"
+        cp /etc/resolv.conf "$N/etc/resolv.conf"
+        cp -r "$R/etc/apt/." "$N/etc/apt/"
+        # this machine's CAs: npm's registry may be reached through an inspecting proxy here
+        cafile=
+        if [ -s /etc/ssl/certs/ca-certificates.crt ]; then
+            cp /etc/ssl/certs/ca-certificates.crt "$N/root/host-ca.crt"
+            cafile=/root/host-ca.crt
+        fi
+        # shellcheck disable=SC2016 # expanded by the inner shell
+        unshare --mount --pid --fork --kill-child -- bash -c '
+            set -eu
+            mount -t proc proc "$1/proc"
+            mount --bind "$2" "$1/var/cache/apt/archives"
+            mount --bind "$3" "$1/root/.npm"
+            chroot "$1" /usr/bin/env -i PATH="$4" HOME=/root DEBIAN_FRONTEND=noninteractive LANG=C.UTF-8                 npm_config_cafile="$5" bash -c "
+                set -eu
+                [ -n \"\$npm_config_cafile\" ] || unset npm_config_cafile
+                apt-get update -q
+                apt-get install -y -q --no-install-recommends nodejs npm
+                cd /root/js && npm ci --no-audit --no-fund"' _ "$N" "$CACHE/archives" "$NPM_CACHE" "$SYSPATH" "$cafile" \
+            >> "$LOGS/download.log" 2>&1 || ec2gw_fail "downloading the npm packages failed"
+        rm -rf --one-file-system "$N"
+        touch "$NPM_CACHE/.filled-$key"
+    fi
+fi
 phase_done
 
 # ----------------------------------------------------------------------------------- run --
@@ -199,7 +257,7 @@ if [ -n "$BREAK" ]; then
     echo "broke $f: PKGS starts with ec2gw-no-such-packge"
 fi
 unshare --net --pid --mount --uts --ipc --fork --kill-child -- \
-    bash "$ROOT/tests/fresh/ns_init.sh" "$R" "$CACHE/archives" "$LOGS" "$TIMEOUT" "$BREAK" &
+    bash "$ROOT/tests/fresh/ns_init.sh" "$R" "$CACHE/archives" "$LOGS" "$TIMEOUT" "$BREAK" "$TESTS_TIMEOUT" "$NPM_CACHE" &
 NS_PID=$!
 wait "$NS_PID" || ec2gw_fail "the namespace's pid 1 failed"
 NS_PID=
@@ -272,13 +330,40 @@ note="$note packages ${SECS[packages]}s (installed by tools/run.sh: deps.sh $((t
 note="$note build ${SECS[build]}s, cloud ${SECS[cloud]}s, first answer ${SECS[first answer]}s,"
 note="$note teardown ${SECS[teardown]}s, total ${total}s; disk: root ${DISK_ROOT} MB + downloaded packages ${DISK_DEBS} MB"
 echo "PASS: $note"
+tnote=
+if [ $TESTS = 1 ]; then
+    # tests/run.sh's phases from tests.log: "<epoch> == [tests +Ns] <phase>"; each lasts until
+    # the next one (the last, "done", or the end of the log when it failed)
+    read -r tresult trc_or_t _ < "$LOGS/tests_result" 2> /dev/null || tresult=none
+    t_last=$(tail -1 "$LOGS/tests.log" | cut -d' ' -f1)
+    tnote=$(awk -v end="$t_last" '$2 == "==" && $3 == "[tests" {
+            if (name != "") out = out sprintf("%s %ds, ", name, $1 - t)
+            name = $5; for (i = 6; i <= NF; i++) name = name " " $i; t = $1; first = first ? first : $1 }
+        END { if (name != "done" && name != "") out = out sprintf("%s %ds (not finished), ", name, end - t)
+              printf "%stotal %ds", out, end - first }' "$LOGS/tests.log")
+    case $tresult in
+        passed) tnote="tests/run.sh passed inside: $tnote" ;;
+        failed) tnote="tests/run.sh FAILED inside (exit status $trc_or_t): $tnote" ;;
+        *) tnote="tests/run.sh did not finish within ${TESTS_TIMEOUT}s: $tnote" ;;
+    esac
+    echo "$tnote"
+    if [ "$tresult" != passed ]; then
+        echo "its error lines and failed tests (whole log: $LOGS/tests.log):"
+        grep -E 'ERROR in|\*\*\*Failed|\*\*\*Timeout|FAILED|^[0-9]+ (ERROR|FAIL):' "$LOGS/tests.log" | cut -d' ' -f2- | sed 's/^/  | /' | head -40
+    fi
+fi
 {
     echo "$HASH"
     echo "# tests/fresh/fresh.sh passed $(date -u '+%F %T') UTC on $(uname -r), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg):"
     echo "# $note"
+    if [ -n "$tnote" ]; then echo "# $tnote"; fi
 } > "$ROOT/tests/fresh/proven.sha256"
 echo "wrote tests/fresh/proven.sha256 (commit it with the change it proves)"
 [ "$(bash "$ROOT/tests/fresh/install_path_hash.sh")" = "$HASH" ] ||
     echo "NOTE: the install path changed in this checkout during the run; the proof is for the copied state"
+if [ $TESTS = 1 ] && [ "$tresult" != passed ]; then
+    PHASE="tests/run.sh" ERR_LOG=$LOGS/tests.log
+    ec2gw_fail "the set-up command is proven, but the README's tests/run.sh did not pass on the fresh machine"
+fi
 exit
 }

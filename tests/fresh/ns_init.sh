@@ -1,14 +1,19 @@
 #!/bin/bash
-# tests/fresh/ns_init.sh ROOT ARCHIVES LOGS TIMEOUT BREAK - pid 1 of the fresh machine.
+# tests/fresh/ns_init.sh ROOT ARCHIVES LOGS TIMEOUT BREAK [TESTS_TIMEOUT NPM_CACHE]
+# - pid 1 of the fresh machine.
 # Run by fresh.sh as `unshare --net --pid --mount --uts --ipc --fork --kill-child`, with this
 # machine's /: it mounts what the chroot needs (all in the private mount namespace, so they
 # vanish with it), brings up the namespace's own loopback, runs the README's `tools/run.sh`
 # chrooted in ROOT, and waits until `aws ec2 describe-regions` through ec2gwd answers (or, with
-# BREAK set, until the run fails). When this script exits, the kernel kills every process of
-# the namespace. Results go to LOGS: run.log (each line prefixed with its epoch second),
-# answer.txt, result ("answered T", "failed RC T" or "timeout"), ns (namespace ids).
+# BREAK set, until the run fails). With TESTS_TIMEOUT > 0 it then runs the README's second
+# command, `tests/run.sh`, in the same machine (ec2gwd of tools/run.sh still running, as in
+# the README), with NPM_CACHE as root's npm cache, for at most TESTS_TIMEOUT seconds.
+# When this script exits, the kernel kills every process of the namespace. Results go to LOGS:
+# run.log and tests.log (each line prefixed with its epoch second), answer.txt, result
+# ("answered T", "failed RC T" or "timeout T"), tests_result ("passed T", "failed RC T" or
+# "timeout T"), ns (namespace ids).
 { # bash reads all of it before running it: an edit during a run cannot derail the run
-R=$1 ARCHIVES=$2 LOGS=$3 TIMEOUT=$4 BREAK=${5:-}
+R=$1 ARCHIVES=$2 LOGS=$3 TIMEOUT=$4 BREAK=${5:-} TESTS_TIMEOUT=${6:-0} NPM_CACHE=${7:-}
 # shellcheck source=tools/lib/errtrap.sh
 . "$(dirname "$0")/../../tools/lib/errtrap.sh"
 ec2gw_errtrap tests/fresh/ns_init.sh
@@ -39,23 +44,34 @@ ln -s /proc/self/fd/2 "$R/dev/stderr"
 mount -t tmpfs -o mode=755,nosuid,nodev tmpfs "$R/run"
 # the packages fresh.sh downloaded (apt-get install still installs them)
 mount --bind "$ARCHIVES" "$R/var/cache/apt/archives"
+# the npm packages fresh.sh downloaded for tests/run.sh's `npm ci` (no network here)
+if [ -n "$NPM_CACHE" ]; then
+    mkdir -p "$R/root/.npm"
+    mount --bind "$NPM_CACHE" "$R/root/.npm"
+fi
 
 inside() {
     chroot "$R" /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM=dumb \
         PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin "$@"
 }
 
+# run_logged LOG CMD: run the shell command CMD in /root/ec2gw inside, in the background ($!),
+# each output line to LOG with its epoch second and to stdout indented
+run_logged() {
+    echo "$(date +%s) start" > "$1"
+    (
+        set +e
+        inside /bin/bash -c "cd /root/ec2gw && exec $2" < /dev/null 2>&1 |
+            while IFS= read -r l; do
+                printf '%(%s)T %s\n' -1 "$l" >> "$1"
+                printf '  | %s\n' "$l"
+            done
+        exit "${PIPESTATUS[0]}"
+    ) &
+}
+
 PHASE="tools/run.sh"
-echo "$(date +%s) start" > "$LOGS/run.log"
-(
-    set +e
-    inside /bin/bash -c 'cd /root/ec2gw && exec tools/run.sh' < /dev/null 2>&1 |
-        while IFS= read -r l; do
-            printf '%(%s)T %s\n' -1 "$l" >> "$LOGS/run.log"
-            printf '  | %s\n' "$l"
-        done
-    exit "${PIPESTATUS[0]}"
-) &
+run_logged "$LOGS/run.log" tools/run.sh
 run=$!
 
 PHASE="first answer"
@@ -72,7 +88,7 @@ while :; do
             timeout 60 aws --endpoint-url http://127.0.0.1:8788 ec2 describe-regions --output text' \
             > "$LOGS/answer.txt" 2>&1 && grep -q RegionOne "$LOGS/answer.txt"; then
         echo "answered $(date +%s)" > "$LOGS/result"
-        exit 0
+        break
     fi
     if [ "$(date +%s)" -ge "$end" ]; then
         echo "timeout $(date +%s)" > "$LOGS/result"
@@ -80,5 +96,25 @@ while :; do
     fi
     sleep 3
 done
-exit
+[ "$TESTS_TIMEOUT" -gt 0 ] || exit 0
+
+PHASE="tests/run.sh"
+run_logged "$LOGS/tests.log" tests/run.sh
+tests=$!
+end=$(($(date +%s) + TESTS_TIMEOUT))
+while kill -0 "$tests" 2> /dev/null; do
+    if [ "$(date +%s)" -ge "$end" ]; then
+        echo "timeout $(date +%s)" > "$LOGS/tests_result"
+        exit 0
+    fi
+    sleep 5
+done
+rc=0
+wait "$tests" || rc=$?
+if [ $rc = 0 ]; then
+    echo "passed $(date +%s)" > "$LOGS/tests_result"
+else
+    echo "failed $rc $(date +%s)" > "$LOGS/tests_result"
+fi
+exit 0
 }
