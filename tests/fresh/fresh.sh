@@ -29,7 +29,7 @@
 #                  removes the root (the cache stays).
 # Prints the time of each phase and the disk used. Logs: $CACHE/last-run/.
 # Knobs: EC2GW_FRESH_CACHE (/var/cache/ec2gw-fresh), EC2GW_FRESH_TIMEOUT (3600 s for step 4),
-# EC2GW_FRESH_TESTS_TIMEOUT (7200 s for tests/run.sh), EC2GW_FRESH_MIRROR (default: the first
+# EC2GW_FRESH_TESTS_TIMEOUT (7200 s for tests/run.sh; @EPOCH: until then), EC2GW_FRESH_MIRROR (default: the first
 # bookworm mirror of /etc/apt/sources*), EC2GW_FRESH_REV (copy this commit, e.g. HEAD, instead
 # of the working tree: a checkout others are editing).
 { # bash reads all of it before running it: an edit during a run cannot derail the run
@@ -344,7 +344,7 @@ if [ $TESTS = 1 ]; then
     case $tresult in
         passed) tnote="tests/run.sh passed inside: $tnote" ;;
         failed) tnote="tests/run.sh FAILED inside (exit status $trc_or_t): $tnote" ;;
-        *) tnote="tests/run.sh did not finish within ${TESTS_TIMEOUT}s: $tnote" ;;
+        *) tnote="tests/run.sh did not finish in time (EC2GW_FRESH_TESTS_TIMEOUT=$TESTS_TIMEOUT): $tnote" ;;
     esac
     echo "$tnote"
     if [ "$tresult" != passed ]; then

@@ -7,7 +7,8 @@
 # chrooted in ROOT, and waits until `aws ec2 describe-regions` through ec2gwd answers (or, with
 # BREAK set, until the run fails). With TESTS_TIMEOUT > 0 it then runs the README's second
 # command, `tests/run.sh`, in the same machine (ec2gwd of tools/run.sh still running, as in
-# the README), with NPM_CACHE as root's npm cache, for at most TESTS_TIMEOUT seconds.
+# the README), with NPM_CACHE as root's npm cache, for at most TESTS_TIMEOUT seconds (or until
+# the epoch second N when it is @N).
 # When this script exits, the kernel kills every process of the namespace. Results go to LOGS:
 # run.log and tests.log (each line prefixed with its epoch second), answer.txt, result
 # ("answered T", "failed RC T" or "timeout T"), tests_result ("passed T", "failed RC T" or
@@ -96,12 +97,15 @@ while :; do
     fi
     sleep 3
 done
-[ "$TESTS_TIMEOUT" -gt 0 ] || exit 0
+[ "$TESTS_TIMEOUT" != 0 ] || exit 0
 
 PHASE="tests/run.sh"
 run_logged "$LOGS/tests.log" tests/run.sh
 tests=$!
-end=$(($(date +%s) + TESTS_TIMEOUT))
+case $TESTS_TIMEOUT in
+    @*) end=${TESTS_TIMEOUT#@} ;;
+    *) end=$(($(date +%s) + TESTS_TIMEOUT)) ;;
+esac
 while kill -0 "$tests" 2> /dev/null; do
     if [ "$(date +%s)" -ge "$end" ]; then
         echo "timeout $(date +%s)" > "$LOGS/tests_result"
