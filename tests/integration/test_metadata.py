@@ -36,6 +36,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 
 SECRET = "it-md-" + uuid.uuid4().hex
+# The instance's owner: demo (2 is demo2); the other one is "another tenant".
+OWNER = 1
 CACHE_TTL_S = 1  # the listener's per-instance cache time in this test's configuration
 D = None
 MD = None  # (host, port) of the metadata listener
@@ -78,7 +80,7 @@ def setUpModule():
 
 def tearDownModule():
     if D is not None and INST.get("id"):
-        ec2 = harness.boto3_client(D)
+        ec2 = harness.boto3_client(D, which=OWNER)
         ec2.terminate_instances(InstanceIds=[INST["id"]])
         ec2.get_waiter("instance_terminated").wait(
             InstanceIds=[INST["id"]], WaiterConfig={"Delay": 2, "MaxAttempts": 60})
@@ -90,7 +92,7 @@ def tearDownModule():
 
 def launch():
     """The module's instance: run with awscli (user data, key pair, metadata options)."""
-    ec2 = harness.boto3_client(D)
+    ec2 = harness.boto3_client(D, which=OWNER)
     INST["dir"] = tempfile.mkdtemp(prefix="ec2gw-md-")
     key = os.path.join(INST["dir"], "id")
     subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "it-md", "-f", key],
@@ -106,7 +108,7 @@ def launch():
                         "--instance-type", "m1.tiny", "--key-name", INST["key_name"],
                         "--user-data", INST["user_data"], "--metadata-options",
                         "HttpTokens=optional,HttpPutResponseHopLimit=2,HttpEndpoint=enabled",
-                        "--output", "json")
+                        "--output", "json", which=OWNER)
     assert p.returncode == 0, p.stderr
     res = json.loads(p.stdout)
     INST["id"] = res["Instances"][0]["InstanceId"]
@@ -116,7 +118,7 @@ def launch():
     INST["ec2"] = ec2.describe_instances(
         InstanceIds=[INST["id"]])["Reservations"][0]["Instances"][0]
     # what Neutron's agent would send: Nova's uuid, the project, the fixed address
-    nova = harness.OpenStackAs(D.env, "compute")
+    nova = harness.OpenStackAs(D.env, "compute", tenant=OWNER)
     server = [s for s in nova.get("/servers/detail")["servers"]
               if s["name"].startswith(INST["reservation"] + "-")][0]
     INST["uuid"] = server["id"]
@@ -127,8 +129,8 @@ def launch():
 
 
 def other_project_id():
-    """demo2's project id, from a token of its own (Keystone validates it for itself)."""
-    tok = harness.OpenStackAs(D.env, "compute", tenant=2).token
+    """The other tenant's project id, from a token of its own (Keystone validates it)."""
+    tok = harness.OpenStackAs(D.env, "compute", tenant=3 - OWNER).token
     req = urllib.request.Request(D.env["OS_AUTH_URL"].rstrip("/") + "/auth/tokens",
                                  headers={"X-Auth-Token": tok, "X-Subject-Token": tok})
     with urllib.request.urlopen(req, timeout=30) as r:
@@ -214,7 +216,7 @@ class AgentProxy:
 
 def set_options(**opts):
     """ModifyInstanceMetadataOptions, then wait out the listener's cache time."""
-    ec2 = harness.boto3_client(D)
+    ec2 = harness.boto3_client(D, which=OWNER)
     out = ec2.modify_instance_metadata_options(InstanceId=INST["id"], **opts)
     time.sleep(CACHE_TTL_S + 0.5)
     return out
@@ -308,8 +310,8 @@ ds = DataSourceEc2.DataSourceEc2(
     distro=None, paths=helpers.Paths({"cloud_dir": tmp, "run_dir": tmp}))
 ds._cloud_name = cloud  # "aws": IMDSv2 token first; "unknown": IMDSv1 as on OpenStack
 crawled = ds.crawl_metadata()
-ud = crawled.get("user-data")
-crawled["user-data"] = ud.decode() if isinstance(ud, bytes) else ud
+if isinstance(crawled.get("user-data"), bytes):
+    crawled["user-data"] = crawled["user-data"].decode()
 print(json.dumps({"crawled": crawled, "token": bool(ds._api_token)}, default=str))
 """
 
@@ -358,6 +360,8 @@ class RealClients(unittest.TestCase):
         self.check_crawled(out["crawled"])
         # as on AWS: IMDSv2 token first, then the identity document; with tokens required
         set_options(HttpTokens="required")
+        self.assertEqual(self.crawl("unknown")["crawled"], {},
+                         "an IMDSv1-only client read metadata with HttpTokens=required")
         out = self.crawl("aws")
         self.assertTrue(out["token"], "cloud-init got no IMDSv2 token")
         self.check_crawled(out["crawled"])
@@ -369,7 +373,7 @@ class RealClients(unittest.TestCase):
         from botocore.utils import IMDSFetcher, InstanceMetadataRegionFetcher
         out = set_options(HttpTokens="required", HttpPutResponseHopLimit=3)
         self.assertEqual(out["InstanceMetadataOptions"]["HttpTokens"], "required")
-        inst = harness.boto3_client(D).describe_instances(
+        inst = harness.boto3_client(D, which=OWNER).describe_instances(
             InstanceIds=[INST["id"]])["Reservations"][0]["Instances"][0]
         self.assertEqual(inst["MetadataOptions"]["HttpTokens"], "required")
         self.assertEqual(inst["MetadataOptions"]["HttpPutResponseHopLimit"], 3)
