@@ -17,6 +17,9 @@ read_secret(ec2gw_daemon_conf_t *c, ec2gw_err_t *err)
     if (c->md_secret_env != NULL && c->md_secret_file != NULL)
         return ec2gw_err_set(err, EC2GW_E_INVAL,
                              "metadata: give only one of shared_secret_env, shared_secret_file");
+    /* A disabled listener needs no secret: the shipped file names the variable all the same. */
+    if (!c->md_enabled)
+        return 0;
     if (c->md_secret_env != NULL) {
         c->md_secret = getenv(c->md_secret_env);
         if (c->md_secret == NULL || c->md_secret[0] == '\0')
@@ -37,7 +40,7 @@ read_secret(ec2gw_daemon_conf_t *c, ec2gw_err_t *err)
         from_file[strcspn(from_file, "\r\n")] = '\0';
         c->md_secret = from_file;
     }
-    if (c->md_enabled && (c->md_secret == NULL || c->md_secret[0] == '\0'))
+    if (c->md_secret == NULL || c->md_secret[0] == '\0')
         return ec2gw_err_set(err, EC2GW_E_INVAL,
                              "metadata.enabled is true but there is no shared secret (set "
                              "metadata.shared_secret_env or shared_secret_file to Neutron's "
