@@ -15,6 +15,30 @@ neutron_eni_not_found(ec2gw_req_t *req, const char *id)
                 "The networkInterface ID '%.64s' does not exist", id);
 }
 
+/* A port Nova made for an instance has no row yet: its subnet's row gives the VPC, so that
+ * what the actions store for it is a full eni row. */
+static void
+neutron_eni_fill_row(ec2gw_req_t *req, struct neutron_eni *e)
+{
+    const json_t *ip = json_array_get(json_object_get(e->port, "fixed_ips"), 0);
+    const char *sub_os = neutron_str(ip, "subnet_id"), *sub_id = NULL;
+    json_t *sub = NULL;
+
+    if (neutron_str(e->data, VPC_F_VPC_ID) != NULL || sub_os == NULL ||
+        ec2gw->id_to_ec2(req, VPC_KIND_SUBNET, sub_os, &sub_id) != 0 ||
+        ec2gw->item_get(req, sub_id, &sub) != 0)
+        return;
+    if (neutron_str(sub, VPC_F_VPC_ID) != NULL) {
+        json_object_set_new(e->data, VPC_F_VPC_ID, json_string(neutron_str(sub, VPC_F_VPC_ID)));
+        json_object_set_new(e->data, VPC_F_SUBNET_ID, json_string(sub_id));
+        if (neutron_str(e->data, VPC_F_PRIVATE_IP_ADDRESS) == NULL &&
+            neutron_str(ip, "ip_address") != NULL)
+            json_object_set_new(e->data, VPC_F_PRIVATE_IP_ADDRESS,
+                                json_string(neutron_str(ip, "ip_address")));
+    }
+    json_decref(sub);
+}
+
 static void
 neutron_eni_port_got(ec2gw_req_t *req, const ec2gw_os_resp_t *r, void *arg)
 {
@@ -38,6 +62,7 @@ neutron_eni_port_got(ec2gw_req_t *req, const ec2gw_os_resp_t *r, void *arg)
     }
     ec2gw->own_json(req, r->json);
     e->port = port;
+    neutron_eni_fill_row(req, e);
     e->loaded(req, e);
 }
 

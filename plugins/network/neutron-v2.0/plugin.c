@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "neutron.h"
+#include "eni.h"
 #include "rtb.h"
 #include "vpc.h"
 
@@ -96,6 +97,18 @@ static const ec2gw_action_t neutron_actions[] = {
     { "DeleteVpnConnectionRoute", neutron_vpn_action, 0 },
     { "EnableVgwRoutePropagation", neutron_vpn_action, 0 },
     { "DisableVgwRoutePropagation", neutron_vpn_action, 0 },
+    /* network interfaces (eni*.c) */
+    { "CreateNetworkInterface", neutron_create_network_interface, EC2GW_ACT_CLIENT_TOKEN },
+    { "DeleteNetworkInterface", neutron_delete_network_interface, 0 },
+    { "DescribeNetworkInterfaces", neutron_describe_network_interfaces, EC2GW_ACT_READONLY },
+    { "DescribeNetworkInterfaceAttribute", neutron_describe_network_interface_attribute,
+      EC2GW_ACT_READONLY },
+    { "ModifyNetworkInterfaceAttribute", neutron_modify_network_interface_attribute, 0 },
+    { "ResetNetworkInterfaceAttribute", neutron_reset_network_interface_attribute, 0 },
+    { "AttachNetworkInterface", neutron_attach_network_interface, 0 },
+    { "DetachNetworkInterface", neutron_detach_network_interface, 0 },
+    { "AssignPrivateIpAddresses", neutron_assign_private_ip_addresses, 0 },
+    { "UnassignPrivateIpAddresses", neutron_unassign_private_ip_addresses, 0 },
     { NULL, NULL, 0 },
 };
 
