@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "neutron.h"
+#include "vpc.h"
 
 static const char *const acct_names[] = {
     "supported-platforms", "default-vpc",         "max-instances",
@@ -19,6 +20,7 @@ static const char *const acct_names[] = {
 struct acct_state {
     unsigned want;
     int nova, quota, router;
+    const char *default_vpc; /* with `default_vpc: true`: the project's, made sure of */
 };
 
 static int
@@ -72,10 +74,13 @@ acct_answer(ec2gw_req_t *req, struct acct_state *s, const ec2gw_os_resp_t *const
             continue;
         switch (i) {
         case 0:
-            v = ec2gw_os_ok(router) ? json_pack("[s,s]", "EC2", "VPC") : json_pack("[s]", "EC2");
+            /* a default VPC means VPC only, as an account created after 2013-12-04 */
+            v = s->default_vpc != NULL ? json_pack("[s]", "VPC")
+                : ec2gw_os_ok(router)  ? json_pack("[s,s]", "EC2", "VPC")
+                                       : json_pack("[s]", "EC2");
             break;
         case 1:
-            v = json_pack("[s]", "none"); /* ec2gw keeps no default VPC (yet) */
+            v = json_pack("[s]", s->default_vpc != NULL ? s->default_vpc : "none");
             break;
         case 2:
             v = acct_quota(nova, "quota_set", "instances");
@@ -108,16 +113,15 @@ acct_done(ec2gw_req_t *req, const ec2gw_os_resp_t *const *r, size_t n, void *arg
     acct_answer(req, s, r);
 }
 
+static void acct_start(ec2gw_req_t *req, const char *default_vpc, void *arg);
+
 int
 neutron_describe_account_attributes(ec2gw_req_t *req, void *inst)
 {
     struct acct_state *s = ec2gw->pcalloc(req, sizeof(*s));
     const json_t *names = json_object_get(ec2gw->params(req), "AttributeNames"), *e;
-    const char *proj = ec2gw->url_escape(req, ec2gw->identity(req)->project_id);
-    ec2gw_os_call_t calls[3];
-    size_t i, n = 0;
+    size_t i;
 
-    (void)inst;
     json_array_foreach(names, i, e)
     {
         int k = acct_index(json_string_value(e) ? json_string_value(e) : "");
@@ -134,6 +138,18 @@ neutron_describe_account_attributes(ec2gw_req_t *req, void *inst)
     }
     if (s->want == 0)
         s->want = (1u << ACCT_N) - 1;
+    return neutron_default_vpc_ensure(req, inst, acct_start, s);
+}
+
+static void
+acct_start(ec2gw_req_t *req, const char *default_vpc, void *arg)
+{
+    struct acct_state *s = arg;
+    const char *proj = ec2gw->url_escape(req, ec2gw->identity(req)->project_id);
+    ec2gw_os_call_t calls[3];
+    size_t n = 0;
+
+    s->default_vpc = default_vpc;
     /* Only the calls the asked attributes need, concurrently. */
     s->nova = s->quota = s->router = -1;
     if (s->want & (1u << 2)) {
@@ -150,7 +166,8 @@ neutron_describe_account_attributes(ec2gw_req_t *req, void *inst)
     }
     if (n == 0) {
         acct_answer(req, s, NULL);
-        return EC2GW_OK;
+        return;
     }
-    return ec2gw->os_fanout(req, calls, n, acct_done, s);
+    if (ec2gw->os_fanout(req, calls, n, acct_done, s) < 0)
+        ec2gw->fail(req, 500, "InternalError", "could not call Neutron");
 }

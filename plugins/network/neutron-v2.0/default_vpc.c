@@ -9,7 +9,8 @@
  * created with item_insert, which only one creator wins. The row carries "default_state"
  * until everything is made; the others wait for it to go (polling the row). Each step reads
  * the row and does what is missing, so a creator that stopped half way (crash, failure) is
- * taken over by the next request once its claim is older than DV_STALE_S.
+ * taken over by the next request once its claim (renewed by every step) is older than
+ * DV_STALE_S.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -18,7 +19,7 @@
 
 #include "vpc_priv.h"
 
-#define DV_STALE_S    30  /* a claim older than this is taken over */
+#define DV_STALE_S    120 /* a claim not renewed for this long is taken over */
 #define DV_POLL_MS    200 /* how often a waiting request reads the row */
 #define DV_STATE      "default_state"
 #define DV_CLAIMED    "claimed_at"
@@ -232,6 +233,12 @@ dv_next(ec2gw_req_t *req, struct dv *d)
         return;
     }
     d->row = neutron_own(req, row);
+    /* every step renews the claim: the others wait as long as the work goes on */
+    json_object_set_new(row, DV_CLAIMED, json_integer((json_int_t)time(NULL)));
+    if (ec2gw->item_put(req, d->id, NULL, row) != 0) {
+        dv_fail(req, d, "the VPC's row could not be stored");
+        return;
+    }
     if (neutron_str(row, VPC_F_ROUTE_TABLE_ID) == NULL) {
         ec2gw_os_call_t calls[2];
 

@@ -8,6 +8,7 @@
 
 #include "neutron.h"
 #include "sg.h"
+#include "vpc.h"
 
 /* Exact values of filter @p name (no wildcards), or NULL when it is absent or has any. */
 static const json_t *
@@ -198,6 +199,32 @@ sg_only_asked(ec2gw_req_t *req, json_t *models)
     return out;
 }
 
+/* VpcId of the groups of a VPC, and their EC2 name where it differs from Neutron's (the
+ * VPC default group), from their rows (one read). */
+static void
+sg_vpc_members(ec2gw_req_t *req, json_t *models)
+{
+    size_t n = json_array_size(models), i;
+    const char **ids = ec2gw->pcalloc(req, (n + 1) * sizeof(*ids));
+    json_t *rows = NULL, *m;
+
+    json_array_foreach(models, i, m) ids[i] = neutron_str(m, "GroupId");
+    if (n == 0 || ec2gw->items_get(req, ids, n, &rows) != 0)
+        return;
+    json_array_foreach(models, i, m)
+    {
+        const json_t *row = ids[i] != NULL ? json_object_get(rows, ids[i]) : NULL;
+        const char *vpc = neutron_str(row, VPC_F_VPC_ID),
+                   *name = neutron_str(row, VPC_F_GROUP_NAME);
+
+        if (vpc != NULL)
+            json_object_set_new(m, "VpcId", json_string(vpc));
+        if (name != NULL)
+            json_object_set_new(m, "GroupName", json_string(name));
+    }
+    json_decref(rows);
+}
+
 static void
 sg_groups_listed(ec2gw_req_t *req, const ec2gw_os_resp_t *r, void *arg)
 {
@@ -220,6 +247,7 @@ sg_groups_listed(ec2gw_req_t *req, const ec2gw_os_resp_t *r, void *arg)
         names.group_names, neutron_or(neutron_str(g, "id")), json_object_get(g, "name"));
     sg_map_remote_groups(req, groups, names.group_ids);
     json_array_foreach(groups, i, g) json_array_append_new(models, sg_group_model(g, &names));
+    sg_vpc_members(req, models);
     if (sg_all_found(req, models) != 0)
         return;
     models = sg_only_asked(req, models);
@@ -229,17 +257,18 @@ sg_groups_listed(ec2gw_req_t *req, const ec2gw_os_resp_t *r, void *arg)
         neutron_finish_list(req, "SecurityGroups", page, next);
 }
 
-int
-neutron_describe_security_groups(ec2gw_req_t *req, void *inst)
+static void
+sg_describe_groups(ec2gw_req_t *req, const char *default_vpc, void *arg)
 {
     const json_t *params = ec2gw->params(req), *f;
     char *q = ec2gw->psprintf(req, "project_id=%s",
                               ec2gw->url_escape(req, ec2gw->identity(req)->project_id));
     ec2gw_os_call_t call;
 
-    (void)inst;
+    (void)default_vpc;
+    (void)arg;
     if (sg_ids_query(req, json_object_get(params, "GroupIds"), &q, 1) != 0)
-        return EC2GW_OK;
+        return;
     q = neutron_query_add(req, q, "name", json_object_get(params, "GroupNames"));
     if (json_object_get(params, "GroupIds") == NULL &&
         (f = sg_exact_filter(params, "group-id")) != NULL)
@@ -248,7 +277,14 @@ neutron_describe_security_groups(ec2gw_req_t *req, void *inst)
         (f = sg_exact_filter(params, "group-name")) != NULL)
         q = neutron_query_add(req, q, "name", f);
     call = EC2GW_OS_GET("network", neutron_path(req, "security-groups", q));
-    return ec2gw->os_call(req, &call, sg_groups_listed, NULL);
+    if (ec2gw->os_call(req, &call, sg_groups_listed, NULL) < 0)
+        ec2gw->fail(req, 500, "InternalError", "could not call Neutron");
+}
+
+int
+neutron_describe_security_groups(ec2gw_req_t *req, void *inst)
+{
+    return neutron_default_vpc_ensure(req, inst, sg_describe_groups, NULL);
 }
 
 /* -- DescribeSecurityGroupRules ------------------------------------------------------------ */

@@ -5,14 +5,18 @@
  * again after the group exists, and the later of two racing creates deletes its group and
  * answers InvalidGroup.Duplicate. Any failure after the group was made deletes it again.
  */
+#include <stdint.h>
 #include <string.h>
 
 #include "neutron.h"
 #include "sg.h"
+#include "vpc.h"
 
 struct sg_create {
     const char *name, *desc;
+    const char *vpc;   /* the group's VPC (VpcId, or the default VPC), or NULL: classic */
     const char *os_id; /* the group made, once made */
+    const char *id;    /* its sg- id, mapped (with its row) as soon as it is made */
     const char *code, *msg;
     json_t *tags;
 };
@@ -47,8 +51,37 @@ sg_rollback(ec2gw_req_t *req, struct sg_create *s, const char *code, const char 
 
     s->code = code;
     s->msg = ec2gw->pstrdup(req, msg);
+    if (s->id != NULL)
+        ec2gw->item_delete(req, s->id);
     if (ec2gw->os_call(req, &call, sg_rolled_back, s) < 0)
         ec2gw->fail(req, 400, code, "%s", msg);
+}
+
+/* The groups of @p groups in VPC @p vpc (NULL: classic groups, without a VPC row): names are
+ * unique per VPC, so only those compete (pool). */
+static json_t *
+sg_in_vpc(ec2gw_req_t *req, const json_t *groups, const char *vpc)
+{
+    json_t *ids = neutron_map_ids(req, "sg", groups), *rows = NULL, *out;
+    size_t n = json_array_size(groups), i;
+    const char **keys = ec2gw->pcalloc(req, (n + 1) * sizeof(*keys));
+    const json_t *g;
+
+    json_array_foreach(groups, i, g) keys[i] =
+        json_string_value(json_object_get(ids, neutron_or(neutron_str(g, "id"))));
+    if (n > 0 && ec2gw->items_get(req, keys, n, &rows) != 0)
+        rows = NULL;
+    neutron_own(req, rows);
+    out = neutron_own(req, json_array());
+    json_array_foreach(groups, i, g)
+    {
+        const char *in =
+            keys[i] != NULL ? neutron_str(json_object_get(rows, keys[i]), VPC_F_VPC_ID) : NULL;
+
+        if ((in == NULL && vpc == NULL) || (in != NULL && vpc != NULL && strcmp(in, vpc) == 0))
+            json_array_append(out, (json_t *)(uintptr_t)g);
+    }
+    return out;
 }
 
 /* Of two groups of one name the one created first wins (ties: the smaller id). */
@@ -87,13 +120,13 @@ sg_rechecked(ec2gw_req_t *req, const ec2gw_os_resp_t *r, void *arg)
         sg_rollback(req, s, "Unavailable", "Neutron failed while the group was being created");
         return;
     }
-    if (sg_we_lost(json_object_get(r->json, "security_groups"), s->os_id)) {
+    if (sg_we_lost(sg_in_vpc(req, json_object_get(r->json, "security_groups"), s->vpc), s->os_id)) {
         sg_rollback(req, s, "InvalidGroup.Duplicate",
                     ec2gw->psprintf(req, "The security group '%s' already exists", s->name));
         return;
     }
-    if (ec2gw->id_to_ec2(req, "sg", s->os_id, &id) != 0 ||
-        (json_array_size(s->tags) > 0 && ec2gw->tags_set(req, id, s->tags) != 0)) {
+    id = s->id;
+    if (json_array_size(s->tags) > 0 && ec2gw->tags_set(req, id, s->tags) != 0) {
         sg_rollback(req, s, "InternalError", "The group's id and tags could not be stored");
         return;
     }
@@ -116,6 +149,14 @@ sg_created_group(ec2gw_req_t *req, const ec2gw_os_resp_t *r, void *arg)
         return;
     }
     s->os_id = ec2gw->pstrdup(req, s->os_id);
+    /* the row first: the recheck tells groups of other VPCs apart by it */
+    if (ec2gw->id_to_ec2(req, "sg", s->os_id, &s->id) != 0 ||
+        (s->vpc != NULL &&
+         ec2gw->item_put(req, s->id, s->os_id,
+                         neutron_own(req, json_pack("{s:s}", VPC_F_VPC_ID, s->vpc))) != 0)) {
+        sg_rollback(req, s, "InternalError", "The group's id could not be stored");
+        return;
+    }
     call = EC2GW_OS_GET("network",
                         neutron_path(req, "security-groups", sg_project_query(req, s->name)));
     if (ec2gw->os_call(req, &call, sg_rechecked, s) < 0)
@@ -133,7 +174,7 @@ sg_name_checked(ec2gw_req_t *req, const ec2gw_os_resp_t *r, void *arg)
         neutron_fail(req, r, NULL);
         return;
     }
-    if (json_array_size(json_object_get(r->json, "security_groups")) > 0) {
+    if (json_array_size(sg_in_vpc(req, json_object_get(r->json, "security_groups"), s->vpc)) > 0) {
         ec2gw->fail(req, 400, "InvalidGroup.Duplicate",
                     "The security group '%.255s' already exists", s->name);
         return;
@@ -174,34 +215,41 @@ sg_check_text(ec2gw_req_t *req, const char *name, const char *desc)
     return 0;
 }
 
+/* The group's VPC is known (NULL: classic): check the name among its groups. */
+static void
+sg_create_in(ec2gw_req_t *req, const char *vpc, void *arg)
+{
+    struct sg_create *s = arg;
+    ec2gw_os_call_t call = EC2GW_OS_GET(
+        "network", neutron_path(req, "security-groups", sg_project_query(req, s->name)));
+
+    s->vpc = vpc;
+    if (ec2gw->os_call(req, &call, sg_name_checked, s) < 0)
+        ec2gw->fail(req, 500, "InternalError", "could not call Neutron");
+}
+
 int
 neutron_create_security_group(ec2gw_req_t *req, void *inst)
 {
     struct sg_create *s = ec2gw->pcalloc(req, sizeof(*s));
     const char *vpc = neutron_param_str(req, "VpcId");
-    ec2gw_os_call_t call;
+    json_t *vpc_data = NULL;
 
-    (void)inst;
     s->name = neutron_param_str(req, "GroupName");
     s->desc = neutron_param_str(req, "Description");
     if (sg_check_text(req, s->name, s->desc) != 0)
         return EC2GW_OK;
-    if (vpc != NULL) {
-        /* No VPCs yet (openstack-mapping.md §16): every id is unknown, a bad one malformed. */
-        if (strncmp(vpc, "vpc-", 4) != 0)
-            ec2gw->fail(req, 400, "InvalidVpcID.Malformed",
-                        "Invalid id: \"%.64s\" (expecting \"vpc-...\") for VpcId", vpc);
-        else
-            ec2gw->fail(req, 400, "InvalidVpcID.NotFound",
-                        "The vpc ID '%.64s' does not exist (VpcId)", vpc);
+    if (vpc != NULL && (neutron_vpc_get(req, vpc, &vpc_data) != EC2GW_OK || vpc_data == NULL))
         return EC2GW_OK;
-    }
+    json_decref(vpc_data);
     if (neutron_check_tag_specs(req, "security-group") != 0)
         return EC2GW_OK;
     s->tags = neutron_own(req, neutron_tag_specs(ec2gw->params(req), "security-group"));
-    call = EC2GW_OS_GET("network",
-                        neutron_path(req, "security-groups", sg_project_query(req, s->name)));
-    return ec2gw->os_call(req, &call, sg_name_checked, s);
+    /* without VpcId the group goes to the default VPC when there is one, as in AWS */
+    if (vpc == NULL)
+        return neutron_default_vpc_ensure(req, inst, sg_create_in, s);
+    sg_create_in(req, vpc, s);
+    return EC2GW_AGAIN;
 }
 
 /* -- DeleteSecurityGroup ----------------------------------------------------------------- */
@@ -258,7 +306,9 @@ sg_delete_loaded(ec2gw_req_t *req, struct sg_ctx *c)
     const char *by;
     ec2gw_os_call_t call;
 
-    if (strcmp(neutron_or(neutron_str(c->group, "name")), "default") == 0) {
+    if (strcmp(neutron_or(neutron_str(c->group, "name")), "default") == 0 ||
+        strncmp(neutron_or(neutron_str(c->group, "name")), VPC_SG_DEFAULT_PREFIX "vpc-",
+                strlen(VPC_SG_DEFAULT_PREFIX "vpc-")) == 0) {
         ec2gw->fail(req, 400, "CannotDelete",
                     "the specified group: \"%s\" name: \"default\" cannot be deleted by a user",
                     c->group_id);
