@@ -1,7 +1,9 @@
 /*
  * cache.c - answers per instance for metadata.cache_ttl: a boot storm asks each instance's
- * tree dozens of times in a few seconds. Bounded by max_cached_instances: when full, expired
- * entries go first, then everything (simple, and a full cache of live entries is rare).
+ * tree dozens of times in a few seconds. Bounded by max_cached_instances: expired entries
+ * (which hold up to 64 KiB of user data each) are swept every SWEEP_EVERY insertions and when
+ * the cache is full; if it is still full, everything goes (a full cache of live entries means
+ * max_cached_instances instances asked within cache_ttl, which the setting should exceed).
  */
 #include "md.h"
 
@@ -35,10 +37,12 @@ evict(struct md_inst *in, int64_t now_ms)
         json_object_clear(in->cache);
 }
 
+#define SWEEP_EVERY 256
+
 void
 md_cache_put(struct md_inst *in, const char *uuid, json_t *facts, int64_t now_ms, int64_t ttl_ms)
 {
-    if ((int64_t)json_object_size(in->cache) >= in->max_cached)
+    if ((int64_t)json_object_size(in->cache) >= in->max_cached || ++in->puts % SWEEP_EVERY == 0)
         evict(in, now_ms);
     json_object_set_new(
         in->cache, uuid,

@@ -25,6 +25,7 @@ struct md_inst {
     int64_t max_cached;     /* instances kept in the answer cache */
     const char *compute_mv; /* Nova microversion of the server read */
     json_t *cache;          /* uuid -> {"exp": ms, "facts": {...}} */
+    unsigned long puts;     /* insertions, for the periodic sweep */
 };
 
 /* Per request (host->state). */

@@ -20,8 +20,9 @@ static const ec2gw_setting_t md_settings[] = {
     { .key = "max_cached_instances",
       .type = EC2GW_SET_INT,
       .offset = offsetof(struct md_inst, max_cached),
-      .def = "10000",
-      .help = "instances whose answers are cached (metadata.cache_ttl long)" },
+      .def = "4096",
+      .help = "instances whose answers are cached (metadata.cache_ttl long; each holds its "
+              "user data, up to 64 KiB)" },
     { .key = "compute_microversion",
       .type = EC2GW_SET_STR,
       .offset = offsetof(struct md_inst, compute_mv),
