@@ -588,6 +588,42 @@ def delete_default_vpc(ec2, vid):
     print("cleanup: DeleteVpc %s: %s" % (vid, code_of(ec2.delete_vpc, VpcId=vid)))
 
 
+def default_vpc_id(neutron):
+    """The name of a router a failed default-VPC test left (172.31.0.0/20 behind it)."""
+    for r in neutron.list("routers"):
+        if r["name"].startswith("vpc-"):
+            for p in neutron.list("ports", "?device_id=" + r["id"]):
+                for f in p["fixed_ips"]:
+                    if f["ip_address"].startswith("172.31."):
+                        return r["name"]
+    return None
+
+
+def neutron_wipe_vpc(n, vid):
+    """Remove, with Neutron's API, every router named vid, the networks on it and the VPC's
+    default group: what a failed run left (e.g. a second router of a raced default VPC)."""
+    gone, nets = [], set()
+    for r in n.named("routers", vid):
+        for p in n.list("ports", "?device_id=" + r["id"]):
+            if p["device_owner"] == "network:router_interface":
+                nets.add(p["network_id"])
+                n.call("PUT", "/v2.0/routers/%s/remove_router_interface" % r["id"],
+                       {"port_id": p["id"]})
+        n.call("PUT", "/v2.0/routers/" + r["id"], {"router": {"external_gateway_info": {}}})
+        n.delete("/v2.0/routers/" + r["id"])
+        gone.append("router " + r["id"])
+    for net in nets:
+        try:
+            n.delete("/v2.0/networks/" + net)
+            gone.append("network " + net)
+        except OSError:
+            pass
+    for g in n.named("security-groups", "default-" + vid):
+        n.delete("/v2.0/security-groups/" + g["id"])
+        gone.append("group " + g["id"])
+    return gone
+
+
 def default_vpc_conf():
     """conf.d plugin files with `default_vpc: true` for the network plugin."""
     out = []
@@ -626,8 +662,14 @@ class DefaultVpc(unittest.TestCase):
 
     def tearDown(self):
         try:
-            if self.vid:  # a failed check: still delete the default VPC (deletes only)
+            if self.vid is None:  # failed before it was known
+                self.vid = default_vpc_id(self.neutron)
+            if self.vid:  # a failed check: still delete the default VPC
                 delete_default_vpc(harness.boto3_client(self.a, which=2), self.vid)
+                wiped = neutron_wipe_vpc(self.neutron, self.vid)
+                if wiped:
+                    print("cleanup: wiped from Neutron what the gateway did not delete: %s"
+                          % wiped)
         finally:
             harness.stop_daemon(self.b)
             harness.stop_daemon(self.a)
