@@ -314,7 +314,10 @@ nova_run_network(ec2gw_req_t *req, struct nova_run_state *st, const json_t *nets
 
     json_array_foreach(json_object_get(nets, "networks"), i, net)
     {
-        if (json_is_true(json_object_get(net, "router:external")))
+        /* external networks, and the networks of VPC subnets (named after their subnet- id,
+         * as ec2-api named them) are not the classic network */
+        if (json_is_true(json_object_get(net, "router:external")) ||
+            strncmp(nova_or(nova_str(net, "name")), "subnet-", 7) == 0)
             continue;
         if (strcmp(st->ni->network, "auto") != 0 &&
             strcmp(st->ni->network, nova_str(net, "name") ? nova_str(net, "name") : "") != 0 &&
