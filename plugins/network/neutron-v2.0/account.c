@@ -160,7 +160,7 @@ acct_start(ec2gw_req_t *req, const char *default_vpc, void *arg)
         s->quota = (int)n;
         calls[n++] = EC2GW_OS_GET("network", ec2gw->psprintf(req, "/v2.0/quotas/%s", proj));
     }
-    if (s->want & 1u) {
+    if ((s->want & 1u) && default_vpc == NULL) {
         s->router = (int)n;
         calls[n++] = EC2GW_OS_GET("network", "/v2.0/extensions/router");
     }
