@@ -42,7 +42,7 @@ refuses_other_major(void **state)
 {
     (void)state;
     assert_refused("abi_major2", "built for ABI 2.0, this ec2gwd provides ABI 1.2");
-    assert_refused("abi_major2", "rebuild the plugin against SDK 1.1");
+    assert_refused("abi_major2", "rebuild the plugin against SDK 1.2");
 }
 
 static void
