@@ -22,6 +22,15 @@ igw_gw_set(ec2gw_req_t *req, const ec2gw_os_resp_t *r, void *arg)
 {
     struct igw_gw *g = arg;
 
+    /* Neutron keeps the gateway while floating IPs of the router's networks need it */
+    if (!ec2gw_os_ok(r) && r->status == 409) {
+        ec2gw->fail(req, 400, "DependencyViolation",
+                    "Network has some mapped public address(es). Please unmap those public "
+                    "address(es) before detaching the gateway. (%s)",
+                    neutron_error_message(req, r));
+        g->done(req, -1, g->arg);
+        return;
+    }
     if (!ec2gw_os_ok(r)) {
         vpc_os_fail(req, r, NULL);
         g->done(req, -1, g->arg);

@@ -230,7 +230,8 @@ neutron_create_subnet(ec2gw_req_t *req, void *inst)
         }
     if (neutron_param_str(req, "VpcId") == NULL)
         return vpc_missing(req, "VpcId");
-    if ((m->cidr = vpc_cidr_param(req, "CidrBlock", neutron_param_str(req, "CidrBlock"))) == NULL)
+    if ((m->cidr = vpc_cidr_param(req, "CidrBlock", neutron_param_str(req, "CidrBlock"),
+                                  "InvalidSubnet.Range")) == NULL)
         return EC2GW_OK;
     /* the zones are the configured one (Neutron ML2 has no zones of its own here) */
     if (az == NULL)

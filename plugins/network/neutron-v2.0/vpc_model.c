@@ -55,7 +55,7 @@ vpc_cidr_overlap(uint32_t a, int ap, uint32_t b, int bp)
 }
 
 const char *
-vpc_cidr_param(ec2gw_req_t *req, const char *param, const char *value)
+vpc_cidr_param(ec2gw_req_t *req, const char *param, const char *value, const char *range_code)
 {
     uint32_t net;
     int prefix;
@@ -71,9 +71,9 @@ vpc_cidr_param(ec2gw_req_t *req, const char *param, const char *value)
         return NULL;
     }
     if (prefix < 16 || prefix > 28) {
-        ec2gw->fail(req, 400, "InvalidParameterValue",
-                    "Value (%.64s) for parameter %s is invalid. The CIDR block size must be "
-                    "between /16 and /28.",
+        ec2gw->fail(req, 400, range_code,
+                    "The CIDR '%.64s' is invalid (%s): the block size "
+                    "must be between /16 and /28.",
                     value, param);
         return NULL;
     }

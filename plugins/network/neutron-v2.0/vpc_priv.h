@@ -19,8 +19,10 @@ const char *vpc_cidr_str(ec2gw_req_t *req, uint32_t net, int prefix);
 int vpc_cidr_inside(uint32_t inner, int ip, uint32_t outer, int op);
 int vpc_cidr_overlap(uint32_t a, int ap, uint32_t b, int bp);
 /* CidrBlock of a VPC or subnet: a /16 to /28 IPv4 block (pool, normalised), or NULL after
- * failing the request with InvalidParameterValue naming @p param. */
-const char *vpc_cidr_param(ec2gw_req_t *req, const char *param, const char *value);
+ * failing the request: InvalidParameterValue naming @p param when malformed, @p range_code
+ * (InvalidVpc.Range, InvalidSubnet.Range, as AWS) for another size. */
+const char *vpc_cidr_param(ec2gw_req_t *req, const char *param, const char *value,
+                           const char *range_code);
 
 /* The tags of the request's TagSpecifications for @p type, checked (key 1-127, value <= 255,
  * no aws: prefix, no other resource type): pool array, or NULL after failing the request. */

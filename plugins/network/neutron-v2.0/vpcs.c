@@ -241,7 +241,8 @@ neutron_create_vpc(ec2gw_req_t *req, void *inst)
         return EC2GW_OK;
     }
     m->ni = inst;
-    if ((m->cidr = vpc_cidr_param(req, "CidrBlock", neutron_param_str(req, "CidrBlock"))) == NULL ||
+    if ((m->cidr = vpc_cidr_param(req, "CidrBlock", neutron_param_str(req, "CidrBlock"),
+                                  "InvalidVpc.Range")) == NULL ||
         (m->tags = vpc_tags_param(req, "vpc")) == NULL)
         return EC2GW_OK;
     if (ec2gw->new_id(req, VPC_KIND_VPC, &m->vpc_id) != 0) {

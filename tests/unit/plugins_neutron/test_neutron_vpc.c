@@ -218,10 +218,10 @@ vpc_create_bad_params(void **state)
 
     (void)state;
     assert_string_equal(fails(h, "CreateVpc", "{\"CidrBlock\": \"10.0.0.0/8\"}"),
-                        "InvalidParameterValue");
+                        "InvalidVpc.Range");
     assert_non_null(strstr(ec2gw_test_last_error_message(h), "CidrBlock"));
     assert_string_equal(fails(h, "CreateVpc", "{\"CidrBlock\": \"10.0.0.0/29\"}"),
-                        "InvalidParameterValue");
+                        "InvalidVpc.Range");
     assert_string_equal(fails(h, "CreateVpc", "{\"CidrBlock\": \"10.0.300.0/16\"}"),
                         "InvalidParameterValue");
     assert_string_equal(fails(h, "CreateVpc", "{\"CidrBlock\": \"10.0.0.0\"}"),
@@ -567,7 +567,7 @@ subnet_create_checks(void **state)
                         "InvalidParameterValue");
     assert_string_equal(
         fails(h, "CreateSubnet", fmt("{\"VpcId\": \"%s\", \"CidrBlock\": \"10.99.2.0/29\"}", vpc)),
-        "InvalidParameterValue");
+        "InvalidSubnet.Range");
     assert_string_equal(
         fails(h, "CreateSubnet", "{\"VpcId\": \"vpc-12345678\", \"CidrBlock\": \"10.99.2.0/24\"}"),
         "InvalidVpcID.NotFound");
