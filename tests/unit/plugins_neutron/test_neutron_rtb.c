@@ -711,6 +711,62 @@ test_dhcp_options(void **s)
     done(h);
 }
 
+/* ports_vpc.json with a second ENI port (on network b) that Neutron will refuse to change */
+#define PORT2 "0c1f4c39-5b0e-4a53-8a55-0f6f2b9d7c02"
+#define TWO_PORTS                                                                                 \
+    "{\"ports\": [{\"id\": \"" PORT "\", \"network_id\": \"" NET_A "\", \"device_owner\": \"\", " \
+    "\"extra_dhcp_opts\": [{\"opt_name\": \"domain-name\", \"opt_value\": \"old.example\", "      \
+    "\"ip_version\": 4}]}, {\"id\": \"" PORT2 "\", \"network_id\": \"" NET_B "\", "               \
+    "\"device_owner\": \"compute:nova\", \"extra_dhcp_opts\": []}]}"
+
+/* A refused port: the port already changed gets its old options back, the VPC its old id. */
+static void
+test_dhcp_options_revert(void **s)
+{
+    ec2gw_test_host_t *h = host();
+    json_t *m = ok(h, "CreateDhcpOptions", DOPT_PARAMS);
+    const json_t *c, *opts, *o;
+    char buf[256];
+    size_t i;
+    int seen = 0;
+
+    (void)s;
+    snprintf(buf, sizeof(buf), "{\"VpcId\": \"" VPC "\", \"DhcpOptionsId\": \"%s\"}",
+             str(json_object_get(m, "DhcpOptions"), "DhcpOptionsId"));
+    json_decref(m);
+    ec2gw_test_expect(h, "GET", "network", "/v2.0/networks?id=*", 200, "networks_mtu.json");
+    ec2gw_test_expect(h, "GET", "network", "/v2.0/ports?network_id=*", 200, TWO_PORTS);
+    ec2gw_test_expect(h, "PUT", "network", "/v2.0/ports/" PORT, 200, "port_put_dopt.json");
+    ec2gw_test_expect(h, "PUT", "network", "/v2.0/ports/" PORT2, 500, "{}");
+    ec2gw_test_expect(h, "PUT", "network", "/v2.0/ports/" PORT, 200, "port_put_default.json");
+    assert_string_equal(fails(h, "AssociateDhcpOptions", buf), "Unavailable");
+    /* only the VPC's two networks were listed */
+    c = json_array_get(ec2gw_test_calls(h), 1);
+    assert_non_null(strstr(str(c, "path"), "network_id=" NET_A));
+    assert_non_null(strstr(str(c, "path"), "network_id=" NET_B));
+    /* the revert: the old domain name back, every option it did not have removed */
+    opts = json_object_get(json_object_get(body_of(h, "PUT", "/v2.0/ports/" PORT), "port"),
+                           "extra_dhcp_opts");
+    json_array_foreach(opts, i, o)
+    {
+        if (strcmp(str(o, "opt_name"), "domain-name") == 0) {
+            assert_string_equal(str(o, "opt_value"), "old.example");
+            seen++;
+        } else {
+            assert_true(json_is_null(json_object_get(o, "opt_value")));
+        }
+    }
+    assert_int_equal(seen, 1);
+    assert_int_equal(json_array_size(opts), 6);
+    /* the VPC still has the default options: the new ones are deletable */
+    m = ok(h, "DescribeDhcpOptions", "{}");
+    snprintf(buf, sizeof(buf), "{\"DhcpOptionsId\": \"%s\"}",
+             str(json_array_get(json_object_get(m, "DhcpOptions"), 0), "DhcpOptionsId"));
+    json_decref(m);
+    json_decref(ok(h, "DeleteDhcpOptions", buf));
+    done(h);
+}
+
 /* -- VPN ---------------------------------------------------------------------------------- */
 
 static void
@@ -749,6 +805,7 @@ main(void)
         cmocka_unit_test(test_route_to_instance),
         cmocka_unit_test(test_replace_main_association),
         cmocka_unit_test(test_dhcp_options),
+        cmocka_unit_test(test_dhcp_options_revert),
         cmocka_unit_test(test_vpn),
     };
 
