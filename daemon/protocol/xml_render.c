@@ -131,6 +131,21 @@ render_return(ec2gw_xml_t *r, const ec2gw_model_op_t *op, const json_t *model)
     }
 }
 
+/* Operations whose AWS answer has <return>true</return> before members that botocore's
+ * output shape lists without it; Net::Amazon::EC2 checks it as the call's status. */
+static int
+returns_true_too(const ec2gw_model_op_t *op)
+{
+    static const char *const ops[] = { "CreateSecurityGroup", "AssociateAddress", NULL };
+
+    if (op->output == NULL || ec2gw_model_member_by_name(op->output, "Return") != NULL)
+        return 0;
+    for (size_t i = 0; ops[i] != NULL; i++)
+        if (strcmp(op->name, ops[i]) == 0)
+            return 1;
+    return 0;
+}
+
 int
 ec2gw_xml_render(const ec2gw_model_op_t *op, const char *version, const char *request_id,
                  const json_t *model, char **out, size_t *len, ec2gw_err_t *err)
@@ -151,10 +166,13 @@ ec2gw_xml_render(const ec2gw_model_op_t *op, const char *version, const char *re
     ec2gw_xml_attr(&r, "xmlns", ns);
     if (request_id != NULL)
         ec2gw_xml_text(&r, "requestId", request_id);
-    if (op->returns_true)
+    if (op->returns_true) {
         render_return(&r, op, model);
-    else
+    } else {
+        if (returns_true_too(op))
+            ec2gw_xml_text(&r, "return", "true");
         render_members(&r, op->output, model, 1);
+    }
     ec2gw_xml_end(&r);
     return ec2gw_xml_finish(&r, out, len);
 }

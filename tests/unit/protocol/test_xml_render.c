@@ -236,6 +236,20 @@ test_delete_key_pair(void **state)
                "<keyPairId>key-0123456789abcdef0</keyPairId></DeleteKeyPairResponse>");
 }
 
+/* AWS answers <return>true</return> before the members botocore's shapes list without it
+ * (CreateSecurityGroup, AssociateAddress); Net::Amazon::EC2 reads it as the status. */
+static void
+test_return_before_members(void **state)
+{
+    (void)state;
+    expect_xml("CreateSecurityGroup", "{\"GroupId\":\"sg-1\"}",
+               "<CreateSecurityGroupResponse" NS "><requestId>req-1</requestId><return>true"
+               "</return><groupId>sg-1</groupId></CreateSecurityGroupResponse>");
+    expect_xml("AssociateAddress", "{\"AssociationId\":\"eipassoc-1\"}",
+               "<AssociateAddressResponse" NS "><requestId>req-1</requestId><return>true"
+               "</return><associationId>eipassoc-1</associationId></AssociateAddressResponse>");
+}
+
 static void
 test_unknown_member_dropped(void **state)
 {
@@ -329,6 +343,7 @@ main(void)
         cmocka_unit_test(test_timestamps),
         cmocka_unit_test(test_return_true),
         cmocka_unit_test(test_delete_key_pair),
+        cmocka_unit_test(test_return_before_members),
         cmocka_unit_test(test_unknown_member_dropped),
         cmocka_unit_test(test_escaping),
         cmocka_unit_test(test_error_document),
