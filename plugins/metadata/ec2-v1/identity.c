@@ -62,7 +62,7 @@ on_router_ports(ec2gw_req_t *req, const ec2gw_os_resp_t *resp, void *arg)
     struct md_req *st = arg;
     const json_t *ports = json_object_get(resp->json, "ports"), *p;
     const char *path;
-    size_t i;
+    size_t i, n = 0;
 
     if (!ec2gw_os_ok(resp)) {
         md_text(req, 500, "Unable to look the instance up\n");
@@ -71,12 +71,17 @@ on_router_ports(ec2gw_req_t *req, const ec2gw_os_resp_t *resp, void *arg)
     path = ec2gw->psprintf(req, "/v2.0/ports?fixed_ips=ip_address%%3D%s", st->xff);
     json_array_foreach(ports, i, p)
     {
-        const char *net = md_str(p, "network_id");
+        const char *net = md_str(p, "network_id"), *owner = md_str(p, "device_owner");
 
-        if (token_ok(net, UUID_CHARS, 64))
+        /* the router's subnets only, not its gateway on the external network */
+        if (token_ok(net, UUID_CHARS, 64) && owner != NULL &&
+            (strncmp(owner, "network:router_interface", 24) == 0 ||
+             strcmp(owner, "network:ha_router_replicated_interface") == 0)) {
             path = ec2gw->psprintf(req, "%s&network_id=%s", path, net);
+            n++;
+        }
     }
-    if (json_array_size(ports) == 0) {
+    if (n == 0) {
         md_text(req, 404, "Not Found\n");
         return;
     }

@@ -333,6 +333,37 @@ neutron_network_id(void **state)
 }
 
 static void
+neutron_router_id(void **state)
+{
+    ec2gw_test_host_t *h = md_host("{\"trust_neutron_ids\": true}", INSTANCE_DATA);
+    const char *router = "6f1c1b4a-3a3e-4f57-9d3c-2b7d9c0e1a11";
+    const char *ext = "0b4e4e0e-6a43-4b1d-8bd4-7f8c1a2e3d4f";
+    char hdrs[256], answer[512];
+
+    (void)state;
+    assert_non_null(h);
+    snprintf(hdrs, sizeof(hdrs),
+             "{\"X-Neutron-Router-ID\": \"%s\", \"X-Forwarded-For\": \"" IP "\"}", router);
+    snprintf(answer, sizeof(answer),
+             "{\"ports\": [{\"network_id\": \"%s\", \"device_owner\": \"network:router_gateway\"}, "
+             "{\"network_id\": \"" NETWORK "\", \"device_owner\": \"network:router_interface\"}]}",
+             ext);
+    ec2gw_test_expect(h, "GET", "network", "/v2.0/ports?device_id=6f1c1b4a-*", 200, answer);
+    /* the address on the router's interface networks only, not on its external network */
+    ec2gw_test_expect(h, "GET", "network",
+                      "/v2.0/ports?fixed_ips=ip_address%3D" IP "&network_id=" NETWORK, 200,
+                      "md_ports.json");
+    md_expect_miss(h, NULL);
+    assert_int_equal(ec2gw_test_http(h, "GET", "/latest/meta-data/instance-id", hdrs), 200);
+    assert_string_equal(ec2gw_test_http_body(h, NULL), "i-0000000a");
+    /* a router without interfaces names no instance */
+    ec2gw_test_expect(h, "GET", "network", "/v2.0/ports?device_id=6f1c1b4a-*", 200,
+                      "{\"ports\": []}");
+    refused(h, hdrs, 404);
+    done(h);
+}
+
+static void
 endpoint_disabled(void **state)
 {
     ec2gw_test_host_t *h =
