@@ -399,11 +399,17 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(ec2_tree),           cmocka_unit_test(identity_document),
-        cmocka_unit_test(openstack_tree),     cmocka_unit_test(signature_refusals),
-        cmocka_unit_test(tenant_mismatch),    cmocka_unit_test(cache_expires),
-        cmocka_unit_test(openstack_failures), cmocka_unit_test(neutron_network_id),
-        cmocka_unit_test(endpoint_disabled),  cmocka_unit_test(methods),
+        cmocka_unit_test(ec2_tree),
+        cmocka_unit_test(identity_document),
+        cmocka_unit_test(openstack_tree),
+        cmocka_unit_test(signature_refusals),
+        cmocka_unit_test(tenant_mismatch),
+        cmocka_unit_test(cache_expires),
+        cmocka_unit_test(openstack_failures),
+        cmocka_unit_test(neutron_network_id),
+        cmocka_unit_test(neutron_router_id),
+        cmocka_unit_test(endpoint_disabled),
+        cmocka_unit_test(methods),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
