@@ -97,9 +97,13 @@ on_sighup(evutil_socket_t fd, short what, void *arg)
     if (strcmp(g->conf.listen_address, d->first->conf.listen_address) != 0 ||
         g->conf.listen_port != d->first->conf.listen_port ||
         strcmp(g->conf.database, d->first->conf.database) != 0 ||
-        strcmp(g->conf.keystone.url, d->first->conf.keystone.url) != 0)
+        strcmp(g->conf.keystone.url, d->first->conf.keystone.url) != 0 ||
+        g->conf.md_enabled != d->first->conf.md_enabled ||
+        g->conf.md_port != d->first->conf.md_port ||
+        strcmp(g->conf.md_address, d->first->conf.md_address) != 0)
         ec2gw_log(EC2GW_LOG_WARN, NULL,
-                  "listen, paths.database and keystone changes take effect on restart only");
+                  "listen, paths.database, keystone and the metadata listener's enabled, "
+                  "address and port take effect on restart only");
     if (ec2gw_plugins_start(g->plugins, (ec2gw_loop_t *)(void *)d, &err) != 0) {
         ec2gw_log(EC2GW_LOG_ERROR, NULL, "reload failed, keeping the running configuration: %s",
                   err.msg);
