@@ -64,7 +64,11 @@ host(void)
     ec2gw_test_set_fixture_dir(h, FIXTURE_DIR "/eni");
     ec2gw_test_set_project(h, PROJECT); /* the recorded ports' project */
     /* the rows vpc-core writes for the VPC, its subnets and groups */
-    assert_int_equal(ec2gw_test_put_item(h, VPC, ROUTER, "{\"cidr_block\": \"10.77.0.0/16\"}"), 0);
+    assert_int_equal(
+        ec2gw_test_put_item(
+            h, VPC, ROUTER,
+            "{\"cidr_block\": \"10.77.0.0/16\", \"route_table_id\": \"rtb-0000e0b1\"}"),
+        0);
     assert_int_equal(ec2gw_test_put_item(h, SUBNET, SUB,
                                          "{\"vpc_id\": \"" VPC "\", \"os_network_id\": \"" NET
                                          "\", \"availability_zone\": \"nova\"}"),
@@ -1072,6 +1076,42 @@ test_unassign(void **s)
     done(h);
 }
 
+/* A route sends 0.0.0.0/0 to the ENI: after its addresses changed the VPC's subnets are
+ * re-projected (vpc-rtb's neutron_rtb_sync), their next hop the ENI's primary address. */
+static void
+test_routes_follow(void **s)
+{
+    ec2gw_test_host_t *h = host_eni(ENI_ROW "}");
+    const json_t *put;
+    char *routes;
+    json_t *m;
+
+    (void)s;
+    assert_int_equal(ec2gw_test_put_item(h, "rtb-0000e0b1", NULL,
+                                         "{\"vpc_id\": \"" VPC "\", \"routes\": ["
+                                         "{\"destination_cidr_block\": \"10.77.0.0/16\", "
+                                         "\"gateway_id\": \"local\"}, "
+                                         "{\"destination_cidr_block\": \"0.0.0.0/0\", "
+                                         "\"network_interface_id\": \"" ENI "\"}]}"),
+                     0);
+    ec2gw_test_expect(h, "GET", "network", "/v2.0/ports/" PORT, 200, "port_assigned.json");
+    ec2gw_test_expect(h, "PUT", "network", "/v2.0/ports/" PORT, 200, "port_sdc_off.json");
+    ec2gw_test_expect(h, "GET", "network", "/v2.0/subnets?*", 200,
+                      "{\"subnets\": [{\"id\": \"" SUB "\", \"cidr\": \"10.77.0.0/24\", "
+                      "\"gateway_ip\": \"10.77.0.1\", \"host_routes\": []}]}");
+    ec2gw_test_expect(h, "GET", "network", "/v2.0/ports?*", 200, "port_list_eni.json");
+    ec2gw_test_expect(h, "PUT", "network", "/v2.0/subnets/" SUB, 200, "{\"subnet\": {}}");
+    m = ok(h, "UnassignPrivateIpAddresses",
+           "{\"NetworkInterfaceId\": \"" ENI "\", \"PrivateIpAddresses\": [\"10.77.0.20\"]}");
+    json_decref(m);
+    put = json_object_get(json_object_get(call_to(h, "PUT", "/v2.0/subnets/"), "body"), "subnet");
+    assert_true(json_is_null(json_object_get(put, "gateway_ip")));
+    routes = json_dumps(json_object_get(put, "host_routes"), JSON_COMPACT | JSON_SORT_KEYS);
+    assert_non_null(strstr(routes, "{\"destination\":\"0.0.0.0/0\",\"nexthop\":\"10.77.0.10\"}"));
+    free(routes);
+    done(h);
+}
+
 int
 main(void)
 {
@@ -1097,6 +1137,7 @@ main(void)
         cmocka_unit_test(test_nova_port),
         cmocka_unit_test(test_assign),
         cmocka_unit_test(test_unassign),
+        cmocka_unit_test(test_routes_follow),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
