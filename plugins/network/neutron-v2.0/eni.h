@@ -78,6 +78,26 @@ json_t *neutron_eni_model(ec2gw_req_t *req, const struct neutron_eni_view *v, co
 int neutron_eni_filter_values(ec2gw_req_t *req, const json_t *item, const char *name,
                               json_t *values, void *arg);
 
+/* eni_create_check.c -------------------------------------------------------------------- */
+
+/* One CreateNetworkInterface in flight. */
+struct neutron_eni_create {
+    const char *subnet_id, *subnet_os, *vpc_id, *network_id, *eni_id, *port_id;
+    const char *primary; /* asked primary address, or NULL */
+    json_t *secondaries; /* asked secondary addresses */
+    json_int_t count;    /* SecondaryPrivateIpAddressCount */
+    json_t *group_os;    /* asked groups' Neutron ids, or NULL: the VPC default */
+    json_t *tags, *groups, *port;
+    const char *code, *msg; /* the error answered once the port is gone */
+    struct neutron_inst *ni;
+};
+
+/* Check the request's parameters into @p c (subnet, VPC, groups, addresses, tags): -1 after
+ * answering the error. */
+int neutron_eni_create_check(ec2gw_req_t *req, struct neutron_eni_create *c);
+/* Every asked address inside @p cidr (the subnet's): -1 after answering. */
+int neutron_eni_check_range(ec2gw_req_t *req, struct neutron_eni_create *c, const char *cidr);
+
 /* action handlers (plugin.c) ------------------------------------------------------------- */
 int neutron_create_network_interface(ec2gw_req_t *req, void *inst);
 int neutron_delete_network_interface(ec2gw_req_t *req, void *inst);
