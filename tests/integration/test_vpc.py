@@ -29,18 +29,6 @@ code_of = harness.error_code
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-# Pieces of issue 13 not landed yet (vpc-core, vpc-rtb, vpc-eni, vpc-compute): a test that
-# needs one is skipped naming it. Emptied as they land.
-NOT_LANDED = {
-    "eni": "vpc-eni (network interfaces) not landed yet",
-}
-
-
-def needs(*pieces):
-    missing = [NOT_LANDED[p] for p in pieces if p in NOT_LANDED]
-    return unittest.skipIf(bool(missing), "; ".join(missing))
-
-
 def setUpModule():
     global D
     D = harness.Daemon().start()
@@ -61,6 +49,18 @@ class Neutron(harness.OpenStackAs):
 
     def named(self, what, name):
         return self.list(what, "?name=" + name)
+
+    def free(self, name):
+        """Addresses Neutron can still allocate in the subnet named name: its allocation pools
+        less the port addresses inside them."""
+        sub = self.one("subnets", name)
+        pools = [(int(ipaddress.ip_address(p["start"])), int(ipaddress.ip_address(p["end"])))
+                 for p in sub["allocation_pools"]]
+        held = {int(ipaddress.ip_address(f["ip_address"]))
+                for p in self.list("ports", "?network_id=" + sub["network_id"])
+                for f in p["fixed_ips"] if f["subnet_id"] == sub["id"]}
+        return sum(e - b + 1 for b, e in pools) - sum(1 for a in held if any(
+            b <= a <= e for b, e in pools))
 
     def one(self, what, name):
         got = self.named(what, name)
@@ -201,7 +201,6 @@ class VpcBase(unittest.TestCase):
         self.assertEqual(n.named("security-groups", "default-" + vpc_id), [], "default group")
 
 
-@needs("core", "rtb", "eni", "compute")
 class TwoTier(VpcBase):
     def wait_running(self, ids):
         self.ec2.get_waiter("instance_running").wait(
@@ -236,7 +235,10 @@ class TwoTier(VpcBase):
             self.assertRegex(s["SubnetId"], r"^subnet-[0-9a-f]{8,17}$")
             self.assertEqual((s["VpcId"], s["CidrBlock"], s["State"]), (vid, c, "available"))
             self.assertTrue(s["AvailabilityZone"])
-            self.assertEqual(s["AvailableIpAddressCount"], 256 - 5)
+            # what Neutron can still hand out: the allocation pools less the addresses held
+            self.assertEqual(s["AvailableIpAddressCount"], n.free(s["SubnetId"]))
+            self.assertGreaterEqual(s["AvailableIpAddressCount"], 250)
+        self.free = {s["SubnetId"]: s["AvailableIpAddressCount"] for s in (pub, priv)}
         nets = {s["SubnetId"]: n.one("networks", s["SubnetId"]) for s in (pub, priv)}
         nsubs = {s["SubnetId"]: n.one("subnets", s["SubnetId"]) for s in (pub, priv)}
         self.assertEqual(nsubs[pub["SubnetId"]]["cidr"], pub_cidr)
@@ -285,7 +287,17 @@ class TwoTier(VpcBase):
                                   SubnetId=s["SubnetId"])
             ids[s["SubnetId"]] = r["Instances"][0]["InstanceId"]
             self.instances.append(ids[s["SubnetId"]])
+        # EC2-classic stays available beside the VPC (default_vpc is false): without SubnetId
+        # the instance goes on the project's own network, in no VPC
+        classic = ec2.run_instances(ImageId=ami, MinCount=1, MaxCount=1,
+                                    InstanceType="m1.tiny")["Instances"][0]["InstanceId"]
+        self.instances.append(classic)
         self.wait_running(self.instances)
+        c = ec2.describe_instances(InstanceIds=[classic])["Reservations"][0]["Instances"][0]
+        self.assertNotIn("VpcId", c)
+        self.instances.remove(classic)
+        ec2.terminate_instances(InstanceIds=[classic])
+        self.undo.push(classic, ec2.terminate_instances, InstanceIds=[classic])
         insts = {i["InstanceId"]: i for r in ec2.describe_instances(
             InstanceIds=self.instances)["Reservations"] for i in r["Instances"]}
         for s, c in ((pub, pub_cidr), (priv, priv_cidr)):
@@ -378,8 +390,9 @@ class TwoTier(VpcBase):
         self.assertEqual(set(s), {pid, qid})
         self.assertEqual(s[pid]["Tags"], [{"Key": "Name", "Value": self.tag + "-public"}])
         self.assertFalse(s[pid]["DefaultForAz"])
-        # the ENI's port and the instance's hold addresses in the private subnet
-        self.assertEqual(s[qid]["AvailableIpAddressCount"], 256 - 5 - 2 - 1)
+        # the ENI's port (two addresses) and the instance's hold addresses in the private subnet
+        self.assertEqual(s[qid]["AvailableIpAddressCount"], self.free[qid] - 3)
+        self.assertEqual(s[qid]["AvailableIpAddressCount"], self.neutron.free(qid))
         for f, val, want in (("vpc-id", vid, [pid, qid]), ("subnet-id", pid, [pid]),
                              ("cidr-block", priv["CidrBlock"], [qid]),
                              ("tag:Name", self.tag + "-private", [qid]),
@@ -484,7 +497,6 @@ class TwoTier(VpcBase):
         self.assertEqual(len(self.ec2.describe_vpcs(VpcIds=[vid])["Vpcs"]), 1)
 
 
-@needs("core", "rtb", "eni")
 class Dependencies(VpcBase):
     def test_dependency_violations(self):
         """Each refused delete leaves the object and its Neutron side as they were."""
@@ -560,8 +572,8 @@ class Dependencies(VpcBase):
             (ec2.attach_internet_gateway, {"InternetGatewayId": "igw-0123456789abcdef0",
                                            "VpcId": vid}, "InvalidInternetGatewayID.NotFound"),
         ]
-        for fn, kw, want in cases:
-            self.assertEqual(code_of(fn, **kw), want, (fn.__name__, kw))
+        wrong = [(fn.__name__, kw, got, want) for fn, kw, want in cases
+                 for got in [code_of(fn, **kw)] if got != want]
         self.assertEqual([v["VpcId"] for v in ec2.describe_vpcs(Filters=[
             {"Name": "tag:Name", "Values": [self.tag]}])["Vpcs"]], [vid])
         self.assertEqual([s["SubnetId"] for s in ec2.describe_subnets(Filters=[
@@ -575,6 +587,7 @@ class Dependencies(VpcBase):
             self.assertEqual([x for x in after[k] - before[k]
                               if x in (n.named(k, vid) + n.named(k, sid))], [], k)
         self.neutron_gone(vid, [sid])
+        self.assertEqual(wrong, [], "(action, parameters, answered, AWS's code)")
 
 
 def delete_default_vpc(ec2, vid):
@@ -638,7 +651,6 @@ def default_vpc_conf():
     return out
 
 
-@needs("core", "rtb")
 class DefaultVpc(unittest.TestCase):
     """Tenant 2 with `default_vpc: true` on two daemons sharing one database (the tenant's
     default VPC lives in the gateway's database, so a fresh database is a project without
@@ -766,7 +778,6 @@ class DefaultVpc(unittest.TestCase):
         self.assertEqual(n.named("security-groups", "default-" + vid), [])
 
 
-@needs("core", "rtb", "eni", "compute")
 class JsSdk(unittest.TestCase):
     """The same build and teardown through the AWS SDK for JavaScript v3
     (js/vpc_workflow.mjs); like test_js_sdk.py it needs node and `npm ci` in
