@@ -4,7 +4,9 @@
 # the host signed without the port and the path always "/", API version 2014-06-15, POST;
 # lists given as scalars go out without an index (InstanceId=i-1, Filter.Name=x). A second
 # object signs with SigV2 and repeats the reads and the error path. Environment and output as
-# in clients/clientrun.py.
+# in clients/clientrun.py, plus EC2GW_VPC and EC2GW_SUBNET: the instances run in that VPC
+# subnet (Net::Amazon::EC2 requires a vpcId on every network interface DescribeInstances
+# shows, as every interface has on AWS since EC2-Classic ended).
 use strict;
 use warnings;
 use MIME::Base64 qw(encode_base64 decode_base64);
@@ -39,8 +41,7 @@ sub instances {
     return map { @{ $_->instances_set } } @{ $res || [] };
 }
 
-# describe_instance_status until every instance is in $state. (describe_instances would do,
-# but it dies on network interfaces without a vpcId: see the "gap" line.)
+# describe_instance_status until every instance is in $state (gone counts as terminated).
 sub wait_state {
     my ($ec2, $ids, $state) = @_;
     for (1 .. 150) {
@@ -55,13 +56,6 @@ sub wait_state {
     return 0;
 }
 
-# A step ec2gw cannot pass yet: printed, not counted as a failure.
-sub gap {
-    my ($name, $detail) = @_;
-    $detail =~ s/\n.*//s;
-    printf "gap %s\t%s\n", $name, $detail;
-}
-
 # The error code Net::Amazon::EC2 croaks with (a Net::Amazon::EC2::Errors object), or a note.
 sub error_code {
     my ($fn) = @_;
@@ -69,6 +63,46 @@ sub error_code {
     return 'no error' if $r;
     my $e = $@;
     return ref $e && $e->isa('Net::Amazon::EC2::Errors') ? $e->errors->[0]->code : "died: $e";
+}
+
+# A security group with an ingress rule, an address (as EC2-Classic spells it: by public IP)
+# associated with the instance and released, and a VPC address allocated and released.
+sub network {
+    my ($ec2, $id) = @_;
+    my ($c, $g, $ip);
+    my $sg = "$run-sg";
+    step('create_security_group', $ec2->create_security_group(GroupName => $sg, GroupDescription => 'Net::Amazon::EC2 test group'));
+    step('authorize_security_group_ingress', $ec2->authorize_security_group_ingress(
+        GroupName => $sg, IpProtocol => 'tcp', FromPort => 22, ToPort => 22, CidrIp => '10.0.0.0/8'));
+    my $groups = $ec2->describe_security_groups(GroupName => $sg);
+    ($g) = @{ $groups || [] };
+    my ($perm) = grep { $_->ip_protocol eq 'tcp' } @{ ($g && $g->ip_permissions) || [] };
+    step('describe_security_groups', $g && @$groups == 1 && $g->group_id =~ /^sg-/ && $g->group_name eq $sg
+         && $perm && $perm->from_port == 22 && $perm->to_port == 22
+         && (join(',', map { $_->cidr_ip } @{ $perm->ip_ranges || [] }) eq '10.0.0.0/8'),
+         $g ? $g->group_id : '');
+    step('unknown security group', ($c = error_code(sub { $ec2->describe_security_groups(GroupName => "$run-nope") }))
+         eq 'InvalidGroup.NotFound', $c);
+
+    $ip = $ec2->allocate_address();
+    step('allocate_address', defined $ip && !ref $ip && $ip =~ /^\d+\.\d+\.\d+\.\d+$/, $ip // '');
+    step('associate_address', $ec2->associate_address(InstanceId => $id, PublicIp => $ip));
+    my ($addr) = @{ $ec2->describe_addresses(PublicIp => $ip) || [] };
+    step('describe_addresses', $addr && $addr->public_ip eq $ip && ($addr->instance_id // '') eq $id,
+         $addr ? ($addr->instance_id // '-') : '');
+    step('disassociate_address', $ec2->disassociate_address(PublicIp => $ip));
+    ($addr) = @{ $ec2->describe_addresses(PublicIp => $ip) || [] };
+    step('disassociated', $addr && !defined $addr->instance_id);
+    step('release_address', $ec2->release_address(PublicIp => $ip));
+    step('address released', ($c = error_code(sub { $ec2->describe_addresses(PublicIp => $ip) }))
+         eq 'InvalidAddress.NotFound', $c);
+
+    my $alloc = $ec2->allocate_vpc_address();
+    step('allocate_vpc_address', defined $alloc && !ref $alloc && $alloc =~ /^eipalloc-/, $alloc // '');
+    step('release_vpc_address', $ec2->release_vpc_address(AllocationId => $alloc));
+    step('delete_security_group', $ec2->delete_security_group(GroupName => $sg));
+    step('security group gone', ($c = error_code(sub { $ec2->describe_security_groups(GroupName => $sg) }))
+         eq 'InvalidGroup.NotFound', $c);
 }
 
 my $ec2 = ec2();
@@ -95,21 +129,27 @@ my $res = $ec2->run_instances(
     KeyName                      => $kname,
     InstanceType                 => 't2.micro',
     'Placement.AvailabilityZone' => 'nova',
+    SubnetId                     => $ENV{EC2GW_SUBNET},
     UserData                     => encode_base64($user_data, ''),
 );
 my @ids = map { $_->instance_id } @{ $res->instances_set };
-step('run_instances', @ids == 2 && $res->reservation_id =~ /^r-/, "@ids");
+step('run_instances', @ids == 2 && $res->reservation_id =~ /^r-/
+     && !grep({ ($_->vpc_id // '') ne $ENV{EC2GW_VPC} } @{ $res->instances_set }), "@ids");
 step('create_tags', $ec2->create_tags(ResourceId => \@ids, Tags => { Name => $run, batch => $run }));
 step('running', wait_state($ec2, \@ids, 'running'));
 
-# Net::Amazon::EC2 insists on a vpcId for every network interface; ec2gw has no VPCs yet.
+# Net::Amazon::EC2 builds a NetworkInterfaceSet (vpcId, subnetId, status, macAddress and
+# privateIpAddress all required strings) for every interface: it dies on a missing one.
 my @found = eval { instances($ec2, Filter => [ [ 'tag:batch', $run ], [ 'instance-state-name', 'running' ] ]) };
-if ($@ && $@ =~ /Attribute \(vpc_id\)/) {
-    gap('describe_instances', "dies: $@");
-} else {
-    step('describe_instances filter', join(' ', sort map { $_->instance_id } @found) eq join(' ', sort @ids),
-         $@ || join(' ', map { $_->instance_id } @found));
-}
+step('describe_instances filter', !$@ && join(' ', sort map { $_->instance_id } @found) eq join(' ', sort @ids),
+     $@ || join(' ', map { $_->instance_id } @found));
+my @nics = map { @{ $_->network_interface_set || [] } } @found;
+step('describe_instances vpc', @found == 2 && @nics == 2
+     && !grep({ ($_->vpc_id // '') ne $ENV{EC2GW_VPC} || ($_->subnet_id // '') ne $ENV{EC2GW_SUBNET} } @found, @nics)
+     && !grep({ $_->network_interface_id !~ /^eni-/ || $_->status ne 'in-use' || $_->private_ip_address !~ /^\d+\./ } @nics),
+     join(' ', map { join('/', $_->network_interface_id, $_->vpc_id, $_->subnet_id, $_->private_ip_address) } @nics));
+@found = eval { instances($ec2, Filter => [ [ 'vpc-id', $ENV{EC2GW_VPC} ], [ 'tag:batch', $run ] ]) };
+step('describe_instances vpc-id filter', !$@ && @found == 2, $@ || scalar(@found));
 my $id = $ids[0];
 my ($inst) = @{ $res->instances_set };
 step('instance fields', $inst->key_name eq $kname && $inst->instance_type eq 't2.micro'
@@ -135,6 +175,8 @@ my $started = $ec2->start_instances(InstanceId => $id);
 step('start_instances', @$started == 1 && $started->[0]->instance_id eq $id);
 step('running again', wait_state($ec2, [$id], 'running'));
 step('reboot_instances', $ec2->reboot_instances(InstanceId => $ids[1]));
+
+network($ec2, $id);
 
 my $c;
 step('unknown instance', ($c = error_code(sub { $ec2->describe_instances(InstanceId => 'i-0123456789abcdef0') }))
