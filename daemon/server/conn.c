@@ -39,7 +39,7 @@ struct conn {
     struct event *deadline;
     struct evbuffer_cb_entry *out_cb;
     char remote[80];
-    unsigned busy : 1, over_limit : 1, close_after : 1, rewriting : 1;
+    unsigned busy : 1, over_limit : 1, close_after : 1, rewriting : 1, raw : 1;
 };
 
 #define CONN_BUCKETS 1024
@@ -161,7 +161,8 @@ on_output(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
 {
     struct conn *c = arg;
 
-    if (c->rewriting || info->n_added == 0)
+    /* the metadata listener's clients are guests' HTTP libraries, not EC2 SDKs */
+    if (c->rewriting || c->raw || info->n_added == 0)
         return;
     c->rewriting = 1;
     ec2gw_conn_rewrite_error(c->d, buf, c->remote);
@@ -364,10 +365,21 @@ ec2gw_conn_setup(ec2gw_daemon_t *d, ec2gw_err_t *err)
     return 0;
 }
 
+/* The metadata listener's connections: counted and timed the same, errors left as they are. */
+static struct bufferevent *
+on_accept_raw(struct event_base *base, void *arg)
+{
+    struct bufferevent *bev = on_accept(base, arg);
+
+    if (pending != NULL && pending->bev == bev)
+        pending->raw = 1;
+    return bev;
+}
+
 void
 ec2gw_conn_attach(ec2gw_daemon_t *d, struct evhttp *http)
 {
-    evhttp_set_bevcb(http, on_accept, d);
+    evhttp_set_bevcb(http, on_accept_raw, d);
 }
 
 void

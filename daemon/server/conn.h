@@ -16,7 +16,10 @@ struct evhttp_request;
 /** Hook accounting into d->http and d->listener (after the socket is accepted on). */
 int ec2gw_conn_setup(ec2gw_daemon_t *d, ec2gw_err_t *err);
 
-/** Count and time another listener's connections (the metadata listener's) the same way. */
+/**
+ * Count and time another listener's connections (the metadata listener's) the same way; their
+ * libevent error pages are not rewritten as EC2 XML.
+ */
 void ec2gw_conn_attach(ec2gw_daemon_t *d, struct evhttp *http);
 
 /** Free what ec2gw_conn_setup() made (after evhttp_free(), which closes every connection). */

@@ -4,8 +4,9 @@ its own metrics and access log, without an instance (test_metadata.py serves one
 
 - enabled without a shared secret, or on the EC2 port: ec2gwd refuses to start, saying why;
 - disabled (the shipped default) with the secret variable unset: it starts, nothing listens;
-- unsigned or malformed requests: 400/403 in text/plain, never EC2 XML; methods other than
-  GET/HEAD/PUT: 405;
+- unsigned or malformed requests: 400/403 in text/plain, never EC2 XML (nor libevent's own
+  refusals, rewritten as EC2 XML on the EC2 listener only); methods other than GET/HEAD/PUT:
+  405;
 - a connection that sends no complete request is closed by limits.header_timeout;
 - ec2gw_metadata_requests_total{code} counts by status only (a client's path never becomes a
   label) and each request has an access-log line;
@@ -113,6 +114,15 @@ class Listener(unittest.TestCase):
         self.assertEqual(st, 403)
         for method in ("POST", "DELETE", "OPTIONS"):
             self.assertEqual(self.call(method, "/latest/meta-data/")[0], 405, method)
+        # libevent's own refusal (a body over the listener's 8 KiB) stays plain HTTP, not EC2 XML
+        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        try:
+            c.request("PUT", "/latest/api/token", body=b"x" * 20000)
+            r = c.getresponse()
+            self.assertEqual(r.status, 413)
+            self.assertNotIn(b"<Response>", r.read())
+        finally:
+            c.close()
 
     def test_idle_connection_closed(self):
         s = socket.create_connection(("127.0.0.1", self.port), timeout=10)
