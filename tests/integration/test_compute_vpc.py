@@ -5,7 +5,8 @@ IP and the VPC's default group (checked with Neutron's own API), DescribeInstanc
 and SubnetId on the instance and its interface and filters by vpc-id, an instance on the
 classic network keeps no VpcId, groups of another VPC are refused before anything boots, and
 a subnet that maps public IPs on launch gets a floating IP associated with the instance's
-port, released by TerminateInstances. The two-tier workflow itself is test_vpc.py's."""
+port, released by TerminateInstances; with `default_vpc: true`, RunInstances without a subnet
+lands in the default subnet with a public IP. The two-tier workflow itself is test_vpc.py's."""
 import os
 import random
 import sys
@@ -15,6 +16,7 @@ import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
+import test_vpc  # noqa: E402  (default-VPC configuration and clean-up helpers)
 
 from botocore.exceptions import ClientError  # noqa: E402
 
@@ -208,6 +210,59 @@ class ComputeVpc(unittest.TestCase):
         self.assertNotIn("PublicIpAddress", none)
         # TerminateInstances releases the floating IP with the instance
         ec2.terminate_instances(InstanceIds=[iid])
+        self.assertEqual(n.list("floatingips", "?floating_ip_address=" + pub), [])
+
+
+class DefaultSubnet(unittest.TestCase):
+    """Tenant 2 with `default_vpc: true` (a fresh database: a project without one yet)."""
+
+    def setUp(self):
+        self.d = harness.Daemon(plugins=test_vpc.default_vpc_conf()).start()
+        self.ec2 = harness.boto3_client(self.d, which=2)
+        self.neutron = test_vpc.Neutron(which=2, daemon=self.d)
+        self.vid = None
+        self.iid = None
+
+    def tearDown(self):
+        try:
+            if self.iid:
+                self.ec2.terminate_instances(InstanceIds=[self.iid])
+                for _ in range(60):  # Nova deletes the port with the server
+                    if not self.neutron.list("ports", "?device_owner=compute:nova&fixed_ips="
+                                             "subnet_id=" + self.neutron.list(
+                                                 "subnets", "?name=" + self.sub)[0]["id"]):
+                        break
+                    time.sleep(2)
+            if self.vid:
+                test_vpc.delete_default_vpc(self.ec2, self.vid)
+                wiped = test_vpc.neutron_wipe_vpc(self.neutron, self.vid)
+                if wiped:
+                    print("cleanup: wiped %s" % wiped)
+        finally:
+            harness.stop_daemon(self.d)
+
+    def test_run_without_subnet(self):
+        ec2, n = self.ec2, self.neutron
+        vpcs = [v for v in ec2.describe_vpcs()["Vpcs"] if v["IsDefault"]]
+        self.assertEqual(len(vpcs), 1)
+        self.vid = vpcs[0]["VpcId"]
+        subs = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [self.vid]},
+                                             {"Name": "default-for-az", "Values": ["true"]}])
+        self.assertTrue(subs["Subnets"])
+        r = ec2.run_instances(ImageId=image_id(ec2), MinCount=1, MaxCount=1,
+                              InstanceType="m1.tiny")
+        inst = r["Instances"][0]
+        self.iid, self.sub = inst["InstanceId"], inst.get("SubnetId")
+        self.assertEqual(inst.get("VpcId"), self.vid)
+        self.assertIn(self.sub, [s["SubnetId"] for s in subs["Subnets"]])
+        # the default subnet maps a public IP on launch (the default VPC has its gateway)
+        pub = inst.get("PublicIpAddress")
+        self.assertTrue(pub)
+        self.assertEqual(n.list("floatingips", "?floating_ip_address=" + pub)[0]["description"],
+                         "ec2gw-public-ip " + self.iid)
+        got = instances(ec2, Filters=[{"Name": "vpc-id", "Values": [self.vid]}])
+        self.assertEqual([i["InstanceId"] for i in got], [self.iid])
+        ec2.terminate_instances(InstanceIds=[self.iid])
         self.assertEqual(n.list("floatingips", "?floating_ip_address=" + pub), [])
 
 
