@@ -5,13 +5,16 @@
  *   GET /v2.0/networks?id=..  and  GET /v2.0/ports?network_id=..   (one fan-out)
  *   PUT /v2.0/ports/<id>      (one fan-out; router and DHCP ports are left alone)
  * If a PUT fails the ports already changed get their old options back and the VPC keeps its
- * old DHCP options.
+ * old DHCP options. Then the VPC row is stored and its subnets' dns_nameservers follow
+ * (rtb_commit: the row is put back if Neutron refuses the subnets; the ports then keep the
+ * new options, which the next AssociateDhcpOptions rewrites).
  */
 #include <string.h>
 
 #include "dopt.h"
 
 struct dopt_assoc {
+    struct neutron_inst *ni;
     const char *vpc_id, *vpc_os, *dopt_id; /* dopt_id NULL: "default" */
     json_t *vpc, *config;
     json_t *ports; /* the ports PUT, as Neutron listed them */
@@ -19,23 +22,19 @@ struct dopt_assoc {
     const char *msg;
 };
 
-static void
+/* Store the VPC's new options and project their name servers onto its subnets. */
+static int
 dopt_assoc_store(ec2gw_req_t *req, struct dopt_assoc *a)
 {
-    json_t *row = rtb_row(a->vpc);
-    int rc;
+    json_t *after = neutron_own(req, json_deep_copy(a->vpc));
+    struct rtb_change ch = { .id = a->vpc_id, .os_id = a->vpc_os, .before = a->vpc };
 
     if (a->dopt_id != NULL)
-        json_object_set_new(row, VPC_F_DHCP_OPTIONS_ID, json_string(a->dopt_id));
+        json_object_set_new(after, VPC_F_DHCP_OPTIONS_ID, json_string(a->dopt_id));
     else
-        json_object_del(row, VPC_F_DHCP_OPTIONS_ID);
-    rc = ec2gw->item_put(req, a->vpc_id, a->vpc_os, row);
-    json_decref(row);
-    if (rc != 0) {
-        ec2gw->fail(req, 500, "InternalError", "the VPC's DHCP options could not be stored");
-        return;
-    }
-    neutron_finish_true(req);
+        json_object_del(after, VPC_F_DHCP_OPTIONS_ID);
+    ch.after = after;
+    return rtb_commit(req, a->ni, a->vpc_id, &ch, 1, json_pack("{s:b}", "Return", 1));
 }
 
 static void
@@ -171,7 +170,7 @@ neutron_associate_dhcp_options(ec2gw_req_t *req, void *inst)
     ec2gw_os_call_t calls[2];
     char *q;
 
-    (void)inst;
+    a->ni = inst;
     a->vpc_id = neutron_param_str(req, "VpcId");
     if ((a->vpc = rtb_vpc(req, a->vpc_id)) == NULL)
         return EC2GW_OK;
@@ -189,10 +188,8 @@ neutron_associate_dhcp_options(ec2gw_req_t *req, void *inst)
         return EC2GW_OK;
     json_object_foreach(subnets, k, v) if (neutron_str(v, VPC_F_OS_NETWORK_ID) != NULL)
         json_array_append_new(nets, json_string(neutron_str(v, VPC_F_OS_NETWORK_ID)));
-    if (json_array_size(nets) == 0) {
-        dopt_assoc_store(req, a);
-        return EC2GW_OK;
-    }
+    if (json_array_size(nets) == 0)
+        return dopt_assoc_store(req, a);
     q = neutron_query_add(req, NULL, "id", nets);
     calls[0] =
         EC2GW_OS_GET("network", neutron_path(req, "networks",

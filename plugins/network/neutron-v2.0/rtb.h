@@ -18,6 +18,7 @@ struct rtb_world {
     json_t *rtbs;    /* {rtb-id: data} of the VPC */
     json_t *igws;    /* {igw-id: data (vpc_id when attached)} of the project */
     json_t *enis;    /* {eni-id: data (os_id, private_ip_address?)} of the project */
+    json_t *dns;     /* the subnets' dns_nameservers: the VPC's DHCP options' servers, or [] */
 };
 
 /* What the routes' targets are right now: {eni-id: {"ip", "active", "instance"}} (pool). */

@@ -77,6 +77,29 @@ rtb_vpc(ec2gw_req_t *req, const char *id)
     return neutron_own(req, data);
 }
 
+/* The IPv4 domain-name-servers of the VPC's DHCP options ([] for the default ones, and for
+ * AmazonProvidedDNS: Neutron's own resolver); returns new. */
+static json_t *
+rtb_vpc_dns(ec2gw_req_t *req, const json_t *vpc)
+{
+    const char *id = neutron_str(vpc, VPC_F_DHCP_OPTIONS_ID);
+    json_t *out = json_array(), *dopt = NULL, *v;
+    struct in_addr a;
+    size_t i;
+
+    if (id == NULL || strcmp(id, "default") == 0 || ec2gw->item_get(req, id, &dopt) != 0)
+        return out;
+    json_array_foreach(
+        json_object_get(json_object_get(dopt, VPC_F_DHCP_CONFIGURATION), "domain-name-servers"), i,
+        v)
+    {
+        if (json_string_value(v) != NULL && inet_pton(AF_INET, json_string_value(v), &a) == 1)
+            json_array_append(out, v);
+    }
+    json_decref(dopt);
+    return out;
+}
+
 int
 rtb_world_load(ec2gw_req_t *req, const char *vpc_id, struct rtb_world *w)
 {
@@ -89,6 +112,7 @@ rtb_world_load(ec2gw_req_t *req, const char *vpc_id, struct rtb_world *w)
         (w->igws = rtb_items(req, VPC_KIND_IGW, NULL)) == NULL ||
         (w->enis = rtb_items(req, VPC_KIND_ENI, NULL)) == NULL)
         return -1;
+    w->dns = neutron_own(req, rtb_vpc_dns(req, w->vpc));
     return 0;
 }
 

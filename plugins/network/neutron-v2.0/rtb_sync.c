@@ -3,10 +3,12 @@
  * (openstack-mapping.md §16.5). Neutron has no per-subnet routing, so each subnet's DHCP
  * answer carries the routes instead: host_routes for every route, and the subnet's
  * gateway_ip only while 0.0.0.0/0 goes to an attached internet gateway (otherwise null, with
- * a 169.254.169.254/32 host route so metadata still reaches the router).
+ * a 169.254.169.254/32 host route so metadata still reaches the router). The subnets'
+ * dns_nameservers follow the VPC's DHCP options too, so that ports Nova makes for instances
+ * (which carry no extra_dhcp_opts) get the VPC's name servers.
  *
  * One sync reads the VPC from the database, then one fan-out
- *   GET /v2.0/subnets?id=..   (cidr, gateway_ip, host_routes of the VPC's subnets)
+ *   GET /v2.0/subnets?id=..   (cidr, gateway_ip, host_routes, dns of the VPC's subnets)
  *   GET /v2.0/ports?id=..     (the addresses of the ENIs routes point at; only if any)
  * and PUTs, concurrently, only the subnets whose projection differs.
  */
@@ -132,8 +134,11 @@ rtb_sync_put(ec2gw_req_t *req, const ec2gw_os_resp_t *const *r, size_t n, void *
 
 /* The PUT making Neutron subnet @p sub follow @p want, or 0 when it already does. */
 static int
-rtb_sync_call(ec2gw_req_t *req, const json_t *sub, const json_t *want, ec2gw_os_call_t *call)
+rtb_sync_call(ec2gw_req_t *req, const json_t *sub, const json_t *want, json_t *dns,
+              ec2gw_os_call_t *call)
 {
+    const json_t *now_dns = json_object_get(sub, "dns_nameservers");
+    json_t *empty = json_array();
     json_t *body = json_object();
     const char *now_gw = neutron_str(sub, "gateway_ip");
     const char *want_gw = neutron_str(want, "gateway_ip");
@@ -144,6 +149,9 @@ rtb_sync_call(ec2gw_req_t *req, const json_t *sub, const json_t *want, ec2gw_os_
         json_object_set(body, "host_routes", routes);
     if ((now_gw == NULL) != (want_gw == NULL) || (now_gw != NULL && strcmp(now_gw, want_gw) != 0))
         json_object_set_new(body, "gateway_ip", want_gw ? json_string(want_gw) : json_null());
+    if (!json_equal(json_is_array(now_dns) ? now_dns : empty, dns))
+        json_object_set(body, "dns_nameservers", dns);
+    json_decref(empty);
     if (json_object_size(body) == 0) {
         json_decref(body);
         return 0;
@@ -183,7 +191,7 @@ rtb_sync_read(ec2gw_req_t *req, const ec2gw_os_resp_t *const *r, size_t n, void 
             req,
             rtb_project(req, &s->t, json_object_get(json_object_get(s->w.rtbs, rtb), VPC_F_ROUTES),
                         neutron_str(sub, "cidr")));
-        if (want != NULL && rtb_sync_call(req, sub, want, &calls[k]))
+        if (want != NULL && rtb_sync_call(req, sub, want, s->w.dns, &calls[k]))
             k++;
     }
     if (k == 0) {
@@ -230,7 +238,7 @@ rtb_sync_start(ec2gw_req_t *req, const char *vpc_id, int quiet, neutron_done_fn 
         "network", neutron_path(req, "subnets",
                                 ec2gw->psprintf(req,
                                                 "%s&fields=id&fields=cidr&fields=gateway_ip"
-                                                "&fields=host_routes",
+                                                "&fields=host_routes&fields=dns_nameservers",
                                                 neutron_query_add(req, NULL, "id", ids))));
     ports = rtb_ports_path(req, neutron_own(req, rtb_route_enis(s->w.rtbs)), s->w.enis);
     if (ports != NULL)

@@ -38,8 +38,10 @@
 #define IGW      "igw-00000001"
 #define IGW2     "igw-00000002"
 #define ENI      "eni-00000001"
-#define SUBNETS  "/v2.0/subnets?id=*&fields=id&fields=cidr&fields=gateway_ip&fields=host_routes"
-#define PORTS    "/v2.0/ports?id=" PORT "&fields=*"
+#define SUBNETS                                                                     \
+    "/v2.0/subnets?id=*&fields=id&fields=cidr&fields=gateway_ip&fields=host_routes" \
+    "&fields=dns_nameservers"
+#define PORTS "/v2.0/ports?id=" PORT "&fields=*"
 #define BAD_REQ                                                                                 \
     "{\"NeutronError\": {\"type\": \"HostRoutesExhausted\", \"message\": \"Unable to complete " \
     "operation for " SUB_B ". The number of host routes exceeds the limit 20.\", \"detail\": "  \
@@ -615,6 +617,14 @@ test_replace_main_association(void **s)
     "{\"DhcpConfigurations\": [{\"Key\": \"domain-name-servers\", \"Values\": [\"10.0.0.2\", " \
     "\"10.0.0.3\"]}, {\"Key\": \"domain-name\", \"Values\": [\"example.com\"]}]}"
 
+/* subnets_main.json once the subnets took the DHCP options' name servers */
+#define DNS_SET                                                                                   \
+    "{\"subnets\": [{\"cidr\": \"10.9.1.0/24\", \"gateway_ip\": \"10.9.1.1\", \"id\": \"" SUB_B   \
+    "\", \"dns_nameservers\": [\"10.0.0.2\", \"10.0.0.3\"], \"host_routes\": [{\"destination\": " \
+    "\"10.9.0.0/16\", \"nexthop\": \"10.9.1.1\"}]}, {\"cidr\": \"10.9.0.0/24\", \"gateway_ip\": " \
+    "\"10.9.0.1\", \"id\": \"" SUB_A "\", \"dns_nameservers\": [\"10.0.0.2\", \"10.0.0.3\"], "    \
+    "\"host_routes\": [{\"destination\": \"10.9.0.0/16\", \"nexthop\": \"10.9.0.1\"}]}]}"
+
 static void
 test_dhcp_options(void **s)
 {
@@ -664,9 +674,17 @@ test_dhcp_options(void **s)
                       "networks_mtu.json");
     ec2gw_test_expect(h, "GET", "network", "/v2.0/ports?network_id=*", 200, "ports_vpc.json");
     ec2gw_test_expect(h, "PUT", "network", "/v2.0/ports/" PORT, 200, "port_put_dopt.json");
+    /* then the subnets' name servers, for the ports Nova makes */
+    ec2gw_test_expect(h, "GET", "network", SUBNETS, 200, "subnets_main.json");
+    ec2gw_test_expect(h, "GET", "network", PORTS, 200, "ports_eni.json");
+    ec2gw_test_expect(h, "PUT", "network", "/v2.0/subnets/" SUB_A, 200, "subnet_put_gw.json");
+    ec2gw_test_expect(h, "PUT", "network", "/v2.0/subnets/" SUB_B, 200, "subnet_put_back.json");
     snprintf(buf, sizeof(buf), "{\"VpcId\": \"" VPC "\", \"DhcpOptionsId\": \"%s\"}", id);
     json_decref(ok(h, "AssociateDhcpOptions", buf));
-    assert_int_equal(count_calls(h, "PUT"), 1);
+    assert_int_equal(count_calls(h, "PUT"), 3);
+    assert_true(ec2gw_test_json_equal(h, body_of(h, "PUT", "/v2.0/subnets/" SUB_A),
+                                      "{\"subnet\": {\"dns_nameservers\": [\"10.0.0.2\", "
+                                      "\"10.0.0.3\"]}}"));
     opts = json_object_get(json_object_get(body_of(h, "PUT", "/v2.0/ports/" PORT), "port"),
                            "extra_dhcp_opts");
     json_array_foreach(opts, i, o)
@@ -696,8 +714,14 @@ test_dhcp_options(void **s)
     ec2gw_test_expect(h, "GET", "network", "/v2.0/networks?id=*", 200, "networks_mtu.json");
     ec2gw_test_expect(h, "GET", "network", "/v2.0/ports?network_id=*", 200, "ports_vpc.json");
     ec2gw_test_expect(h, "PUT", "network", "/v2.0/ports/" PORT, 200, "port_put_default.json");
+    ec2gw_test_expect(h, "GET", "network", SUBNETS, 200, DNS_SET);
+    ec2gw_test_expect(h, "GET", "network", PORTS, 200, "ports_eni.json");
+    ec2gw_test_expect(h, "PUT", "network", "/v2.0/subnets/" SUB_A, 200, "subnet_put_gw.json");
+    ec2gw_test_expect(h, "PUT", "network", "/v2.0/subnets/" SUB_B, 200, "subnet_put_back.json");
     json_decref(
         ok(h, "AssociateDhcpOptions", "{\"VpcId\": \"" VPC "\", \"DhcpOptionsId\": \"default\"}"));
+    assert_true(ec2gw_test_json_equal(h, body_of(h, "PUT", "/v2.0/subnets/" SUB_B),
+                                      "{\"subnet\": {\"dns_nameservers\": []}}"));
     opts = json_object_get(json_object_get(body_of(h, "PUT", "/v2.0/ports/" PORT), "port"),
                            "extra_dhcp_opts");
     json_array_foreach(opts, i, o) assert_true(json_is_null(json_object_get(o, "opt_value")));
