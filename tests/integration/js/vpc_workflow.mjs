@@ -198,14 +198,15 @@ try {
     assert(web.Association?.PublicIp === s.publicIp, `association ${JSON.stringify(web.Association)}`);
   });
   await check("isolation", async () => {
-    for (const [p, want] of [
-      [ec2b.send(new DescribeVpcsCommand({ VpcIds: [s.vpc] })), "InvalidVpcID.NotFound"],
-      [ec2b.send(new DescribeSubnetsCommand({ SubnetIds: [s.pub] })), "InvalidSubnetID.NotFound"],
-      [ec2b.send(new DescribeRouteTablesCommand({ RouteTableIds: [s.rtb] })), "InvalidRouteTableID.NotFound"],
-      [ec2b.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: [s.eni] })), "InvalidNetworkInterfaceID.NotFound"],
-      [ec2b.send(new DeleteVpcCommand({ VpcId: s.vpc })), "InvalidVpcID.NotFound"],
+    // one request at a time: a promise made before its turn would reject unobserved
+    for (const [cmd, want] of [
+      [new DescribeVpcsCommand({ VpcIds: [s.vpc] }), "InvalidVpcID.NotFound"],
+      [new DescribeSubnetsCommand({ SubnetIds: [s.pub] }), "InvalidSubnetID.NotFound"],
+      [new DescribeRouteTablesCommand({ RouteTableIds: [s.rtb] }), "InvalidRouteTableID.NotFound"],
+      [new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: [s.eni] }), "InvalidNetworkInterfaceID.NotFound"],
+      [new DeleteVpcCommand({ VpcId: s.vpc }), "InvalidVpcID.NotFound"],
     ]) {
-      const code = await errorCode(p);
+      const code = await errorCode(ec2b.send(cmd));
       assert(code === want, `second tenant got ${code}, want ${want}`);
     }
     const vpcs = (await ec2b.send(new DescribeVpcsCommand({}))).Vpcs.map((x) => x.VpcId);
