@@ -231,11 +231,18 @@ neutron_eni_set_attachment(ec2gw_req_t *req, struct neutron_eni_attr *a, const j
                     "The attachment ID '%.64s' does not exist", want);
         return;
     }
-    /* Nova deletes the ports it made with their server, whatever the row says */
+    /* Nova deletes the ports it made with their server and keeps the ports it was given,
+     * whatever the row says: only the value that will happen is accepted */
     if (json_object_get(a->e->data, VPC_F_DEVICE_INDEX) == NULL && !json_is_true(dot)) {
         ec2gw->fail(req, 400, "UnsupportedOperation",
                     "Attachment.DeleteOnTermination cannot be turned off for the interface Nova "
-                    "made with instance: it is deleted with it");
+                    "made with the instance: it is deleted with it");
+        return;
+    }
+    if (json_object_get(a->e->data, VPC_F_DEVICE_INDEX) != NULL && json_is_true(dot)) {
+        ec2gw->fail(req, 400, "UnsupportedOperation",
+                    "Attachment.DeleteOnTermination cannot be turned on for an attached "
+                    "interface: Nova keeps it when the instance terminates");
         return;
     }
     json_object_set_new(a->e->data, VPC_F_DELETE_ON_TERMINATION, json_boolean(json_is_true(dot)));
