@@ -2,6 +2,7 @@
  * eni_describe.c - DescribeNetworkInterfaces: the caller's EC2 subnets from the database
  * (items_list "subnet", cut down by exact subnet-id/vpc-id filters), then one fan-out of
  *   GET network /v2.0/ports?project_id=..&network_id=..[&id=..][&mac_address=..][&device_id=..]
+ *       [&fixed_ips=ip_address%3D..]
  *   GET network /v2.0/floatingips?project_id=..        (the Association members)
  *   GET network /v2.0/security-groups?project_id=..&fields=id&fields=name
  * then ids and rows (one query per kind), filters, paging and tags. Every port of an EC2
@@ -92,7 +93,7 @@ neutron_eni_desc_ports_query(ec2gw_req_t *req, struct neutron_eni_desc *st, cons
     char *q = ec2gw->psprintf(req, "project_id=%s",
                               ec2gw->url_escape(req, ec2gw->identity(req)->project_id));
     json_t *nets = neutron_own(req, json_array()), *s;
-    const json_t *inst_ids = neutron_eni_exact(params, "attachment.instance-id"), *v;
+    const json_t *inst_ids = neutron_eni_exact(params, "attachment.instance-id"), *ips, *v;
     const char *k;
     size_t i;
 
@@ -106,6 +107,12 @@ neutron_eni_desc_ports_query(ec2gw_req_t *req, struct neutron_eni_desc *st, cons
     q = neutron_query_add(req, q, "network_id", nets);
     q = neutron_query_add(req, q, "id", st->os_ids);
     q = neutron_query_add(req, q, "mac_address", neutron_eni_exact(params, "mac-address"));
+    /* Neutron ORs several fixed_ips=ip_address=..: the ports holding any of them */
+    if ((ips = neutron_eni_exact(params, "private-ip-address")) == NULL)
+        ips = neutron_eni_exact(params, "addresses.private-ip-address");
+    json_array_foreach(ips, i, v) q = ec2gw->psprintf(
+        req, "%s&fixed_ips=%s", q,
+        ec2gw->url_escape(req, ec2gw->psprintf(req, "ip_address=%s", json_string_value(v))));
     json_array_foreach(inst_ids, i, v)
     {
         const char *os = NULL;
