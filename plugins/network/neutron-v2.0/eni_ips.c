@@ -1,12 +1,14 @@
 /*
  * eni_ips.c - AssignPrivateIpAddresses and UnassignPrivateIpAddresses: the port's fixed_ips
  * on the ENI's subnet grow by the given addresses (or by N Neutron picks) or lose the given
- * ones; the primary cannot be unassigned. Addresses are never moved from another interface:
+ * ones (an Elastic IP on one of them is disassociated first); the primary cannot be
+ * unassigned. Addresses are never moved from another interface:
  * AllowReassignment is accepted, but an address in use elsewhere is refused saying so. Route
  * tables that target the ENI are re-projected afterwards.
  */
 #include <string.h>
 
+#include "addresses.h"
 #include "eni.h"
 
 struct neutron_eni_ips {
@@ -16,6 +18,7 @@ struct neutron_eni_ips {
     json_int_t count;    /* SecondaryPrivateIpAddressCount */
     json_t *before;      /* the port's addresses before ({ip: true}) */
     json_t *answer;      /* the model to finish with once the routes are done */
+    json_t *keep;        /* Unassign: the fixed_ips the port keeps */
 };
 
 static int
@@ -189,6 +192,62 @@ neutron_eni_listed(const json_t *list, const char *s)
 }
 
 static void
+neutron_eni_unassign_put(ec2gw_req_t *req, struct neutron_eni_ips *st)
+{
+    if (neutron_eni_port_put(req, st->e, json_pack("{s:{s:O}}", "port", "fixed_ips", st->keep),
+                             neutron_eni_unassigned, st) < 0)
+        ec2gw->fail(req, 500, "InternalError", "Could not call Neutron");
+}
+
+static void
+neutron_eni_unassign_freed(ec2gw_req_t *req, const ec2gw_os_resp_t *const *r, size_t n, void *arg)
+{
+    int bad = neutron_first_failure(r, n);
+
+    if (bad >= 0) {
+        neutron_fail(req, r[bad], NULL);
+        return;
+    }
+    neutron_eni_unassign_put(req, arg);
+}
+
+/* An Elastic IP on an address that goes is disassociated first, as on AWS (its row's mirror
+ * cleared); then the port keeps the other addresses. */
+static void
+neutron_eni_unassign_fips(ec2gw_req_t *req, const ec2gw_os_resp_t *r, void *arg)
+{
+    struct neutron_eni_ips *st = arg;
+    const json_t *fips = json_object_get(r->json, "floatingips"), *f;
+    size_t n = json_array_size(fips), k = 0, i;
+    ec2gw_os_call_t *calls = ec2gw->pcalloc(req, (n + 1) * sizeof(*calls));
+    json_t *allocs;
+
+    if (!ec2gw_os_ok(r)) {
+        neutron_fail(req, r, NULL);
+        return;
+    }
+    allocs = neutron_map_ids(req, "eipalloc", fips);
+    json_array_foreach(fips, i, f)
+    {
+        const char *id = neutron_or(neutron_str(f, "id"));
+        const char *alloc = json_string_value(json_object_get(allocs, id));
+
+        if (!neutron_eni_listed(st->asked, neutron_str(f, "fixed_ip_address")))
+            continue;
+        calls[k++] = EC2GW_OS_CALL(
+            "network", "PUT",
+            ec2gw->psprintf(req, "/v2.0/floatingips/%s", ec2gw->url_escape(req, id)),
+            .body = neutron_own(req, json_pack("{s:{s:n}}", "floatingip", "port_id")));
+        if (alloc != NULL)
+            neutron_addr_store(req, alloc, id, neutron_str(f, "floating_ip_address"), NULL, NULL);
+    }
+    if (k == 0)
+        neutron_eni_unassign_put(req, st);
+    else if (ec2gw->os_fanout(req, calls, k, neutron_eni_unassign_freed, st) < 0)
+        ec2gw->fail(req, 500, "InternalError", "Could not call Neutron");
+}
+
+static void
 neutron_eni_unassign_loaded(ec2gw_req_t *req, struct neutron_eni *e)
 {
     struct neutron_eni_ips *st = e->arg;
@@ -196,6 +255,7 @@ neutron_eni_unassign_loaded(ec2gw_req_t *req, struct neutron_eni *e)
     json_t *ip;
     const char *primary = neutron_eni_primary(e->port, e->data);
     json_t *list = json_array();
+    ec2gw_os_call_t call;
     size_t i, j;
 
     st->e = e;
@@ -219,8 +279,14 @@ neutron_eni_unassign_loaded(ec2gw_req_t *req, struct neutron_eni *e)
     json_array_foreach(fixed, i,
                        ip) if (!neutron_eni_listed(st->asked, neutron_str(ip, "ip_address")))
         json_array_append(list, ip);
-    if (neutron_eni_port_put(req, e, json_pack("{s:{s:o}}", "port", "fixed_ips", list),
-                             neutron_eni_unassigned, st) < 0)
+    st->keep = neutron_own(req, list);
+    call = EC2GW_OS_GET(
+        "network",
+        neutron_path(req, "floatingips",
+                     ec2gw->psprintf(req, "project_id=%s&port_id=%s",
+                                     ec2gw->url_escape(req, ec2gw->identity(req)->project_id),
+                                     ec2gw->url_escape(req, e->port_id))));
+    if (ec2gw->os_call(req, &call, neutron_eni_unassign_fips, st) < 0)
         ec2gw->fail(req, 500, "InternalError", "Could not call Neutron");
 }
 

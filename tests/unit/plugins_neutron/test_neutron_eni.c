@@ -1072,16 +1072,33 @@ test_unassign(void **s)
                               "{\"NetworkInterfaceId\": \"" ENI "\", \"PrivateIpAddresses\": "
                               "[\"10.77.0.99\"]}"),
                         "InvalidParameterValue");
+    /* the Elastic IP is on the primary: left alone */
     ec2gw_test_expect(h, "GET", "network", "/v2.0/ports/" PORT, 200, "port_assigned.json");
+    ec2gw_test_expect(h, "GET", "network", FIPS "&port_id=" PORT, 200, "fips_port.json");
     ec2gw_test_expect(h, "PUT", "network", "/v2.0/ports/" PORT, 200, "port_sdc_off.json");
     m = ok(h, "UnassignPrivateIpAddresses",
            "{\"NetworkInterfaceId\": \"" ENI "\", \"PrivateIpAddresses\": [\"10.77.0.20\"]}");
     json_decref(m);
+    assert_null(call_to(h, "PUT", "/v2.0/floatingips/"));
     body = json_object_get(json_object_get(call_to(h, "PUT", "/v2.0/ports/"), "body"), "port");
     assert_true(ec2gw_test_json_equal(h, json_object_get(body, "fixed_ips"),
                                       "[{\"subnet_id\": \"" SUB "\", \"ip_address\": "
                                       "\"10.77.0.10\"}, {\"subnet_id\": \"" SUB "\", "
                                       "\"ip_address\": \"10.77.0.230\"}]"));
+    /* an Elastic IP on the address that goes is disassociated first */
+    ec2gw_test_expect(h, "GET", "network", "/v2.0/ports/" PORT, 200, "port_assigned.json");
+    ec2gw_test_expect(h, "GET", "network", FIPS "&port_id=" PORT, 200,
+                      "{\"floatingips\": [{\"id\": \"" FIP "\", \"floating_ip_address\": "
+                      "\"203.0.113.17\", \"port_id\": \"" PORT "\", \"fixed_ip_address\": "
+                      "\"10.77.0.230\"}]}");
+    ec2gw_test_expect(h, "PUT", "network", "/v2.0/floatingips/" FIP, 200, "{\"floatingip\": {}}");
+    ec2gw_test_expect(h, "PUT", "network", "/v2.0/ports/" PORT, 200, "port_sdc_off.json");
+    m = ok(h, "UnassignPrivateIpAddresses",
+           "{\"NetworkInterfaceId\": \"" ENI "\", \"PrivateIpAddresses\": [\"10.77.0.230\"]}");
+    json_decref(m);
+    body = json_object_get(json_object_get(call_to(h, "PUT", "/v2.0/floatingips/"), "body"),
+                           "floatingip");
+    assert_true(json_is_null(json_object_get(body, "port_id")));
     done(h);
 }
 
@@ -1104,6 +1121,7 @@ test_routes_follow(void **s)
                                          "\"network_interface_id\": \"" ENI "\"}]}"),
                      0);
     ec2gw_test_expect(h, "GET", "network", "/v2.0/ports/" PORT, 200, "port_assigned.json");
+    ec2gw_test_expect(h, "GET", "network", FIPS "&port_id=" PORT, 200, "{\"floatingips\": []}");
     ec2gw_test_expect(h, "PUT", "network", "/v2.0/ports/" PORT, 200, "port_sdc_off.json");
     ec2gw_test_expect(h, "GET", "network", "/v2.0/subnets?*", 200,
                       "{\"subnets\": [{\"id\": \"" SUB "\", \"cidr\": \"10.77.0.0/24\", "
