@@ -68,7 +68,46 @@ neutron_eni_attached(ec2gw_req_t *req, const ec2gw_os_resp_t *r, void *arg)
                                  neutron_eni_attach_id(req, a->e->eni_id), "NetworkCardIndex", 0));
 }
 
-/* The server's ports: is the device index free? Then attach. */
+/* The instance must be in the ENI's VPC: the VPC of each of its ports' subnets (one query per
+ * kind); -1 after answering. */
+static int
+neutron_eni_same_vpc(ec2gw_req_t *req, const struct neutron_eni_att *a, const json_t *ports)
+{
+    const char *want = neutron_str(a->e->data, VPC_F_VPC_ID);
+    json_t *subs = neutron_own(req, json_array()), *map, *rows = NULL;
+    const json_t *p;
+    const char **ids;
+    const char *k;
+    json_t *v;
+    size_t i = 0;
+
+    json_array_foreach(ports, i, p) json_array_append_new(
+        subs,
+        json_pack("{s:s*}", "id",
+                  neutron_str(json_array_get(json_object_get(p, "fixed_ips"), 0), "subnet_id")));
+    map = neutron_map_ids(req, VPC_KIND_SUBNET, subs);
+    ids = ec2gw->pcalloc(req, (json_object_size(map) + 1) * sizeof(*ids));
+    i = 0;
+    json_object_foreach(map, k, v) ids[i++] = json_string_value(v);
+    if (i > 0 && ec2gw->items_get(req, ids, i, &rows) == 0)
+        neutron_own(req, rows);
+    json_object_foreach(map, k, v)
+    {
+        const char *vpc = neutron_str(json_object_get(rows, json_string_value(v)), VPC_F_VPC_ID);
+
+        if (vpc == NULL || want == NULL || strcmp(vpc, want) != 0) {
+            ec2gw->fail(req, 400, "InvalidParameterValue",
+                        "Network interface '%s' (VPC %s) and instance '%s' (%s) are not in the "
+                        "same VPC",
+                        a->e->eni_id, neutron_or(want), a->inst_id,
+                        vpc != NULL ? vpc : "not in a VPC");
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* The server's ports: is the device index free, the VPC the same? Then attach. */
 static void
 neutron_eni_att_ports(ec2gw_req_t *req, const ec2gw_os_resp_t *r, void *arg)
 {
@@ -89,6 +128,8 @@ neutron_eni_att_ports(ec2gw_req_t *req, const ec2gw_os_resp_t *r, void *arg)
         json_string_value(json_object_get(ids, neutron_or(neutron_str(p, "id"))));
     if (n > 0 && ec2gw->items_get(req, list, n, &rows) == 0)
         neutron_own(req, rows);
+    if (neutron_eni_same_vpc(req, a, ports) != 0)
+        return;
     for (i = 0; i < n; i++) {
         const json_t *idx =
             json_object_get(json_object_get(rows, neutron_or(list[i])), VPC_F_DEVICE_INDEX);
@@ -127,7 +168,7 @@ neutron_eni_att_loaded(ec2gw_req_t *req, struct neutron_eni *e)
     call = EC2GW_OS_GET(
         "network",
         neutron_path(req, "ports",
-                     ec2gw->psprintf(req, "project_id=%s&device_id=%s&fields=id",
+                     ec2gw->psprintf(req, "project_id=%s&device_id=%s&fields=id&fields=fixed_ips",
                                      ec2gw->url_escape(req, ec2gw->identity(req)->project_id),
                                      ec2gw->url_escape(req, a->server))));
     if (ec2gw->os_call(req, &call, neutron_eni_att_ports, a) < 0)

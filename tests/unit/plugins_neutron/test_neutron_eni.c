@@ -883,12 +883,38 @@ test_attach_refused(void **s)
                      0);
     ec2gw_test_expect(h, "GET", "network", "/v2.0/ports/" PORT, 200, "port_detached.json");
     ec2gw_test_expect(h, "GET", "network", PORTS "&device_id=" SERVER "*", 200,
-                      "{\"ports\": [{\"id\": \"" NOVA_PORT "\"}, {\"id\": \"other-port\"}]}");
+                      "{\"ports\": [{\"id\": \"" NOVA_PORT "\", \"fixed_ips\": [{\"subnet_id\": "
+                      "\"" SUB "\"}]}, {\"id\": \"other-port\", \"fixed_ips\": "
+                      "[{\"subnet_id\": \"" SUB "\"}]}]}");
     assert_string_equal(fails(h, "AttachNetworkInterface",
                               "{\"NetworkInterfaceId\": \"" ENI "\", \"InstanceId\": \"" INST
                               "\", \"DeviceIndex\": 2}"),
                         "InvalidParameterValue");
     assert_non_null(strstr(ec2gw_test_last_error_message(h), "device index"));
+    /* an instance of another VPC, and one on a plain Neutron network */
+    assert_int_equal(ec2gw_test_put_item(h, "subnet-0000e0ff", "os-sub-other",
+                                         "{\"vpc_id\": \"vpc-0000e0ff\", \"os_network_id\": "
+                                         "\"net-other\"}"),
+                     0);
+    ec2gw_test_expect(h, "GET", "network", "/v2.0/ports/" PORT, 200, "port_detached.json");
+    ec2gw_test_expect(h, "GET", "network", PORTS "&device_id=" SERVER "*", 200,
+                      "{\"ports\": [{\"id\": \"p1\", \"fixed_ips\": [{\"subnet_id\": "
+                      "\"os-sub-other\"}]}]}");
+    assert_string_equal(fails(h, "AttachNetworkInterface",
+                              "{\"NetworkInterfaceId\": \"" ENI "\", \"InstanceId\": \"" INST
+                              "\", \"DeviceIndex\": 3}"),
+                        "InvalidParameterValue");
+    assert_non_null(strstr(ec2gw_test_last_error_message(h), "vpc-0000e0ff"));
+    ec2gw_test_expect(h, "GET", "network", "/v2.0/ports/" PORT, 200, "port_detached.json");
+    ec2gw_test_expect(h, "GET", "network", PORTS "&device_id=" SERVER "*", 200,
+                      "{\"ports\": [{\"id\": \"p1\", \"fixed_ips\": [{\"subnet_id\": "
+                      "\"plain-neutron-subnet\"}]}]}");
+    assert_string_equal(fails(h, "AttachNetworkInterface",
+                              "{\"NetworkInterfaceId\": \"" ENI "\", \"InstanceId\": \"" INST
+                              "\", \"DeviceIndex\": 3}"),
+                        "InvalidParameterValue");
+    assert_non_null(strstr(ec2gw_test_last_error_message(h), "not in a VPC"));
+    assert_null(call_to(h, "POST", "/servers/"));
     /* Nova says the server is gone */
     ec2gw_test_expect(h, "GET", "network", "/v2.0/ports/" PORT, 200, "port_detached.json");
     ec2gw_test_expect(h, "GET", "network", PORTS "&device_id=" SERVER "*", 200,
