@@ -491,6 +491,48 @@ test_run_map_public_ip(void **s)
     json_decref(m);
     assert_non_null(last_call(h, "DELETE", "/v2.0/floatingips/fip-1"));
 
+    /* two instances: one port list for both, one floating IP each */
+    expect_pip_resolve(h, GATEWAY);
+    ec2gw_test_expect(h, "POST", "compute", "/servers", 202, "{\"server\": {\"id\": \"s2\"}}");
+    ec2gw_test_expect(h, "POST", "compute", "/servers", 202, "{\"server\": {\"id\": \"s3\"}}");
+    ec2gw_test_expect(h, "GET", "network", "/v2.0/ports?*&device_id=s2&device_id=s3", 200,
+                      "{\"ports\": [{\"id\": \"port-s3\", \"device_id\": \"s3\", "
+                      "\"fixed_ips\": [{\"ip_address\": \"10.1.1.7\"}]}, {\"id\": \"port-s2\", "
+                      "\"device_id\": \"s2\", \"fixed_ips\": [{\"ip_address\": \"10.1.1.8\"}]}]}");
+    ec2gw_test_expect(h, "POST", "network", "/v2.0/floatingips", 201,
+                      "{\"floatingip\": {\"id\": \"fip-2\", \"floating_ip_address\": "
+                      "\"172.24.4.12\"}}");
+    ec2gw_test_expect(h, "POST", "network", "/v2.0/floatingips", 201,
+                      "{\"floatingip\": {\"id\": \"fip-3\", \"floating_ip_address\": "
+                      "\"172.24.4.13\"}}");
+    m = ec2gw_test_action(h, "RunInstances",
+                          "{\"ImageId\": \"ami-00000001\", \"MinCount\": 2, \"MaxCount\": 2, "
+                          "\"SubnetId\": \"subnet-0000000f\"}");
+    if (m == NULL)
+        fail_msg("%s: %s", ec2gw_test_last_error(h), ec2gw_test_last_error_message(h));
+    {
+        const json_t *c, *list = json_object_get(m, "Instances");
+        size_t i, posts = 0;
+
+        assert_int_equal(json_array_size(list), 2);
+        assert_non_null(str(json_array_get(list, 0), "PublicIpAddress"));
+        assert_non_null(str(json_array_get(list, 1), "PublicIpAddress"));
+        assert_string_not_equal(str(json_array_get(list, 0), "PublicIpAddress"),
+                                str(json_array_get(list, 1), "PublicIpAddress"));
+        /* each port got one floating IP */
+        json_array_foreach(ec2gw_test_calls(h), i, c)
+        {
+            const json_t *f = json_object_get(json_object_get(c, "body"), "floatingip");
+
+            if (f != NULL && strcmp(str(c, "method"), "POST") == 0 &&
+                (strcmp(str(f, "port_id"), "port-s2") == 0 ||
+                 strcmp(str(f, "port_id"), "port-s3") == 0))
+                posts++;
+        }
+        assert_int_equal(posts, 2);
+    }
+    json_decref(m);
+
     /* AssociatePublicIpAddress=false overrides the subnet: no router asked, no floating IP */
     ec2gw_test_expect(h, "GET", "compute", "/flavors/detail*", 200, "flavors.json");
     ec2gw_test_expect(h, "GET", "image", "/v2/images/" IMG, 200, "{\"status\": \"active\"}");
@@ -511,7 +553,7 @@ test_run_map_public_ip(void **s)
     json_decref(m);
     assert_true(ec2gw_test_json_equal(h, json_object_get(last_boot_body(h), "networks"),
                                       "[{\"uuid\": \"net-1b\"}]"));
-    assert_int_equal(calls_of(h, "POST", "/v2.0/floatingips"), 1);
+    assert_int_equal(calls_of(h, "POST", "/v2.0/floatingips"), 3);
     done(h);
 }
 
