@@ -148,8 +148,9 @@ class Devices(unittest.TestCase):
             (dict(PrivateIpAddress="10.0.0.5", MaxCount=2), "InvalidParameterCombination"),
             (dict(PrivateIpAddress="192.168.77.5"), "InvalidParameterValue"),
             (dict(NetworkInterfaces=[{"DeviceIndex": 1}]), "InvalidParameterValue"),
+            # a public IP is mapped only in a VPC subnet (test_compute_vpc.py)
             (dict(NetworkInterfaces=[{"DeviceIndex": 0, "AssociatePublicIpAddress": True}]),
-             "UnsupportedOperation"),
+             "InvalidParameterCombination"),
             (dict(BlockDeviceMappings=[{"DeviceName": "/dev/vdb", "Ebs": {}}]),
              "InvalidBlockDeviceMapping"),
             (dict(BlockDeviceMappings=[{"DeviceName": "/dev/vdb",
