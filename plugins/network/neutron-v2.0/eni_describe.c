@@ -60,8 +60,11 @@ neutron_eni_in(const json_t *list, const char *s)
 static json_t *
 neutron_eni_desc_subnets(ec2gw_req_t *req, const json_t *params)
 {
-    const json_t *want_subnet = neutron_eni_exact(params, "subnet-id");
-    const json_t *want_vpc = neutron_eni_exact(params, "vpc-id");
+    /* named ids are checked before the filters (NotFound only for unknown ones): then the
+     * filters are not pushed down */
+    int push = json_array_size(json_object_get(params, "NetworkInterfaceIds")) == 0;
+    const json_t *want_subnet = push ? neutron_eni_exact(params, "subnet-id") : NULL;
+    const json_t *want_vpc = push ? neutron_eni_exact(params, "vpc-id") : NULL;
     json_t *rows = NULL, *out = neutron_own(req, json_object()), *row;
     const char *id;
 

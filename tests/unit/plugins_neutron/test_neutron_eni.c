@@ -593,6 +593,13 @@ test_describe_ids(void **s)
     m = ok(h, "DescribeNetworkInterfaces", "{\"NetworkInterfaceIds\": [\"" ENI "\"]}");
     assert_non_null(eni_of(m, ENI));
     json_decref(m);
+    /* a named id that a filter rules out: an empty answer, not NotFound */
+    expect_describe(h, PORTS "*&id=" PORT "*");
+    m = ok(h, "DescribeNetworkInterfaces",
+           "{\"NetworkInterfaceIds\": [\"" ENI "\"], \"Filters\": [{\"Name\": \"vpc-id\", "
+           "\"Values\": [\"vpc-0000e0ff\"]}]}");
+    assert_int_equal(json_array_size(json_object_get(m, "NetworkInterfaces")), 0);
+    json_decref(m);
     assert_string_equal(
         fails(h, "DescribeNetworkInterfaces", "{\"NetworkInterfaceIds\": [\"eni-0badbad0\"]}"),
         "InvalidNetworkInterfaceID.NotFound");
