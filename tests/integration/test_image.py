@@ -362,7 +362,9 @@ class ImageTest(unittest.TestCase):
         self.assertEqual(len(servers), 1, servers)
         events = json.loads(osc(self.d.env, "server", "event", "list", servers[0]["ID"],
                                 "-f", "json"))
-        return [e["Action"] for e in sorted(events, key=lambda e: e["Start Time"])]
+        # Nova lists newest first and its start times have whole seconds: reversing before the
+        # stable sort keeps a stop and a createImage of the same second in their real order
+        return [e["Action"] for e in sorted(reversed(events), key=lambda e: e["Start Time"])]
 
     def test_create_image_with_reboot(self):
         """Without NoReboot a running instance is stopped, imaged and started again; a stopped
