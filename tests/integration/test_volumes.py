@@ -188,8 +188,8 @@ class Volumes(unittest.TestCase):
         self.assertEqual(code_of(self.ec2b.delete_volume, VolumeId=vid), "InvalidVolume.NotFound")
         self.assertEqual(code_of(self.ec2b.describe_snapshots, SnapshotIds=[sid]),
                          "InvalidSnapshot.NotFound")
-        self.assertEqual(code_of(self.ec2b.create_volume, SnapshotId=sid),
-                         "InvalidSnapshot.NotFound")
+        self.assertEqual(code_of(self.ec2b.create_volume, SnapshotId=sid,
+                                 AvailabilityZone="nova"), "InvalidSnapshot.NotFound")
         self.assertEqual(code_of(self.ec2b.attach_volume, VolumeId=vid, InstanceId=self.iid,
                                  Device="/dev/sdg"), "InvalidVolume.NotFound")
         # 7. delete all and find nothing left in Cinder
