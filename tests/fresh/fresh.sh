@@ -336,10 +336,11 @@ if [ $TESTS = 1 ]; then
     # the next one (the last, "done", or the end of the log when it failed)
     read -r tresult trc_or_t _ < "$LOGS/tests_result" 2> /dev/null || tresult=none
     t_last=$(tail -1 "$LOGS/tests.log" | cut -d' ' -f1)
-    tnote=$(awk -v end="$t_last" '$2 == "==" && $3 == "[tests" {
+    case $tresult in passed) how="" ;; failed) how=" (failed)" ;; *) how=" (cut off)" ;; esac
+    tnote=$(awk -v end="$t_last" -v how="$how" '$2 == "==" && $3 == "[tests" {
             if (name != "") out = out sprintf("%s %ds, ", name, $1 - t)
             name = $5; for (i = 6; i <= NF; i++) name = name " " $i; t = $1; first = first ? first : $1 }
-        END { if (name != "done" && name != "") out = out sprintf("%s %ds (not finished), ", name, end - t)
+        END { if (name != "done" && name != "") out = out sprintf("%s %ds%s, ", name, end - t, how)
               printf "%stotal %ds", out, end - first }' "$LOGS/tests.log")
     case $tresult in
         passed) tnote="tests/run.sh passed inside: $tnote" ;;
