@@ -1,6 +1,7 @@
 /*
  * eni_describe.c - DescribeNetworkInterfaces: the caller's EC2 subnets from the database
- * (items_list "subnet", cut down by exact subnet-id/vpc-id filters), then one fan-out of
+ * (items_list "subnet", cut down by the subnet-id/vpc-id/availability-zone filters, wildcards
+ * too, unless NetworkInterfaceId.N names interfaces), then one fan-out of
  *   GET network /v2.0/ports?project_id=..&network_id=..[&id=..][&mac_address=..][&device_id=..]
  *       [&fixed_ips=ip_address%3D..]
  *   GET network /v2.0/floatingips?project_id=..        (the Association members)
@@ -56,15 +57,44 @@ neutron_eni_in(const json_t *list, const char *s)
     return 0;
 }
 
+/* Can an interface in subnet @p id (of VPC @p vpc, in zone @p az) pass the request's subnet-id,
+ * vpc-id and availability-zone filters? The filter engine's matching: values ORed (wildcards
+ * as EC2's), filters ANDed. */
+static int
+neutron_eni_row_passes(const json_t *params, const char *id, const char *vpc, const char *az)
+{
+    const json_t *f, *v;
+    size_t i, j;
+
+    json_array_foreach(json_object_get(params, "Filters"), i, f)
+    {
+        const char *name = neutron_or(neutron_str(f, "Name")), *have;
+        int hit = 0;
+
+        if (strcmp(name, "subnet-id") == 0)
+            have = id;
+        else if (strcmp(name, "vpc-id") == 0)
+            have = vpc;
+        else if (strcmp(name, "availability-zone") == 0)
+            have = az;
+        else
+            continue;
+        json_array_foreach(json_object_get(f, "Values"), j, v) hit |=
+            json_string_value(v) != NULL &&
+            ec2gw->wildcard_match(json_string_value(v), neutron_or(have));
+        if (!hit)
+            return 0;
+    }
+    return 1;
+}
+
 /* The EC2 subnets to look in: {Neutron subnet: {...}}, pool-owned; NULL after failing. */
 static json_t *
-neutron_eni_desc_subnets(ec2gw_req_t *req, const json_t *params)
+neutron_eni_desc_subnets(ec2gw_req_t *req, struct neutron_eni_desc *st, const json_t *params)
 {
     /* named ids are checked before the filters (NotFound only for unknown ones): then the
      * filters are not pushed down */
     int push = json_array_size(json_object_get(params, "NetworkInterfaceIds")) == 0;
-    const json_t *want_subnet = push ? neutron_eni_exact(params, "subnet-id") : NULL;
-    const json_t *want_vpc = push ? neutron_eni_exact(params, "vpc-id") : NULL;
     json_t *rows = NULL, *out = neutron_own(req, json_object()), *row;
     const char *id;
 
@@ -76,9 +106,11 @@ neutron_eni_desc_subnets(ec2gw_req_t *req, const json_t *params)
     {
         const char *os = neutron_str(row, VPC_F_OS_ID);
         const char *vpc = neutron_str(row, VPC_F_VPC_ID);
+        const char *az = neutron_str(row, VPC_F_AVAILABILITY_ZONE);
 
         if (os == NULL || vpc == NULL || neutron_str(row, VPC_F_OS_NETWORK_ID) == NULL ||
-            !neutron_eni_in(want_subnet, id) || !neutron_eni_in(want_vpc, vpc))
+            (push &&
+             !neutron_eni_row_passes(params, id, vpc, az != NULL ? az : st->ni->availability_zone)))
             continue;
         json_object_set_new(out, os,
                             json_pack("{s:s, s:s, s:s, s:s*}", "id", id, "vpc_id", vpc,
@@ -216,12 +248,21 @@ neutron_eni_desc_start(ec2gw_req_t *req, const char *default_vpc, void *arg)
     ec2gw_os_call_t calls[3];
 
     (void)default_vpc;
-    if ((st->subnets = neutron_eni_desc_subnets(req, params)) == NULL)
+    if ((st->subnets = neutron_eni_desc_subnets(req, st, params)) == NULL)
         return;
     if (json_object_size(st->subnets) == 0) {
-        /* no EC2 subnet (left): nothing to list, but named ids are still unknown */
-        if (neutron_eni_desc_check(req, st, NULL) == 0)
-            neutron_finish_list(req, "NetworkInterfaces", json_array(), NULL);
+        json_t *page;
+        const char *next = NULL;
+
+        /* no EC2 subnet (left): nothing to list, but named ids are still unknown and the
+         * filters still checked */
+        if (neutron_eni_desc_check(req, st, NULL) != 0)
+            return;
+        page =
+            neutron_filter_page(req, neutron_own(req, json_array()), "NetworkInterfaceId",
+                                "NetworkInterfaceId", neutron_eni_filter_values, &st->view, &next);
+        if (page != NULL)
+            neutron_finish_list(req, "NetworkInterfaces", page, next);
         return;
     }
     calls[0] = EC2GW_OS_GET(

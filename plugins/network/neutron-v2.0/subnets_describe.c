@@ -4,6 +4,11 @@
  * ports of their networks; availableIpAddressCount is the pools' size minus the addresses
  * ports hold in them (right with or without a DHCP agent; the router's gateway address is
  * outside the pools). Filters of the model; MaxResults/NextToken.
+ *
+ * The filters are pushed down: before any Neutron call the same matcher runs over models built
+ * from the rows alone (a filter that needs Neutron's data lets every row through), so a vpc-id
+ * filter reads one VPC's subnets and ports instead of every VPC's, and one no row passes makes
+ * no call at all.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -88,13 +93,64 @@ subnet_add(json_t *values, const char *s)
         json_array_append_new(values, json_string(s));
 }
 
+/* A value EC2 wildcard @p pattern surely matches: '*' as nothing, '?' as one character, "\x"
+ * as x (a trailing lone backslash stands for itself); a plain value is itself. Pool. */
+static const char *
+subnet_witness(ec2gw_req_t *req, const char *pattern)
+{
+    char *out = ec2gw->pcalloc(req, strlen(pattern) + 1), *o = out;
+    const char *p;
+
+    for (p = pattern; *p != '\0'; p++) {
+        if (*p == '*')
+            continue;
+        if (*p == '?')
+            *o++ = 'x';
+        else if (*p == '\\' && p[1] != '\0')
+            *o++ = *++p;
+        else
+            *o++ = *p;
+    }
+    return out;
+}
+
+/* Pre-filter: a filter the row alone cannot answer gets a witness of every value of every
+ * filter so named, so it passes and only rows that surely fail are dropped. */
+static void
+subnet_unknown(ec2gw_req_t *req, const char *name, json_t *values)
+{
+    const json_t *f, *v;
+    size_t i, j;
+
+    json_array_foreach(json_object_get(ec2gw->params(req), "Filters"), i, f)
+    {
+        if (strcmp(neutron_or(neutron_str(f, "Name")), name) != 0)
+            continue;
+        json_array_foreach(json_object_get(f, "Values"), j, v)
+        {
+            if (json_string_value(v) != NULL)
+                subnet_add(values, subnet_witness(req, json_string_value(v)));
+        }
+    }
+}
+
+static int
+subnet_is_cidr(const char *name)
+{
+    return strcmp(name, "cidr") == 0 || strcmp(name, "cidrBlock") == 0 ||
+           strcmp(name, "cidr-block") == 0;
+}
+
+/* ec2gw_filter_values_fn; @p arg is non-NULL in the pre-filter, where @p item is built from
+ * the row alone: no free-address count, and no CidrBlock when the row has none. */
 static int
 subnet_filter_values(ec2gw_req_t *req, const json_t *item, const char *name, json_t *values,
                      void *arg)
 {
-    (void)req;
-    (void)arg;
-    if (strcmp(name, "availability-zone") == 0 || strcmp(name, "availabilityZone") == 0)
+    if (arg != NULL && (strcmp(name, "available-ip-address-count") == 0 ||
+                        (subnet_is_cidr(name) && neutron_str(item, "CidrBlock") == NULL)))
+        subnet_unknown(req, name, values);
+    else if (strcmp(name, "availability-zone") == 0 || strcmp(name, "availabilityZone") == 0)
         subnet_add(values, neutron_str(item, "AvailabilityZone"));
     else if (strcmp(name, "availability-zone-id") == 0 || strcmp(name, "availabilityZoneId") == 0)
         subnet_add(values, neutron_str(item, "AvailabilityZoneId"));
@@ -103,8 +159,7 @@ subnet_filter_values(ec2gw_req_t *req, const json_t *item, const char *name, jso
             values,
             json_sprintf("%" JSON_INTEGER_FORMAT,
                          json_integer_value(json_object_get(item, "AvailableIpAddressCount"))));
-    else if (strcmp(name, "cidr") == 0 || strcmp(name, "cidrBlock") == 0 ||
-             strcmp(name, "cidr-block") == 0)
+    else if (subnet_is_cidr(name))
         subnet_add(values, neutron_str(item, "CidrBlock"));
     else if (strcmp(name, "default-for-az") == 0 || strcmp(name, "defaultForAz") == 0)
         subnet_add(values, json_is_true(json_object_get(item, "DefaultForAz")) ? "true" : "false");
@@ -170,6 +225,41 @@ subnets_listed(ec2gw_req_t *req, const ec2gw_os_resp_t *const *r, size_t n, void
         neutron_finish_list(req, "Subnets", page, next);
 }
 
+/* Drop from s->rows the rows the request's filters surely exclude (see subnet_filter_values).
+ * 0, or -1 after the host failed the request (a bad filter: before any Neutron call). */
+static int
+subnets_prefilter(ec2gw_req_t *req, struct subnets_desc *s)
+{
+    json_t *models = neutron_own(req, json_array()), *ids = neutron_own(req, json_object());
+    json_t *kept, *d, *m;
+    const char *id;
+    void *tmp;
+    size_t i;
+    int pre = 1;
+
+    if (json_array_size(json_object_get(ec2gw->params(req), "Filters")) == 0 ||
+        json_object_size(s->rows) == 0)
+        return 0;
+    json_object_foreach(s->rows, id, d)
+    {
+        m = subnet_model(req, s->ni, id, d, 0);
+        if (neutron_str(d, VPC_F_CIDR_BLOCK) == NULL)
+            json_object_del(m, "CidrBlock"); /* Neutron's, later */
+        json_array_append_new(models, m);
+    }
+    if ((kept = ec2gw->filter(req, models, "SubnetId", subnet_filter_values, &pre)) == NULL)
+        return -1;
+    neutron_own(req, kept);
+    json_array_foreach(kept, i, m)
+        json_object_set_new(ids, neutron_or(neutron_str(m, "SubnetId")), json_true());
+    json_object_foreach_safe(s->rows, tmp, id, d)
+    {
+        if (json_object_get(ids, id) == NULL)
+            json_object_del(s->rows, id);
+    }
+    return 0;
+}
+
 static void
 subnets_describe(ec2gw_req_t *req, const char *default_vpc, void *arg)
 {
@@ -191,9 +281,13 @@ subnets_describe(ec2gw_req_t *req, const char *default_vpc, void *arg)
         int keep = json_array_size(want) == 0;
 
         json_array_foreach(want, i, w) keep |= strcmp(neutron_or(json_string_value(w)), id) == 0;
-        if (!keep || neutron_str(d, VPC_F_VPC_ID) == NULL || neutron_str(d, VPC_F_OS_ID) == NULL)
-            continue;
-        json_object_set(s->rows, id, d);
+        if (keep && neutron_str(d, VPC_F_VPC_ID) != NULL && neutron_str(d, VPC_F_OS_ID) != NULL)
+            json_object_set(s->rows, id, d);
+    }
+    if (subnets_prefilter(req, s) != 0)
+        return;
+    json_object_foreach(s->rows, id, d)
+    {
         sq = ec2gw->psprintf(req, "%s&id=%s", neutron_or(sq),
                              ec2gw->url_escape(req, neutron_str(d, VPC_F_OS_ID)));
         if (neutron_str(d, VPC_F_OS_NETWORK_ID) != NULL)
@@ -204,6 +298,7 @@ subnets_describe(ec2gw_req_t *req, const char *default_vpc, void *arg)
         json_t *page;
         const char *next = NULL;
 
+        /* nothing left to ask Neutron about; the filters are still checked */
         page = neutron_filter_page(req, neutron_own(req, json_array()), "SubnetId", "SubnetId",
                                    subnet_filter_values, NULL, &next);
         if (page != NULL)

@@ -620,6 +620,286 @@ subnet_create_compensation(void **state)
     done(h);
 }
 
+/* -- DescribeSubnets / DescribeNetworkInterfaces filter push-down --------------------------- */
+
+/* Two VPCs as the database holds them: A with the recorded subnet (SUBNET on NET, tier=web),
+ * B with two subnets (ids made up: Neutron must not be asked about them unless a filter can
+ * match them; tier=db on the second, which maps public IPs). */
+#define VPC_A                 "vpc-0000a001"
+#define VPC_B                 "vpc-0000b001"
+#define SUB_A                 "subnet-0000a001"
+#define SUB_B1                "subnet-0000b001"
+#define SUB_B2                "subnet-0000b002"
+#define SUB_C                 "subnet-0000c001"
+#define OS_B1                 "0b000001-0000-4000-8000-00000000b001"
+#define NET_B1                "0b000001-0000-4000-8000-00000000b0n1"
+#define OS_B2                 "0b000002-0000-4000-8000-00000000b002"
+#define NET_B2                "0b000002-0000-4000-8000-00000000b0n2"
+#define OS_C                  "0c000001-0000-4000-8000-00000000c001"
+#define NET_C                 "0c000001-0000-4000-8000-00000000c0n1"
+#define SN_Q                  "&fields=id&fields=cidr&fields=allocation_pools"
+#define FILTER1(name, values) "{\"Filters\": [{\"Name\": \"" name "\", \"Values\": [" values "]}]}"
+
+static ec2gw_test_host_t *
+host_two_vpcs(void)
+{
+    ec2gw_test_host_t *h = host(NULL);
+
+    assert_int_equal(ec2gw_test_put_item(h, SUB_A, SUBNET,
+                                         "{\"vpc_id\": \"" VPC_A "\", \"os_network_id\": \"" NET
+                                         "\", \"cidr_block\": \"10.99.1.0/24\", "
+                                         "\"availability_zone\": \"nova\"}"),
+                     0);
+    assert_int_equal(ec2gw_test_put_item(h, SUB_B1, OS_B1,
+                                         "{\"vpc_id\": \"" VPC_B "\", \"os_network_id\": \"" NET_B1
+                                         "\", \"cidr_block\": \"10.98.1.0/24\", "
+                                         "\"availability_zone\": \"nova\"}"),
+                     0);
+    assert_int_equal(ec2gw_test_put_item(h, SUB_B2, OS_B2,
+                                         "{\"vpc_id\": \"" VPC_B "\", \"os_network_id\": \"" NET_B2
+                                         "\", \"cidr_block\": \"10.98.2.0/24\", "
+                                         "\"availability_zone\": \"az2\", "
+                                         "\"map_public_ip_on_launch\": true}"),
+                     0);
+    assert_int_equal(ec2gw_test_set_tags(h, SUB_A, "[{\"Key\": \"tier\", \"Value\": \"web\"}]"), 0);
+    assert_int_equal(ec2gw_test_set_tags(h, SUB_B2, "[{\"Key\": \"tier\", \"Value\": \"db\"}]"), 0);
+    return h;
+}
+
+/* Neutron is asked about the recorded subnet alone (exact paths: one more id would not match). */
+static void
+expect_subnet_a(ec2gw_test_host_t *h)
+{
+    ec2gw_test_expect(h, "GET", "network", "/v2.0/subnets?id=" SUBNET SN_Q, 200,
+                      "subnets_list.json");
+    ec2gw_test_expect(h, "GET", "network", "/v2.0/ports?network_id=" NET "&fields=fixed_ips", 200,
+                      "ports_list.json");
+}
+
+/* The SubnetIds of a DescribeSubnets answer, comma-separated in answer order (static); the
+ * number of OpenStack calls it made in *calls. */
+static const char *
+subnet_ids(ec2gw_test_host_t *h, const char *params, size_t *calls)
+{
+    static char buf[256];
+    size_t before = n_calls(h), i, o = 0;
+    const json_t *s;
+    json_t *m = ok(h, "DescribeSubnets", params);
+
+    buf[0] = '\0';
+    json_array_foreach(json_object_get(m, "Subnets"), i, s) o +=
+        (size_t)snprintf(buf + o, sizeof(buf) - o, "%s%s", o ? "," : "", str(s, "SubnetId"));
+    json_decref(m);
+    *calls = n_calls(h) - before;
+    return buf;
+}
+
+/* The path of the last call to @p prefix. */
+static const char *
+last_path(ec2gw_test_host_t *h, const char *prefix)
+{
+    const json_t *c, *found = NULL;
+    size_t i;
+
+    json_array_foreach(ec2gw_test_calls(h), i,
+                       c) if (strncmp(str(c, "path"), prefix, strlen(prefix)) == 0) found = c;
+    assert_non_null(found);
+    return str(found, "path");
+}
+
+static void
+subnet_filter_pushdown(void **state)
+{
+    ec2gw_test_host_t *h = host_two_vpcs();
+    size_t calls;
+    json_t *m;
+
+    (void)state;
+    /* vpc-id of one VPC: only its subnet and its network are read */
+    expect_subnet_a(h);
+    m = ok(h, "DescribeSubnets", FILTER1("vpc-id", "\"" VPC_A "\""));
+    assert_int_equal(json_array_size(json_object_get(m, "Subnets")), 1);
+    assert_string_equal(str(json_array_get(json_object_get(m, "Subnets"), 0), "SubnetId"), SUB_A);
+    assert_int_equal(
+        json_integer_value(json_object_get(json_array_get(json_object_get(m, "Subnets"), 0),
+                                           "AvailableIpAddressCount")),
+        252);
+    json_decref(m);
+    assert_int_equal(ec2gw_test_unmet_expectations(h), 0);
+    /* several values ORed */
+    expect_subnet_a(h);
+    assert_string_equal(subnet_ids(h, FILTER1("vpc-id", "\"vpc-0000ffff\", \"" VPC_A "\""), &calls),
+                        SUB_A);
+    assert_int_equal(calls, 2);
+    /* a filter no row passes: no Neutron call at all */
+    assert_string_equal(subnet_ids(h, FILTER1("vpc-id", "\"vpc-0000ffff\""), &calls), "");
+    assert_int_equal(calls, 0);
+    assert_string_equal(subnet_ids(h, FILTER1("cidr-block", "\"172.*\""), &calls), "");
+    assert_int_equal(calls, 0);
+    assert_string_equal(subnet_ids(h, FILTER1("availability-zone", "\"az3\""), &calls), "");
+    assert_int_equal(calls, 0);
+    /* filters ANDed: VPC A's subnet does not map public IPs */
+    assert_string_equal(subnet_ids(h,
+                                   "{\"Filters\": [{\"Name\": \"vpc-id\", \"Values\": [\"" VPC_A
+                                   "\"]}, {\"Name\": \"map-public-ip-on-launch\", \"Values\": "
+                                   "[\"true\"]}]}",
+                                   &calls),
+                        "");
+    assert_int_equal(calls, 0);
+    /* wildcards, with the final filter's matcher */
+    expect_subnet_a(h);
+    assert_string_equal(
+        subnet_ids(h, FILTER1("subnet-id", "\"subnet-0000a*\", \"subnet-?000a001\""), &calls),
+        SUB_A);
+    assert_int_equal(calls, 2);
+    assert_string_equal(subnet_ids(h, FILTER1("subnet-id", "\"subnet-0000a00\""), &calls), "");
+    assert_int_equal(calls, 0);
+    ec2gw_test_expect(h, "GET", "network", "/v2.0/subnets?id=*", 200, "{\"subnets\": []}");
+    ec2gw_test_expect(h, "GET", "network", "/v2.0/ports?network_id=*", 200, "{\"ports\": []}");
+    assert_string_equal(subnet_ids(h, FILTER1("subnet-id", "\"subnet-0000b00?\""), &calls), "");
+    assert_int_equal(calls, 2);
+    assert_non_null(strstr(last_path(h, "/v2.0/subnets"), OS_B1));
+    assert_non_null(strstr(last_path(h, "/v2.0/subnets"), OS_B2));
+    assert_null(strstr(last_path(h, "/v2.0/subnets"), SUBNET));
+    assert_null(strstr(last_path(h, "/v2.0/ports"), NET "&"));
+    /* tags are in the database: tag:K, tag-key, tag-value */
+    expect_subnet_a(h);
+    assert_string_equal(subnet_ids(h, FILTER1("tag:tier", "\"w?b\""), &calls), SUB_A);
+    assert_int_equal(calls, 2);
+    assert_string_equal(subnet_ids(h, FILTER1("tag-key", "\"owner\""), &calls), "");
+    assert_int_equal(calls, 0);
+    /* tag-value and vpc-id: the second subnet of B alone (its answer written after the
+     * recorded one: 253 free, no port) */
+    ec2gw_test_expect(h, "GET", "network", "/v2.0/subnets?id=" OS_B2 SN_Q, 200,
+                      "{\"subnets\": [{\"id\": \"" OS_B2 "\", \"cidr\": \"10.98.2.0/24\", "
+                      "\"allocation_pools\": [{\"start\": \"10.98.2.2\", \"end\": "
+                      "\"10.98.2.254\"}]}]}");
+    ec2gw_test_expect(h, "GET", "network", "/v2.0/ports?network_id=" NET_B2 "&fields=fixed_ips",
+                      200, "{\"ports\": []}");
+    m = ok(h, "DescribeSubnets",
+           "{\"Filters\": [{\"Name\": \"tag-value\", \"Values\": [\"db\"]}, {\"Name\": \"vpc-id\", "
+           "\"Values\": [\"" VPC_B "\"]}]}");
+    assert_int_equal(json_array_size(json_object_get(m, "Subnets")), 1);
+    assert_string_equal(str(json_array_get(json_object_get(m, "Subnets"), 0), "SubnetId"), SUB_B2);
+    assert_int_equal(
+        json_integer_value(json_object_get(json_array_get(json_object_get(m, "Subnets"), 0),
+                                           "AvailableIpAddressCount")),
+        253);
+    json_decref(m);
+    /* a bad filter is refused before any call */
+    assert_string_equal(fails(h, "DescribeSubnets", FILTER1("no-such", "\"x\"")),
+                        "InvalidParameterValue");
+    assert_string_equal(fails(h, "DescribeSubnets", FILTER1("vpc-id", "")),
+                        "InvalidParameterValue");
+    assert_int_equal(n_calls(h), 12);
+    done(h);
+}
+
+/* Filters that need Neutron's data keep the row until it is known, then decide. */
+static void
+subnet_filter_after_neutron(void **state)
+{
+    ec2gw_test_host_t *h = host_two_vpcs();
+    size_t calls;
+
+    (void)state;
+    /* available-ip-address-count is evaluated after Neutron's answer (252 free) */
+    expect_subnet_a(h);
+    assert_string_equal(subnet_ids(h,
+                                   "{\"Filters\": [{\"Name\": \"available-ip-address-count\", "
+                                   "\"Values\": [\"25?\"]}, {\"Name\": \"cidr-block\", "
+                                   "\"Values\": [\"10.99.*\"]}]}",
+                                   &calls),
+                        SUB_A);
+    assert_int_equal(calls, 2);
+    expect_subnet_a(h);
+    assert_string_equal(subnet_ids(h,
+                                   "{\"Filters\": [{\"Name\": \"available-ip-address-count\", "
+                                   "\"Values\": [\"253\", \"1*\"]}, {\"Name\": \"vpc-id\", "
+                                   "\"Values\": [\"" VPC_A "\"]}]}",
+                                   &calls),
+                        "");
+    assert_int_equal(calls, 2);
+    /* alone it cannot drop a row: every subnet is asked about */
+    ec2gw_test_expect(h, "GET", "network", "/v2.0/subnets?id=*", 200, "subnets_list.json");
+    ec2gw_test_expect(h, "GET", "network", "/v2.0/ports?network_id=*", 200, "ports_list.json");
+    assert_string_equal(subnet_ids(h, FILTER1("available-ip-address-count", "\"252\""), &calls),
+                        SUB_A);
+    assert_int_equal(calls, 2);
+    assert_non_null(strstr(last_path(h, "/v2.0/subnets"), SUBNET));
+    assert_non_null(strstr(last_path(h, "/v2.0/subnets"), OS_B1));
+    assert_non_null(strstr(last_path(h, "/v2.0/subnets"), OS_B2));
+    /* a row without its CIDR (as ec2-api wrote them): kept for a cidr filter until Neutron
+     * says 10.97.0.0/24 */
+    assert_int_equal(ec2gw_test_put_item(h, SUB_C, OS_C,
+                                         "{\"vpc_id\": \"" VPC_B "\", \"os_network_id\": \"" NET_C
+                                         "\"}"),
+                     0);
+    ec2gw_test_expect(h, "GET", "network", "/v2.0/subnets?id=*", 200,
+                      "{\"subnets\": [{\"id\": \"" SUBNET "\", \"cidr\": \"10.99.1.0/24\", "
+                      "\"allocation_pools\": [{\"start\": \"10.99.1.2\", \"end\": "
+                      "\"10.99.1.254\"}]}, {\"id\": \"" OS_C "\", \"cidr\": \"10.97.0.0/24\", "
+                      "\"allocation_pools\": [{\"start\": \"10.97.0.2\", \"end\": "
+                      "\"10.97.0.254\"}]}]}");
+    ec2gw_test_expect(h, "GET", "network", "/v2.0/ports?network_id=*", 200, "ports_list.json");
+    assert_string_equal(subnet_ids(h, FILTER1("cidr", "\"10.99.1.0/24\", \"10.96.*\""), &calls),
+                        SUB_A);
+    assert_int_equal(calls, 2);
+    assert_non_null(strstr(last_path(h, "/v2.0/subnets"), SUBNET));
+    assert_non_null(strstr(last_path(h, "/v2.0/subnets"), OS_C));
+    assert_null(strstr(last_path(h, "/v2.0/subnets"), OS_B1));
+    assert_null(strstr(last_path(h, "/v2.0/subnets"), OS_B2));
+    /* its CIDR once Neutron gave it */
+    ec2gw_test_expect(h, "GET", "network", "/v2.0/subnets?id=" OS_C SN_Q, 200,
+                      "{\"subnets\": [{\"id\": \"" OS_C "\", \"cidr\": \"10.97.0.0/24\", "
+                      "\"allocation_pools\": [{\"start\": \"10.97.0.2\", \"end\": "
+                      "\"10.97.0.254\"}]}]}");
+    ec2gw_test_expect(h, "GET", "network", "/v2.0/ports?network_id=" NET_C "&fields=fixed_ips", 200,
+                      "{\"ports\": []}");
+    assert_string_equal(subnet_ids(h, FILTER1("cidr-block", "\"10.97.0.0/2?\""), &calls), SUB_C);
+    assert_int_equal(calls, 2);
+    done(h);
+}
+
+/* DescribeNetworkInterfaces reads the ports of the networks the subnet-id, vpc-id and
+ * availability-zone filters leave (wildcards too); none left: no call. */
+static void
+eni_filter_pushdown(void **state)
+{
+    ec2gw_test_host_t *h = host_two_vpcs();
+    json_t *m;
+    const char *path;
+    size_t before;
+
+    (void)state;
+    ec2gw_test_expect(h, "GET", "network", "/v2.0/ports?project_id=*", 200, "{\"ports\": []}");
+    ec2gw_test_expect(h, "GET", "network", "/v2.0/floatingips?project_id=*", 200,
+                      "{\"floatingips\": []}");
+    ec2gw_test_expect(h, "GET", "network", "/v2.0/security-groups?project_id=*", 200,
+                      "{\"security_groups\": []}");
+    m = ok(h, "DescribeNetworkInterfaces",
+           "{\"Filters\": [{\"Name\": \"vpc-id\", \"Values\": [\"vpc-0000b*\"]}, {\"Name\": "
+           "\"availability-zone\", \"Values\": [\"az?\"]}]}");
+    assert_int_equal(json_array_size(json_object_get(m, "NetworkInterfaces")), 0);
+    json_decref(m);
+    path = last_path(h, "/v2.0/ports");
+    assert_non_null(strstr(path, "network_id=" NET_B2));
+    assert_null(strstr(path, NET_B1));
+    assert_null(strstr(path, "network_id=" NET "&"));
+    before = n_calls(h);
+    m = ok(h, "DescribeNetworkInterfaces", FILTER1("subnet-id", "\"subnet-0000d*\""));
+    assert_int_equal(json_array_size(json_object_get(m, "NetworkInterfaces")), 0);
+    json_decref(m);
+    assert_int_equal(n_calls(h), before);
+    /* with no subnet left the filters are still checked */
+    assert_string_equal(fails(h, "DescribeNetworkInterfaces",
+                              "{\"Filters\": [{\"Name\": \"vpc-id\", \"Values\": [\"vpc-0\"]}, "
+                              "{\"Name\": \"no-such\", \"Values\": [\"x\"]}]}"),
+                        "InvalidParameterValue");
+    assert_int_equal(n_calls(h), before);
+    done(h);
+}
+
 /* -- security groups in a VPC ------------------------------------------------------------------ */
 
 static void
@@ -895,6 +1175,9 @@ main(void)
         cmocka_unit_test(subnet_create_describe_delete),
         cmocka_unit_test(subnet_create_checks),
         cmocka_unit_test(subnet_create_compensation),
+        cmocka_unit_test(subnet_filter_pushdown),
+        cmocka_unit_test(subnet_filter_after_neutron),
+        cmocka_unit_test(eni_filter_pushdown),
         cmocka_unit_test(sg_in_vpc),
         cmocka_unit_test(default_vpc_once),
         cmocka_unit_test(default_vpc_made_elsewhere),
