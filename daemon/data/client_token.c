@@ -3,13 +3,23 @@
  * result NULL) before any OpenStack object is created, so that a retry after a crash finds it
  * pending instead of creating a second set of objects; the answer is stored when the request
  * completes. Rows are kept at least 24 hours (ec2gw_client_token_expire is run with >= 86400).
+ *
+ * A pending row names its owner (claim_owner.c) and a lease. After kill -9 nobody completes or
+ * releases it: a retry finds it orphaned (owner gone, or lease over), waits until whatever the
+ * owner sent can no longer land (settle), then takes it over with a compare-and-swap and runs
+ * the action again (EC2GW_CTOK_RECOVER), which finds the first attempt's objects by the names
+ * it gave them. Recovery is lazy, on the retry, not a start-up pass: the action needs the
+ * caller's credentials and parameters, which only the retry brings, and with several daemons
+ * on one database only the one the client comes back to acts.
  */
 #include "data/client_token.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "data/claim_owner.h"
 #include "data/db_priv.h"
 
 static void
@@ -23,8 +33,9 @@ ctok_bind_key(sqlite3_stmt *st, const char *project_id, const char *action, cons
 /* Claim the token: 1 when this call inserted the pending row, 0 when a row existed. */
 static int
 ctok_claim(ec2gw_db_t *db, const char *project_id, const char *action, const char *token,
-           const char *params_hash, ec2gw_err_t *err)
+           const char *params_hash, long long lease_s, ec2gw_err_t *err)
 {
+    time_t now = time(NULL);
     sqlite3_stmt *st = ec2gw_db_stmt(db, DB_CTOK_INSERT, err);
     int rc;
 
@@ -32,16 +43,93 @@ ctok_claim(ec2gw_db_t *db, const char *project_id, const char *action, const cha
         return EC2GW_E_DB;
     ctok_bind_key(st, project_id, action, token);
     ec2gw_db_bind_text(st, 4, params_hash);
-    sqlite3_bind_int64(st, 5, (sqlite3_int64)time(NULL));
+    sqlite3_bind_int64(st, 5, (sqlite3_int64)now);
+    ec2gw_db_bind_text(st, 6, ec2gw_claim_owner_self());
+    sqlite3_bind_int64(st, 7, (sqlite3_int64)(now + lease_s));
     if ((rc = ec2gw_db_stmt_run(db, st, err)) != 0)
         return rc;
     return sqlite3_changes(ec2gw_db_sqlite(db)) == 1;
 }
 
+/* Set the owner and lease of a pending row if they are still @p owner and @p lease: 1 when
+ * this call changed them, 0 when another request or daemon did first, or EC2GW_E_DB. */
+static int
+ctok_take(ec2gw_db_t *db, const char *project_id, const char *action, const char *token,
+          const char *owner, sqlite3_int64 lease, int lease_null, const char *new_owner,
+          sqlite3_int64 new_lease)
+{
+    sqlite3_stmt *st = ec2gw_db_stmt(db, DB_CTOK_TAKE, NULL);
+    int rc;
+
+    if (st == NULL)
+        return EC2GW_E_DB;
+    ctok_bind_key(st, project_id, action, token);
+    ec2gw_db_bind_text(st, 4, owner);
+    if (lease_null)
+        sqlite3_bind_null(st, 5);
+    else
+        sqlite3_bind_int64(st, 5, lease);
+    ec2gw_db_bind_text(st, 6, new_owner);
+    sqlite3_bind_int64(st, 7, new_lease);
+    if ((rc = ec2gw_db_stmt_run(db, st, NULL)) != 0)
+        return rc;
+    return sqlite3_changes(ec2gw_db_sqlite(db)) == 1;
+}
+
+/*
+ * A pending row (columns 2-4 of @p st: owner, lease, created): still held, orphaned and
+ * settling, or taken over now. A row without a lease (schema 2) was leased from `created`.
+ * The row is rewritten (through ctok_take), so @p st is reset first.
+ */
+static int
+ctok_pending(ec2gw_db_t *db, sqlite3_stmt *st, const char *project_id, const char *action,
+             const char *token, ec2gw_ctok_times_t *t, ec2gw_fault_t *fault)
+{
+    char owner_buf[EC2GW_OWNER_MAX];
+    const char *col = (const char *)sqlite3_column_text(st, 2), *owner = NULL;
+    int lease_null = sqlite3_column_type(st, 3) == SQLITE_NULL;
+    sqlite3_int64 lease = sqlite3_column_int64(st, 3), end;
+    sqlite3_int64 now = (sqlite3_int64)time(NULL);
+    ec2gw_owner_state_t who;
+    int rc;
+
+    if (lease_null)
+        lease = sqlite3_column_int64(st, 4) + t->lease_s;
+    if (col != NULL) /* copied: the column's text goes with the reset */
+        owner = owner_buf, snprintf(owner_buf, sizeof(owner_buf), "%s", col);
+    ec2gw_db_stmt_done(st);
+    /* No owner but a lease: a claim already found orphaned, its lease ending when the death
+     * was seen. Neither: a row of schema 2, whose owner is unknown: judged by its lease. */
+    who = owner != NULL ? ec2gw_claim_owner_state(owner)
+          : lease_null  ? EC2GW_OWNER_ELSEWHERE
+                        : EC2GW_OWNER_GONE;
+    if (lease > now && who != EC2GW_OWNER_GONE)
+        return EC2GW_CTOK_PENDING;
+    if (lease > now) {
+        /* Died before its lease ended: from now on nothing new leaves it; record that. */
+        rc = ctok_take(db, project_id, action, token, owner, lease_null ? 0 : lease, lease_null,
+                       NULL, now);
+        if (rc < 0)
+            return ec2gw_fault_set(fault, "InternalError", "could not record an orphaned claim");
+        t->wait_s = t->settle_s;
+        return rc == 1 ? EC2GW_CTOK_ORPHANED : EC2GW_CTOK_PENDING;
+    }
+    end = lease + t->settle_s;
+    if (now < end) {
+        t->wait_s = (long long)(end - now);
+        return EC2GW_CTOK_ORPHANED;
+    }
+    rc = ctok_take(db, project_id, action, token, owner, lease_null ? 0 : lease, lease_null,
+                   ec2gw_claim_owner_self(), now + t->lease_s);
+    if (rc < 0)
+        return ec2gw_fault_set(fault, "InternalError", "could not take over an orphaned claim");
+    return rc == 1 ? EC2GW_CTOK_RECOVER : EC2GW_CTOK_PENDING;
+}
+
 /* Read the existing row: the state, with *result filled on DONE; -1 with @p fault. */
 static int
 ctok_read(ec2gw_db_t *db, const char *project_id, const char *action, const char *token,
-          const char *params_hash, json_t **result, ec2gw_fault_t *fault)
+          const char *params_hash, ec2gw_ctok_times_t *t, json_t **result, ec2gw_fault_t *fault)
 {
     ec2gw_err_t err = { 0 };
     sqlite3_stmt *st = ec2gw_db_stmt(db, DB_CTOK_GET, &err);
@@ -64,7 +152,7 @@ ctok_read(ec2gw_db_t *db, const char *project_id, const char *action, const char
                              "The client token '%s' was already used with different parameters",
                              token);
     } else if (text == NULL) {
-        rc = EC2GW_CTOK_PENDING;
+        return ctok_pending(db, st, project_id, action, token, t, fault);
     } else if ((*result = json_loads(text, JSON_DECODE_ANY, NULL)) == NULL) {
         rc = ec2gw_fault_set(fault, "InternalError", "stored result of client token unreadable");
     } else {
@@ -78,21 +166,25 @@ done:
 
 int
 ec2gw_client_token_begin(ec2gw_db_t *db, const char *project_id, const char *action,
-                         const char *token, const char *params_hash, json_t **result,
-                         ec2gw_fault_t *fault)
+                         const char *token, const char *params_hash, ec2gw_ctok_times_t *times,
+                         json_t **result, ec2gw_fault_t *fault)
 {
+    ec2gw_ctok_times_t defaults = { EC2GW_CTOK_LEASE_S, EC2GW_CTOK_SETTLE_S, 0 };
     ec2gw_err_t err = { 0 };
     int rc;
 
+    if (times == NULL)
+        times = &defaults;
+    times->wait_s = 0;
     *result = NULL;
     if (params_hash == NULL)
         params_hash = "";
-    rc = ctok_claim(db, project_id, action, token, params_hash, &err);
+    rc = ctok_claim(db, project_id, action, token, params_hash, times->lease_s, &err);
     if (rc < 0)
         return ec2gw_fault_set(fault, "InternalError", "%s", err.msg);
     if (rc == 1)
         return EC2GW_CTOK_NEW;
-    return ctok_read(db, project_id, action, token, params_hash, result, fault);
+    return ctok_read(db, project_id, action, token, params_hash, times, result, fault);
 }
 
 int

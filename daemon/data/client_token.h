@@ -1,6 +1,7 @@
 /*
  * client_token.h - ClientToken idempotency records: (project, action, token) → hash of the
- * parameters and the response model, kept at least 24 hours.
+ * parameters and the response model, kept at least 24 hours; a pending record carries its
+ * owner and lease so that one left by a killed process is recovered, never a live one.
  */
 #ifndef EC2GW_DATA_CLIENT_TOKEN_H
 #define EC2GW_DATA_CLIENT_TOKEN_H
@@ -13,17 +14,38 @@
 typedef enum ec2gw_ctok_state {
     EC2GW_CTOK_NEW = 0,  /**< no record: a record in state pending was written; go ahead */
     EC2GW_CTOK_DONE,     /**< answered before: *result is the stored model */
-    EC2GW_CTOK_PENDING,  /**< a request with this token is still running (or crashed) */
+    EC2GW_CTOK_PENDING,  /**< a request with this token is still running */
+    EC2GW_CTOK_ORPHANED, /**< its owner is gone, but what it sent may still land: wait_s */
+    EC2GW_CTOK_RECOVER,  /**< an orphaned claim taken over: run the action again; it must
+                          *   find what the first attempt made instead of making it twice */
 } ec2gw_ctok_state_t;
 
 /**
+ * How long claims live. A claim is held by its owner (this process, ec2gw_claim_owner_self)
+ * until its lease ends; it is orphaned when the lease ended or, sooner, when the owner is a
+ * process of this machine that is gone (kill -9). An orphaned claim is taken over only
+ * settle_s after its owner stopped (the lease's end, or when its death was first seen): an
+ * OpenStack call the owner sent may still be creating something until then.
+ */
+typedef struct ec2gw_ctok_times {
+    long long lease_s;  /**< the longest a request runs (limits.request_timeout) */
+    long long settle_s; /**< the longest an OpenStack call runs (openstack.timeout) */
+    long long wait_s;   /**< out: with EC2GW_CTOK_ORPHANED, seconds until it can be taken over */
+} ec2gw_ctok_times_t;
+
+/** Defaults (the daemon's) for callers without a configuration: 120 s and 60 s. */
+#define EC2GW_CTOK_LEASE_S  120
+#define EC2GW_CTOK_SETTLE_S 60
+
+/**
  * Look up and, when absent, claim a token. @p params_hash identifies the parameters (hex);
- * the same token with another hash → -1 with IdempotentParameterMismatch.
- * *result returns new on EC2GW_CTOK_DONE. Returns the state, or -1 with @p fault.
+ * the same token with another hash → -1 with IdempotentParameterMismatch. @p times may be
+ * NULL (defaults). *result returns new on EC2GW_CTOK_DONE. Returns the state, or -1 with
+ * @p fault.
  */
 int ec2gw_client_token_begin(ec2gw_db_t *db, const char *project_id, const char *action,
-                             const char *token, const char *params_hash, json_t **result,
-                             ec2gw_fault_t *fault);
+                             const char *token, const char *params_hash, ec2gw_ctok_times_t *times,
+                             json_t **result, ec2gw_fault_t *fault);
 
 /** Store the model a claimed token answered with (borrowed). */
 int ec2gw_client_token_complete(ec2gw_db_t *db, const char *project_id, const char *action,

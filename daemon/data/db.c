@@ -77,10 +77,15 @@ static const char *const stmt_sql[DB_STMT_COUNT] = {
                     " ORDER BY item_id, key",
     [DB_TAG_COUNT] = "SELECT count(*) FROM tags WHERE project_id = ?1 AND item_id = ?2",
     [DB_CTOK_INSERT] = "INSERT INTO ec2gw_client_tokens"
-                       " (project_id, action, token, params_hash, result, created)"
-                       " VALUES (?1, ?2, ?3, ?4, NULL, ?5) ON CONFLICT DO NOTHING",
-    [DB_CTOK_GET] = "SELECT params_hash, result FROM ec2gw_client_tokens"
+                       " (project_id, action, token, params_hash, result, created, owner, lease)"
+                       " VALUES (?1, ?2, ?3, ?4, NULL, ?5, ?6, ?7) ON CONFLICT DO NOTHING",
+    [DB_CTOK_GET] = "SELECT params_hash, result, owner, lease, created FROM ec2gw_client_tokens"
                     " WHERE project_id = ?1 AND action = ?2 AND token = ?3",
+    /* Compare and swap on the owner and lease just read: of several daemons seeing the same
+     * orphaned claim, one takes it. */
+    [DB_CTOK_TAKE] = "UPDATE ec2gw_client_tokens SET owner = ?6, lease = ?7"
+                     " WHERE project_id = ?1 AND action = ?2 AND token = ?3 AND result IS NULL"
+                     " AND owner IS ?4 AND lease IS ?5",
     [DB_CTOK_COMPLETE] = "UPDATE ec2gw_client_tokens SET result = ?4"
                          " WHERE project_id = ?1 AND action = ?2 AND token = ?3",
     /* only a pending claim: an answered token keeps its answer whatever happens after */

@@ -34,8 +34,10 @@ typedef enum db_stmt_id {
     DB_TAG_GET_MANY,     /* ?1 project, ?2 JSON array of item ids */
     DB_TAG_LIST,         /* ?1 project */
     DB_TAG_COUNT,        /* ?1 project, ?2 item */
-    DB_CTOK_INSERT,      /* ?1 project, ?2 action, ?3 token, ?4 hash, ?5 created */
+    DB_CTOK_INSERT,      /* ?1 project, ?2 action, ?3 token, ?4 hash, ?5 created, ?6 owner,
+                          * ?7 lease */
     DB_CTOK_GET,         /* ?1 project, ?2 action, ?3 token */
+    DB_CTOK_TAKE,        /* ?1-?3 key, ?4 owner and ?5 lease read, ?6 new owner, ?7 new lease */
     DB_CTOK_COMPLETE,    /* ?1 project, ?2 action, ?3 token, ?4 result */
     DB_CTOK_DELETE,      /* ?1 project, ?2 action, ?3 token */
     DB_CTOK_EXPIRE,      /* ?1 oldest created kept */

@@ -55,6 +55,10 @@ static const char *const migrations[] = {
      * Indexes only: ec2-api's `tags` DDL stays as it is. */
     "CREATE INDEX ec2gw_tags_key_idx ON tags (project_id, \"key\", value);\n"
     "CREATE INDEX ec2gw_tags_value_idx ON tags (project_id, value);\n",
+    /* 3: who holds a pending ClientToken claim and until when (client_token.c): a claim left
+     * by a killed process is recovered. NULL in older rows: judged from `created`. */
+    "ALTER TABLE ec2gw_client_tokens ADD COLUMN owner VARCHAR(384) NULL;\n"
+    "ALTER TABLE ec2gw_client_tokens ADD COLUMN lease INTEGER NULL;\n",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof(migrations) / sizeof(migrations[0])))

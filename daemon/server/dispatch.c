@@ -65,6 +65,8 @@ client_token_claim(ec2gw_req_t *r)
     const char *token = member ? json_string_value(json_object_get(r->params_json, member)) : NULL;
     json_t *stored = NULL;
     ec2gw_fault_t f = { 0 };
+    ec2gw_ctok_times_t times = { r->gen->conf.request_timeout_ms / 1000 + 1,
+                                 r->gen->conf.os_timeout_ms / 1000 + 1, 0 };
     char *hash;
     int st;
 
@@ -77,7 +79,7 @@ client_token_claim(ec2gw_req_t *r)
     client_token_expire(r);
     hash = params_hash(r, member);
     st = ec2gw_client_token_begin(r->d->db, r->identity.project_id, r->action, token, hash,
-                                  &stored, &f);
+                                  &times, &stored, &f);
     if (st < 0) {
         ec2gw_req_fail(r, &f);
         return 0;
@@ -91,6 +93,18 @@ client_token_claim(ec2gw_req_t *r)
                         "A request with ClientToken '%s' is still in progress; retry later", token);
         return 0;
     }
+    if (st == EC2GW_CTOK_ORPHANED) {
+        ec2gw_req_failf(r, "Unavailable",
+                        "The request with ClientToken '%s' was interrupted; it can be recovered "
+                        "in %lld s: retry then",
+                        token, times.wait_s);
+        return 0;
+    }
+    /* A recovered claim runs the action again: the plugin finds what the first attempt made
+     * (RunInstances: servers named after the token's reservation id) instead of redoing it. */
+    if (st == EC2GW_CTOK_RECOVER)
+        ec2gw_log(EC2GW_LOG_NOTICE, r->log_prefix,
+                  "ClientToken '%s': the claim of a process that is gone was taken over", token);
     r->client_token = ec2gw_pstrdup(r->pool, token);
     return 1;
 }

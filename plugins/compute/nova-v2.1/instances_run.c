@@ -1,7 +1,8 @@
 /*
  * instances_run.c - RunInstances: validate, resolve image/flavor/key/network in one fan-out,
  * boot MaxCount servers concurrently (one POST per launch index), and roll back when fewer
- * than MinCount succeeded. ClientToken is enforced by the daemon (EC2GW_ACT_CLIENT_TOKEN).
+ * than MinCount succeeded. ClientToken is enforced by the daemon (EC2GW_ACT_CLIENT_TOKEN); with
+ * one, the servers an attempt cut short by a kill already made are adopted (run_recover.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,8 @@ struct nova_run_state {
     const char *ext_net;      /* public IPs: the router's gateway network, else NULL */
     json_t *pips;             /* public IPs mapped: server → address (run_public_ip.c) */
     const char **server_ids;  /* per launch index: the created server, or NULL */
+    json_t *adopted;          /* {"<index>": server} made by an earlier attempt (run_recover.c) */
+    long long *boot_idx;      /* launch index of each POST /servers sent */
     long long ok;             /* servers created */
     int first_fail;           /* launch index of the first failed boot, or -1 */
     const ec2gw_os_resp_t *fail_resp;
@@ -127,13 +130,17 @@ nova_run_answer(ec2gw_req_t *req, struct nova_run_state *st)
         json_decref(data);
         if (json_array_size(tags) > 0)
             ec2gw->tags_set(req, id, tags);
-        server = json_pack("{s:s, s:s, s:{s:s}, s:{s:s}, s:s, s:s, s:s, s:O, s:{}}", "id",
-                           st->server_ids[i], "name", id, "image", "id", st->image, "flavor",
-                           "original_name", st->flavor, "created", created, "status", "BUILD",
-                           "OS-EXT-STS:vm_state", "building", "security_groups", st->groups,
-                           "addresses");
-        json_object_set_new(server, "OS-EXT-AZ:availability_zone",
-                            json_string(st->zone ? st->zone : ""));
+        /* an adopted server is described as Nova has it now */
+        server = json_deep_copy(json_object_get(st->adopted, ec2gw->psprintf(req, "%lld", i)));
+        if (server == NULL)
+            server = json_pack("{s:s, s:s, s:{s:s}, s:{s:s}, s:s, s:s, s:s, s:O, s:{}}", "id",
+                               st->server_ids[i], "name", id, "image", "id", st->image, "flavor",
+                               "original_name", st->flavor, "created", created, "status", "BUILD",
+                               "OS-EXT-STS:vm_state", "building", "security_groups", st->groups,
+                               "addresses");
+        if (json_object_get(server, "OS-EXT-AZ:availability_zone") == NULL)
+            json_object_set_new(server, "OS-EXT-AZ:availability_zone",
+                                json_string(st->zone ? st->zone : ""));
         if (nova_str(st->params, "KeyName") != NULL)
             json_object_set(server, "key_name", json_object_get(st->params, "KeyName"));
         m = nova_instance_model(req, st->ni, server, NULL);
@@ -227,24 +234,25 @@ nova_run_booted(ec2gw_req_t *req, const ec2gw_os_resp_t *const *r, size_t n, voi
     json_t *lost = nova_own(req, json_array());
 
     st->first_fail = -1;
-    for (size_t i = 0; i < n; i++) {
-        const char *id = nova_str(json_object_get(r[i]->json, "server"), "id");
+    for (size_t k = 0; k < n; k++) {
+        const char *id = nova_str(json_object_get(r[k]->json, "server"), "id");
+        long long i = st->boot_idx[k];
 
-        if (ec2gw_os_ok(r[i]) && id != NULL) {
+        if (ec2gw_os_ok(r[k]) && id != NULL) {
             st->server_ids[i] = ec2gw->pstrdup(req, id);
             st->ok++;
             continue;
         }
-        if (nova_run_answer_lost(r[i]))
-            json_array_append_new(lost, json_string(nova_run_name(req, st, (long long)i)));
+        if (nova_run_answer_lost(r[k]))
+            json_array_append_new(lost, json_string(nova_run_name(req, st, i)));
         if (st->first_fail < 0) {
-            const char *k;
+            const char *key;
             json_t *v;
 
             st->first_fail = (int)i;
-            st->fail_status = ec2gw_os_ok(r[i]) ? 502 : r[i]->status;
-            st->fail_msg = r[i]->error;
-            json_object_foreach(r[i]->json, k, v) if (nova_str(v, "message")) st->fail_msg =
+            st->fail_status = ec2gw_os_ok(r[k]) ? 502 : r[k]->status;
+            st->fail_msg = r[k]->error;
+            json_object_foreach(r[k]->json, key, v) if (nova_str(v, "message")) st->fail_msg =
                 ec2gw->pstrdup(req, nova_str(v, "message"));
         }
     }
@@ -257,14 +265,19 @@ nova_run_boot(ec2gw_req_t *req, struct nova_run_state *st)
     ec2gw_os_call_t *calls = ec2gw->pcalloc(req, (size_t)st->max * sizeof(*calls));
     const char *key = nova_str(st->params, "KeyName");
     const char *ud = nova_str(st->params, "UserData");
+    size_t n = 0;
 
-    st->server_ids = ec2gw->pcalloc(req, (size_t)st->max * sizeof(*st->server_ids));
+    st->boot_idx = ec2gw->pcalloc(req, (size_t)st->max * sizeof(*st->boot_idx));
     for (long long i = 0; i < st->max; i++) {
-        json_t *server = json_pack("{s:s, s:s, s:s, s:O, s:i, s:i, s:{s:s, s:s}}", "name",
-                                   nova_run_name(req, st, i), "imageRef", st->image, "flavorRef",
-                                   st->flavor_id, "networks", st->networks, "min_count", 1,
-                                   "max_count", 1, "metadata", "ec2_reservation_id", st->rid,
-                                   "ec2_launch_index", ec2gw->psprintf(req, "%lld", i));
+        json_t *server;
+
+        if (st->server_ids[i] != NULL) /* adopted */
+            continue;
+        server = json_pack("{s:s, s:s, s:s, s:O, s:i, s:i, s:{s:s, s:s}}", "name",
+                           nova_run_name(req, st, i), "imageRef", st->image, "flavorRef",
+                           st->flavor_id, "networks", st->networks, "min_count", 1, "max_count", 1,
+                           "metadata", "ec2_reservation_id", st->rid, "ec2_launch_index",
+                           ec2gw->psprintf(req, "%lld", i));
 
         if (key != NULL)
             json_object_set_new(server, "key_name", json_string(key));
@@ -276,11 +289,48 @@ nova_run_boot(ec2gw_req_t *req, struct nova_run_state *st)
             json_object_set(server, "security_groups", st->groups);
         if (st->bdms != NULL)
             json_object_set(server, "block_device_mapping_v2", st->bdms);
-        calls[i] = EC2GW_OS_CALL("compute", "POST", "/servers",
-                                 .body = nova_own(req, json_pack("{s:o}", "server", server)));
+        st->boot_idx[n] = i;
+        calls[n++] = EC2GW_OS_CALL("compute", "POST", "/servers",
+                                   .body = nova_own(req, json_pack("{s:o}", "server", server)));
     }
-    if (ec2gw->os_fanout(req, calls, (size_t)st->max, nova_run_booted, st) < 0)
+    if (n == 0) { /* an earlier attempt made them all */
+        nova_run_settle(req, NULL, st);
+        return;
+    }
+    if (ec2gw->os_fanout(req, calls, n, nova_run_booted, st) < 0)
         ec2gw->fail(req, 500, "InternalError", "Could not call Nova");
+}
+
+/* With a ClientToken: the servers an earlier attempt made are this run's (run_recover.c). */
+static void
+nova_run_adopt(ec2gw_req_t *req, json_t *found, void *arg)
+{
+    struct nova_run_state *st = arg;
+    const char *idx;
+    json_t *s;
+
+    st->adopted = found;
+    json_object_foreach(found, idx, s)
+    {
+        st->server_ids[atoll(idx)] = ec2gw->pstrdup(req, nova_str(s, "id"));
+        st->ok++;
+    }
+    if (st->ok > 0)
+        ec2gw->log(req, EC2GW_LOG_NOTICE,
+                   "ClientToken: %lld of %lld servers of %s were made by an earlier attempt: "
+                   "adopted, %lld to boot",
+                   st->ok, st->max, st->rid, st->max - st->ok);
+    nova_run_boot(req, st);
+}
+
+static void
+nova_run_start(ec2gw_req_t *req, struct nova_run_state *st)
+{
+    st->server_ids = ec2gw->pcalloc(req, (size_t)st->max * sizeof(*st->server_ids));
+    if (nova_or(nova_str(st->params, "ClientToken"))[0] != '\0')
+        nova_run_find_own(req, st->rid, st->max, nova_run_adopt, st);
+    else
+        nova_run_boot(req, st);
 }
 
 /* Does some NIC (or the default NIC) need the project's network? */
@@ -408,7 +458,7 @@ nova_run_resolved(ec2gw_req_t *req, const ec2gw_os_resp_t *const *r, size_t n, v
                     "Request would have succeeded, but DryRun flag is set.");
         return;
     }
-    nova_run_boot(req, st);
+    nova_run_start(req, st);
 }
 
 /* A random reservation id: r- and 17 hex digits (pool). */
@@ -530,7 +580,11 @@ nova_run_instances(ec2gw_req_t *req, void *inst)
     if (nova_run_validate(req, st) != 0 ||
         nova_run_vpc_prepare(req, st->params, &st->nics, st->groups, &st->vpc) != 0)
         return EC2GW_OK;
-    st->rid = nova_run_rid(req);
+    st->rid = nova_or(nova_str(st->params, "ClientToken"))[0] != '\0'
+                  ? nova_run_token_rid(req, nova_str(st->params, "ClientToken"))
+                  : NULL;
+    if (st->rid == NULL)
+        st->rid = nova_run_rid(req);
     calls[n++] = EC2GW_OS_GET("compute", "/flavors/detail?is_public=None");
     calls[n++] = EC2GW_OS_GET(
         "image", ec2gw->psprintf(req, "/v2/images/%s", ec2gw->url_escape(req, st->image)));

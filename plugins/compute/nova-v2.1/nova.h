@@ -154,6 +154,17 @@ int nova_pip_release(ec2gw_req_t *req, const json_t *ids, nova_pip_released_fn d
 typedef void (*nova_lost_done_fn)(ec2gw_req_t *req, json_t *found, void *arg);
 void nova_run_find_lost(ec2gw_req_t *req, const json_t *names, nova_lost_done_fn done, void *arg);
 
+/* run_recover.c: RunInstances with a ClientToken. The reservation id of @p token (pool; NULL
+ * when hashing failed): the same for every attempt, so the servers of an attempt cut short by
+ * a kill are found by name. The servers named <rid>-<index> (index < max) recent enough to be
+ * this token's, as {"<index>": server} (pool), to done(); or the request failed when Nova could
+ * not say. 1 when @p server was created recently enough to be this run's or token's. */
+typedef void (*nova_own_done_fn)(ec2gw_req_t *req, json_t *found, void *arg);
+const char *nova_run_token_rid(ec2gw_req_t *req, const char *token);
+void nova_run_find_own(ec2gw_req_t *req, const char *rid, long long max, nova_own_done_fn done,
+                       void *arg);
+int nova_run_server_recent(const json_t *server, int64_t now_ms);
+
 /* attrs.c: the server uuid of the request's InstanceId, or NULL after failing the request */
 const char *nova_attr_instance(ec2gw_req_t *req);
 

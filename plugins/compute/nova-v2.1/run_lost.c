@@ -3,6 +3,8 @@
  * error, timeout, 5xx, a 2xx without a server id): Nova may have created the server anyway.
  * Each boot has a unique name (its random reservation id and launch index), so the servers
  * are found by name and RunInstances deletes them instead of leaving orphans nobody mapped.
+ * With a ClientToken the name is the token's (run_recover.c), which an old use of the token
+ * may have given too: servers older than this request's token are not this run's.
  */
 #include <string.h>
 
@@ -50,7 +52,8 @@ nova_lost_answered(ec2gw_req_t *req, const ec2gw_os_resp_t *const *r, size_t n, 
         json_array_foreach(json_object_get(r[i]->json, "servers"), j, s)
         {
             if (ec2gw_os_ok(r[i]) && nova_str(s, "id") != NULL &&
-                strcmp(nova_or(nova_str(s, "name")), name) == 0) {
+                strcmp(nova_or(nova_str(s, "name")), name) == 0 &&
+                nova_run_server_recent(s, ec2gw->now_ms(req))) {
                 json_array_append_new(l->found, json_string(nova_str(s, "id")));
                 hits++;
             }
@@ -78,7 +81,7 @@ nova_lost_ask(ec2gw_req_t *req, void *arg)
             ec2gw->psprintf(req, "^%s$", json_string_value(json_array_get(l->names, i)));
 
         calls[i] = EC2GW_OS_GET(
-            "compute", ec2gw->psprintf(req, "/servers?name=%s", ec2gw->url_escape(req, re)));
+            "compute", ec2gw->psprintf(req, "/servers/detail?name=%s", ec2gw->url_escape(req, re)));
     }
     if (ec2gw->os_fanout(req, calls, n, nova_lost_answered, l) < 0)
         nova_lost_give_up(req, l);

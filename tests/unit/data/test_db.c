@@ -103,7 +103,7 @@ test_schema_exact(void **state)
     assert_query(s, "SELECT group_concat(name) FROM pragma_index_info('sqlite_autoindex_items_2')",
                  "os_id");
     assert_query(s, "SELECT group_concat(name) FROM pragma_table_info('ec2gw_client_tokens')",
-                 "project_id,action,token,params_hash,result,created");
+                 "project_id,action,token,params_hash,result,created,owner,lease");
     assert_query(s,
                  "SELECT group_concat(name) FROM pragma_table_info('ec2gw_client_tokens')"
                  " WHERE pk > 0",
@@ -115,13 +115,13 @@ test_schema_exact(void **state)
     assert_query(s, "PRAGMA journal_mode", "wal");
     assert_query(s, "PRAGMA synchronous", "1");
     assert_query(s, "PRAGMA busy_timeout", "2000");
-    assert_int_equal(ec2gw_db_schema_version(db), 2);
-    assert_query(s, "SELECT version FROM ec2gw_schema_version", "2");
+    assert_int_equal(ec2gw_db_schema_version(db), 3);
+    assert_query(s, "SELECT version FROM ec2gw_schema_version", "3");
     ec2gw_db_close(db);
 
     /* reopening changes nothing */
     assert_int_equal(ec2gw_db_open(path, &db, &err), 0);
-    assert_int_equal(ec2gw_db_schema_version(db), 2);
+    assert_int_equal(ec2gw_db_schema_version(db), 3);
     assert_query(ec2gw_db_sqlite(db), "SELECT count(*) FROM ec2gw_schema_version", "1");
     ec2gw_db_close(db);
     rm_db(path);
@@ -171,7 +171,7 @@ test_open_ec2api_db(void **state)
                  before_items);
     assert_query(ec2gw_db_sqlite(db), dump, before_dump);
     assert_query(ec2gw_db_sqlite(db), "SELECT version FROM migrate_version", "1");
-    assert_int_equal(ec2gw_db_schema_version(db), 2);
+    assert_int_equal(ec2gw_db_schema_version(db), 3);
 
     /* the rows are usable through the API */
     assert_int_equal(ec2gw_idmap_to_os(db, "p1", "i-0000002a", &os_id, &err), 0);

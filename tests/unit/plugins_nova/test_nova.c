@@ -419,7 +419,7 @@ test_run_instances(void **s)
     ec2gw_test_expect(h, "POST", "compute", "/servers", 500, "{}");
     /* a 500 may hide a created server: looked up by name (three times), none found */
     for (i = 0; i < 3; i++)
-        ec2gw_test_expect(h, "GET", "compute", "/servers?name=*", 200, "{\"servers\": []}");
+        ec2gw_test_expect(h, "GET", "compute", "/servers/detail?name=*", 200, "{\"servers\": []}");
     ec2gw_test_expect(h, "DELETE", "compute", "/servers/s1", 204, NULL);
     ec2gw_test_expect(h, "DELETE", "compute", "/servers/s2", 204, NULL);
     assert_null(ec2gw_test_action(h, "RunInstances",

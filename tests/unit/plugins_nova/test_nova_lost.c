@@ -102,7 +102,7 @@ test_lost_answer_found_and_deleted(void **s)
              "{\"servers\": [{\"id\": \"lost1\", \"name\": \"%s\"}, {\"id\": \"other\", "
              "\"name\": \"%s0\"}]}",
              name, name);
-    ec2gw_test_expect(h, "GET", "compute", "/servers?name=*", 200, list);
+    ec2gw_test_expect(h, "GET", "compute", "/servers/detail?name=*", 200, list);
     ec2gw_test_expect(h, "DELETE", "compute", "/servers/lost1", 204, NULL);
     ec2gw_test_run(h);
     assert_null(ec2gw_test_end(h));
@@ -124,7 +124,7 @@ test_lost_answer_nothing_found(void **s)
     (void)s;
     ec2gw_test_expect_timeout(h, "POST", "compute", "/servers");
     for (int i = 0; i < 3; i++)
-        ec2gw_test_expect(h, "GET", "compute", "/servers?name=*", 200, "{\"servers\": []}");
+        ec2gw_test_expect(h, "GET", "compute", "/servers/detail?name=*", 200, "{\"servers\": []}");
     assert_null(ec2gw_test_action(h, "RunInstances", RUN1));
     assert_string_equal(ec2gw_test_last_error(h), "Unavailable");
     assert_int_equal(count_calls(h, "DELETE", "/"), 0);
@@ -144,8 +144,8 @@ test_lost_answer_found_late(void **s)
     assert_int_equal(ec2gw_test_begin(h, "RunInstances", RUN1), 1);
     name = run_until_posts(h, 1);
     snprintf(list, sizeof(list), "{\"servers\": [{\"id\": \"lost2\", \"name\": \"%s\"}]}", name);
-    ec2gw_test_expect(h, "GET", "compute", "/servers?name=*", 200, "{\"servers\": []}");
-    ec2gw_test_expect(h, "GET", "compute", "/servers?name=*", 200, list);
+    ec2gw_test_expect(h, "GET", "compute", "/servers/detail?name=*", 200, "{\"servers\": []}");
+    ec2gw_test_expect(h, "GET", "compute", "/servers/detail?name=*", 200, list);
     ec2gw_test_expect(h, "DELETE", "compute", "/servers/lost2", 204, NULL);
     ec2gw_test_run(h);
     assert_null(ec2gw_test_end(h));
@@ -172,7 +172,7 @@ test_lost_answer_min_count_met(void **s)
                      1);
     name = run_until_posts(h, 2);
     snprintf(list, sizeof(list), "{\"servers\": [{\"id\": \"lost3\", \"name\": \"%s\"}]}", name);
-    ec2gw_test_expect(h, "GET", "compute", "/servers?name=*", 200, list);
+    ec2gw_test_expect(h, "GET", "compute", "/servers/detail?name=*", 200, list);
     ec2gw_test_expect(h, "DELETE", "compute", "/servers/lost3", 204, NULL);
     ec2gw_test_run(h);
     m = ec2gw_test_end(h);

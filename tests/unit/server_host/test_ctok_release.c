@@ -66,7 +66,8 @@ claim(struct fixture *f, const char *token)
 {
     ec2gw_fault_t fault = { 0 };
     json_t *result = NULL;
-    int st = ec2gw_client_token_begin(f->d.db, "p1", "RunInstances", token, "h", &result, &fault);
+    int st = ec2gw_client_token_begin(f->d.db, "p1", "RunInstances", token, "h", NULL, &result,
+                                      &fault);
 
     json_decref(result);
     return st;
