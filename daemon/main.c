@@ -8,13 +8,15 @@
 #include <curl/curl.h>
 
 #include "core/log.h"
+#include "server/builtins.h"
 #include "server/daemon.h"
 
 static void
 usage(FILE *out)
 {
     fprintf(out,
-            "Usage: ec2gwd [-c DIR] [--check-config] [--plugin-dir DIR] [--model FILE]\n"
+            "Usage: ec2gwd [-c DIR] [--check-config | --list-plugins | --list-actions]\n"
+            "              [--plugin-dir DIR] [--model FILE]\n"
             "\n"
             "ec2gwd serves the Amazon EC2 Query API (API version 2016-11-15, SigV4 and SigV2)\n"
             "in front of an OpenStack cloud. Each EC2 action is routed to a plugin for one\n"
@@ -25,6 +27,17 @@ usage(FILE *out)
             "                       (default %s)\n"
             "  -t, --check-config   validate the configuration, load the plugins and exit:\n"
             "                       0 when it is valid, 1 with file:line errors when not\n"
+            "      --list-plugins   load the configuration like --check-config, then print each\n"
+            "                       plugin instance: its conf file and line, the plugin, its\n"
+            "                       version and ABI, the module file (and whether a replaced\n"
+            "                       file was reloaded), its service, the chain it wraps, the\n"
+            "                       actions it declares and its settings with their defaults\n"
+            "      --list-actions   likewise, then print each routed action: the instance that\n"
+            "                       serves it, the wrappers it passes through (outermost first,\n"
+            "                       e.g. site-compute > compute) and its effective flags\n"
+            "                       (client-token, dryrun, readonly: a wrapper inherits those of\n"
+            "                       the action it wraps). The daemon's own actions (tags,\n"
+            "                       DescribeRegions) are not routed and not listed.\n"
             "      --plugin-dir DIR where plugin modules (<plugin>.so) are (default\n"
             "                       paths.plugin_dir, $EC2GW_PLUGIN_DIR, %s)\n"
             "      --model FILE     the EC2 service model (default paths.model, $EC2GW_MODEL,\n"
@@ -32,7 +45,20 @@ usage(FILE *out)
             "  -h, --help           this text\n"
             "  -V, --version        version and plugin ABI\n"
             "\n"
+            "Plugins: a conf.d file with `plugin:` configures one instance (plugin, file,\n"
+            "instance, wraps, actions, service, settings). One line enables a wrapping plugin\n"
+            "with default settings, in any other conf.d file:\n"
+            "    wrap: { compute: /usr/lib/x86_64-linux-gnu/ec2gw/plugins/site.so }\n"
+            "The key names the instance wrapped; the value is a path, or a file name (.so\n"
+            "optional) under the plugin directory, or a list (each wraps the one before). The\n"
+            "new instance is named after the plugin. Start-up and reload refuse a missing\n"
+            "file, an unknown instance, and a plugin that wraps nothing (no OpenStack hooks, no\n"
+            "action the wrapped instance serves).\n"
+            "\n"
             "Signals: SIGHUP reloads conf.d (a failed reload keeps the running configuration);\n"
+            "a plugin file replaced on disk (another inode, size or mtime: install(1) or mv a\n"
+            "new build over it, never cp onto a loaded file) is loaded again from a private\n"
+            "copy, and requests already running finish on the old code.\n"
             "SIGTERM and SIGINT stop accepting, drain requests in flight, then exit.\n"
             "\n"
             "Endpoints: POST or GET / (EC2 Query API), GET /healthz, GET /metrics (Prometheus).\n"
@@ -48,6 +74,8 @@ main(int argc, char **argv)
     static const struct option longopts[] = {
         { "conf-dir", required_argument, NULL, 'c' },
         { "check-config", no_argument, NULL, 't' },
+        { "list-plugins", no_argument, NULL, 'L' },
+        { "list-actions", no_argument, NULL, 'A' },
         { "plugin-dir", required_argument, NULL, 'P' },
         { "model", required_argument, NULL, 'M' },
         { "help", no_argument, NULL, 'h' },
@@ -56,7 +84,7 @@ main(int argc, char **argv)
     };
     ec2gw_daemon_t d = { 0 };
     ec2gw_err_t err = { 0 };
-    int opt, rc;
+    int opt, rc, list = 0;
 
 #ifdef M_MXFAST
     /* Every request frees thousands of small JSON nodes and then allocates large buffers;
@@ -74,6 +102,11 @@ main(int argc, char **argv)
             break;
         case 't':
             d.opts.check_only = 1;
+            break;
+        case 'L':
+        case 'A':
+            d.opts.check_only = 1;
+            list = opt;
             break;
         case 'P':
             d.opts.plugin_dir = optarg;
@@ -101,7 +134,8 @@ main(int argc, char **argv)
     /* Before any thread exists (curl's threaded resolver starts them). */
     curl_global_init(CURL_GLOBAL_DEFAULT);
     if (!(curl_version_info(CURLVERSION_NOW)->features & CURL_VERSION_ASYNCHDNS))
-        ec2gw_log(EC2GW_LOG_WARN, NULL, "libcurl has no asynchronous resolver: name lookups "
+        ec2gw_log(EC2GW_LOG_WARN, NULL,
+                  "libcurl has no asynchronous resolver: name lookups "
                   "of OpenStack endpoints will block the event loop");
     rc = ec2gw_daemon_prepare(&d, &err);
     if (rc == 0 && !d.opts.check_only)
@@ -112,7 +146,11 @@ main(int argc, char **argv)
         curl_global_cleanup();
         return 1;
     }
-    if (d.opts.check_only) {
+    if (list == 'L') {
+        ec2gw_plugins_list(d.gen->plugins, stdout);
+    } else if (list == 'A') {
+        ec2gw_plugins_list_actions(d.gen->plugins, ec2gw_builtin_serves, stdout);
+    } else if (d.opts.check_only) {
         size_t n_routes = 0, n = ec2gw_plugins_count(d.gen->plugins, &n_routes);
 
         printf("ec2gwd: configuration in %s is valid: %zu plugin instances, %zu actions routed\n",
@@ -121,8 +159,8 @@ main(int argc, char **argv)
             ec2gw_instance_t *in = ec2gw_plugins_instance(d.gen->plugins, i);
 
             printf("  %-12s %s %s (%s)%s%s\n", in->name, in->module->desc->name,
-                   in->module->desc->version ? in->module->desc->version : "",
-                   in->module->path, in->wraps ? " wraps " : "", in->wraps ? in->wraps->name : "");
+                   in->module->desc->version ? in->module->desc->version : "", in->module->path,
+                   in->wraps ? " wraps " : "", in->wraps ? in->wraps->name : "");
         }
     } else {
         int in_worker = d.gen->conf.workers > 1 ? ec2gw_workers_run(&d, &err) : 1;

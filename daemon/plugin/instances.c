@@ -9,6 +9,12 @@
  *   actions: all | [A, B]      # optional subset of the descriptor's actions
  *   service: { type: compute, microversion: "2.79", interface: public }
  *   settings: { ... }          # bound through the plugin's settings schema
+ *
+ * The one-line form enables a wrapper with default settings, in any file without `plugin:`:
+ *   wrap: { compute: /usr/lib/.../site.so }      # or site.so / site under plugin_dir
+ *   wrap: { compute: [site.so, audit.so] }       # stacked: audit wraps site wraps compute
+ * Each .so becomes an instance named after its descriptor, wrapping the instance named by
+ * the key (or the previous .so of the list).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -23,11 +29,12 @@ struct ec2gw_plugins {
     ec2gw_instance_t *inst[MAX_INSTANCES];
     size_t n;
     ec2gw_route_t *routes; /* sorted by action */
+    ec2gw_action_t *acts;  /* per route: the outer action with the chain's flags */
     ec2gw_loop_t *loop;    /* set by start() */
     size_t n_routes;
 };
 
-static const char *const top_keys[] = { "plugin", "file", "instance", "wraps",
+static const char *const top_keys[] = { "plugin",  "file",    "instance", "wraps",
                                         "actions", "service", "settings", NULL };
 static const char *const service_keys[] = { "type", "api", "microversion", "interface", NULL };
 
@@ -46,8 +53,9 @@ check_keys(const ec2gw_conf_node_t *map, const char *const *allowed, const char 
             for (size_t k = 0; allowed[k] != NULL; k++)
                 snprintf(known + strlen(known), sizeof(known) - strlen(known), "%s%s",
                          k ? ", " : "", allowed[k]);
-            return ec2gw_err_set(err, EC2GW_E_INVAL, "%s:%d: unknown key '%s' in %s; known keys: %s",
-                                 map->file, map->key_lines[i], map->keys[i], what, known);
+            return ec2gw_err_set(err, EC2GW_E_INVAL,
+                                 "%s:%d: unknown key '%s' in %s; known keys: %s", map->file,
+                                 map->key_lines[i], map->keys[i], what, known);
         }
     }
     return 0;
@@ -61,8 +69,8 @@ scalar(const ec2gw_conf_node_t *map, const char *key, ec2gw_err_t *err, int *bad
     if (n == NULL)
         return NULL;
     if (n->type != EC2GW_CONF_SCALAR || n->value[0] == '\0') {
-        *bad = ec2gw_err_set(err, EC2GW_E_INVAL, "%s:%d: '%s' must be a non-empty string",
-                             n->file, n->line, key);
+        *bad = ec2gw_err_set(err, EC2GW_E_INVAL, "%s:%d: '%s' must be a non-empty string", n->file,
+                             n->line, key);
         return NULL;
     }
     return n->value;
@@ -166,6 +174,45 @@ bind_service(ec2gw_instance_t *in, const ec2gw_conf_node_t *svc, ec2gw_err_t *er
 }
 
 static int
+instance_open(ec2gw_instance_t *in, const char *path, const char *label, const char *file, int line,
+              const ec2gw_host_api_t *host, ec2gw_err_t *err)
+{
+    int rc = ec2gw_module_open(path, host, &in->module, err);
+
+    if (rc != 0) {
+        char msg[sizeof(err->msg)];
+
+        memcpy(msg, err->msg, sizeof(msg));
+        return ec2gw_err_set(err, rc, "%s:%d: plugin '%.100s': %.700s", file, line, label, msg);
+    }
+    return 0;
+}
+
+/* The instance struct, with @p settings (may be NULL: defaults) bound into it. */
+static int
+instance_settings(ec2gw_conf_set_t *set, ec2gw_instance_t *in, const ec2gw_conf_node_t *settings,
+                  ec2gw_err_t *err)
+{
+    const ec2gw_plugin_t *d = in->module->desc;
+
+    in->data = calloc(1, d->inst_size ? d->inst_size : 1);
+    if (in->data == NULL)
+        return ec2gw_err_set(err, EC2GW_E_NOMEM, "out of memory");
+    in->settings_node = settings;
+    if (d->settings != NULL) {
+        char what[128];
+
+        snprintf(what, sizeof(what), "settings of %s", in->name);
+        if (ec2gw_conf_bind(set, settings, d->settings, in->data, what, err) != 0)
+            return EC2GW_E_INVAL;
+    } else if (settings != NULL) {
+        return ec2gw_err_set(err, EC2GW_E_INVAL, "%s:%d: plugin %s takes no settings",
+                             settings->file, settings->line, d->name);
+    }
+    return 0;
+}
+
+static int
 instance_new(ec2gw_conf_set_t *set, const ec2gw_conf_node_t *root, const char *plugin_dir,
              const ec2gw_host_api_t *host, ec2gw_instance_t **out, ec2gw_err_t *err)
 {
@@ -190,14 +237,9 @@ instance_new(ec2gw_conf_set_t *set, const ec2gw_conf_node_t *root, const char *p
     *out = in;
     in->file = root->file;
     in->line = root->line;
-    if ((rc = ec2gw_module_open(path, host, &in->module, err)) != 0) {
-        char msg[sizeof(err->msg)];
-
-        memcpy(msg, err->msg, sizeof(msg));
-        return ec2gw_err_set(err, rc, "%s:%d: plugin '%.100s': %.700s", root->file,
-                             ec2gw_conf_key_line(root, plugin ? "plugin" : "file"),
-                             plugin ? plugin : file, msg);
-    }
+    if ((rc = instance_open(in, path, plugin ? plugin : file, root->file,
+                            ec2gw_conf_key_line(root, plugin ? "plugin" : "file"), host, err)) != 0)
+        return rc;
     if (plugin != NULL && strcmp(plugin, in->module->desc->name) != 0)
         return ec2gw_err_set(err, EC2GW_E_INVAL, "%s:%d: %s holds plugin '%s', not '%s'",
                              root->file, ec2gw_conf_key_line(root, "plugin"), path,
@@ -214,20 +256,85 @@ instance_new(ec2gw_conf_set_t *set, const ec2gw_conf_node_t *root, const char *p
         return rc;
     if ((rc = bind_actions(set, in, ec2gw_conf_get(root, "actions"), err)) != 0)
         return rc;
-    in->data = calloc(1, in->module->desc->inst_size ? in->module->desc->inst_size : 1);
-    if (in->data == NULL)
-        return ec2gw_err_set(err, EC2GW_E_NOMEM, "out of memory");
-    in->settings_node = ec2gw_conf_get(root, "settings");
-    if (in->module->desc->settings != NULL) {
-        char what[128];
+    return instance_settings(set, in, ec2gw_conf_get(root, "settings"), err);
+}
 
-        snprintf(what, sizeof(what), "settings of %s", in->name);
-        if (ec2gw_conf_bind(set, ec2gw_conf_get(root, "settings"), in->module->desc->settings,
-                            in->data, what, err) != 0)
-            return EC2GW_E_INVAL;
-    } else if (ec2gw_conf_get(root, "settings") != NULL) {
-        return ec2gw_err_set(err, EC2GW_E_INVAL, "%s:%d: plugin %s takes no settings", root->file,
-                             ec2gw_conf_key_line(root, "settings"), in->module->desc->name);
+/* One `wrap:` value: a path with a '/', else a file (".so" optional) under @p plugin_dir. */
+static void
+wrap_path(const char *v, const char *plugin_dir, char *path, size_t size)
+{
+    size_t n = strlen(v);
+
+    if (strchr(v, '/') != NULL)
+        snprintf(path, size, "%s", v);
+    else
+        snprintf(path, size, "%s/%s%s", plugin_dir, v,
+                 n > 3 && strcmp(v + n - 3, ".so") == 0 ? "" : ".so");
+}
+
+/* One .so of a `wrap:` line: an instance named after its descriptor, wrapping @p target. */
+static int
+wrap_instance(ec2gw_conf_set_t *set, const ec2gw_conf_node_t *v, const char *target,
+              const char *plugin_dir, const ec2gw_host_api_t *host, ec2gw_instance_t **out,
+              ec2gw_err_t *err)
+{
+    char path[4096];
+    ec2gw_instance_t *in;
+    int rc;
+
+    if (v->type != EC2GW_CONF_SCALAR || v->value[0] == '\0')
+        return ec2gw_err_set(err, EC2GW_E_INVAL,
+                             "%s:%d: wrap: %s: give the plugin file (a path, or a name under "
+                             "the plugin directory), or a list of them",
+                             v->file, v->line, target);
+    wrap_path(v->value, plugin_dir, path, sizeof(path));
+    if ((in = calloc(1, sizeof(*in))) == NULL)
+        return ec2gw_err_set(err, EC2GW_E_NOMEM, "out of memory");
+    *out = in;
+    in->file = v->file;
+    in->line = v->line;
+    in->one_line = 1;
+    if ((rc = instance_open(in, path, v->value, v->file, v->line, host, err)) != 0)
+        return rc;
+    in->name = in->module->desc->name;
+    in->wraps_name = target;
+    in->service_type = in->module->desc->service.type;
+    in->microversion = in->module->desc->service.microversion;
+    return instance_settings(set, in, NULL, err);
+}
+
+/* `wrap: { <instance>: <file> | [<file>, ...] }` of file @p root. */
+static int
+wrap_entries(ec2gw_conf_set_t *set, const ec2gw_conf_node_t *root, const char *plugin_dir,
+             const ec2gw_host_api_t *host, ec2gw_plugins_t *p, ec2gw_err_t *err)
+{
+    const ec2gw_conf_node_t *w = ec2gw_conf_get(root, "wrap");
+
+    if (w == NULL)
+        return 0;
+    if (w->type != EC2GW_CONF_MAP)
+        return ec2gw_err_set(err, EC2GW_E_INVAL,
+                             "%s:%d: wrap: must map an instance to the plugin file that wraps it, "
+                             "e.g. wrap: { compute: %s/site.so }",
+                             w->file, w->line, plugin_dir);
+    for (size_t k = 0; k < w->n; k++) {
+        const ec2gw_conf_node_t *v = w->items[k];
+        const char *target = w->keys[k];
+        size_t n = v->type == EC2GW_CONF_SEQ ? v->n : 1;
+
+        for (size_t i = 0; i < n; i++) {
+            int rc;
+
+            if (p->n == MAX_INSTANCES)
+                return ec2gw_err_set(err, EC2GW_E_INVAL, "%s:%d: more than %d plugin instances",
+                                     w->file, w->key_lines[k], MAX_INSTANCES);
+            rc = wrap_instance(set, v->type == EC2GW_CONF_SEQ ? v->items[i] : v, target, plugin_dir,
+                               host, &p->inst[p->n], err);
+            if (p->inst[p->n] != NULL)
+                target = p->inst[p->n++]->name;
+            if (rc != 0)
+                return rc;
+        }
     }
     return 0;
 }
@@ -240,17 +347,29 @@ resolve_wraps(ec2gw_plugins_t *p, ec2gw_err_t *err)
 
         for (size_t j = 0; j < p->n; j++) {
             if (j != i && strcmp(p->inst[j]->name, in->name) == 0)
-                return ec2gw_err_set(err, EC2GW_E_INVAL,
-                                     "%s:%d: instance name '%s' is already used by %s:%d",
-                                     p->inst[j]->file, p->inst[j]->line, in->name, in->file,
-                                     in->line);
+                return ec2gw_err_set(
+                    err, EC2GW_E_INVAL, "%s:%d: instance name '%s' is already used by %s:%d%s",
+                    p->inst[j]->file, p->inst[j]->line, in->name, in->file, in->line,
+                    in->one_line || p->inst[j]->one_line
+                        ? " (a wrap: line names its instance after the "
+                          "plugin; use the long form with instance: to "
+                          "load one plugin twice)"
+                        : "");
             if (in->wraps_name != NULL && strcmp(p->inst[j]->name, in->wraps_name) == 0)
                 in->wraps = p->inst[j];
         }
-        if (in->wraps_name != NULL && in->wraps == NULL)
+        if (in->wraps_name != NULL && in->wraps == NULL) {
+            char known[512] = "";
+
+            for (size_t j = 0; j < p->n; j++)
+                if (j != i)
+                    snprintf(known + strlen(known), sizeof(known) - strlen(known), "%s%s",
+                             known[0] ? ", " : "", p->inst[j]->name);
             return ec2gw_err_set(err, EC2GW_E_INVAL,
-                                 "%s:%d: wraps: no instance named '%s' is configured", in->file,
-                                 in->line, in->wraps_name);
+                                 "%s:%d: wraps: no instance named '%s' is configured "
+                                 "(instances: %s)",
+                                 in->file, in->line, in->wraps_name, known[0] ? known : "none");
+        }
     }
     for (size_t i = 0; i < p->n; i++) {
         size_t depth = 0;
@@ -261,6 +380,59 @@ resolve_wraps(ec2gw_plugins_t *p, ec2gw_err_t *err)
                                      p->inst[i]->file, p->inst[i]->line, p->inst[i]->name);
     }
     return 0;
+}
+
+/*
+ * A wrapper must wrap something: serve one action the instances below it serve, or hook
+ * their OpenStack calls. Anything else is a misconfiguration that would change nothing.
+ */
+static int
+check_wraps_something(const ec2gw_plugins_t *p, ec2gw_err_t *err)
+{
+    for (size_t i = 0; i < p->n; i++) {
+        const ec2gw_instance_t *in = p->inst[i];
+        const ec2gw_plugin_t *d = in->module->desc;
+        ec2gw_instance_t *next;
+        char declared[256] = "";
+        int overlap = 0;
+
+        if (in->wraps == NULL)
+            continue;
+#ifdef EC2GW_PLUGIN_HAS /* ABI 1.3: a wrapper may only hook the OpenStack calls below it */
+        if (EC2GW_PLUGIN_HAS(d, os_hooks))
+            continue;
+#endif
+        for (const ec2gw_action_t *a = d->actions; a->name != NULL && !overlap; a++) {
+            if (!instance_serves(in, a->name))
+                continue;
+            overlap = ec2gw_plugins_next(in, a->name, &next) != NULL;
+            snprintf(declared + strlen(declared), sizeof(declared) - strlen(declared), "%s%s",
+                     declared[0] ? ", " : "", a->name);
+        }
+        if (!overlap)
+            return ec2gw_err_set(
+                err, EC2GW_E_INVAL,
+                "%s:%d: plugin %s wraps '%s' but wraps nothing: it has no OpenStack "
+                "hooks and serves none of the actions '%s' serves (it serves: %s)",
+                in->file, in->line, d->name, in->wraps->name, in->wraps->name,
+                declared[0] ? declared : "none");
+    }
+    return 0;
+}
+
+/* The flags of @p a served by @p in, with what it inherits from the layers below. */
+static uint32_t
+chain_flags(const ec2gw_instance_t *in, const ec2gw_action_t *a)
+{
+    const uint32_t inherited = EC2GW_ACT_CLIENT_TOKEN | EC2GW_ACT_DRYRUN;
+    ec2gw_instance_t *next = NULL;
+    const ec2gw_action_t *below;
+    uint32_t own = a->flags, low;
+
+    if ((own & EC2GW_ACT_OWN_FLAGS) || (below = ec2gw_plugins_next(in, a->name, &next)) == NULL)
+        return own;
+    low = chain_flags(next, below);
+    return (own & ~EC2GW_ACT_READONLY) | (low & inherited) | (own & low & EC2GW_ACT_READONLY);
 }
 
 static int
@@ -287,8 +459,8 @@ add_route(ec2gw_plugins_t *p, ec2gw_instance_t *in, const ec2gw_action_t *a,
      * (dispatch refuses names that are not model operations before routing). */
     if (ec2gw_model_op(model, a->name) == NULL && strcmp(a->name, EC2GW_ACTION_METADATA) != 0)
         return ec2gw_err_set(err, EC2GW_E_INVAL,
-                             "%s:%d: plugin %s declares '%s', which is not an EC2 action",
-                             in->file, in->line, in->module->desc->name, a->name);
+                             "%s:%d: plugin %s declares '%s', which is not an EC2 action", in->file,
+                             in->line, in->module->desc->name, a->name);
     for (size_t r = 0; r < p->n_routes; r++) {
         ec2gw_route_t *rt = &p->routes[r];
 
@@ -304,8 +476,8 @@ add_route(ec2gw_plugins_t *p, ec2gw_instance_t *in, const ec2gw_action_t *a,
         return ec2gw_err_set(err, EC2GW_E_INVAL,
                              "%s:%d: action %s is served by both '%s' and '%s' (%s:%d); narrow "
                              "one with 'actions:' or make one wrap the other",
-                             in->file, in->line, a->name, in->name, rt->inst->name,
-                             rt->inst->file, rt->inst->line);
+                             in->file, in->line, a->name, in->name, rt->inst->name, rt->inst->file,
+                             rt->inst->line);
     }
     ec2gw_route_t *routes = realloc(p->routes, (p->n_routes + 1) * sizeof(*routes));
 
@@ -328,6 +500,15 @@ build_routes(ec2gw_plugins_t *p, const ec2gw_model_t *model, ec2gw_err_t *err)
     }
     if (p->n_routes > 0)
         qsort(p->routes, p->n_routes, sizeof(*p->routes), route_cmp);
+    /* dispatch reads DryRun/ClientToken from route->act: give it the chain's flags. */
+    p->acts = calloc(p->n_routes ? p->n_routes : 1, sizeof(*p->acts));
+    if (p->acts == NULL)
+        return ec2gw_err_set(err, EC2GW_E_NOMEM, "out of memory");
+    for (size_t r = 0; r < p->n_routes; r++) {
+        p->acts[r] = *p->routes[r].act;
+        p->acts[r].flags = chain_flags(p->routes[r].inst, p->routes[r].act);
+        p->routes[r].act = &p->acts[r];
+    }
     return 0;
 }
 
@@ -342,8 +523,10 @@ ec2gw_plugins_build(ec2gw_conf_set_t *set, const char *plugin_dir, const ec2gw_h
         return ec2gw_err_set(err, EC2GW_E_NOMEM, "out of memory");
     for (size_t i = 0; i < set->n && rc == 0; i++) {
         if (ec2gw_conf_get(set->roots[i], "plugin") == NULL &&
-            ec2gw_conf_get(set->roots[i], "file") == NULL)
+            ec2gw_conf_get(set->roots[i], "file") == NULL) {
+            rc = wrap_entries(set, set->roots[i], plugin_dir, host, p, err);
             continue;
+        }
         if (p->n == MAX_INSTANCES) {
             rc = ec2gw_err_set(err, EC2GW_E_INVAL, "%s: more than %d plugin instances",
                                set->paths[i], MAX_INSTANCES);
@@ -355,6 +538,8 @@ ec2gw_plugins_build(ec2gw_conf_set_t *set, const char *plugin_dir, const ec2gw_h
     }
     if (rc == 0)
         rc = resolve_wraps(p, err);
+    if (rc == 0)
+        rc = check_wraps_something(p, err);
     if (rc == 0)
         rc = build_routes(p, model, err);
     /* create() runs wrapped instances first, so a wrapper may rely on what it wraps. */
@@ -415,6 +600,7 @@ ec2gw_plugins_free(ec2gw_plugins_t *p)
         free(in);
     }
     free(p->routes);
+    free(p->acts);
     free(p);
 }
 
@@ -456,4 +642,10 @@ ec2gw_instance_t *
 ec2gw_plugins_instance(const ec2gw_plugins_t *p, size_t i)
 {
     return i < p->n ? p->inst[i] : NULL;
+}
+
+const ec2gw_route_t *
+ec2gw_plugins_route_at(const ec2gw_plugins_t *p, size_t i)
+{
+    return p != NULL && i < p->n_routes ? &p->routes[i] : NULL;
 }

@@ -168,11 +168,13 @@ ec2gw_daemon_conf_bind(ec2gw_conf_set_t *set, ec2gw_daemon_conf_t *conf, ec2gw_e
         for (size_t k = 0; k < root->n; k++) {
             int s = find_section(root->keys[k]);
 
+            if (strcmp(root->keys[k], "wrap") == 0)
+                continue; /* one-line wrappers: plugin/instances.c */
             if (s < 0)
                 return ec2gw_err_set(err, EC2GW_E_INVAL,
                                      "%s:%d: unknown section '%s'; daemon sections are listen, "
-                                     "limits, ec2, paths, log, openstack, keystone, metadata (a "
-                                     "plugin instance file needs 'plugin:')",
+                                     "limits, ec2, paths, log, openstack, keystone, metadata, "
+                                     "wrap (a plugin instance file needs 'plugin:')",
                                      root->file, root->key_lines[k], root->keys[k]);
             if (found[s] != NULL)
                 return ec2gw_err_set(err, EC2GW_E_INVAL,

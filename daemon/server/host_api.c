@@ -43,6 +43,16 @@ int ec2gw_host_hmac_hex(ec2gw_req_t *r, int key, const void *msg, size_t len, ch
 int ec2gw_host_secure_equal(const char *a, const char *b);
 int64_t ec2gw_host_now_ms(ec2gw_req_t *r);
 const ec2gw_metadata_conf_t *ec2gw_host_metadata_conf(ec2gw_req_t *r);
+/* host_layer.c: one state() block per instance; the instance current again in callbacks */
+void *ec2gw_layer_state(ec2gw_req_t *r, size_t size);
+int ec2gw_layer_os_call(ec2gw_req_t *r, const ec2gw_os_call_t *call, ec2gw_os_done_fn done,
+                        void *arg);
+int ec2gw_layer_os_fanout(ec2gw_req_t *r, const ec2gw_os_call_t *calls, size_t n,
+                          ec2gw_os_fanout_fn done, void *arg);
+int ec2gw_layer_after(ec2gw_req_t *r, int64_t ms, ec2gw_timer_fn fn, void *arg);
+int ec2gw_layer_os_transfer(ec2gw_req_t *r, const ec2gw_os_call_t *src,
+                            const ec2gw_os_call_t *dst, ec2gw_os_done_fn done, void *arg);
+ec2gw_model_fn ec2gw_layer_model_hook(ec2gw_req_t *r, ec2gw_model_fn fn, void **arg);
 
 static void
 h_log(ec2gw_req_t *r, ec2gw_log_level_t level, const char *fmt, ...)
@@ -80,20 +90,6 @@ static const ec2gw_identity_t *
 h_identity(ec2gw_req_t *r)
 {
     return &r->identity;
-}
-
-static void *
-h_state(ec2gw_req_t *r, size_t size)
-{
-    if (r->plugin_state == NULL || r->plugin_state_size < size) {
-        void *p = ec2gw_pcalloc(r->pool, size);
-
-        if (p != NULL && r->plugin_state != NULL)
-            memcpy(p, r->plugin_state, r->plugin_state_size);
-        r->plugin_state = p;
-        r->plugin_state_size = size;
-    }
-    return r->plugin_state;
 }
 
 static const char *
@@ -430,7 +426,7 @@ h_delegate(ec2gw_req_t *r, ec2gw_model_fn on_model, void *arg)
         return EC2GW_E_NOTFOUND;
     if (r->n_hooks == EC2GW_MAX_WRAP_DEPTH)
         return EC2GW_E_STATE;
-    r->hooks[r->n_hooks].fn = on_model;
+    r->hooks[r->n_hooks].fn = ec2gw_layer_model_hook(r, on_model, &arg);
     r->hooks[r->n_hooks].arg = arg;
     r->n_hooks++;
     return ec2gw_dispatch_run(r, next, act);
@@ -452,7 +448,7 @@ static const ec2gw_host_api_t host_api = {
     .params = h_params,
     .params_mut = h_params_mut,
     .identity = h_identity,
-    .state = h_state,
+    .state = ec2gw_layer_state,
     .request_id = h_request_id,
     .finish = h_finish,
     .fail = h_fail,
@@ -463,8 +459,8 @@ static const ec2gw_host_api_t host_api = {
     .psprintf = h_psprintf,
     .on_cleanup = h_on_cleanup,
     .own_json = h_own_json,
-    .os_call = ec2gw_host_os_call,
-    .os_fanout = ec2gw_host_os_fanout,
+    .os_call = ec2gw_layer_os_call,
+    .os_fanout = ec2gw_layer_os_fanout,
     .os_endpoint = h_os_endpoint,
     .url_escape = h_url_escape,
     .id_to_ec2 = h_id_to_ec2,
@@ -482,8 +478,8 @@ static const ec2gw_host_api_t host_api = {
     .offload = h_offload,
     .ids_to_ec2 = ec2gw_host_ids_to_ec2,
     .items_get = ec2gw_host_items_get,
-    .after = ec2gw_host_after,
-    .os_transfer = ec2gw_host_os_transfer,
+    .after = ec2gw_layer_after,
+    .os_transfer = ec2gw_layer_os_transfer,
     /* 1.2: the metadata listener's raw requests (host_raw.c) */
     .http_method = ec2gw_host_http_method,
     .http_path = ec2gw_host_http_path,

@@ -108,6 +108,13 @@ enum {
     EC2GW_ACT_READONLY = 1u << 0,     /**< no writes to OpenStack; safe to retry */
     EC2GW_ACT_CLIENT_TOKEN = 1u << 1, /**< the daemon enforces ClientToken idempotency */
     EC2GW_ACT_DRYRUN = 1u << 2,       /**< the handler handles DryRun itself */
+    /**
+     * A wrapper's entry only: its flags replace those of the action it wraps. Without it a
+     * wrapper inherits the wrapped action's EC2GW_ACT_CLIENT_TOKEN and EC2GW_ACT_DRYRUN (so
+     * its handler sees DryRun requests and must not act on them), and EC2GW_ACT_READONLY
+     * holds only when every layer declares it. Older daemons always replaced.
+     */
+    EC2GW_ACT_OWN_FLAGS = 1u << 3,
 };
 
 /**
@@ -311,7 +318,13 @@ typedef struct ec2gw_host_api {
     char *(*psprintf)(ec2gw_req_t *req, const char *fmt, ...) EC2GW_PRINTF(2, 3);
     /** Run fn(arg) when the request's pool is freed. */
     int (*on_cleanup)(ec2gw_req_t *req, void (*fn)(void *arg), void *arg);
-    /** Take a reference on @p j that is dropped with the request; returns j. */
+    /**
+     * Tie one more reference on @p j to the request: it is dropped when the request's pool is
+     * freed. It does NOT steal: the caller still holds its own reference and must drop it
+     * (json_decref) when done with j, or hand it to something that steals. To let the request
+     * free a new value you made, write `own_json(req, v); json_decref(v);`. Use it to keep a
+     * borrowed value (ec2gw_os_resp_t.json, params) past the callback that lent it. Returns j.
+     */
     json_t *(*own_json)(ec2gw_req_t *req, json_t *j);
 
     /* -- OpenStack ---------------------------------------------------------------------- */

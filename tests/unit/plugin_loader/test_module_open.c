@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 /* cmocka.h relies on the headers above. */
 #include <cmocka.h>
@@ -40,9 +42,15 @@ assert_refused(const char *name, const char *needle)
 static void
 refuses_other_major(void **state)
 {
+    char want[128];
+
     (void)state;
-    assert_refused("abi_major2", "built for ABI 2.0, this ec2gwd provides ABI 1.2");
-    assert_refused("abi_major2", "rebuild the plugin against SDK 1.2");
+    snprintf(want, sizeof(want), "built for ABI 2.0, this ec2gwd provides ABI %d.%d",
+             EC2GW_ABI_MAJOR, EC2GW_ABI_MINOR);
+    assert_refused("abi_major2", want);
+    snprintf(want, sizeof(want), "rebuild the plugin against SDK %d.%d", EC2GW_ABI_MAJOR,
+             EC2GW_ABI_MINOR);
+    assert_refused("abi_major2", want);
 }
 
 static void
@@ -100,6 +108,80 @@ accepts_example_once(void **state)
     assert_ptr_equal(a, b);
 }
 
+/* Copy @p from to a new file, then rename it over @p to (a new inode, as install(1) does). */
+static void
+replace_file(const char *from, const char *to)
+{
+    char tmp[600], buf[65536];
+    FILE *in = fopen(from, "rb"), *out;
+    size_t n;
+
+    snprintf(tmp, sizeof(tmp), "%s.new", to);
+    out = fopen(tmp, "wb");
+    assert_non_null(in);
+    assert_non_null(out);
+    while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+        assert_int_equal(fwrite(buf, 1, n, out), n);
+    fclose(in);
+    assert_int_equal(fclose(out), 0);
+    assert_int_equal(chmod(tmp, 0755), 0);
+    assert_int_equal(rename(tmp, to), 0);
+}
+
+/*
+ * Issue 16 #6: a file replaced at the same path is loaded again (dlopen alone would hand back
+ * the old code), while an unchanged file is reused and the old module stays usable.
+ */
+static void
+reloads_replaced_file(void **state)
+{
+    char dir[] = "/tmp/ec2gw-reload-XXXXXX", path[256];
+    const ec2gw_module_t *a = NULL, *b = NULL, *c = NULL;
+    ec2gw_err_t err;
+
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/site.so", dir);
+    replace_file(EXAMPLE_PLUGIN_DIR "/hello.so", path);
+    assert_int_equal(ec2gw_module_open(path, &fake_host, &a, &err), 0);
+    assert_string_equal(a->desc->name, "hello");
+    assert_int_equal(a->generation, 1);
+    assert_int_equal(ec2gw_module_open(path, &fake_host, &b, &err), 0);
+    assert_ptr_equal(a, b); /* unchanged: reused */
+    replace_file(EXAMPLE_PLUGIN_DIR "/site-compute.so", path);
+    assert_int_equal(ec2gw_module_open(path, &fake_host, &c, &err), 0);
+    assert_ptr_not_equal(a, c);
+    assert_string_equal(c->desc->name, "site-compute"); /* the new code, not the old handle */
+    assert_int_equal(c->generation, 2);
+    assert_string_equal(a->desc->name, "hello"); /* the old module is still mapped */
+    assert_ptr_equal(ec2gw_modules(), c);        /* newest first */
+    assert_int_equal(ec2gw_module_open(path, &fake_host, &b, &err), 0);
+    assert_ptr_equal(b, c);
+    unlink(path);
+    rmdir(dir);
+}
+
+/* A refused file fixed in place loads on the next try (its refused handle is not reused). */
+static void
+reloads_fixed_refused_file(void **state)
+{
+    char dir[] = "/tmp/ec2gw-reload-XXXXXX", path[256];
+    const ec2gw_module_t *m = NULL;
+    ec2gw_err_t err;
+
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/fixed.so", dir);
+    replace_file(TEST_PLUGIN_DIR "/abi_major2.so", path);
+    assert_int_not_equal(ec2gw_module_open(path, &fake_host, &m, &err), 0);
+    assert_non_null(strstr(err.msg, "built for ABI 2.0"));
+    replace_file(EXAMPLE_PLUGIN_DIR "/hello.so", path);
+    assert_int_equal(ec2gw_module_open(path, &fake_host, &m, &err), 0);
+    assert_string_equal(m->desc->name, "hello");
+    unlink(path);
+    rmdir(dir);
+}
+
 static int
 teardown_all(void **state)
 {
@@ -112,10 +194,15 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(refuses_other_major),  cmocka_unit_test(refuses_newer_minor),
-        cmocka_unit_test(refuses_bad_magic),    cmocka_unit_test(refuses_truncated_descriptor),
-        cmocka_unit_test(reports_load_refusal), cmocka_unit_test(reports_missing_file),
+        cmocka_unit_test(refuses_other_major),
+        cmocka_unit_test(refuses_newer_minor),
+        cmocka_unit_test(refuses_bad_magic),
+        cmocka_unit_test(refuses_truncated_descriptor),
+        cmocka_unit_test(reports_load_refusal),
+        cmocka_unit_test(reports_missing_file),
         cmocka_unit_test(accepts_example_once),
+        cmocka_unit_test(reloads_replaced_file),
+        cmocka_unit_test(reloads_fixed_refused_file),
     };
 
     return cmocka_run_group_tests(tests, NULL, teardown_all);

@@ -1,0 +1,109 @@
+/*
+ * layer_plugin.c - wrap-chain test plugins, one per LAYER:
+ *   1 inner: RunInstances (ClientToken, DryRun) reads a zeroed state() block and answers
+ *   2 outer: RunInstances (no flags) marks its state(), waits 1 ms with after(), delegates
+ *            from the timer callback and checks its state again in the model hook
+ *   3 own:   RunInstances with EC2GW_ACT_OWN_FLAGS (its flags replace the wrapped ones)
+ *   4 stranger: only DescribeAvailabilityZones (wraps nothing when put on inner)
+ * Each declares DescribeRegions too (READONLY in inner and own only).
+ */
+#include "layer_plugin.h"
+
+#include <string.h>
+
+#include <ec2gw/plugin.h>
+
+#ifndef LAYER
+#error "define LAYER"
+#endif
+
+EC2GW_HOST_DECLARE;
+
+#if LAYER != 4
+static void
+outer_model(ec2gw_req_t *req, json_t *model, void *arg)
+{
+    struct layer_obs *o = arg;
+
+    o->hook_runs++;
+    o->hook_state_ok = memcmp(ec2gw->state(req, 16), LAYER_OUTER_MARK, 16) == 0;
+    ec2gw->log(req, EC2GW_LOG_NOTICE, "layer-hook");
+    ec2gw->finish(req, model);
+}
+
+static void
+outer_later(ec2gw_req_t *req, void *arg)
+{
+    struct layer_obs *o = arg;
+
+    o->later_runs++;
+    o->later_state_ok = memcmp(ec2gw->state(req, 16), LAYER_OUTER_MARK, 16) == 0;
+    ec2gw->log(req, EC2GW_LOG_NOTICE, "layer-later");
+    o->delegate_rc = ec2gw->delegate(req, outer_model, o);
+    if (o->delegate_rc < 0)
+        ec2gw->fail(req, 500, "InternalError", "delegate failed (%d)", o->delegate_rc);
+}
+
+static int
+layer_run(ec2gw_req_t *req, void *inst)
+{
+    struct layer_obs *o = inst;
+
+    if (LAYER == 2) {
+        memcpy(ec2gw->state(req, 16), LAYER_OUTER_MARK, 16);
+        return ec2gw->after(req, 1, outer_later, o);
+    }
+    unsigned char *s = ec2gw->state(req, 64);
+    int zero = 1;
+
+    for (size_t i = 0; i < 64; i++)
+        zero &= s[i] == 0;
+    o->inner_runs++;
+    o->inner_state_zero = zero;
+    memset(s, 'I', 64);
+    ec2gw->finish(req, json_object());
+    return EC2GW_OK;
+}
+
+#endif
+
+static int
+layer_noop(ec2gw_req_t *req, void *inst)
+{
+    (void)inst;
+    ec2gw->finish(req, json_object());
+    return EC2GW_OK;
+}
+
+static const ec2gw_action_t layer_actions[] = {
+#if LAYER == 1
+    { .name = "RunInstances", .fn = layer_run, .flags = EC2GW_ACT_CLIENT_TOKEN | EC2GW_ACT_DRYRUN },
+    { .name = "DescribeRegions", .fn = layer_noop, .flags = EC2GW_ACT_READONLY },
+#elif LAYER == 2
+    { .name = "RunInstances", .fn = layer_run, .flags = 0 },
+    { .name = "DescribeRegions", .fn = layer_noop, .flags = 0 },
+#elif LAYER == 3
+    { .name = "RunInstances", .fn = layer_run, .flags = EC2GW_ACT_OWN_FLAGS },
+    { .name = "DescribeRegions", .fn = layer_noop, .flags = EC2GW_ACT_READONLY },
+#else
+    { .name = "DescribeAvailabilityZones", .fn = layer_noop, .flags = EC2GW_ACT_READONLY },
+#endif
+    { .name = NULL },
+};
+
+static int
+layer_load(const ec2gw_host_api_t *host)
+{
+    ec2gw = host;
+    return 0;
+}
+
+EC2GW_EXPORT const ec2gw_plugin_t ec2gw_plugin = {
+    .hdr = EC2GW_ABI_HDR_INIT(ec2gw_plugin_t),
+    .name = LAYER_NAME,
+    .version = "0.0.1",
+    .description = "wrap-chain test plugin",
+    .actions = layer_actions,
+    .inst_size = sizeof(struct layer_obs),
+    .load = layer_load,
+};
