@@ -9,6 +9,7 @@
 #include "core/log.h"
 #include "openstack/catalog.h"
 #include "ops/metrics.h"
+#include "server/os_hook.h"
 #include "server/request.h"
 
 struct fanout;
@@ -25,6 +26,7 @@ struct req_call {
     struct fanout *fan;
     size_t fan_index;
     const char *service;
+    ec2gw_os_hooked_t *hooked; /* wrappers' hooks on it, or NULL */
 };
 
 struct fanout {
@@ -88,10 +90,11 @@ on_http_done(ec2gw_http_call_t *hc, void *arg)
     ec2gw_os_resp_t *resp = ec2gw_palloc(r->pool, sizeof(*resp));
 
     ec2gw_metrics_backend(c->service, hr->status, hr->seconds);
-    ec2gw_log(EC2GW_LOG_DEBUG, r->log_prefix, "os %s %s %s -> %ld (%.1f ms) os_req=%s",
-              c->service, c->call.method, c->call.path, hr->status, hr->seconds * 1000,
+    ec2gw_log(EC2GW_LOG_DEBUG, r->log_prefix, "os %s %s %s -> %ld (%.1f ms) os_req=%s", c->service,
+              c->call.method, c->call.path, hr->status, hr->seconds * 1000,
               hr->request_id ? hr->request_id : "-");
     fill_resp(r, hr, c, resp);
+    (void)ec2gw_os_hook_answer(r, c->hooked, resp); /* a refusal answers the request */
     if (hr->status == 401 && !(c->call.flags & EC2GW_CALL_AS_SERVICE))
         ec2gw_keystone_forget_token(r->d->ks, r->identity.access_key);
     ec2gw_http_call_free(hc);
@@ -100,8 +103,7 @@ on_http_done(ec2gw_http_call_t *hc, void *arg)
     if (c->fan != NULL) {
         c->fan->resps[c->fan_index] = resp;
         if (--c->fan->left == 0 && !r->answered)
-            c->fan->done(r, (const ec2gw_os_resp_t *const *)c->fan->resps, c->fan->n,
-                         c->fan->arg);
+            c->fan->done(r, (const ec2gw_os_resp_t *const *)c->fan->resps, c->fan->n, c->fan->arg);
     } else if (!r->answered) {
         c->done(r, resp, c->arg);
     }
@@ -114,8 +116,8 @@ start_http(struct req_call *c, const char *token, const json_t *catalog)
     ec2gw_req_t *r = c->r;
     const char *ifc = r->route && r->route->inst->interface ? r->route->inst->interface
                                                              : r->d->first->conf.keystone.interface;
-    const char *base = ec2gw_catalog_url(catalog, c->call.service, ifc,
-                                         r->d->first->conf.keystone.region);
+    const char *base =
+        ec2gw_catalog_url(catalog, c->call.service, ifc, r->d->first->conf.keystone.region);
     const char *mv = c->call.microversion;
     char *url;
     long timeout = c->call.timeout_ms > 0 ? c->call.timeout_ms : (long)r->gen->conf.os_timeout_ms;
@@ -131,20 +133,28 @@ start_http(struct req_call *c, const char *token, const json_t *catalog)
     if (c->http == NULL)
         return EC2GW_E_NOMEM;
     ec2gw_http_call_header(c->http, "X-Auth-Token", token);
-    ec2gw_http_call_header(c->http, "Accept", "application/json");
-    ec2gw_http_call_header(c->http, "X-OpenStack-Request-ID", ec2gw_psprintf(r->pool, "req-%s", r->id));
-    if (c->body_text != NULL || c->call.content_type != NULL)
+    /* a wrapper's hook may have set any of the host's own headers: its value wins */
+    if (!ec2gw_os_hook_has_header(c->hooked, "Accept"))
+        ec2gw_http_call_header(c->http, "Accept", "application/json");
+    if (!ec2gw_os_hook_has_header(c->hooked, "X-OpenStack-Request-ID"))
+        ec2gw_http_call_header(c->http, "X-OpenStack-Request-ID",
+                               ec2gw_psprintf(r->pool, "req-%s", r->id));
+    if ((c->body_text != NULL || c->call.content_type != NULL) &&
+        !ec2gw_os_hook_has_header(c->hooked, "Content-Type"))
         ec2gw_http_call_header(c->http, "Content-Type",
                                c->call.content_type ? c->call.content_type : "application/json");
+    ec2gw_os_hook_add_headers(c->hooked, c->http);
     if (mv == NULL && r->cur_inst != NULL && r->cur_inst->service_type != NULL &&
         strcmp(r->cur_inst->service_type, c->call.service) == 0)
         mv = r->cur_inst->microversion;
     if (mv != NULL) {
         const char *svc = ec2gw_os_microversion_service(c->call.service);
 
-        ec2gw_http_call_header(c->http, "OpenStack-API-Version",
-                               ec2gw_psprintf(r->pool, "%s %s", svc, mv));
-        if (strcmp(svc, "compute") == 0)
+        if (!ec2gw_os_hook_has_header(c->hooked, "OpenStack-API-Version"))
+            ec2gw_http_call_header(c->http, "OpenStack-API-Version",
+                                   ec2gw_psprintf(r->pool, "%s %s", svc, mv));
+        if (strcmp(svc, "compute") == 0 &&
+            !ec2gw_os_hook_has_header(c->hooked, "X-OpenStack-Nova-API-Version"))
             ec2gw_http_call_header(c->http, "X-OpenStack-Nova-API-Version", mv);
     }
     return ec2gw_http_call_start(c->http, on_http_done, c);
@@ -173,6 +183,9 @@ on_service_token(void *arg, const char *token, const json_t *catalog, const ec2g
 static int
 call_start(ec2gw_req_t *r, const ec2gw_os_call_t *call, struct req_call *c)
 {
+    const json_t *body = call->body;
+    int rc;
+
     c->r = r;
     c->call = *call;
     c->call.service = ec2gw_pstrdup(r->pool, call->service);
@@ -181,8 +194,13 @@ call_start(ec2gw_req_t *r, const ec2gw_os_call_t *call, struct req_call *c)
     c->call.microversion = ec2gw_pstrdup(r->pool, call->microversion);
     c->call.content_type = ec2gw_pstrdup(r->pool, call->content_type);
     c->service = c->call.service;
-    if (call->body != NULL) {
-        char *t = json_dumps(call->body, JSON_COMPACT);
+    if ((rc = ec2gw_os_hook_request(r, ec2gw_os_hook_caller(r), &c->call, &c->hooked)) != 0)
+        return rc;
+    if (c->hooked != NULL)
+        body = c->hooked->view.body;
+    c->call.body = NULL; /* the caller's, borrowed: gone after this call */
+    if (body != NULL) {
+        char *t = json_dumps(body, JSON_COMPACT);
 
         c->body_text = ec2gw_pstrdup(r->pool, t);
         free(t);
@@ -193,9 +211,8 @@ call_start(ec2gw_req_t *r, const ec2gw_os_call_t *call, struct req_call *c)
     if (c->call.flags & EC2GW_CALL_AS_SERVICE) {
         const char *token = NULL;
         const json_t *cat = NULL;
-        int rc = ec2gw_keystone_service_token(r->d->ks, &token, &cat, on_service_token, c,
-                                              &c->svc_job);
 
+        rc = ec2gw_keystone_service_token(r->d->ks, &token, &cat, on_service_token, c, &c->svc_job);
         if (rc == EC2GW_AGAIN)
             goto started;
         if (rc != 0 || start_http(c, token, cat) != 0)
@@ -257,7 +274,7 @@ ec2gw_host_os_fanout(ec2gw_req_t *r, const ec2gw_os_call_t *calls, size_t n,
         if (call_start(r, &calls[i], c) != EC2GW_AGAIN) {
             ec2gw_os_calls_cancel(r);
             ec2gw_req_unref(r);
-            return EC2GW_E_FAIL;
+            return r->answered ? EC2GW_E_STATE : EC2GW_E_FAIL; /* answered: a hook refused */
         }
     }
     ec2gw_req_unref(r);

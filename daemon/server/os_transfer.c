@@ -28,6 +28,7 @@
 #include "core/log.h"
 #include "openstack/catalog.h"
 #include "ops/metrics.h"
+#include "server/os_hook.h"
 #include "server/request.h"
 
 struct xfer {
@@ -43,6 +44,7 @@ struct xfer {
     const char *mv_service;
     ec2gw_os_done_fn done;
     void *arg;
+    ec2gw_os_hooked_t *hooked[2]; /* wrappers' hooks on src and dst, or NULL */
 };
 
 static int
@@ -194,12 +196,16 @@ add_headers(struct xfer *x, const ec2gw_os_call_t *c, const char *token)
 {
     ec2gw_req_t *r = x->r;
     const char *mv = c->microversion;
+    const ec2gw_os_hooked_t *h = x->hooked[x->phase];
 
     ec2gw_http_call_header(x->http, "X-Auth-Token", token);
-    ec2gw_http_call_header(x->http, "Accept", x->phase == 0 ? "*/*" : "application/json");
-    ec2gw_http_call_header(x->http, "X-OpenStack-Request-ID",
-                           ec2gw_psprintf(r->pool, "req-%s", r->id));
-    if (x->phase == 1)
+    /* a wrapper's hook may have set any of the host's own headers: its value wins */
+    if (!ec2gw_os_hook_has_header(h, "Accept"))
+        ec2gw_http_call_header(x->http, "Accept", x->phase == 0 ? "*/*" : "application/json");
+    if (!ec2gw_os_hook_has_header(h, "X-OpenStack-Request-ID"))
+        ec2gw_http_call_header(x->http, "X-OpenStack-Request-ID",
+                               ec2gw_psprintf(r->pool, "req-%s", r->id));
+    if (x->phase == 1 && !ec2gw_os_hook_has_header(h, "Content-Type"))
         ec2gw_http_call_header(x->http, "Content-Type",
                                c->content_type ? c->content_type : "application/octet-stream");
     if (mv == NULL && x->mv_service != NULL && strcmp(x->mv_service, c->service) == 0)
@@ -207,11 +213,14 @@ add_headers(struct xfer *x, const ec2gw_os_call_t *c, const char *token)
     if (mv != NULL) {
         const char *svc = ec2gw_os_microversion_service(c->service);
 
-        ec2gw_http_call_header(x->http, "OpenStack-API-Version",
-                               ec2gw_psprintf(r->pool, "%s %s", svc, mv));
-        if (strcmp(svc, "compute") == 0)
+        if (!ec2gw_os_hook_has_header(h, "OpenStack-API-Version"))
+            ec2gw_http_call_header(x->http, "OpenStack-API-Version",
+                                   ec2gw_psprintf(r->pool, "%s %s", svc, mv));
+        if (strcmp(svc, "compute") == 0 &&
+            !ec2gw_os_hook_has_header(h, "X-OpenStack-Nova-API-Version"))
             ec2gw_http_call_header(x->http, "X-OpenStack-Nova-API-Version", mv);
     }
+    ec2gw_os_hook_add_headers(h, x->http);
 }
 
 static void
@@ -261,6 +270,10 @@ on_http_done(ec2gw_http_call_t *hc, void *arg)
     if (hr->status == 401 && !(c->flags & EC2GW_CALL_AS_SERVICE))
         ec2gw_keystone_forget_token(r->d->ks, r->identity.access_key);
     resp = req_ended(r) ? NULL : make_resp(x, hr);
+    /* wrappers see the answer the plugin gets: src's only when it failed */
+    if (resp != NULL && (x->phase == 1 || !ec2gw_os_ok(resp)) &&
+        ec2gw_os_hook_answer(r, x->hooked[x->phase], resp) != 0)
+        resp = NULL; /* a hook answered the request */
     x->size = x->phase == 0 ? hr->file_len : x->size;
     ec2gw_http_call_free(hc);
     x->http = NULL;
@@ -331,6 +344,16 @@ ec2gw_host_os_transfer(ec2gw_req_t *r, const ec2gw_os_call_t *src, const ec2gw_o
     if (r->cur_inst != NULL && r->cur_inst->service_type != NULL) {
         x->mv_service = r->cur_inst->service_type;
         x->mv_default = r->cur_inst->microversion;
+    }
+    for (int i = 0; i < 2; i++) {
+        if ((rc = ec2gw_os_hook_request(r, ec2gw_os_hook_caller(r), &x->call[i], &x->hooked[i])) !=
+            0)
+            return rc;
+        if (x->hooked[i] != NULL && x->hooked[i]->view.body != NULL) {
+            ec2gw_host_api()->fail(r, 500, "InternalError",
+                                   "A site hook set a JSON body on a streamed OpenStack call");
+            return EC2GW_E_STATE;
+        }
     }
     if ((x->fd = spool_open(r)) < 0)
         return EC2GW_E_FAIL;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "testhost_hook.h"
 #include "testhost_priv.h"
 
 static const char *const level_names[] = { "error", "warn", "notice", "info", "debug" };
@@ -209,31 +210,46 @@ h_on_cleanup(ec2gw_req_t *r, void (*fn)(void *), void *arg)
     return th_pool_on_cleanup(&r->pool, fn, arg);
 }
 
-static void
-json_unref_cb(void *j)
-{
-    json_decref(j);
-}
-
+/* The host's reference is dropped when the request ends, after a check that the plugin
+ * released its own (testhost_leaks.c). */
 static json_t *
 h_own_json(ec2gw_req_t *r, json_t *j)
 {
-    if (j != NULL && th_pool_on_cleanup(&r->pool, json_unref_cb, json_incref(j)) != 0)
+    if (j != NULL && th_owned_add(r, json_incref(j)) != 0)
         json_decref(j);
     return j;
+}
+
+/* @p call copied (as far as its size says) and through the wrappers' request hooks. */
+static int
+call_copy(ec2gw_req_t *r, const ec2gw_os_call_t *call, ec2gw_os_call_t *mine, th_hooked_t **hk)
+{
+    memset(mine, 0, sizeof(*mine));
+    *hk = NULL;
+    if (call->size < sizeof(uint32_t))
+        return 0; /* malformed: th_script_answer reports it */
+    memcpy(mine, call, call->size < sizeof(*mine) ? call->size : sizeof(*mine));
+    return th_hook_request(r, mine, hk);
 }
 
 static int
 h_os_call(ec2gw_req_t *r, const ec2gw_os_call_t *call, ec2gw_os_done_fn done, void *arg)
 {
     th_event_t *ev;
+    ec2gw_os_call_t mine;
+    th_hooked_t *hk = NULL;
+    int rc;
 
     if (r->answered || r->cancelled)
         return EC2GW_E_STATE;
-    if ((ev = th_script_answer(r->h, r, call)) == NULL)
+    /* 1.3: wrappers' request hooks change a copy; the callback runs their answer hooks */
+    if (call != NULL && (rc = call_copy(r, call, &mine, &hk)) != 0)
+        return rc;
+    if ((ev = th_script_answer(r->h, r, hk != NULL ? &mine : call)) == NULL)
         return EC2GW_E_NOMEM;
+    th_hook_log_headers(r, hk);
     ev->kind = TH_EV_CALL;
-    ev->done = done;
+    ev->done = done != NULL ? th_hook_done(r, hk, NULL, done, &arg) : NULL;
     ev->arg = arg;
     if (th_queue_push(r->h, ev) != 0) {
         th_event_free(ev);
@@ -259,6 +275,7 @@ h_os_fanout(ec2gw_req_t *r, const ec2gw_os_call_t *calls, size_t n, ec2gw_os_fan
             void *arg)
 {
     th_fanout_t *f;
+    th_hooked_t **hks;
 
     if (r->answered || r->cancelled)
         return EC2GW_E_STATE;
@@ -274,18 +291,25 @@ h_os_fanout(ec2gw_req_t *r, const ec2gw_os_call_t *calls, size_t n, ec2gw_os_fan
         return EC2GW_E_NOMEM;
     }
     f->n = n; /* the parts belong to the fan-out until the request's pool goes */
-    f->done = done;
-    f->arg = arg;
+    if ((hks = th_pcalloc(&r->pool, n * sizeof(*hks))) == NULL)
+        return EC2GW_E_NOMEM;
     for (size_t i = 0; i < n; i++) {
         const ec2gw_os_call_t *c =
             (const ec2gw_os_call_t *)((const char *)calls + i * sizeof(ec2gw_os_call_t));
+        ec2gw_os_call_t mine;
+        int rc = call_copy(r, c, &mine, &hks[i]);
 
-        if ((f->parts[i] = th_script_answer(r->h, r, c)) == NULL)
+        if (rc != 0)
+            return rc; /* a hook refused: the parts scripted so far are never delivered */
+        if ((f->parts[i] = th_script_answer(r->h, r, hks[i] != NULL ? &mine : c)) == NULL)
             return EC2GW_E_NOMEM;
+        th_hook_log_headers(r, hks[i]);
         f->parts[i]->kind = TH_EV_FANOUT;
         f->parts[i]->fan = f;
         f->parts[i]->fan_index = i;
     }
+    f->done = done != NULL ? th_hook_fanout(r, hks, n, done, &arg) : NULL;
+    f->arg = arg;
     for (size_t i = 0; i < n; i++)
         if (th_queue_push(r->h, f->parts[i]) != 0)
             return EC2GW_E_NOMEM;
@@ -389,6 +413,9 @@ h_os_transfer(ec2gw_req_t *r, const ec2gw_os_call_t *src, const ec2gw_os_call_t 
               ec2gw_os_done_fn done, void *arg)
 {
     th_event_t *ev;
+    ec2gw_os_call_t s2, d2;
+    th_hooked_t *shk = NULL, *dhk = NULL;
+    int rc;
 
     if (r->answered || r->cancelled)
         return EC2GW_E_STATE;
@@ -397,10 +424,23 @@ h_os_transfer(ec2gw_req_t *r, const ec2gw_os_call_t *src, const ec2gw_os_call_t 
         th_violation(r->h, "%s: os_transfer without src, dst (service, path) or done", r->action);
         return EC2GW_E_INVAL;
     }
+    /* 1.3: both halves pass the wrappers' request hooks at the start, as in ec2gwd */
+    if ((rc = call_copy(r, src, &s2, &shk)) != 0 || (rc = call_copy(r, dst, &d2, &dhk)) != 0)
+        return rc;
+    if ((shk != NULL && s2.body != NULL) || (dhk != NULL && d2.body != NULL)) {
+        th_fail(r, 500, "InternalError",
+                "A site hook set a JSON body on a streamed OpenStack call");
+        return EC2GW_E_STATE;
+    }
+    if (shk != NULL)
+        src = &s2;
+    if (dhk != NULL)
+        dst = &d2;
     if ((ev = th_script_answer(r->h, r, src)) == NULL)
         return EC2GW_E_NOMEM;
+    th_hook_log_headers(r, shk);
     ev->kind = TH_EV_TRANSFER;
-    ev->done = done;
+    ev->done = th_hook_done(r, dhk, shk, done, &arg);
     ev->arg = arg;
     ev->resp.location = th_pstrdup(&r->pool, src->path); /* seen only when src fails */
     ev->dst = *dst;

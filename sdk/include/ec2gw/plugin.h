@@ -15,6 +15,8 @@
  *                    raw HTTP for the metadata listener: http_method, http_path, http_header,
  *                    reply_header, reply, act_as, hmac_hex, secure_equal, now_ms,
  *                    metadata_conf (action EC2GW_ACTION_METADATA).
+ *   1.3  2026-12-03  descriptor: os_hooks (a wrapper sees, changes or refuses each OpenStack
+ *                    call of the instances it wraps, and each answer before they do).
  *
  * Version rule: plugin major == daemon major and plugin minor <= daemon minor.
  *
@@ -40,7 +42,7 @@ extern "C" {
 #endif
 
 #define EC2GW_ABI_MAJOR    1
-#define EC2GW_ABI_MINOR    2
+#define EC2GW_ABI_MINOR    3
 #define EC2GW_PLUGIN_MAGIC 0x45433247u /* "EC2G" */
 
 #if defined(__GNUC__)
@@ -212,6 +214,75 @@ typedef void (*ec2gw_os_done_fn)(ec2gw_req_t *req, const ec2gw_os_resp_t *resp, 
 /** Completion of os_fanout(): every response, in the order of the calls. */
 typedef void (*ec2gw_os_fanout_fn)(ec2gw_req_t *req, const ec2gw_os_resp_t *const *resps,
                                    size_t n, void *arg);
+
+/* -- 1.3: OpenStack request hooks of wrappers ------------------------------------------ */
+
+/**
+ * One OpenStack call of a wrapped instance, as a wrapper's on_request hook sees it before it
+ * is sent. The hook may change the members marked "may change"; the others are read-only.
+ */
+typedef struct ec2gw_os_hook_call {
+    uint32_t size;            /**< sizeof as the host built it */
+    const char *instance;     /**< the instance making the call (conf.d `instance:`) */
+    const char *service;      /**< catalog type ("compute", ...) */
+    const char *method;       /**< may change: a pool or static string */
+    const char *path;         /**< may change (pool or static): relative, with query, escaped */
+    const char *microversion; /**< may change: NULL for the instance's default */
+    /**
+     * May change: the JSON body (the host's own copy; NULL: none). Edit it in place, or store
+     * a new reference here: the host then steals it and drops the old one.
+     */
+    json_t *body;
+    /**
+     * May change: headers sent besides the host's own {"Name": "value"} (starts empty). A name
+     * the host also sets (Accept, Content-Type, OpenStack-API-Version ...) replaces its value;
+     * X-Auth-Token cannot be set (the call is refused with InternalError).
+     */
+    json_t *headers;
+    uint32_t flags; /**< EC2GW_CALL_* */
+} ec2gw_os_hook_call_t;
+
+/** An OpenStack answer as a wrapper's on_answer hook sees it, before the wrapped instance. */
+typedef struct ec2gw_os_hook_answer {
+    uint32_t size;                    /**< sizeof as the host built it */
+    const ec2gw_os_hook_call_t *call; /**< the call as it was sent */
+    long status;                      /**< may change: HTTP status, 0 on a transport failure */
+    /** The answer headers the host keeps, lowercase: x-openstack-request-id, location. */
+    const json_t *headers;
+    /**
+     * May change: the decoded body or NULL. Edit in place or store a new reference (stolen,
+     * the old one dropped). The raw body the wrapped instance sees is not rewritten.
+     */
+    json_t *json;
+} ec2gw_os_hook_answer_t;
+
+/**
+ * A hook on the OpenStack calls or answers of the instances a wrapper wraps. @p inst is the
+ * wrapper's own instance data; during the hook, state() and log() are the wrapper's. Return
+ * EC2GW_OK to let the call (or answer) go on. To refuse it, call fail() with the EC2 error and
+ * return EC2GW_E_STATE: the call is not sent (os_call() returns EC2GW_E_STATE to the wrapped
+ * instance) or its answer is not delivered. A negative return without fail() answers
+ * InternalError.
+ */
+typedef int (*ec2gw_os_request_hook_fn)(ec2gw_req_t *req, void *inst, ec2gw_os_hook_call_t *call);
+typedef int (*ec2gw_os_answer_hook_fn)(ec2gw_req_t *req, void *inst,
+                                       ec2gw_os_hook_answer_t *answer);
+
+/**
+ * One entry of a wrapper's os_hooks table, terminated by { .on_request = NULL, .on_answer =
+ * NULL }. It applies to every call made by an instance below the wrapper in its wrap chain
+ * (by os_call, os_fanout and both halves of os_transfer; from handlers, completions and
+ * timers) while serving @p action, not to the wrapper's own calls. With several wrappers,
+ * request hooks run from the innermost wrapper outwards, answer hooks the other way round.
+ */
+typedef struct ec2gw_os_hook {
+    const char *action;                  /**< EC2 action, or NULL for every action */
+    const char *service;                 /**< catalog type, or NULL for every service */
+    const char *method;                  /**< "POST", ..., or NULL for every method */
+    const char *path_prefix;             /**< only paths starting with it, or NULL */
+    ec2gw_os_request_hook_fn on_request; /**< may be NULL */
+    ec2gw_os_answer_hook_fn on_answer;   /**< may be NULL */
+} ec2gw_os_hook_t;
 
 /** True when an OpenStack answer is a 2xx. */
 static inline int
@@ -543,7 +614,15 @@ typedef struct ec2gw_plugin {
     void (*destroy)(void *inst);
     /** Process exit. */
     void (*unload)(void);
+
+    /* -- 1.3 ------------------------------------------------------------------------------ */
+    /** Hooks on the OpenStack calls of the instances this one wraps (see ec2gw_os_hook_t). */
+    const ec2gw_os_hook_t *os_hooks;
 } ec2gw_plugin_t;
+
+/** Does this descriptor have member @p m (by size)? Members after 1.0 need the check. */
+#define EC2GW_PLUGIN_HAS(desc, m)                                                                 \
+    ((desc)->hdr.size >= offsetof(ec2gw_plugin_t, m) + sizeof((desc)->m) && (desc)->m != NULL)
 
 /**
  * The first published descriptor layout: the daemon refuses anything smaller. Frozen at the

@@ -1,15 +1,18 @@
 #!/bin/sh
-# out_of_tree.sh <ec2gw build dir> <example source dir>
+# out_of_tree.sh <ec2gw build dir> <example source dir> [<plugin the example wraps>]
 #
 # Installs the SDK component of an ec2gw build into a temporary prefix and builds the example
 # plugin against it twice, as a third party would: with pkg-config and a plain compiler line,
 # and with CMake's find_package(ec2gw-sdk). Each module must export only `ec2gw_plugin`.
-# Then a small fake-host test (it expects the hello example) links the installed
-# libec2gw_testhost.a through pkg-config's testhost_libs and runs the module.
+# Then a fake-host test links the installed libec2gw_testhost.a through pkg-config's
+# testhost_libs and runs the module: the example's own test_<name>.c when it has one (given
+# the module and the wrapped plugin; CMake's build runs it through ctest too), else a small
+# one that expects the hello example.
 set -eu
 
 build=$1
 example=$2
+wrapped=${3:-}
 name=$(basename "$example")
 cc=${CC:-cc}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/ec2gw-sdk-oot.XXXXXX")
@@ -48,8 +51,19 @@ mkdir -p "$tmp/pc"
     $(pkg-config --libs ec2gw-sdk) -Wl,--no-undefined
 check_exports "$tmp/pc/$name.so"
 
+san=""
+if nm "$(find "$tmp/prefix" -name libec2gw_testhost.a | head -n 1)" 2>/dev/null |
+    grep -q __asan_; then
+    san="-fsanitize=address,undefined" # the SDK came from a sanitizer build
+fi
+
+# An example with its own test links the installed fake host: with its sanitizers, if any.
+test_san=""
+if [ -f "$example/test_$name.c" ]; then test_san=$san; fi
+
 say "CMake find_package build"
 cmake -S "$example" -B "$tmp/cm" -DCMAKE_PREFIX_PATH="$tmp/prefix" -DCMAKE_C_COMPILER="$cc" \
+    -DCMAKE_C_FLAGS="$test_san" -DCMAKE_EXE_LINKER_FLAGS="$test_san" -DNOVA_SO="$wrapped" \
     -DEC2GW_WERROR=ON >"$tmp/cmake.log" 2>&1 || { cat "$tmp/cmake.log"; exit 1; }
 cmake --build "$tmp/cm" >"$tmp/build.log" 2>&1 || { cat "$tmp/build.log"; exit 1; }
 so=$(find "$tmp/cm" -name "*.so" | head -n 1)
@@ -57,12 +71,20 @@ so=$(find "$tmp/cm" -name "*.so" | head -n 1)
 case $(basename "$so") in lib*) say "module has a lib prefix: $so"; exit 1 ;; esac
 check_exports "$so"
 
-say "fake-host test linked against the installed libec2gw_testhost.a"
-san=""
-if nm "$(find "$tmp/prefix" -name libec2gw_testhost.a | head -n 1)" 2>/dev/null |
-    grep -q __asan_; then
-    san="-fsanitize=address,undefined" # the SDK came from a sanitizer build
+if [ -f "$example/test_$name.c" ]; then
+    say "the example's test: ctest in the CMake build"
+    (cd "$tmp/cm" && ctest --output-on-failure) || exit 1
+    say "the example's test linked against the installed libec2gw_testhost.a (pkg-config)"
+    # shellcheck disable=SC2046,SC2086
+    "$cc" -std=c11 -Wall -Wextra -Werror $san $(pkg-config --cflags ec2gw-sdk) \
+        "$example/test_$name.c" -o "$tmp/t" $(pkg-config --variable=testhost_libs ec2gw-sdk) \
+        $(pkg-config --libs ec2gw-sdk)
+    "$tmp/t" "$tmp/pc/$name.so" "$wrapped"
+    say "ok"
+    exit 0
 fi
+
+say "fake-host test linked against the installed libec2gw_testhost.a"
 cat >"$tmp/t.c" <<'TEST'
 #include <stdio.h>
 #include <string.h>

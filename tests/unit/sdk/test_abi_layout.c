@@ -69,7 +69,7 @@ EC2GW_SIZE(ec2gw_service_t, 24);
 EC2GW_OFF(ec2gw_service_t, type, 0);
 EC2GW_OFF(ec2gw_service_t, api, 8);
 EC2GW_OFF(ec2gw_service_t, microversion, 16);
-EC2GW_SIZE(ec2gw_plugin_t, 144);
+EC2GW_SIZE(ec2gw_plugin_t, 152); /* 1.3: os_hooks appended */
 EC2GW_OFF(ec2gw_plugin_t, hdr, 0);
 EC2GW_OFF(ec2gw_plugin_t, name, 16);
 EC2GW_OFF(ec2gw_plugin_t, version, 24);
@@ -141,6 +141,16 @@ EC2GW_OFF(ec2gw_host_api_t, secure_equal, 392);
 EC2GW_OFF(ec2gw_host_api_t, now_ms, 400);
 EC2GW_OFF(ec2gw_host_api_t, metadata_conf, 408);
 _Static_assert(EC2GW_PLUGIN_SIZE_V1_0 == 144, "the 1.0 descriptor size is frozen");
+/* 1.3: a wrapper's OpenStack hooks, appended to the descriptor */
+EC2GW_OFF(ec2gw_plugin_t, os_hooks, 144);
+EC2GW_SIZE(ec2gw_os_hook_t, 48);
+EC2GW_OFF(ec2gw_os_hook_t, on_request, 32);
+EC2GW_OFF(ec2gw_os_hook_t, on_answer, 40);
+EC2GW_OFF(ec2gw_os_hook_call_t, body, 48);
+EC2GW_OFF(ec2gw_os_hook_call_t, headers, 56);
+EC2GW_OFF(ec2gw_os_hook_call_t, flags, 64);
+EC2GW_OFF(ec2gw_os_hook_answer_t, status, 16);
+EC2GW_OFF(ec2gw_os_hook_answer_t, json, 32);
 _Static_assert(EC2GW_HOST_SIZE_V1_0 == 280, "the 1.0 host table size is frozen");
 #endif
 
@@ -183,6 +193,16 @@ init_macros(void **state)
     assert_true(host.hdr.size >= EC2GW_HOST_SIZE_V1_0);
     /* Probing by size: a table that ends before a member does not have it. */
     assert_false(EC2GW_HOST_HAS(&host, offload)); /* in range, but NULL */
+    /* A 1.2 descriptor ends before os_hooks: probing it must not read past its end. */
+    {
+        ec2gw_plugin_t d = { .hdr = EC2GW_ABI_HDR_INIT(ec2gw_plugin_t) };
+        static const ec2gw_os_hook_t hooks[] = { { .action = NULL } };
+
+        d.os_hooks = hooks;
+        assert_true(EC2GW_PLUGIN_HAS(&d, os_hooks));
+        d.hdr.size = EC2GW_PLUGIN_SIZE_V1_0;
+        assert_false(EC2GW_PLUGIN_HAS(&d, os_hooks));
+    }
 }
 
 int

@@ -114,7 +114,7 @@ static void
 abi_gate(void **state)
 {
     (void)state;
-    assert_load_fails(ABI_MAJOR2_SO, NULL, "built for ABI 2.0, this test host provides ABI 1.2");
+    assert_load_fails(ABI_MAJOR2_SO, NULL, "built for ABI 2.0, this test host provides ABI 1.3");
     assert_load_fails(ABI_MINOR_NEXT_SO, NULL, "built for ABI 1.3");
     assert_load_fails(ABI_BAD_MAGIC_SO, NULL, "not an ec2gw plugin");
     assert_load_fails(ABI_TRUNCATED_SO, NULL, "descriptor truncated (64 bytes)");
