@@ -34,6 +34,15 @@ struct ec2gw_plugins {
     size_t n_routes;
 };
 
+/* The instance whose create/start/stop/destroy runs now (the loop is single-threaded). */
+static const ec2gw_instance_t *lifecycle_inst;
+
+const ec2gw_instance_t *
+ec2gw_plugins_lifecycle(void)
+{
+    return lifecycle_inst;
+}
+
 static const char *const top_keys[] = { "plugin",  "file",    "instance", "wraps",
                                         "actions", "service", "settings", NULL };
 static const char *const service_keys[] = { "type", "api", "microversion", "interface", NULL };
@@ -552,12 +561,14 @@ ec2gw_plugins_build(ec2gw_conf_set_t *set, const char *plugin_dir, const ec2gw_h
             struct ec2gw_cfg cfg = { .inst = in, .err = err };
 
             err->code = 0;
+            lifecycle_inst = in;
             if (in->module->desc->create != NULL && in->module->desc->create(in->data, &cfg) != 0)
                 rc = err->code != 0 ? err->code
                                     : ec2gw_err_set(err, EC2GW_E_INVAL,
                                                     "%s:%d: instance '%s' refused its settings",
                                                     in->file, in->line, in->name);
             in->created = 1;
+            lifecycle_inst = NULL;
         }
     }
     if (rc != 0) {
@@ -574,8 +585,12 @@ ec2gw_plugins_start(ec2gw_plugins_t *p, ec2gw_loop_t *loop, ec2gw_err_t *err)
     p->loop = loop;
     for (size_t i = 0; i < p->n; i++) {
         ec2gw_instance_t *in = p->inst[i];
+        int rc;
 
-        if (in->module->desc->start != NULL && in->module->desc->start(in->data, loop) != 0)
+        lifecycle_inst = in;
+        rc = in->module->desc->start != NULL ? in->module->desc->start(in->data, loop) : 0;
+        lifecycle_inst = NULL;
+        if (rc != 0)
             return ec2gw_err_set(err, EC2GW_E_FAIL, "%s:%d: instance '%s' failed to start",
                                  in->file, in->line, in->name);
         in->started = 1;
@@ -591,11 +606,12 @@ ec2gw_plugins_free(ec2gw_plugins_t *p)
     for (size_t i = 0; i < p->n; i++) {
         ec2gw_instance_t *in = p->inst[i];
 
+        lifecycle_inst = in;
         if (in->started && in->module->desc->stop != NULL)
             in->module->desc->stop(in->data, p->loop);
-
         if (in->created && in->module->desc->destroy != NULL)
             in->module->desc->destroy(in->data);
+        lifecycle_inst = NULL;
         free(in->data);
         free(in);
     }

@@ -115,6 +115,9 @@ size_t ec2gw_plugins_count(const ec2gw_plugins_t *p, size_t *n_routes);
 /** Instance i (for start/stop and --check-config listings). */
 ec2gw_instance_t *ec2gw_plugins_instance(const ec2gw_plugins_t *p, size_t i);
 
+/** The instance whose create/start/stop/destroy runs now, or NULL (for log prefixes). */
+const ec2gw_instance_t *ec2gw_plugins_lifecycle(void);
+
 /** Route i, in action order, or NULL past the end (for --list-actions). */
 const ec2gw_route_t *ec2gw_plugins_route_at(const ec2gw_plugins_t *p, size_t i);
 

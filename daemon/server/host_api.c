@@ -59,12 +59,15 @@ h_log(ec2gw_req_t *r, ec2gw_log_level_t level, const char *fmt, ...)
 {
     char prefix[256];
     va_list ap;
+    const ec2gw_instance_t *life = ec2gw_plugins_lifecycle();
 
     if (r != NULL)
         snprintf(prefix, sizeof(prefix), "%s inst=%s", r->log_prefix,
                  r->cur_inst ? r->cur_inst->name : "-");
+    else if (life != NULL) /* create(), start(), stop(), destroy() */
+        snprintf(prefix, sizeof(prefix), "plugin inst=%s", life->name);
     va_start(ap, fmt);
-    ec2gw_logv(level, r ? prefix : "plugin", fmt, ap);
+    ec2gw_logv(level, r || life ? prefix : "plugin", fmt, ap);
     va_end(ap);
 }
 

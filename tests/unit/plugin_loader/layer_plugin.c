@@ -5,7 +5,7 @@
  *            from the timer callback and checks its state again in the model hook
  *   3 own:   RunInstances with EC2GW_ACT_OWN_FLAGS (its flags replace the wrapped ones)
  *   4 stranger: only DescribeAvailabilityZones (wraps nothing when put on inner)
- * Each declares DescribeRegions too (READONLY in inner and own only).
+ * Each declares DescribeRegions too (READONLY in inner and own only); create() logs.
  */
 #include "layer_plugin.h"
 
@@ -98,6 +98,15 @@ layer_load(const ec2gw_host_api_t *host)
     return 0;
 }
 
+static int
+layer_create(void *inst, ec2gw_cfg_t *cfg)
+{
+    (void)inst;
+    (void)cfg;
+    ec2gw->log(NULL, EC2GW_LOG_NOTICE, "layer-create");
+    return 0;
+}
+
 EC2GW_EXPORT const ec2gw_plugin_t ec2gw_plugin = {
     .hdr = EC2GW_ABI_HDR_INIT(ec2gw_plugin_t),
     .name = LAYER_NAME,
@@ -106,4 +115,5 @@ EC2GW_EXPORT const ec2gw_plugin_t ec2gw_plugin = {
     .actions = layer_actions,
     .inst_size = sizeof(struct layer_obs),
     .load = layer_load,
+    .create = layer_create,
 };

@@ -418,6 +418,27 @@ state_per_instance_and_callbacks(void **state)
     run_free(&run);
 }
 
+/* Log lines of create() (no request) name the instance too. */
+static void
+lifecycle_log_names_instance(void **state)
+{
+    fixture_t *f = *state;
+    FILE *tmp = tmpfile();
+    int saved = dup(2);
+    char *log;
+
+    conf(f, "10-inner.yaml", inner_yaml);
+    fflush(stderr);
+    dup2(fileno(tmp), 2);
+    assert_int_equal(build(f), 0);
+    log = captured(tmp);
+    dup2(saved, 2);
+    close(saved);
+    if (strstr(log, "plugin inst=inner layer-create") == NULL)
+        fail_msg("create() log line lacks the instance:\n%s", log);
+    fclose(tmp);
+}
+
 int
 main(void)
 {
@@ -434,6 +455,7 @@ main(void)
         T(wrap_line_not_a_map),
         T(wrap_line_name_clash),
         T(state_per_instance_and_callbacks),
+        T(lifecycle_log_names_instance),
     };
 #undef T
 
