@@ -252,9 +252,22 @@ ec2gw_req_finish(ec2gw_req_t *r, json_t *model)
         ec2gw_req_failf(r, "InternalError", "The response could not be rendered");
         return;
     }
-    if (err.msg[0] != '\0')
+    if (err.msg[0] != '\0') {
+#ifdef EC2GW_STRICT_ANSWERS
+        /* Debug and sanitizer builds: a member the model lacks is the plugin author's bug (a
+         * typo gives clients an empty field); answer an error naming it instead (issue 16). */
+        ec2gw_log(EC2GW_LOG_ERROR, r->log_prefix, "action=%s model members dropped: %s", r->action,
+                  err.msg);
+        json_decref(model);
+        free(doc);
+        ec2gw_req_failf(r, "InternalError", "The answer has members the EC2 model lacks: %s",
+                        err.msg);
+        return;
+#else
         ec2gw_log(EC2GW_LOG_WARN, r->log_prefix, "action=%s model members dropped: %s", r->action,
                   err.msg);
+#endif
+    }
     json_decref(model);
     send_document(r, 200, "OK", doc, len);
     free(doc);

@@ -7,7 +7,8 @@
 # Provides
 #   ec2gw::sdk       INTERFACE target: the include directory of <ec2gw/plugin.h> and
 #                    <ec2gw/testing.h>, and jansson (the one third-party type in the ABI).
-#   ec2gw::testhost  the fake host for plugin unit tests (libec2gw_testhost.a, needs -ldl).
+#   ec2gw::testhost  the fake host for plugin unit tests (libec2gw_testhost.a; links libxml2,
+#                    libcrypto, -lm and -ldl: it runs the daemon's model checks).
 #   ec2gw_add_plugin(<name> SOURCES <src...> [LIBRARIES <lib...>] [OUTPUT_DIRECTORY <dir>]
 #                    [INSTALL_DIR <dir>] [NO_INSTALL])
 #       A MODULE library <name>.so without the `lib` prefix, C11, hidden visibility (only the
@@ -46,7 +47,7 @@ if(EXISTS "${CMAKE_CURRENT_LIST_DIR}/ec2gw-sdk-paths.cmake")
     add_library(ec2gw::testhost STATIC IMPORTED GLOBAL)
     set_target_properties(ec2gw::testhost PROPERTIES
       IMPORTED_LOCATION "${EC2GW_SDK_LIB_DIR}/libec2gw_testhost.a"
-      INTERFACE_LINK_LIBRARIES "ec2gw::sdk;${CMAKE_DL_LIBS}")
+      INTERFACE_LINK_LIBRARIES "ec2gw::sdk;xml2;crypto;m;${CMAKE_DL_LIBS}")
   endif()
   set(ec2gw-sdk_FOUND TRUE)
 else()

@@ -257,6 +257,10 @@ ec2gw_test_host_new(const char *plugin_so_path, const char *settings)
         th_load_error("out of memory");
         return NULL;
     }
+    if (th_model_init() != 0) {
+        free(h);
+        return NULL;
+    }
     h->log_level =
         verbose != NULL && *verbose != '\0' && *verbose != '0' ? EC2GW_LOG_DEBUG : EC2GW_LOG_WARN;
     h->calls = json_array();
@@ -285,6 +289,33 @@ ec2gw_test_host_wrap(ec2gw_test_host_t *h, const char *wrapper_so_path, const ch
     return push_instance(h, wrapper_so_path, settings);
 }
 
+static size_t leaked_total;
+
+size_t
+ec2gw_test_leaked_json(void)
+{
+    return leaked_total;
+}
+
+/* After destroy() and unload(): references the plugins kept (testhost_leaks.c). */
+static void
+leak_report(ec2gw_test_host_t *h)
+{
+    size_t n = th_owned_check(h);
+    const char *mode = getenv("EC2GW_TEST_LEAKS");
+
+    if (n == 0)
+        return;
+    leaked_total += n;
+    if (mode != NULL && strcmp(mode, "warn") == 0)
+        return;
+    fprintf(stderr,
+            "ec2gw_test: %zu leaked json reference%s: failing the test "
+            "(EC2GW_TEST_LEAKS=warn only reports)\n",
+            n, n == 1 ? "" : "s");
+    abort();
+}
+
 void
 ec2gw_test_host_free(ec2gw_test_host_t *h)
 {
@@ -310,6 +341,7 @@ ec2gw_test_host_free(ec2gw_test_host_t *h)
         free(m->path);
         free(m);
     }
+    leak_report(h);
     for (size_t i = 0; i < h->n_expects; i++) {
         th_expect_t *e = &h->expects[i];
 
@@ -331,6 +363,7 @@ ec2gw_test_host_free(ec2gw_test_host_t *h)
     json_decref(h->last_model);
     free(h->fixture_dir);
     free(h->project);
+    free(h->replay_params);
     free(h);
 }
 

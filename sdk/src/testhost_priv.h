@@ -66,10 +66,15 @@ typedef struct th_hook {
 
 #define TH_MAX_HOOKS 16
 
+struct ec2gw_model_op; /* the daemon's model (daemon/protocol/ec2_model.h) */
+
 struct ec2gw_req {
     ec2gw_test_host_t *h;
     char *action;
-    json_t *params;
+    json_t *params;                 /* decoded by the daemon's decoder */
+    const struct ec2gw_model_op *op; /* NULL for raw requests */
+    json_t **owned;                  /* own_json()'s references, checked at the end */
+    size_t n_owned, cap_owned;
     th_pool_t pool;
     void *state;
     size_t state_size;
@@ -172,6 +177,10 @@ struct ec2gw_test_host {
     size_t http_len;
     char *http_ctype;
     json_t *http_hdrs; /* answer headers {"name": "value"} */
+    size_t leaked;       /* json values plugins kept references to (testhost_leaks.c) */
+    json_t **watched;    /* own_json()'s and finish()'s references, checked after destroy() */
+    size_t n_watched, cap_watched;
+    char *replay_params; /* the last ec2gw_test_replay()'s EC2 parameters (JSON text) */
 };
 
 /** The host table handed to every plugin's load(). */
@@ -236,6 +245,31 @@ int64_t th_now_ms(ec2gw_req_t *r);
 const ec2gw_metadata_conf_t *th_metadata_conf(ec2gw_req_t *r);
 /** Free what testhost_http.c keeps in the host. */
 void th_http_free(ec2gw_test_host_t *h);
+
+/* -- the daemon's EC2 model (testhost_model.c) ------------------------------------------ */
+
+/** Load the model once per process. 0, or negative with the load error set. */
+int th_model_init(void);
+/** The model's operation @p action, or NULL when the model has none. */
+const struct ec2gw_model_op *th_model_op(const char *action);
+/**
+ * @p in (the test's JSON, borrowed) as ec2gwd would decode it from a client's query: 0 with
+ * *out (returns new), or the HTTP status with the daemon's error @p code and @p msg.
+ */
+int th_model_params(const struct ec2gw_model_op *op, const json_t *in, json_t **out, char *code,
+                    size_t code_cap, char *msg, size_t msg_cap);
+/** 0 when the daemon's renderer keeps all of @p answer, else -1 with what it drops in @p msg. */
+int th_model_check_answer(const struct ec2gw_model_op *op, const char *request_id,
+                          const json_t *answer, char *msg, size_t msg_cap);
+
+/* -- leaked json references (testhost_leaks.c) ------------------------------------------ */
+
+/** Keep @p j (a reference the host took: own_json(), the finished model) for the check. */
+int th_owned_add(ec2gw_req_t *r, json_t *j);
+/** At the request's end: its references move to the host. */
+void th_owned_keep(ec2gw_test_host_t *h, ec2gw_req_t *r);
+/** After destroy(): report the kept values someone else still holds, drop ours. Leaks. */
+size_t th_owned_check(ec2gw_test_host_t *h);
 
 /** delegate(): run the next instance down the wrap stack serving the action. */
 int th_delegate(ec2gw_req_t *r, ec2gw_model_fn on_model, void *arg);

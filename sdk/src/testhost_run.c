@@ -33,6 +33,35 @@ th_fail(ec2gw_req_t *r, int status, const char *code, const char *msg)
     th_host_api.fail(r, status, code, "%s", msg);
 }
 
+/* Decode the test's parameters as ec2gwd decodes a client's (testhost_model.c). 0, or -1
+ * after failing the request with the daemon's error. */
+static int
+decode(ec2gw_req_t *r)
+{
+    char code[96], msg[1024];
+    json_t *decoded = NULL;
+    int st;
+
+    if ((r->op = th_model_op(r->action)) == NULL) {
+        snprintf(msg, sizeof(msg), "The action %.200s is not valid for this web service",
+                 r->action);
+        if (strncmp(r->action, "ec2gw_test.", 11) != 0) /* not ec2gw_test_http's placeholder */
+            fprintf(stderr, "ec2gw_test: %s is not an action of the EC2 model\n", r->action);
+        th_fail(r, 400, "InvalidAction", msg);
+        return -1;
+    }
+    if ((st = th_model_params(r->op, r->params, &decoded, code, sizeof(code), msg, sizeof(msg))) !=
+        0) {
+        fprintf(stderr, "ec2gw_test: %s: the daemon would refuse these parameters: %s: %s\n",
+                r->action, code, msg);
+        th_fail(r, st, code, msg);
+        return -1;
+    }
+    json_decref(r->params);
+    r->params = decoded;
+    return 0;
+}
+
 int
 ec2gw_test_begin(ec2gw_test_host_t *h, const char *action, const char *params_json)
 {
@@ -64,6 +93,8 @@ ec2gw_test_begin(ec2gw_test_host_t *h, const char *action, const char *params_js
     h->req = r;
     json_decref(h->last_model);
     h->last_model = NULL;
+    if (decode(r) != 0)
+        return EC2GW_OK;
     if ((in = route(h->top, action, &act)) == NULL) {
         th_fail(r, 400, "InvalidAction", "The action is not valid for this web service.");
         return EC2GW_OK;
@@ -223,6 +254,26 @@ set_last(ec2gw_test_host_t *h, int status, const char *code, const char *msg)
     snprintf(h->last_msg, sizeof(h->last_msg), "%s", msg ? msg : "");
 }
 
+/* The finished model as the client would get it: the daemon's renderer keeps every member,
+ * else the request fails as in debug builds of ec2gwd (and it is a violation: a plugin bug).
+ * The test gets a copy: the plugin's model is checked for kept references with own_json's. */
+static json_t *
+answer(ec2gw_test_host_t *h, ec2gw_req_t *r)
+{
+    char msg[480]; /* fits last_msg */
+    json_t *copy;
+
+    if (r->op != NULL && th_model_check_answer(r->op, r->id, r->model, msg, sizeof(msg)) != 0) {
+        th_violation(h, "%s: the EC2 model drops answer members: %s", r->action, msg);
+        set_last(h, 500, "InternalError", msg);
+        return NULL;
+    }
+    copy = json_deep_copy(r->model);
+    set_last(h, 200, NULL, NULL);
+    h->last_model = json_incref(copy);
+    return copy;
+}
+
 json_t *
 ec2gw_test_end(ec2gw_test_host_t *h)
 {
@@ -238,16 +289,16 @@ ec2gw_test_end(ec2gw_test_host_t *h)
         th_violation(h, "%s: the request was never answered", r->action);
         set_last(h, 0, "ec2gw_test.NoAnswer", "the plugin never called finish() or fail()");
     } else if (r->model != NULL) {
-        set_last(h, 200, NULL, NULL);
-        model = r->model;
-        r->model = NULL;
-        h->last_model = json_incref(model);
+        model = answer(h, r);
     } else {
         set_last(h, r->status, r->code, r->msg);
     }
     h->req = NULL;
+    if (r->model != NULL && th_owned_add(r, r->model) != 0)
+        json_decref(r->model);
+    r->model = NULL;
     th_pool_release(&r->pool);
-    json_decref(r->model);
+    th_owned_keep(h, r);
     json_decref(r->params);
     free(r->action);
     free(r);

@@ -74,6 +74,18 @@ const char *ec2gw_test_load_error(void);
  */
 void ec2gw_test_host_free(ec2gw_test_host_t *h);
 
+/**
+ * Leaked json references found so far in this process. The host keeps the references
+ * own_json() took and the models finish() was given; ec2gw_test_host_free(), once destroy()
+ * has run on every instance (so caches are gone), checks that nothing else holds them. A
+ * value with references left over was leaked by the plugin, typically
+ * `own_json(req, json_object())` whose creation reference was never dropped (own_json() takes
+ * a reference of its own; it does not steal yours). Each is printed with the value, and the
+ * test fails: ec2gw_test_host_free() abort()s. With the environment variable
+ * EC2GW_TEST_LEAKS=warn it only prints and counts here.
+ */
+size_t ec2gw_test_leaked_json(void);
+
 /** The outermost instance's data (inst_size bytes, settings bound). Borrowed. */
 void *ec2gw_test_instance_data(ec2gw_test_host_t *h);
 
@@ -143,6 +155,42 @@ size_t ec2gw_test_unmet_expectations(const ec2gw_test_host_t *h);
  * Borrowed (owned by the host).
  */
 const json_t *ec2gw_test_calls(const ec2gw_test_host_t *h);
+
+/* -- recorded conversations of the stock plugins ------------------------------------------ */
+
+/*
+ * The SDK installs what the stock plugins said to OpenStack for one action on the all-in-one
+ * test cloud, as share/ec2gw/fixtures/<plugin>/<Action>.json (nova-v2.1/RunInstances, ...):
+ * {"plugin", "action", "recorded", "settings", "ids", "params", "calls", "answer"}. A wrapper's
+ * unit test replays the wrapped plugin's side and checks only what the wrapper changes:
+ *
+ *     ec2gw_test_host_t *h = ec2gw_test_host_new(NOVA_SO, "{}");
+ *     ec2gw_test_host_wrap(h, "site.so", NULL);
+ *     json_t *m = ec2gw_test_action(h, "RunInstances",
+ *                                   ec2gw_test_replay(h, "nova-v2.1/RunInstances"));
+ *     const json_t *boot = ec2gw_test_call_body(h, "POST", "compute", "/servers");
+ *     assert(m != NULL && json_object_get(json_object_get(boot, "server"), "metadata"));
+ */
+
+/**
+ * Script the recorded conversation @p name ("nova-v2.1/RunInstances", looked up as
+ * <dir>/<name>.json in $EC2GW_TEST_FIXTURES, the source tree, then the installed
+ * share/ec2gw/fixtures; or a path ending in .json): its id mappings are made and each call
+ * becomes an expectation, as with ec2gw_test_expect(). Returns the EC2 parameters it was
+ * recorded with, as JSON text for ec2gw_test_action() (borrowed, valid until the next replay),
+ * or NULL (a violation) when there is no such fixture.
+ */
+const char *ec2gw_test_replay(ec2gw_test_host_t *h, const char *name);
+
+/** The fixture @p name itself (as for ec2gw_test_replay), returns new, or NULL. */
+json_t *ec2gw_test_fixture(const char *name);
+
+/**
+ * The JSON body of the last call the plugin made matching @p method @p service @p path_pattern
+ * ('*' wildcards), or NULL (no such call, or no body). Borrowed (owned by the host).
+ */
+const json_t *ec2gw_test_call_body(const ec2gw_test_host_t *h, const char *method,
+                                   const char *service, const char *path_pattern);
 
 /* -- running actions -------------------------------------------------------------------- */
 

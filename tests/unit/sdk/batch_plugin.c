@@ -2,9 +2,12 @@
  * batch_plugin.c - a test plugin for the fake host's ABI 1.1 batched data functions: its
  * DescribeInstances maps "OsIds" of "Kind" with one ids_to_ec2 and with id_to_ec2 one by one,
  * stores "Put" ({"<ec2 id>": data|null}) with item_put, and reads "ItemIds" with items_get
- * and item_get one by one, answering both sides for the test to compare.
+ * and item_get one by one, answering both sides for the test to compare. The fake host
+ * checks parameters and answers against the EC2 model, so this machinery probe takes its
+ * JSON input as the text of NextToken and answers its JSON as the text of NextToken.
  */
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -70,10 +73,35 @@ batch_items(ec2gw_req_t *req, const json_t *p, int *rc)
     return json_pack("{s:o, s:o*}", "Each", each, "Items", items);
 }
 
+/* The probe's input: the JSON text in NextToken (owned by the request). */
+static const json_t *
+batch_params(ec2gw_req_t *req)
+{
+    const char *text = json_string_value(json_object_get(ec2gw->params(req), "NextToken"));
+    json_t *p = text != NULL ? json_loads(text, 0, NULL) : NULL;
+
+    if (p == NULL)
+        p = json_object();
+    ec2gw->own_json(req, p);
+    json_decref(p);
+    return p;
+}
+
+/* Answer @p out (stolen) as the JSON text of NextToken. */
+static void
+batch_finish(ec2gw_req_t *req, json_t *out)
+{
+    char *text = json_dumps(out, JSON_COMPACT);
+
+    json_decref(out);
+    ec2gw->finish(req, json_pack("{s:s}", "NextToken", text != NULL ? text : "{}"));
+    free(text);
+}
+
 static int
 batch_describe(ec2gw_req_t *req, void *inst)
 {
-    const json_t *p = ec2gw->params(req);
+    const json_t *p = batch_params(req);
     int rc_ids = 0, rc_items = 0;
     json_t *ids = batch_ids(req, p, &rc_ids), *items = batch_items(req, p, &rc_items);
 
@@ -82,7 +110,7 @@ batch_describe(ec2gw_req_t *req, void *inst)
     json_object_set_new(ids, "ItemsRc", json_integer(rc_items));
     json_object_update(ids, items);
     json_decref(items);
-    ec2gw->finish(req, ids);
+    batch_finish(req, ids);
     return EC2GW_OK;
 }
 
@@ -91,7 +119,7 @@ batch_describe(ec2gw_req_t *req, void *inst)
 static int
 batch_vpcs(ec2gw_req_t *req, void *inst)
 {
-    const json_t *p = ec2gw->params(req), *data;
+    const json_t *p = batch_params(req), *data;
     const char *kind = json_string_value(json_object_get(p, "Kind")), *key, *a = NULL, *b = NULL;
     json_t *rcs = json_object(), *list = NULL;
     int rc;
@@ -105,8 +133,8 @@ batch_vpcs(ec2gw_req_t *req, void *inst)
     rc = ec2gw->items_list(req, kind, &list);
     if (ec2gw->new_id(req, kind, &a) != 0 || ec2gw->new_id(req, kind, &b) != 0)
         a = b = NULL;
-    ec2gw->finish(req, json_pack("{s:o, s:o*, s:i, s:[s?s?]}", "Insert", rcs, "List", list,
-                                 "ListRc", rc, "NewIds", a, b));
+    batch_finish(req, json_pack("{s:o, s:o*, s:i, s:[s?s?]}", "Insert", rcs, "List", list, "ListRc",
+                                rc, "NewIds", a, b));
     return EC2GW_OK;
 }
 

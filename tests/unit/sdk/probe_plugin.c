@@ -1,9 +1,12 @@
 /*
  * probe_plugin.c - a test plugin exercising the fake host's machinery: os_fanout, os_call,
- * fail_from_os, id mapping, filter, page, state, own_json, tags and offload. Model shapes are
- * simplified; only the host's behaviour matters here.
+ * fail_from_os, id mapping, filter, page, state, own_json, tags and offload. Its answers use
+ * only members of the EC2 model (the fake host renders them as ec2gwd does): values the tests
+ * read back travel in members of fitting types (KeyName, AmiLaunchIndex, Size, ...).
  */
 #include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -23,7 +26,7 @@ probe_values_cb(ec2gw_req_t *req, const json_t *item, const char *name, json_t *
     (void)req;
     (void)arg;
     if (strcmp(name, "name") == 0) {
-        json_array_append(values_out, json_object_get(item, "Name"));
+        json_array_append(values_out, json_object_get(item, "KeyName"));
         return 0;
     }
     if (strcmp(name, "instance-id") == 0) {
@@ -69,8 +72,9 @@ probe_instances_done(ec2gw_req_t *req, const ec2gw_os_resp_t *const *r, size_t n
             ec2gw->fail(req, 500, "InternalError", "id mapping failed");
             return;
         }
-        json_array_append_new(items, json_pack("{s:s, s:O, s:I}", "InstanceId", ec2_id, "Name",
-                                               json_object_get(s, "name"), "PortCount",
+        /* the server's name as KeyName, its port count as AmiLaunchIndex */
+        json_array_append_new(items, json_pack("{s:s, s:O, s:I}", "InstanceId", ec2_id, "KeyName",
+                                               json_object_get(s, "name"), "AmiLaunchIndex",
                                                (json_int_t)probe_ports_of(r[1]->json, os_id)));
     }
     if ((kept = ec2gw->filter(req, items, "InstanceId", probe_values_cb, NULL)) == NULL)
@@ -119,9 +123,11 @@ probe_volumes_done(ec2gw_req_t *req, const ec2gw_os_resp_t *resp, void *arg)
         const char *id = NULL;
 
         ec2gw->id_to_ec2(req, "vol", json_string_value(json_object_get(v, "id")), &id);
-        json_array_append_new(vols, json_pack("{s:s}", "VolumeId", id));
+        /* how many answers this request's state saw, as each volume's Size */
+        json_array_append_new(vols,
+                              json_pack("{s:s, s:i}", "VolumeId", id, "Size", st->calls_done));
     }
-    ec2gw->finish(req, json_pack("{s:o, s:i}", "Volumes", vols, "Calls", st->calls_done));
+    ec2gw->finish(req, json_pack("{s:o}", "Volumes", vols));
 }
 
 static int
@@ -150,7 +156,8 @@ probe_work_done(ec2gw_req_t *req, void *arg)
 {
     struct probe_work *w = arg;
 
-    ec2gw->finish(req, json_pack("{s:i}", "Doubled", w->out));
+    ec2gw->finish(req, json_pack("{s:[{s:s, s:s}]}", "Images", "ImageId", "ami-00000001",
+                                 "Description", ec2gw->psprintf(req, "%d", w->out)));
 }
 
 static int
@@ -170,6 +177,7 @@ probe_describe_key_pairs(ec2gw_req_t *req, void *inst)
     const char *id = NULL, *os = NULL;
     json_t *tags = NULL, *data = NULL, *t = json_pack("[{s:s, s:s}]", "Key", "k", "Value", "v");
     const char *idv[1], *scratch = NULL;
+    char *dump;
     int rc, malformed, unknown;
 
     (void)inst;
@@ -189,9 +197,14 @@ probe_describe_key_pairs(ec2gw_req_t *req, void *inst)
         ec2gw->fail(req, 500, "InternalError", "data calls failed");
         return EC2GW_OK;
     }
+    /* The OpenStack id as KeyName, both codes as KeyFingerprint, tags and item as PublicKey. */
+    dump = json_dumps(t = json_pack("{s:o, s:o}", "Tags", tags, "Item", data), JSON_COMPACT);
+    json_decref(t);
     ec2gw->finish(req,
-                  json_pack("{s:s, s:s, s:o, s:o, s:i, s:i}", "KeyPairId", id, "OsId", os, "Tags",
-                            tags, "Item", data, "Malformed", malformed, "Unknown", unknown));
+                  json_pack("{s:[{s:s, s:s, s:s, s:s}]}", "KeyPairs", "KeyPairId", id, "KeyName",
+                            os, "KeyFingerprint", ec2gw->psprintf(req, "%d %d", malformed, unknown),
+                            "PublicKey", dump != NULL ? dump : ""));
+    free(dump);
     return EC2GW_OK;
 }
 

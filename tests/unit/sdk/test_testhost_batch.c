@@ -6,12 +6,29 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* cmocka.h relies on the headers above. */
 #include <cmocka.h>
 
 #include <ec2gw/testing.h>
+
+/* Run @p action of the batch plugin with JSON input @p in; its JSON answer, or NULL. */
+static json_t *
+batch_run(ec2gw_test_host_t *h, const char *action, const char *in)
+{
+    json_t *p = json_pack("{s:s}", "NextToken", in), *m, *out = NULL;
+    char *text = json_dumps(p, JSON_COMPACT);
+
+    m = ec2gw_test_action(h, action, text);
+    if (m != NULL)
+        out = json_loads(json_string_value(json_object_get(m, "NextToken")), 0, NULL);
+    json_decref(m);
+    json_decref(p);
+    free(text);
+    return out;
+}
 
 static void
 batch_matches_single(void **state)
@@ -23,12 +40,12 @@ batch_matches_single(void **state)
     (void)state;
     assert_non_null(h);
     assert_int_equal(ec2gw_test_map_id(h, "i-0000abcd", "os-known"), 0);
-    m = ec2gw_test_action(h, "DescribeInstances",
-                          "{\"Kind\": \"i\", \"OsIds\": [\"os-a\", null, \"os-known\", \"\","
-                          " \"os-a\", \"os-b\", \"os-known\"],"
-                          " \"Put\": {\"i-0000abcd\": {\"x\": 1}, \"vol-00000001\": null},"
-                          " \"ItemIds\": [\"i-0000abcd\", null, \"vol-00000001\", \"i-99999999\","
-                          " \"i-0000abcd\"]}");
+    m = batch_run(h, "DescribeInstances",
+                  "{\"Kind\": \"i\", \"OsIds\": [\"os-a\", null, \"os-known\", \"\","
+                  " \"os-a\", \"os-b\", \"os-known\"],"
+                  " \"Put\": {\"i-0000abcd\": {\"x\": 1}, \"vol-00000001\": null},"
+                  " \"ItemIds\": [\"i-0000abcd\", null, \"vol-00000001\", \"i-99999999\","
+                  " \"i-0000abcd\"]}");
     assert_non_null(m);
     assert_int_equal(json_integer_value(json_object_get(m, "IdsRc")), 0);
     assert_int_equal(json_integer_value(json_object_get(m, "ItemsRc")), 0);
@@ -51,8 +68,8 @@ batch_matches_single(void **state)
     json_decref(m);
     /* another project sees none of it */
     ec2gw_test_set_project(h, "p2");
-    m = ec2gw_test_action(h, "DescribeInstances",
-                          "{\"Kind\": \"i\", \"OsIds\": [], \"ItemIds\": [\"i-0000abcd\"]}");
+    m = batch_run(h, "DescribeInstances",
+                  "{\"Kind\": \"i\", \"OsIds\": [], \"ItemIds\": [\"i-0000abcd\"]}");
     assert_non_null(m);
     assert_int_equal(json_object_size(json_object_get(m, "Items")), 0);
     json_decref(m);
@@ -70,12 +87,11 @@ items_list_insert_new_id(void **state)
     (void)state;
     assert_non_null(h);
     ec2gw_test_set_project(h, "p2");
-    m = ec2gw_test_action(h, "DescribeVpcs",
-                          "{\"Kind\": \"vpc\", \"Insert\": {\"vpc-00000009\": {}}}");
+    m = batch_run(h, "DescribeVpcs", "{\"Kind\": \"vpc\", \"Insert\": {\"vpc-00000009\": {}}}");
     assert_non_null(m);
     json_decref(m);
     ec2gw_test_set_project(h, "p1");
-    m = ec2gw_test_action(
+    m = batch_run(
         h, "DescribeVpcs",
         "{\"Kind\": \"vpc\", \"Insert\": {\"vpc-00000001\": {\"os_id\": \"r-1\", \"cidr_block\":"
         " \"10.0.0.0/16\"}, \"vpc-00000009\": {}, \"subnet-00000001\": {\"vpc_id\":"
