@@ -405,12 +405,9 @@ check_wraps_something(const ec2gw_plugins_t *p, ec2gw_err_t *err)
         char declared[256] = "";
         int overlap = 0;
 
-        if (in->wraps == NULL)
+        /* ABI 1.3: a wrapper may only hook the OpenStack calls below it */
+        if (in->wraps == NULL || EC2GW_PLUGIN_HAS(d, os_hooks))
             continue;
-#ifdef EC2GW_PLUGIN_HAS /* ABI 1.3: a wrapper may only hook the OpenStack calls below it */
-        if (EC2GW_PLUGIN_HAS(d, os_hooks))
-            continue;
-#endif
         for (const ec2gw_action_t *a = d->actions; a->name != NULL && !overlap; a++) {
             if (!instance_serves(in, a->name))
                 continue;

@@ -46,9 +46,9 @@ list_instance(const ec2gw_instance_t *in, FILE *out)
 
     fprintf(out, "%s\n", in->name);
     fprintf(out, "  conf      %s:%d%s\n", in->file, in->line, in->one_line ? " (wrap: line)" : "");
-    fprintf(out, "  plugin    %s %s, ABI %u.%u%s%s\n", d->name, d->version ? d->version : "?",
-            d->hdr.abi_major, d->hdr.abi_minor, d->description ? ": " : "",
-            d->description ? d->description : "");
+    fprintf(out, "  plugin    %s%s%s, ABI %u.%u%s%s\n", d->name, d->version ? " " : "",
+            d->version ? d->version : "", d->hdr.abi_major, d->hdr.abi_minor,
+            d->description ? ": " : "", d->description ? d->description : "");
     fprintf(out, "  file      %s", in->module->path);
     if (in->module->generation > 1)
         fprintf(out, " (replaced on disk: load %d, from a private copy)", in->module->generation);
@@ -78,7 +78,6 @@ list_instance(const ec2gw_instance_t *in, FILE *out)
         n++;
     }
     fprintf(out, "%s\n", n == 0 ? " none" : "");
-#ifdef EC2GW_PLUGIN_HAS /* ABI 1.3 */
     if (EC2GW_PLUGIN_HAS(d, os_hooks)) {
         size_t h = 0;
 
@@ -86,7 +85,6 @@ list_instance(const ec2gw_instance_t *in, FILE *out)
             h++;
         fprintf(out, "  os_hooks  %zu\n", h);
     }
-#endif
     for (const ec2gw_setting_t *s = d->settings; s != NULL && s->key != NULL; s++)
         fprintf(out, "  setting   %s (%s%s%s%s)%s%s\n", s->key, type_name(s->type),
                 s->def ? ", default " : "", s->def ? s->def : "",

@@ -5,6 +5,7 @@
  *            from the timer callback and checks its state again in the model hook
  *   3 own:   RunInstances with EC2GW_ACT_OWN_FLAGS (its flags replace the wrapped ones)
  *   4 stranger: only DescribeAvailabilityZones (wraps nothing when put on inner)
+ *   5 hooker: like stranger, but with an OpenStack request hook (so it wraps something)
  * Each declares DescribeRegions too (READONLY in inner and own only); create() logs.
  */
 #include "layer_plugin.h"
@@ -19,7 +20,7 @@
 
 EC2GW_HOST_DECLARE;
 
-#if LAYER != 4
+#if LAYER < 4
 static void
 outer_model(ec2gw_req_t *req, json_t *model, void *arg)
 {
@@ -91,6 +92,22 @@ static const ec2gw_action_t layer_actions[] = {
     { .name = NULL },
 };
 
+#if LAYER == 5
+static int
+hooker_request(ec2gw_req_t *req, void *inst, ec2gw_os_hook_call_t *call)
+{
+    (void)req;
+    (void)inst;
+    (void)call;
+    return EC2GW_OK;
+}
+
+static const ec2gw_os_hook_t layer_hooks[] = {
+    { .action = "RunInstances", .on_request = hooker_request },
+    { .on_request = NULL, .on_answer = NULL },
+};
+#endif
+
 static int
 layer_load(const ec2gw_host_api_t *host)
 {
@@ -116,4 +133,7 @@ EC2GW_EXPORT const ec2gw_plugin_t ec2gw_plugin = {
     .inst_size = sizeof(struct layer_obs),
     .load = layer_load,
     .create = layer_create,
+#if LAYER == 5
+    .os_hooks = layer_hooks,
+#endif
 };

@@ -282,6 +282,22 @@ wrap_line_wraps_nothing(void **state)
     assert_non_null(strstr(f->err.msg, "60-site.yaml:1"));
 }
 
+/* A wrapper whose only link to the instance below is an OpenStack hook does wrap something. */
+static void
+wrap_line_hooks_only(void **state)
+{
+    fixture_t *f = *state;
+    ec2gw_instance_t *in;
+
+    conf(f, "10-inner.yaml", inner_yaml);
+    conf(f, "60-site.yaml", "wrap: { inner: layer_hooker }\n");
+    assert_int_equal(build(f), 0);
+    in = instance(f, "layer_hooker");
+    assert_string_equal(in->wraps->name, "inner");
+    /* it serves no action of inner: RunInstances stays inner's */
+    assert_string_equal(ec2gw_plugins_route(f->plugins, "RunInstances")->inst->name, "inner");
+}
+
 static void
 wrap_line_not_a_map(void **state)
 {
@@ -452,6 +468,7 @@ main(void)
         T(wrap_line_missing_file),
         T(wrap_line_unknown_instance),
         T(wrap_line_wraps_nothing),
+        T(wrap_line_hooks_only),
         T(wrap_line_not_a_map),
         T(wrap_line_name_clash),
         T(state_per_instance_and_callbacks),
