@@ -217,11 +217,18 @@ class Soak:
         self.samples = []
         self.split = split_connections(o)
 
+    async def connect(self, who):
+        """A new connection; a refused or failed connect is an error, retried each second."""
+        while True:
+            try:
+                return await Conn.open(self.host, self.port)
+            except OSError as e:
+                self.stats.unexpected["%s: connect: %s" % (who, e)] += 1
+                await asyncio.sleep(1)
+
     # -- one-off signed calls (setup, runner, clean-up) on their own connection
-    async def call(self, params, action=None, record=True, conn=None):
-        own = conn is None
-        if own:
-            conn = await Conn.open(self.host, self.port)
+    async def call(self, params, action=None, record=True):
+        conn = await self.connect(params["Action"])
         t0 = time.monotonic()
         try:
             head, body = self.signer.request(params)
@@ -231,14 +238,12 @@ class Soak:
             if record:
                 self.stats.record(action or params["Action"], 1000 * (time.monotonic() - t0), 0,
                                   None, err="conn:" + type(e).__name__)
-            if own:
-                conn.close()
+            conn.close()
             return 0, b""
         if record:
             self.stats.record(action or params["Action"], 1000 * (time.monotonic() - t0),
                               status, answer)
-        if own:
-            conn.close()
+        conn.close()
         return status, answer
 
     def cheap_request(self, rnd, k):
@@ -333,7 +338,7 @@ class Soak:
         with_request = k % 2 == 1
         await asyncio.sleep(rnd.uniform(0, 10))
         while True:
-            conn = await Conn.open(self.host, self.port)
+            conn = await self.connect("idle client")
             try:
                 t0 = time.monotonic()
                 kind, low, high = "idle (no request)", self.header_timeout, self.header_timeout
@@ -376,7 +381,7 @@ class Soak:
         rnd = random.Random(k)
         await asyncio.sleep(rnd.uniform(0, 10))
         while True:
-            conn = await Conn.open(self.host, self.port)
+            conn = await self.connect("slow-loris client")
             t0 = time.monotonic()
             try:
                 conn.writer.write(b"POST / HTTP/1.1\r\nHost: %s\r\nX-Slow: " %
