@@ -160,6 +160,31 @@ class OneLineWrapTest(unittest.TestCase):
         self.assertEqual(attributes(self.ec2)["vpc-max-security-groups-per-interface"], ["13"])
 
 
+class StockWrapTest(unittest.TestCase):
+    """One line puts the SDK's site-boot in front of the stock compute instance: RunInstances
+    keeps nova's ClientToken and DryRun flags (issue 16 #3), so a DryRun still gets nova's
+    own checks instead of the daemon's blanket DryRunOperation."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.d = harness.Daemon(extra_conf="wrap: { compute: site-boot }\n").start()
+        cls.ec2 = harness.boto3_client(cls.d)
+
+    @classmethod
+    def tearDownClass(cls):
+        harness.stop_daemon(cls.d)
+
+    def test_dry_run_reaches_nova_through_the_wrapper(self):
+        code = harness.error_code(self.ec2.run_instances, ImageId="ami-0badc0de", MinCount=1,
+                                  MaxCount=1, DryRun=True)
+        self.assertTrue(code.startswith("InvalidAMIID"), code)
+        image = [i["ImageId"] for i in self.ec2.describe_images()["Images"]
+                 if i["ImageId"].startswith("ami-")][0]
+        code = harness.error_code(self.ec2.run_instances, ImageId=image, MinCount=1,
+                                  MaxCount=1, DryRun=True)
+        self.assertEqual(code, "DryRunOperation")
+
+
 class ConfigCheckTest(unittest.TestCase):
     def check(self, plugins, option="--check-config"):
         d = harness.Daemon(plugins=plugins)
