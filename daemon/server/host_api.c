@@ -50,8 +50,8 @@ int ec2gw_layer_os_call(ec2gw_req_t *r, const ec2gw_os_call_t *call, ec2gw_os_do
 int ec2gw_layer_os_fanout(ec2gw_req_t *r, const ec2gw_os_call_t *calls, size_t n,
                           ec2gw_os_fanout_fn done, void *arg);
 int ec2gw_layer_after(ec2gw_req_t *r, int64_t ms, ec2gw_timer_fn fn, void *arg);
-int ec2gw_layer_os_transfer(ec2gw_req_t *r, const ec2gw_os_call_t *src,
-                            const ec2gw_os_call_t *dst, ec2gw_os_done_fn done, void *arg);
+int ec2gw_layer_os_transfer(ec2gw_req_t *r, const ec2gw_os_call_t *src, const ec2gw_os_call_t *dst,
+                            ec2gw_os_done_fn done, void *arg);
 ec2gw_model_fn ec2gw_layer_model_hook(ec2gw_req_t *r, ec2gw_model_fn fn, void **arg);
 
 static void
