@@ -66,7 +66,7 @@ def pct(values, p):
     if not values:
         return None
     v = sorted(values)
-    return v[min(len(v) - 1, int(round(p / 100.0 * (len(v) - 1))))]
+    return round(v[min(len(v) - 1, int(round(p / 100.0 * (len(v) - 1))))], 2)
 
 
 def fmt(ms):
@@ -482,7 +482,7 @@ class Soak:
              "fds": fds["all"], "fds_client": fds["client"], "fds_backend": fds["backend"],
              "fds_other": fds["other"], "gauge": met.get("ec2gw_connections"),
              "in_flight": met.get("ec2gw_requests_in_flight"),
-             "header_timeouts": met.get('ec2gw_connection_events_total'),
+             "header_timeouts": met.get('ec2gw_connection_events_total{event="header_timeout"}'),
              "server_requests": met.get("requests_total"),
              "cpu_s": benchlib.proc_cpu_s(pid), "requests": n,
              "rps": round(n / dt, 1) if dt else None,
@@ -756,6 +756,15 @@ def summarize(o, soak, base, after, cleanup, died, san, exit_rc, log_path):
         1000 * (cpu or 0) / max(1, st.requests),
         min(float(s["loadavg"]) for s in load) if load else "-",
         max(float(s["loadavg"]) for s in load) if load else "-"))
+    last = after or (load[-1] if load else None)
+    if last and last["header_timeouts"] is not None and last["server_requests"] is not None:
+        print("daemon's counters: %d requests answered (clients read %d; the rest were closed "
+              "before their answer or made by the set-up), %d connections closed by "
+              "header_timeout (clients saw %d idle and slow-loris closes at that timeout)" % (
+                  last["server_requests"] - (base["server_requests"] or 0), st.requests,
+                  last["header_timeouts"] - (base["header_timeouts"] or 0),
+                  st.expected.get("close idle (no request)", 0) +
+                  st.expected.get("close slow-loris", 0)))
     print("%-24s %8s %9s %9s %9s" % ("action", "answers", "p50 ms", "p99 ms", "max ms"))
     r["actions"] = {}
     for a in ACTIONS:
