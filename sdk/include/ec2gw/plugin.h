@@ -363,7 +363,12 @@ typedef struct ec2gw_host_api {
     json_t *(*params_mut)(ec2gw_req_t *req);
     /** The caller. Borrowed. */
     const ec2gw_identity_t *(*identity)(ec2gw_req_t *req);
-    /** Zeroed per-request plugin state of @p size bytes (pool); the same block on every call. */
+    /**
+     * Zeroed per-request state of @p size bytes (pool): the same block on every call of one
+     * plugin instance, in its handler and in every callback it set up. Each instance of a wrap
+     * chain has its own block (a wrapper never sees the wrapped plugin's bytes). Asking for a
+     * larger size later keeps the bytes already written.
+     */
     void *(*state)(ec2gw_req_t *req, size_t size);
     /** The EC2 request id. Borrowed. */
     const char *(*request_id)(ec2gw_req_t *req);
