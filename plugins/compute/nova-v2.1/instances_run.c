@@ -105,7 +105,8 @@ nova_run_answer(ec2gw_req_t *req, struct nova_run_state *st)
     const char *created = nova_now_iso(req, 0);
 
     if (st->ext_net != NULL && st->pips == NULL) {
-        nova_pip_start(req, st->ext_net, st->server_ids, (size_t)st->max, nova_run_pips_done, st);
+        nova_pip_start(req, st->ext_net, st->server_ids, (size_t)st->max,
+                       json_object_size(st->adopted) > 0, nova_run_pips_done, st);
         return;
     }
     items = json_array();

@@ -139,11 +139,12 @@ int nova_run_vpc_prepare(ec2gw_req_t *req, const json_t *params, json_t **nics, 
 int nova_run_vpc_groups(ec2gw_req_t *req, const struct nova_vpc_run *vr, const json_t *list,
                         json_t *groups);
 
-/* run_public_ip.c: after the boots, a floating IP per instance on @p ext_net; then done() with
+/* run_public_ip.c: after the boots, a floating IP per instance on @p ext_net (with @p reuse,
+ * for adopted servers, the ones an earlier attempt made are kept); then done() with
  * {server uuid: public ip}, or the request failed after the IPs and servers were deleted. */
 typedef void (*nova_pip_done_fn)(ec2gw_req_t *req, json_t *ips, void *arg);
 void nova_pip_start(ec2gw_req_t *req, const char *ext_net, const char *const *servers, size_t n,
-                    nova_pip_done_fn done, void *arg);
+                    int reuse, nova_pip_done_fn done, void *arg);
 /* TerminateInstances: release the public IPs mapped to @p ids (EC2 ids) at launch; returns
  * EC2GW_AGAIN (done() runs later, whatever happened) or EC2GW_OK (none: done() is not run). */
 typedef void (*nova_pip_released_fn)(ec2gw_req_t *req, void *arg);

@@ -9,6 +9,9 @@
  * failure (no port in time, a refused or lost POST) undoes everything: the floating IPs found
  * by that description (a lost answer's too) and the servers are deleted, then the request is
  * failed. TerminateInstances releases them the same way (nova_pip_release).
+ *
+ * Servers adopted from an attempt cut short by a kill (run_recover.c) may have their floating
+ * IP already: those found by description on the server's port are kept, not made twice.
  */
 #include <string.h>
 
@@ -25,6 +28,8 @@ struct nova_pip {
     const char *ext_net;
     json_t *ports; /* server → port id */
     json_t *ips;   /* server → public ip */
+    json_t *kept;  /* server → public ip an earlier attempt mapped (adopted servers) */
+    int reuse;     /* look for those first */
     int polls;
     const char *code, *msg; /* the failure being answered */
     int status;
@@ -111,7 +116,7 @@ nova_pip_created(ec2gw_req_t *req, const ec2gw_os_resp_t *const *r, size_t n, vo
     for (i = 0; i < p->n && k < n; i++) {
         const json_t *fip;
 
-        if (p->servers[i] == NULL)
+        if (p->servers[i] == NULL || json_object_get(p->kept, p->servers[i]) != NULL)
             continue;
         fip = json_object_get(r[k]->json, "floatingip");
         if (!ec2gw_os_ok(r[k]) || nova_str(fip, "floating_ip_address") == NULL) {
@@ -128,6 +133,7 @@ nova_pip_created(ec2gw_req_t *req, const ec2gw_os_resp_t *const *r, size_t n, vo
                             json_string(nova_str(fip, "floating_ip_address")));
         k++;
     }
+    json_object_update(p->ips, p->kept);
     p->done(req, p->ips, p->arg);
 }
 
@@ -138,7 +144,7 @@ nova_pip_create(ec2gw_req_t *req, struct nova_pip *p)
     size_t k = 0;
 
     for (size_t i = 0; i < p->n; i++) {
-        if (p->servers[i] == NULL)
+        if (p->servers[i] == NULL || json_object_get(p->kept, p->servers[i]) != NULL)
             continue;
         calls[k++] = EC2GW_OS_CALL(
             "network", "POST", "/v2.0/floatingips",
@@ -147,8 +153,37 @@ nova_pip_create(ec2gw_req_t *req, struct nova_pip *p)
                                             nova_str(p->ports, p->servers[i]), "description",
                                             ec2gw->psprintf(req, NOVA_PIP_MARK "%s", p->ids[i]))));
     }
+    if (k == 0) {
+        nova_pip_created(req, NULL, 0, p);
+        return;
+    }
     if (ec2gw->os_fanout(req, calls, k, nova_pip_created, p) < 0)
         ec2gw->fail(req, 500, "InternalError", "Could not call Neutron");
+}
+
+/* Floating IPs an earlier attempt made for these instances, on their ports now: kept. */
+static void
+nova_pip_reused(ec2gw_req_t *req, const ec2gw_os_resp_t *r, void *arg)
+{
+    struct nova_pip *p = arg;
+    const json_t *f;
+    size_t i;
+
+    if (!ec2gw_os_ok(r)) {
+        /* cannot tell: creating one could make it twice */
+        ec2gw->fail_from_os(req, r, NULL);
+        return;
+    }
+    json_array_foreach(json_object_get(r->json, "floatingips"), i, f)
+    {
+        for (size_t j = 0; j < p->n; j++)
+            if (p->servers[j] != NULL && nova_str(f, "floating_ip_address") != NULL &&
+                strcmp(nova_or(nova_str(f, "port_id")),
+                       nova_or(nova_str(p->ports, p->servers[j]))) == 0)
+                json_object_set_new(p->kept, p->servers[j],
+                                    json_string(nova_str(f, "floating_ip_address")));
+    }
+    nova_pip_create(req, p);
 }
 
 /* The servers' ports so far: each server's first port holding an IPv4 address. */
@@ -173,6 +208,17 @@ nova_pip_ports(ec2gw_req_t *req, const ec2gw_os_resp_t *r, void *arg)
     }
     for (i = 0; i < p->n; i++)
         missing += p->servers[i] != NULL && json_object_get(p->ports, p->servers[i]) == NULL;
+    if (missing == 0 && p->reuse) {
+        ec2gw_os_call_t call =
+            EC2GW_OS_GET("network", ec2gw->psprintf(req,
+                                                    "/v2.0/floatingips%s&fields=port_id"
+                                                    "&fields=floating_ip_address",
+                                                    nova_pip_query(req, p->ids, p->n)));
+
+        if (ec2gw->os_call(req, &call, nova_pip_reused, p) < 0)
+            ec2gw->fail(req, 500, "InternalError", "Could not call Neutron");
+        return;
+    }
     if (missing == 0) {
         nova_pip_create(req, p);
         return;
@@ -206,7 +252,7 @@ nova_pip_poll(ec2gw_req_t *req, void *arg)
 
 void
 nova_pip_start(ec2gw_req_t *req, const char *ext_net, const char *const *servers, size_t n,
-               nova_pip_done_fn done, void *arg)
+               int reuse, nova_pip_done_fn done, void *arg)
 {
     struct nova_pip *p = ec2gw->pcalloc(req, sizeof(*p));
 
@@ -216,6 +262,8 @@ nova_pip_start(ec2gw_req_t *req, const char *ext_net, const char *const *servers
     p->ids = ec2gw->pcalloc(req, (n + 1) * sizeof(*p->ids));
     p->ports = nova_own(req, json_object());
     p->ips = nova_own(req, json_object());
+    p->kept = nova_own(req, json_object());
+    p->reuse = reuse;
     p->done = done;
     p->arg = arg;
     for (size_t i = 0; i < n; i++)

@@ -289,6 +289,108 @@ test_lookup_failure_boots_nothing(void **s)
     done(h);
 }
 
+/* In a VPC subnet that maps public IPs: the adopted server's floating IP, made by the first
+ * attempt before the kill (found by its description, on the server's port), is kept, not
+ * made a second time. */
+static void
+test_adopted_keeps_public_ip(void **s)
+{
+    ec2gw_test_host_t *h = ec2gw_test_host_new(NOVA_SO, "{}");
+    char rid[20], n0[40], *list;
+    const char *names[] = { n0 }, *ids[] = { "srv-v0" };
+    json_t *m;
+
+    (void)s;
+    assert_non_null(h);
+    ec2gw_test_set_fixture_dir(h, FIXTURE_DIR);
+    ec2gw_test_set_project(h, "project-test");
+    ec2gw_test_map_id(h, "ami-00000001", IMG);
+    assert_int_equal(
+        ec2gw_test_put_item(h, "vpc-0000000b", "router-1", "{\"cidr_block\": \"10.1.0.0/16\"}"), 0);
+    assert_int_equal(ec2gw_test_put_item(h, "subnet-0000000f", "os-sub-1b",
+                                         "{\"vpc_id\": \"vpc-0000000b\", "
+                                         "\"map_public_ip_on_launch\": true}"),
+                     0);
+    assert_int_equal(ec2gw_test_put_item(h, "sg-0000000c", "os-sg-default",
+                                         "{\"vpc_id\": \"vpc-0000000b\", \"group_name\": "
+                                         "\"default\"}"),
+                     0);
+    ec2gw_test_expect(h, "GET", "compute", "/flavors/detail*", 200, "flavors.json");
+    ec2gw_test_expect(h, "GET", "image", "/v2/images/" IMG, 200, "{\"status\": \"active\"}");
+    ec2gw_test_expect(h, "GET", "network", "/v2.0/networks*", 200, "{\"networks\": []}");
+    ec2gw_test_expect(h, "GET", "network", "/v2.0/subnets?*", 200,
+                      "{\"subnets\": [{\"id\": \"os-sub-1b\", \"network_id\": \"net-1b\", "
+                      "\"cidr\": \"10.1.1.0/24\"}]}");
+    ec2gw_test_expect(h, "GET", "network", "/v2.0/security-groups?*", 200,
+                      "{\"security_groups\": [{\"id\": \"os-sg-default\", \"name\": "
+                      "\"default-vpc-0000000b\"}]}");
+    ec2gw_test_expect(h, "GET", "network", "/v2.0/routers/router-1", 200,
+                      "{\"router\": {\"id\": \"router-1\", \"external_gateway_info\": "
+                      "{\"network_id\": \"ext-net\"}}}");
+    token_rid("tok-v", rid);
+    snprintf(n0, sizeof(n0), "%s-0", rid);
+    list = nova_list(h, 1, names, ids, NULL);
+    ec2gw_test_expect(h, "GET", "compute", "/servers/detail?name=*", 200, list);
+    ec2gw_test_expect(h, "GET", "network", "/v2.0/ports?*&device_id=srv-v0", 200,
+                      "{\"ports\": [{\"id\": \"port-v0\", \"device_id\": \"srv-v0\", "
+                      "\"fixed_ips\": [{\"subnet_id\": \"os-sub-1b\", \"ip_address\": "
+                      "\"10.1.1.5\"}]}]}");
+    ec2gw_test_expect(h, "GET", "network", "/v2.0/floatingips?description=ec2gw-public-ip*", 200,
+                      "{\"floatingips\": [{\"port_id\": \"port-v0\", "
+                      "\"floating_ip_address\": \"172.24.4.77\"}]}");
+    m = ec2gw_test_action(h, "RunInstances",
+                          "{\"ImageId\": \"ami-00000001\", \"MinCount\": 1, \"MaxCount\": 1, "
+                          "\"SubnetId\": \"subnet-0000000f\", \"ClientToken\": \"tok-v\"}");
+    if (m == NULL)
+        fail_msg("%s: %s", ec2gw_test_last_error(h), ec2gw_test_last_error_message(h));
+    assert_string_equal(json_string_value(json_object_get(
+                            json_array_get(json_object_get(m, "Instances"), 0), "PublicIpAddress")),
+                        "172.24.4.77");
+    assert_int_equal(count_calls(h, "POST", "/"), 0);
+    json_decref(m);
+    free(list);
+    done(h);
+}
+
+/* A lost POST answer whose server Nova shows only later (after the three lookups): the launch
+ * failed, the daemon released the token, and the client's retry with it finds the late server
+ * by the token's name and adopts it instead of booting a second one. */
+static void
+test_late_server_adopted_by_retry(void **s)
+{
+    ec2gw_test_host_t *h = host();
+    char rid[20], n0[40], *list;
+    const char *names[] = { n0 }, *ids[] = { "srv-late" };
+    const char *run = "{\"ImageId\": \"ami-00000001\", \"MinCount\": 1, \"MaxCount\": 1, "
+                      "\"ClientToken\": \"tok-late\"}";
+    json_t *m;
+
+    (void)s;
+    token_rid("tok-late", rid);
+    snprintf(n0, sizeof(n0), "%s-0", rid);
+    ec2gw_test_expect(h, "GET", "compute", "/servers/detail?name=*", 200, "{\"servers\": []}");
+    ec2gw_test_expect_timeout(h, "POST", "compute", "/servers");
+    for (int i = 0; i < 3; i++)
+        ec2gw_test_expect(h, "GET", "compute", "/servers/detail?name=*", 200, "{\"servers\": []}");
+    assert_null(ec2gw_test_action(h, "RunInstances", run));
+    assert_string_equal(ec2gw_test_last_error(h), "Unavailable");
+    /* the retry, once Nova lists the server */
+    ec2gw_test_expect(h, "GET", "compute", "/flavors/detail*", 200, "flavors.json");
+    ec2gw_test_expect(h, "GET", "image", "/v2/images/" IMG, 200, "{\"status\": \"active\"}");
+    ec2gw_test_expect(h, "GET", "network", "/v2.0/networks*", 200,
+                      "{\"networks\": [{\"id\": \"net1\", \"name\": \"private\", "
+                      "\"project_id\": \"project-test\"}]}");
+    list = nova_list(h, 1, names, ids, NULL);
+    ec2gw_test_expect(h, "GET", "compute", "/servers/detail?name=*", 200, list);
+    m = ec2gw_test_action(h, "RunInstances", run);
+    assert_non_null(m);
+    assert_string_equal(json_string_value(json_object_get(m, "ReservationId")), rid);
+    assert_int_equal(count_calls(h, "POST", "/servers"), 1); /* the first attempt's only */
+    json_decref(m);
+    free(list);
+    done(h);
+}
+
 int
 main(void)
 {
@@ -299,6 +401,8 @@ main(void)
         cmocka_unit_test(test_old_namesake_not_adopted),
         cmocka_unit_test(test_no_token_no_lookup),
         cmocka_unit_test(test_lookup_failure_boots_nothing),
+        cmocka_unit_test(test_adopted_keeps_public_ip),
+        cmocka_unit_test(test_late_server_adopted_by_retry),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
