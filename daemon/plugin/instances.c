@@ -309,7 +309,16 @@ wrap_instance(ec2gw_conf_set_t *set, const ec2gw_conf_node_t *v, const char *tar
     in->wraps_name = target;
     in->service_type = in->module->desc->service.type;
     in->microversion = in->module->desc->service.microversion;
-    return instance_settings(set, in, NULL, err);
+    if ((rc = instance_settings(set, in, NULL, err)) != 0) {
+        char msg[sizeof(err->msg)];
+
+        memcpy(msg, err->msg, sizeof(msg));
+        return ec2gw_err_set(err, rc,
+                             "%s:%d: %.600s (a wrap: line takes the default settings; give them "
+                             "in the long form: plugin:, instance:, wraps:, settings:)",
+                             v->file, v->line, msg);
+    }
+    return 0;
 }
 
 /* `wrap: { <instance>: <file> | [<file>, ...] }` of file @p root. */

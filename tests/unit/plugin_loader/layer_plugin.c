@@ -6,10 +6,12 @@
  *   3 own:   RunInstances with EC2GW_ACT_OWN_FLAGS (its flags replace the wrapped ones)
  *   4 stranger: only DescribeAvailabilityZones (wraps nothing when put on inner)
  *   5 hooker: like stranger, but with an OpenStack request hook (so it wraps something)
+ *   6 needs: like own, with a required setting (a wrap: line cannot give it)
  * Each declares DescribeRegions too (READONLY in inner and own only); create() logs.
  */
 #include "layer_plugin.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #include <ec2gw/plugin.h>
@@ -20,7 +22,7 @@
 
 EC2GW_HOST_DECLARE;
 
-#if LAYER < 4
+#if LAYER < 4 || LAYER == 6
 static void
 outer_model(ec2gw_req_t *req, json_t *model, void *arg)
 {
@@ -83,7 +85,7 @@ static const ec2gw_action_t layer_actions[] = {
 #elif LAYER == 2
     { .name = "RunInstances", .fn = layer_run, .flags = 0 },
     { .name = "DescribeRegions", .fn = layer_noop, .flags = 0 },
-#elif LAYER == 3
+#elif LAYER == 3 || LAYER == 6
     { .name = "RunInstances", .fn = layer_run, .flags = EC2GW_ACT_OWN_FLAGS },
     { .name = "DescribeRegions", .fn = layer_noop, .flags = EC2GW_ACT_READONLY },
 #else
@@ -91,6 +93,16 @@ static const ec2gw_action_t layer_actions[] = {
 #endif
     { .name = NULL },
 };
+
+#if LAYER == 6
+static const ec2gw_setting_t layer_settings[] = {
+    { .key = "site",
+      .type = EC2GW_SET_STR,
+      .offset = offsetof(struct layer_obs, site),
+      .flags = EC2GW_SET_REQUIRED },
+    { .key = NULL },
+};
+#endif
 
 #if LAYER == 5
 static int
@@ -135,5 +147,8 @@ EC2GW_EXPORT const ec2gw_plugin_t ec2gw_plugin = {
     .create = layer_create,
 #if LAYER == 5
     .os_hooks = layer_hooks,
+#endif
+#if LAYER == 6
+    .settings = layer_settings,
 #endif
 };

@@ -15,6 +15,7 @@ struct layer_obs {
     int delegate_rc;      /**< outer: what delegate() returned from the timer callback */
     int hook_runs;        /**< outer: model hook calls */
     int hook_state_ok;    /**< outer: its own block in the model hook */
+    const char *site;     /**< needs: its required setting */
 };
 
 #endif

@@ -299,6 +299,18 @@ wrap_line_hooks_only(void **state)
 }
 
 static void
+wrap_line_required_setting(void **state)
+{
+    fixture_t *f = *state;
+
+    conf(f, "10-inner.yaml", inner_yaml);
+    conf(f, "60-site.yaml", "wrap: { inner: layer_needs }\n");
+    assert_error(f, "missing required key 'site'");
+    assert_non_null(strstr(f->err.msg, "60-site.yaml:1"));
+    assert_non_null(strstr(f->err.msg, "long form"));
+}
+
+static void
 wrap_line_not_a_map(void **state)
 {
     fixture_t *f = *state;
@@ -469,6 +481,7 @@ main(void)
         T(wrap_line_unknown_instance),
         T(wrap_line_wraps_nothing),
         T(wrap_line_hooks_only),
+        T(wrap_line_required_setting),
         T(wrap_line_not_a_map),
         T(wrap_line_name_clash),
         T(state_per_instance_and_callbacks),
