@@ -141,11 +141,11 @@ nova_instance_model(ec2gw_req_t *req, const struct nova_inst *ni, const json_t *
     nova_state(server, &code, &sname, &reason);
     nics = nova_view_nics(req, view, server);
     m = json_pack(
-        "{s:s, s:o, s:s, s:s, s:s, s:[], s:s, s:s, s:{s:s, s:s, s:s}, s:{s:s},"
+        "{s:s, s:o, s:s, s:s, s:s, s:[], s:s?, s:s, s:{s:s, s:s, s:s}, s:{s:s},"
         " s:s, s:s, s:b, s:o}",
         "InstanceId", id, "State", nova_state_json(code, sname), "StateTransitionReason", "",
         "PublicDnsName", "", "InstanceType", flavor ? flavor : "unknown", "ProductCodes",
-        "LaunchTime", nova_str(server, "created") ? nova_str(server, "created") : "",
+        "LaunchTime", nova_str(server, "created"), /* none rather than "" (not a time) */
         "Architecture", "x86_64", "Placement", "AvailabilityZone",
         nova_or(nova_str(server, "OS-EXT-AZ:availability_zone")), "Tenancy", "default", "GroupName",
         "", "Monitoring", "State", "disabled", "VirtualizationType", "hvm", "Hypervisor", "xen",

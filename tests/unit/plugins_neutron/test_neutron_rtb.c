@@ -810,7 +810,9 @@ test_vpn(void **s)
 
     h = host();
     ec2gw_test_expect(h, "GET", "network", "/v2.0/extensions", 200, "extensions_vpnaas.json");
-    assert_string_equal(fails(h, "CreateVpnConnection", "{}"), "UnsupportedOperation");
+    assert_string_equal(fails(h, "CreateVpnConnection",
+                              "{\"CustomerGatewayId\": \"cgw-00000001\", \"Type\": \"ipsec.1\"}"),
+                        "UnsupportedOperation");
     assert_non_null(strstr(ec2gw_test_last_error_message(h), "not implemented yet"));
     done(h);
 }

@@ -717,7 +717,7 @@ test_modify_and_descriptions(void **s)
     body = json_array_get(
         json_object_get(json_object_get(last_call(h), "body"), "security_group_rules"), 0);
     assert_int_equal(json_integer_value(json_object_get(body, "port_range_min")), 53);
-    ec2gw_test_expect(h, "GET", "network", GROUPS, 200, "sg_groups.json");
+    /* refused by the daemon's decoder before the plugin runs */
     assert_string_equal(fails(h, "ModifySecurityGroupRules", "{\"GroupId\": \"" SG_WEB "\"}"),
                         "MissingParameter");
     /* descriptions: Neutron rules are immutable, so the rule is replaced under the same id */

@@ -545,7 +545,8 @@ test_run_devices(void **s)
     expect_run_resolve(h);
     ec2gw_test_expect(h, "POST", "compute", "/servers", 202, "{\"server\": {\"id\": \"s2\"}}");
     m = ec2gw_test_action(h, "RunInstances",
-                          "{\"ImageId\": \"ami-00000001\", \"BlockDeviceMappings\": "
+                          "{\"MinCount\": 1, \"MaxCount\": 1, \"ImageId\": \"ami-00000001\", "
+                          "\"BlockDeviceMappings\": "
                           "[{\"DeviceName\": \"/dev/sda1\", \"Ebs\": {\"VolumeSize\": 5}}]}");
     assert_non_null(m);
     json_decref(m);
@@ -588,7 +589,9 @@ test_run_devices(void **s)
         int resolves = strstr(bad[i].params, "BlockDevice") != NULL ||
                        strstr(bad[i].params, "subnet-0000000f") != NULL;
 
-        snprintf(params, sizeof(params), "{\"ImageId\": \"ami-00000001\", %s}", bad[i].params);
+        snprintf(params, sizeof(params),
+                 "{\"MinCount\": 1, \"MaxCount\": 1, \"ImageId\": \"ami-00000001\", %s}",
+                 bad[i].params);
         if (resolves) {
             /* these need the image (root device) or Neutron's subnets first */
             expect_run_resolve(h);

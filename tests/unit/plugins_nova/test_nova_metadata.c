@@ -163,7 +163,7 @@ test_refusals(void **s)
           "InvalidParameterValue" },
         { "{\"InstanceId\": \"" IID "\", \"HttpPutResponseHopLimit\": 65}",
           "InvalidParameterValue" },
-        { "{\"InstanceId\": \"" IID "\", \"HttpPutResponseHopLimit\": \"2\"}",
+        { "{\"InstanceId\": \"" IID "\", \"HttpPutResponseHopLimit\": \"two\"}",
           "InvalidParameterValue" },
         { "{\"InstanceId\": \"" IID "\", \"HttpProtocolIpv6\": \"enabled\"}",
           "UnsupportedOperation" },
@@ -235,21 +235,25 @@ test_run_instances(void **s)
     (void)s;
     /* bad options: refused before any OpenStack call, nothing booted */
     refused(h, "RunInstances",
-            "{\"ImageId\": \"ami-00000001\", \"MetadataOptions\": {\"HttpTokens\": \"no\"}}",
+            "{\"MinCount\": 1, \"MaxCount\": 1, \"ImageId\": \"ami-00000001\", "
+            "\"MetadataOptions\": {\"HttpTokens\": \"no\"}}",
             "InvalidParameterValue");
     refused(h, "RunInstances",
-            "{\"ImageId\": \"ami-00000001\", \"MetadataOptions\": {\"HttpPutResponseHopLimit\": "
+            "{\"MinCount\": 1, \"MaxCount\": 1, \"ImageId\": \"ami-00000001\", "
+            "\"MetadataOptions\": {\"HttpPutResponseHopLimit\": "
             "-1}}",
             "InvalidParameterValue");
     refused(h, "RunInstances",
-            "{\"ImageId\": \"ami-00000001\", \"MetadataOptions\": {\"HttpProtocolIpv6\": "
+            "{\"MinCount\": 1, \"MaxCount\": 1, \"ImageId\": \"ami-00000001\", "
+            "\"MetadataOptions\": {\"HttpProtocolIpv6\": "
             "\"enabled\"}}",
             "UnsupportedOperation");
     /* stored at launch, shown in the answer; unset members take the defaults */
     expect_run_resolve(h);
     ec2gw_test_expect(h, "POST", "compute", "/servers", 202, "{\"server\": {\"id\": \"s1\"}}");
     m = ec2gw_test_action(h, "RunInstances",
-                          "{\"ImageId\": \"ami-00000001\", \"MetadataOptions\": {\"HttpTokens\": "
+                          "{\"MinCount\": 1, \"MaxCount\": 1, \"ImageId\": \"ami-00000001\", "
+                          "\"MetadataOptions\": {\"HttpTokens\": "
                           "\"required\", \"HttpPutResponseHopLimit\": 3}}");
     if (m == NULL)
         fail_msg("%s: %s", ec2gw_test_last_error(h), ec2gw_test_last_error_message(h));
@@ -276,7 +280,8 @@ test_run_instances(void **s)
     /* without MetadataOptions: the defaults */
     expect_run_resolve(h);
     ec2gw_test_expect(h, "POST", "compute", "/servers", 202, "{\"server\": {\"id\": \"s2\"}}");
-    m = ec2gw_test_action(h, "RunInstances", "{\"ImageId\": \"ami-00000001\"}");
+    m = ec2gw_test_action(h, "RunInstances",
+                          "{\"MinCount\": 1, \"MaxCount\": 1, \"ImageId\": \"ami-00000001\"}");
     assert_non_null(m);
     mo = json_object_get(json_array_get(json_object_get(m, "Instances"), 0), "MetadataOptions");
     assert_string_equal(json_string_value(json_object_get(mo, "HttpTokens")), "optional");

@@ -258,9 +258,11 @@ test_run_in_subnet(void **s)
 
     (void)s;
     /* SubnetId of a VPC, no group: the VPC's default group, a fixed IP in the subnet */
-    m = run_ok(h, 1, "s1",
-               "{\"ImageId\": \"ami-00000001\", \"SubnetId\": \"" SUBNET "\", "
-               "\"PrivateIpAddress\": \"10.1.0.20\"}");
+    m = run_ok(
+        h, 1, "s1",
+        "{\"MinCount\": 1, \"MaxCount\": 1, \"ImageId\": \"ami-00000001\", \"SubnetId\": \"" SUBNET
+        "\", "
+        "\"PrivateIpAddress\": \"10.1.0.20\"}");
     body = last_boot_body(h);
     assert_true(ec2gw_test_json_equal(h, json_object_get(body, "networks"),
                                       "[{\"uuid\": \"net-1\", \"fixed_ip\": \"10.1.0.20\"}]"));
@@ -272,9 +274,11 @@ test_run_in_subnet(void **s)
     json_decref(m);
 
     /* SecurityGroupId of the same VPC: that group only (no Neutron group list) */
-    m = run_ok(h, 0, "s2",
-               "{\"ImageId\": \"ami-00000001\", \"SubnetId\": \"" SUBNET "\", "
-               "\"SecurityGroupIds\": [\"sg-0000001c\"]}");
+    m = run_ok(
+        h, 0, "s2",
+        "{\"MinCount\": 1, \"MaxCount\": 1, \"ImageId\": \"ami-00000001\", \"SubnetId\": \"" SUBNET
+        "\", "
+        "\"SecurityGroupIds\": [\"sg-0000001c\"]}");
     json_decref(m);
     assert_true(ec2gw_test_json_equal(h, json_object_get(last_boot_body(h), "security_groups"),
                                       "[{\"name\": \"os-sg-web\"}]"));
@@ -283,7 +287,8 @@ test_run_in_subnet(void **s)
 
     /* NetworkInterface.0 with a subnet and its groups */
     m = run_ok(h, 0, "s3",
-               "{\"ImageId\": \"ami-00000001\", \"NetworkInterfaces\": [{\"DeviceIndex\": 0, "
+               "{\"MinCount\": 1, \"MaxCount\": 1, \"ImageId\": \"ami-00000001\", "
+               "\"NetworkInterfaces\": [{\"DeviceIndex\": 0, "
                "\"SubnetId\": \"" SUBNET "\", \"Groups\": [\"sg-0000001c\"]}]}");
     assert_string_equal(str(json_array_get(json_object_get(m, "Instances"), 0), "VpcId"), VPC);
     json_decref(m);
@@ -300,7 +305,7 @@ test_run_default_subnet(void **s)
 
     (void)s;
     /* no subnet asked: the project's default subnet (default_for_az), its VPC's default group */
-    m = run_ok(h, 1, "s1", "{\"ImageId\": \"ami-00000001\"}");
+    m = run_ok(h, 1, "s1", "{\"MinCount\": 1, \"MaxCount\": 1, \"ImageId\": \"ami-00000001\"}");
     assert_true(ec2gw_test_json_equal(h, json_object_get(last_boot_body(h), "networks"),
                                       "[{\"uuid\": \"net-2\"}]"));
     assert_true(ec2gw_test_json_equal(h, json_object_get(last_boot_body(h), "security_groups"),
@@ -310,15 +315,18 @@ test_run_default_subnet(void **s)
                         SUBNET2);
     json_decref(m);
     /* group names resolve among the default VPC's groups ("web" of VPC2, not of VPC) */
-    m = run_ok(h, 1, "s2", "{\"ImageId\": \"ami-00000001\", \"SecurityGroups\": [\"web\"]}");
+    m = run_ok(h, 1, "s2",
+               "{\"MinCount\": 1, \"MaxCount\": 1, \"ImageId\": \"ami-00000001\", "
+               "\"SecurityGroups\": [\"web\"]}");
     assert_true(ec2gw_test_json_equal(h, json_object_get(last_boot_body(h), "security_groups"),
                                       "[{\"name\": \"os-sg-other\"}]"));
     json_decref(m);
     /* a name the default VPC lacks */
     expect_run_resolve(h, 1);
-    assert_null(ec2gw_test_action(h, "RunInstances",
-                                  "{\"ImageId\": \"ami-00000001\", \"SecurityGroups\": "
-                                  "[\"nope\"]}"));
+    assert_null(ec2gw_test_action(
+        h, "RunInstances",
+        "{\"MinCount\": 1, \"MaxCount\": 1, \"ImageId\": \"ami-00000001\", \"SecurityGroups\": "
+        "[\"nope\"]}"));
     assert_string_equal(ec2gw_test_last_error(h), "InvalidGroup.NotFound");
     assert_int_equal(boots(h), 2);
     done(h);
@@ -342,7 +350,8 @@ test_run_classic(void **s)
                       "\"project_id\": \"project-test\"}]}");
     ec2gw_test_expect(h, "POST", "compute", "/servers", 202, "{\"server\": {\"id\": \"s1\"}}");
     m = ec2gw_test_action(h, "RunInstances",
-                          "{\"ImageId\": \"ami-00000001\", \"SecurityGroups\": [\"default\"]}");
+                          "{\"MinCount\": 1, \"MaxCount\": 1, \"ImageId\": \"ami-00000001\", "
+                          "\"SecurityGroups\": [\"default\"]}");
     assert_non_null(m);
     assert_null(json_object_get(json_array_get(json_object_get(m, "Instances"), 0), "VpcId"));
     json_decref(m);
@@ -379,7 +388,9 @@ test_run_refused(void **s)
 
     (void)s;
     for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        snprintf(params, sizeof(params), "{\"ImageId\": \"ami-00000001\", %s}", bad[i].params);
+        snprintf(params, sizeof(params),
+                 "{\"MinCount\": 1, \"MaxCount\": 1, \"ImageId\": \"ami-00000001\", %s}",
+                 bad[i].params);
         assert_null(ec2gw_test_action(h, "RunInstances", params));
         if (strcmp(ec2gw_test_last_error(h), bad[i].code) != 0)
             fail_msg("case %zu: got %s (%s), want %s", i, ec2gw_test_last_error(h),
@@ -461,7 +472,8 @@ test_run_map_public_ip(void **s)
                       "{\"floatingip\": {\"id\": \"fip-1\", \"floating_ip_address\": "
                       "\"172.24.4.10\"}}");
     m = ec2gw_test_action(h, "RunInstances",
-                          "{\"ImageId\": \"ami-00000001\", \"SubnetId\": \"subnet-0000000f\"}");
+                          "{\"MinCount\": 1, \"MaxCount\": 1, \"ImageId\": \"ami-00000001\", "
+                          "\"SubnetId\": \"subnet-0000000f\"}");
     if (m == NULL)
         fail_msg("%s: %s", ec2gw_test_last_error(h), ec2gw_test_last_error_message(h));
     iid = str(json_array_get(json_object_get(m, "Instances"), 0), "InstanceId");
@@ -542,10 +554,11 @@ test_run_map_public_ip(void **s)
                       "\"cidr\": \"10.1.1.0/24\"}]}");
     ec2gw_test_expect(h, "GET", "network", "/v2.0/security-groups?*", 200, GROUPS);
     ec2gw_test_expect(h, "POST", "compute", "/servers", 202, "{\"server\": {\"id\": \"s4\"}}");
-    m = ec2gw_test_action(h, "RunInstances",
-                          "{\"ImageId\": \"ami-00000001\", \"NetworkInterfaces\": "
-                          "[{\"DeviceIndex\": 0, \"SubnetId\": \"subnet-0000000f\", "
-                          "\"AssociatePublicIpAddress\": false}]}");
+    m = ec2gw_test_action(
+        h, "RunInstances",
+        "{\"MinCount\": 1, \"MaxCount\": 1, \"ImageId\": \"ami-00000001\", \"NetworkInterfaces\": "
+        "[{\"DeviceIndex\": 0, \"SubnetId\": \"subnet-0000000f\", "
+        "\"AssociatePublicIpAddress\": false}]}");
     if (m == NULL)
         fail_msg("%s: %s", ec2gw_test_last_error(h), ec2gw_test_last_error_message(h));
     assert_null(
@@ -567,21 +580,24 @@ test_run_public_ip_failures(void **s)
                         "{\"vpc_id\": \"" VPC "\", \"map_public_ip_on_launch\": true}");
     /* the VPC has no internet gateway: refused before any boot */
     expect_pip_resolve(h, "{\"router\": {\"id\": \"router-1\", \"external_gateway_info\": null}}");
-    assert_null(ec2gw_test_action(h, "RunInstances",
-                                  "{\"ImageId\": \"ami-00000001\", \"SubnetId\": "
-                                  "\"subnet-0000000f\"}"));
+    assert_null(ec2gw_test_action(
+        h, "RunInstances",
+        "{\"MinCount\": 1, \"MaxCount\": 1, \"ImageId\": \"ami-00000001\", \"SubnetId\": "
+        "\"subnet-0000000f\"}"));
     assert_string_equal(ec2gw_test_last_error(h), "InvalidParameterCombination");
     assert_int_equal(calls_of(h, "POST", "/servers"), 0);
     /* AssociatePublicIpAddress outside a VPC subnet, or with two interfaces */
-    assert_null(ec2gw_test_action(h, "RunInstances",
-                                  "{\"ImageId\": \"ami-00000001\", \"NetworkInterfaces\": "
-                                  "[{\"DeviceIndex\": 0, \"AssociatePublicIpAddress\": true}]}"));
-    assert_string_equal(ec2gw_test_last_error(h), "InvalidParameterCombination");
     assert_null(ec2gw_test_action(
         h, "RunInstances",
-        "{\"ImageId\": \"ami-00000001\", \"NetworkInterfaces\": [{\"DeviceIndex\": 0, "
-        "\"SubnetId\": \"" SUBNET "\", \"AssociatePublicIpAddress\": true}, {\"DeviceIndex\": 1, "
-        "\"SubnetId\": \"" SUBNET "\"}]}"));
+        "{\"MinCount\": 1, \"MaxCount\": 1, \"ImageId\": \"ami-00000001\", \"NetworkInterfaces\": "
+        "[{\"DeviceIndex\": 0, \"AssociatePublicIpAddress\": true}]}"));
+    assert_string_equal(ec2gw_test_last_error(h), "InvalidParameterCombination");
+    assert_null(ec2gw_test_action(h, "RunInstances",
+                                  "{\"MinCount\": 1, \"MaxCount\": 1, \"ImageId\": "
+                                  "\"ami-00000001\", \"NetworkInterfaces\": [{\"DeviceIndex\": 0, "
+                                  "\"SubnetId\": \"" SUBNET
+                                  "\", \"AssociatePublicIpAddress\": true}, {\"DeviceIndex\": 1, "
+                                  "\"SubnetId\": \"" SUBNET "\"}]}"));
     assert_string_equal(ec2gw_test_last_error(h), "InvalidParameterCombination");
 
     /* Neutron refuses the floating IP (quota): the one a lost answer may have made and the
@@ -596,9 +612,10 @@ test_run_public_ip_failures(void **s)
                       200, "{\"floatingips\": [{\"id\": \"fip-lost\"}]}");
     ec2gw_test_expect(h, "DELETE", "network", "/v2.0/floatingips/fip-lost", 204, NULL);
     ec2gw_test_expect(h, "DELETE", "compute", "/servers/s2", 204, NULL);
-    assert_null(ec2gw_test_action(h, "RunInstances",
-                                  "{\"ImageId\": \"ami-00000001\", \"SubnetId\": "
-                                  "\"subnet-0000000f\"}"));
+    assert_null(ec2gw_test_action(
+        h, "RunInstances",
+        "{\"MinCount\": 1, \"MaxCount\": 1, \"ImageId\": \"ami-00000001\", \"SubnetId\": "
+        "\"subnet-0000000f\"}"));
     assert_string_equal(ec2gw_test_last_error(h), "AddressLimitExceeded");
     assert_int_equal(ec2gw_test_unmet_expectations(h), 0);
 
@@ -611,9 +628,10 @@ test_run_public_ip_failures(void **s)
     ec2gw_test_expect(h, "GET", "network", "/v2.0/floatingips?description=*", 200,
                       "{\"floatingips\": []}");
     ec2gw_test_expect(h, "DELETE", "compute", "/servers/s3", 204, NULL);
-    assert_null(ec2gw_test_action(h, "RunInstances",
-                                  "{\"ImageId\": \"ami-00000001\", \"SubnetId\": "
-                                  "\"subnet-0000000f\"}"));
+    assert_null(ec2gw_test_action(
+        h, "RunInstances",
+        "{\"MinCount\": 1, \"MaxCount\": 1, \"ImageId\": \"ami-00000001\", \"SubnetId\": "
+        "\"subnet-0000000f\"}"));
     assert_string_equal(ec2gw_test_last_error(h), "Unavailable");
     assert_int_equal(calls_of(h, "POST", "/v2.0/floatingips"), 1);
     done(h);
