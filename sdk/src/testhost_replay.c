@@ -4,9 +4,10 @@
  * unit test scripts none of the wrapped plugin's calls itself.
  *
  * A fixture: {"plugin", "action", "recorded" (how and when), "settings" (the stock
- * instance's), "ids" ({"ami-..": "<OpenStack id>"}: mappings an earlier request made),
- * "params" (the EC2 parameters), "calls" ([{"method", "service", "path" ('*' wildcards),
- * "status", "body"}] in the order the plugin makes them), "answer" (the stock model)}.
+ * instance's), "project" (the caller's, set on the host), "ids" ({"ami-..": "<OpenStack id>"}:
+ * mappings an earlier request made), "params" (the EC2 parameters), "calls" ([{"method", "service",
+ * "path" ('*' wildcards), "status", "body"}] in the order the plugin makes them), "answer" (the
+ * stock model)}.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,6 +75,9 @@ ec2gw_test_replay(ec2gw_test_host_t *h, const char *name)
         th_violation(h, "ec2gw_test_replay(%s): no such fixture", name);
         return NULL;
     }
+    /* the recording's project: its ids, items and tags, and Nova's tenant_id, match it */
+    if (json_is_string(json_object_get(fx, "project")))
+        ec2gw_test_set_project(h, json_string_value(json_object_get(fx, "project")));
     json_object_foreach(json_object_get(fx, "ids"), ec2_id, v)
     {
         if (ec2gw_test_map_id(h, ec2_id, json_string_value(v)) != 0)

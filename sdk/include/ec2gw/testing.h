@@ -161,7 +161,8 @@ const json_t *ec2gw_test_calls(const ec2gw_test_host_t *h);
 /*
  * The SDK installs what the stock plugins said to OpenStack for one action on the all-in-one
  * test cloud, as share/ec2gw/fixtures/<plugin>/<Action>.json (nova-v2.1/RunInstances, ...):
- * {"plugin", "action", "recorded", "settings", "ids", "params", "calls", "answer"}. A wrapper's
+ * {"plugin", "action", "recorded", "settings", "project", "ids", "params", "calls", "answer"}
+ * (sdk/fixtures/README.md; python3 sdk/fixtures/record.py records them again). A wrapper's
  * unit test replays the wrapped plugin's side and checks only what the wrapper changes:
  *
  *     ec2gw_test_host_t *h = ec2gw_test_host_new(NOVA_SO, "{}");
@@ -175,9 +176,9 @@ const json_t *ec2gw_test_calls(const ec2gw_test_host_t *h);
 /**
  * Script the recorded conversation @p name ("nova-v2.1/RunInstances", looked up as
  * <dir>/<name>.json in $EC2GW_TEST_FIXTURES, the source tree, then the installed
- * share/ec2gw/fixtures; or a path ending in .json): its id mappings are made and each call
- * becomes an expectation, as with ec2gw_test_expect(). Returns the EC2 parameters it was
- * recorded with, as JSON text for ec2gw_test_action() (borrowed, valid until the next replay),
+ * share/ec2gw/fixtures; or a path ending in .json): the host takes its project, its id
+ * mappings are made and each call becomes an expectation, as with ec2gw_test_expect().
+ * Returns the EC2 parameters it was recorded with, as JSON text for ec2gw_test_action() (borrowed, valid until the next replay),
  * or NULL (a violation) when there is no such fixture.
  */
 const char *ec2gw_test_replay(ec2gw_test_host_t *h, const char *name);
