@@ -2,12 +2,15 @@
  * hook_plugin.c - test plugins of the ABI 1.3 OpenStack hooks, run by the fake host
  * (test_os_hooks.c) and by ec2gwd's host (tests/unit/server_host/test_os_hooks_daemon.c) with
  * the same assertions:
- *   HOOK_ROLE 1  hk-inner: DescribeKeyPairs (GET /os-keypairs) and DescribeRegions (a fan-out
- *                of POST /servers and GET /flavors); each answer shows what it received.
+ *   HOOK_ROLE 1  hk-inner: DescribeKeyPairs (GET /os-keypairs), DescribeRegions (a fan-out
+ *                of POST /servers and GET /flavors) and DescribeImages (os_transfer of GET
+ *                /blob into PUT /blob-copy); each answer shows what it received.
  *   HOOK_ROLE 2  hk-outer: wraps hk-inner. Its hooks add a query and a header to the key pair
  *                list and a key pair to its answer, add Nova metadata to POST /servers (or, with
  *                `refuse: true`, fail the request there), and turn a failed /flavors answer
- *                into an empty list. Its own GET /os-keypairs (before delegating) is not hooked.
+ *                into a list of one, put a header on both halves of the transfer and a query on
+ *                its upload, and turn the upload's 204 into 201. Its own GET /os-keypairs
+ *                (before delegating) is not hooked.
  */
 #include "hook_plugin.h"
 
@@ -82,9 +85,31 @@ describe_regions(ec2gw_req_t *req, void *inst)
     return rc == EC2GW_E_STATE ? EC2GW_OK : rc; /* E_STATE: a hook answered the request */
 }
 
+static void
+copied(ec2gw_req_t *req, const ec2gw_os_resp_t *resp, void *arg)
+{
+    struct hook_obs *obs = arg;
+
+    obs->status[0] = resp->status;
+    ec2gw->finish(req, json_pack("{s:[{s:s, s:s}]}", "Images", "ImageId", "ami-00000001",
+                                 "Description", ec2gw->psprintf(req, "%ld", resp->status)));
+}
+
+/* A stream: GET /blob into PUT /blob-copy. */
+static int
+describe_images(ec2gw_req_t *req, void *inst)
+{
+    ec2gw_os_call_t src = EC2GW_OS_GET("compute", "/blob");
+    ec2gw_os_call_t dst =
+        EC2GW_OS_CALL("compute", "PUT", "/blob-copy", .content_type = "application/octet-stream");
+
+    return ec2gw->os_transfer(req, &src, &dst, copied, inst);
+}
+
 static const ec2gw_action_t actions[] = {
     { .name = "DescribeKeyPairs", .fn = describe_key_pairs, .flags = EC2GW_ACT_READONLY },
     { .name = "DescribeRegions", .fn = describe_regions, .flags = EC2GW_ACT_READONLY },
+    { .name = "DescribeImages", .fn = describe_images, .flags = EC2GW_ACT_READONLY },
     { .name = NULL },
 };
 
@@ -142,7 +167,29 @@ flavors_answer(ec2gw_req_t *req, void *inst, ec2gw_os_hook_answer_t *a)
     return EC2GW_OK;
 }
 
+/* Both halves of a transfer: a header on each, a query on the upload. */
+static int
+blob_request(ec2gw_req_t *req, void *inst, ec2gw_os_hook_call_t *call)
+{
+    (void)inst;
+    json_object_set_new(call->headers, "X-Site", json_string("cern"));
+    if (strcmp(call->method, "PUT") == 0)
+        call->path = ec2gw->psprintf(req, "%s?site=cern", call->path);
+    return EC2GW_OK;
+}
+
+static int
+blob_answer(ec2gw_req_t *req, void *inst, ec2gw_os_hook_answer_t *a)
+{
+    (void)req;
+    (void)inst;
+    if (a->status == 204)
+        a->status = 201;
+    return EC2GW_OK;
+}
+
 static const ec2gw_os_hook_t hooks[] = {
+    { "DescribeImages", "compute", NULL, "/blob", blob_request, blob_answer },
     { "DescribeKeyPairs", "compute", "GET", "/os-keypairs", kp_request, kp_answer },
     { "DescribeRegions", "compute", "POST", "/servers", boot_request, NULL },
     { NULL, NULL, "GET", "/flavors", NULL, flavors_answer },

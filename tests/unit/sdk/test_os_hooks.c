@@ -109,6 +109,25 @@ refusal(void **state)
     done(h);
 }
 
+/* os_transfer: both halves pass the request hooks, the answer the plugin gets the answer hook. */
+static void
+transfer(void **state)
+{
+    ec2gw_test_host_t *h = host("{}");
+    json_t *m;
+
+    (void)state;
+    ec2gw_test_expect(h, "GET", "compute", "/blob", 200, "bytes");
+    ec2gw_test_expect(h, "PUT", "compute", "/blob-copy?site=cern", 204, NULL);
+    m = ec2gw_test_action(h, "DescribeImages", NULL);
+    assert_non_null(m);
+    assert_string_equal(str(json_array_get(json_object_get(m, "Images"), 0), "Description"), "201");
+    json_decref(m);
+    assert_string_equal(str(json_object_get(call(h, 0), "headers"), "X-Site"), "cern");
+    assert_string_equal(str(call(h, 1), "path"), "/blob-copy?site=cern");
+    done(h);
+}
+
 /* Without the wrapper nothing changes: the hooks are what changed the calls above. */
 static void
 unwrapped(void **state)
@@ -134,6 +153,7 @@ main(void)
         cmocka_unit_test(request_and_answer_hooks),
         cmocka_unit_test(fanout_body_and_status),
         cmocka_unit_test(refusal),
+        cmocka_unit_test(transfer),
         cmocka_unit_test(unwrapped),
     };
 

@@ -54,21 +54,28 @@ on_nova(struct evhttp_request *req, void *arg)
     const char *site = evhttp_find_header(evhttp_request_get_input_headers(req), "X-Site");
     size_t n = evbuffer_get_length(in);
     json_t *body = n ? json_loadb((const char *)evbuffer_pullup(in, -1), n, 0, NULL) : NULL;
-    int post = evhttp_request_get_command(req) == EVHTTP_REQ_POST;
+    enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
+    int post = cmd == EVHTTP_REQ_POST;
+    const char *method = post ? "POST" : cmd == EVHTTP_REQ_PUT ? "PUT" : "GET";
     int status = 200;
 
     json_array_append_new(f->seen,
-                          json_pack("{s:s, s:s, s:s?, s:o?}", "method", post ? "POST" : "GET",
-                                    "uri", uri, "x_site", site, "body", body));
+                          json_pack("{s:s, s:s, s:s?, s:o?, s:I}", "method", method, "uri", uri,
+                                    "x_site", site, "body", body, "length", (json_int_t)n));
     if (strcmp(uri, "/compute/os-keypairs") == 0)
         evbuffer_add_printf(out, "%s", f->keypairs);
     else if (strcmp(uri, "/compute/os-keypairs?site=cern") == 0)
         evbuffer_add_printf(out, "{\"keypairs\": [{\"keypair\": {\"name\": \"k1\"}}]}");
+    else if (strcmp(uri, "/compute/blob") == 0)
+        evbuffer_add_printf(out, "bytes");
+    else if (cmd == EVHTTP_REQ_PUT && strcmp(uri, "/compute/blob-copy?site=cern") == 0)
+        status = 204;
     else if (post && strcmp(uri, "/compute/servers") == 0)
         evbuffer_add_printf(out, "{\"server\": {\"id\": \"s1\"}}"), status = 202;
     else
         evbuffer_add_printf(out, "{}"), status = 500;
-    evhttp_send_reply(req, status, status == 500 ? "Internal Server Error" : "OK", out);
+    evhttp_send_reply(req, status, status == 500 ? "Internal Server Error" : "OK",
+                      status == 204 ? NULL : out);
     evbuffer_free(out);
 }
 
@@ -284,6 +291,23 @@ refusal(void **state)
 }
 
 static void
+transfer(void **state)
+{
+    struct fixture *f = *state;
+    struct hook_obs *obs = build(f, "{}");
+
+    assert_string_equal(run(f, "DescribeImages"), "OK");
+    assert_int_equal(json_array_size(f->seen), 2);
+    assert_string_equal(str(seen(f, 0), "uri"), "/compute/blob");
+    assert_string_equal(str(seen(f, 0), "x_site"), "cern");
+    assert_string_equal(str(seen(f, 1), "method"), "PUT");
+    assert_string_equal(str(seen(f, 1), "uri"), "/compute/blob-copy?site=cern");
+    assert_string_equal(str(seen(f, 1), "x_site"), "cern");
+    assert_int_equal(json_integer_value(json_object_get(seen(f, 1), "length")), 5);
+    assert_int_equal(obs->status[0], 201); /* Nova said 204: the answer hook changed it */
+}
+
+static void
 unwrapped(void **state)
 {
     struct fixture *f = *state;
@@ -303,6 +327,7 @@ main(void)
         cmocka_unit_test_setup_teardown(request_and_answer_hooks, setup, teardown),
         cmocka_unit_test_setup_teardown(fanout_body_and_status, setup, teardown),
         cmocka_unit_test_setup_teardown(refusal, setup, teardown),
+        cmocka_unit_test_setup_teardown(transfer, setup, teardown),
         cmocka_unit_test_setup_teardown(unwrapped, setup, teardown),
     };
 
