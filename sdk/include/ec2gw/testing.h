@@ -178,8 +178,9 @@ const json_t *ec2gw_test_calls(const ec2gw_test_host_t *h);
  * <dir>/<name>.json in $EC2GW_TEST_FIXTURES, the source tree, then the installed
  * share/ec2gw/fixtures; or a path ending in .json): the host takes its project, its id
  * mappings are made and each call becomes an expectation, as with ec2gw_test_expect().
- * Returns the EC2 parameters it was recorded with, as JSON text for ec2gw_test_action() (borrowed, valid until the next replay),
- * or NULL (a violation) when there is no such fixture.
+ * Returns the EC2 parameters it was recorded with, as JSON text for ec2gw_test_action()
+ * (borrowed, valid until the next replay), or NULL (a violation) when there is no such
+ * fixture.
  */
 const char *ec2gw_test_replay(ec2gw_test_host_t *h, const char *name);
 

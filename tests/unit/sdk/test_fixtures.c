@@ -2,7 +2,8 @@
  * test_fixtures.c - issue 16 #5: the stock plugins' recorded conversations the SDK installs
  * (sdk/fixtures/<plugin>/<Action>.json) replay through their plugin in the fake host to the
  * recorded answer, and a wrapper's unit test is about ten lines: sdk/examples/site_compute
- * over neutron-v2.0's DescribeAccountAttributes.
+ * over neutron-v2.0's DescribeAccountAttributes, sdk/examples/site_boot over nova-v2.1's
+ * RunInstances.
  *
  *     test_fixtures <fixture dir> <plugin dir>
  *
@@ -115,12 +116,34 @@ site_compute_over_neutron(void **state)
     ec2gw_test_host_free(h);
 }
 
+/* The README's example: site_boot over nova-v2.1's recorded RunInstances. */
+static void
+site_boot_over_nova(void **state)
+{
+    ec2gw_test_host_t *h = ec2gw_test_host_new(PLUGIN_DIR "/nova-v2.1.so", "{}");
+    json_t *m;
+    const json_t *boot;
+
+    (void)state;
+    assert_int_equal(ec2gw_test_host_wrap(h, SITE_BOOT_SO, "site: lab1"), 0);
+    m = ec2gw_test_action(h, "RunInstances", ec2gw_test_replay(h, "nova-v2.1/RunInstances"));
+    boot = ec2gw_test_call_body(h, "POST", "compute", "/servers");
+    assert_non_null(m);
+    assert_int_equal(ec2gw_test_unmet_expectations(h) + ec2gw_test_violations(h), 0);
+    assert_string_equal(json_string_value(json_object_get(
+                            json_object_get(json_object_get(boot, "server"), "metadata"), "site")),
+                        "lab1");
+    json_decref(m);
+    ec2gw_test_host_free(h);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(replay_stock),
         cmocka_unit_test(site_compute_over_neutron),
+        cmocka_unit_test(site_boot_over_nova),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
