@@ -1,7 +1,8 @@
 /*
  * test_site_boot.c - the site_boot example through the SDK's fake host, wrapping the stock
- * compute plugin (nova-v2.1): Nova's side of RunInstances is scripted, and the test checks
- * only what the wrapper changes. Plain C (no test framework), so that it builds out of tree
+ * compute plugin (nova-v2.1): Nova's side of RunInstances is scripted here, or replayed from
+ * the recording the SDK installs (ec2gw_test_replay), and the test checks only what the
+ * wrapper changes. Plain C (no test framework), so that it builds out of tree
  * with the installed SDK alone:
  *     test_site_boot <site_boot.so> <nova-v2.1.so>
  */
@@ -161,6 +162,36 @@ test_no_group(const char *site_so, const char *nova_so)
     ec2gw_test_host_free(h);
 }
 
+/* Over the conversation the SDK ships (recorded on the all-in-one cloud): the wrapper's part
+ * only, as a site's own test would be. */
+static void
+test_boot_replayed(const char *site_so, const char *nova_so)
+{
+    ec2gw_test_host_t *h = ec2gw_test_host_new(nova_so, "{}");
+    const json_t *boot;
+    json_t *m;
+
+    if (h == NULL || ec2gw_test_host_wrap(h, site_so, "{\"server_group\": \"" GROUP "\"}") != 0) {
+        fprintf(stderr, "cannot load: %s\n", ec2gw_test_load_error());
+        failures++;
+        ec2gw_test_host_free(h);
+        return;
+    }
+    m = ec2gw_test_action(h, "RunInstances", ec2gw_test_replay(h, "nova-v2.1/RunInstances"));
+    boot = ec2gw_test_call_body(h, "POST", "compute", "/servers");
+    CHECK(m != NULL);
+    CHECK(str_is(
+        json_object_get(json_object_get(json_object_get(boot, "server"), "metadata"), "site"),
+        "cern"));
+    CHECK(str_is(json_object_get(json_object_get(boot, "os:scheduler_hints"), "group"), GROUP));
+    CHECK(has_site_tag(json_object_get(json_array_get(json_object_get(m, "Instances"), 0), "Tags"),
+                       "cern"));
+    json_decref(m);
+    CHECK(ec2gw_test_unmet_expectations(h) == 0);
+    CHECK(ec2gw_test_violations(h) == 0);
+    ec2gw_test_host_free(h);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -170,6 +201,7 @@ main(int argc, char **argv)
     }
     test_boot(argv[1], argv[2]);
     test_no_group(argv[1], argv[2]);
+    test_boot_replayed(argv[1], argv[2]);
     if (failures == 0)
         printf("test_site_boot: ok\n");
     return failures == 0 ? 0 : 1;

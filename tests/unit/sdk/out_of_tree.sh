@@ -72,6 +72,10 @@ case $(basename "$so") in lib*) say "module has a lib prefix: $so"; exit 1 ;; es
 check_exports "$so"
 
 if [ -f "$example/test_$name.c" ]; then
+    # Recorded conversations are replayed from the installed copies, not the source tree's.
+    EC2GW_TEST_FIXTURES=$(find "$tmp/prefix" -type d -path "*/ec2gw/fixtures" | head -n 1)
+    [ -n "$EC2GW_TEST_FIXTURES" ] || { say "no installed fixtures"; exit 1; }
+    export EC2GW_TEST_FIXTURES
     say "the example's test: ctest in the CMake build"
     (cd "$tmp/cm" && ctest --output-on-failure) || exit 1
     say "the example's test linked against the installed libec2gw_testhost.a (pkg-config)"
