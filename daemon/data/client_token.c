@@ -83,7 +83,7 @@ ctok_take(ec2gw_db_t *db, const char *project_id, const char *action, const char
  */
 static int
 ctok_pending(ec2gw_db_t *db, sqlite3_stmt *st, const char *project_id, const char *action,
-             const char *token, ec2gw_ctok_times_t *t, ec2gw_fault_t *fault)
+             const char *token, ec2gw_ctok_opts_t *t, ec2gw_fault_t *fault)
 {
     char owner_buf[EC2GW_OWNER_MAX];
     const char *col = (const char *)sqlite3_column_text(st, 2), *owner = NULL;
@@ -105,6 +105,10 @@ ctok_pending(ec2gw_db_t *db, sqlite3_stmt *st, const char *project_id, const cha
                         : EC2GW_OWNER_GONE;
     if (lease > now && who != EC2GW_OWNER_GONE)
         return EC2GW_CTOK_PENDING;
+    /* An action that would make its objects again is not rerun: the claim stays, unanswerable
+     * (better an honest error than a second volume), until it expires. */
+    if (!t->rerun)
+        return EC2GW_CTOK_LOST;
     if (lease > now) {
         /* Died before its lease ended: from now on nothing new leaves it; record that. */
         rc = ctok_take(db, project_id, action, token, owner, lease_null ? 0 : lease, lease_null,
@@ -129,7 +133,7 @@ ctok_pending(ec2gw_db_t *db, sqlite3_stmt *st, const char *project_id, const cha
 /* Read the existing row: the state, with *result filled on DONE; -1 with @p fault. */
 static int
 ctok_read(ec2gw_db_t *db, const char *project_id, const char *action, const char *token,
-          const char *params_hash, ec2gw_ctok_times_t *t, json_t **result, ec2gw_fault_t *fault)
+          const char *params_hash, ec2gw_ctok_opts_t *t, json_t **result, ec2gw_fault_t *fault)
 {
     ec2gw_err_t err = { 0 };
     sqlite3_stmt *st = ec2gw_db_stmt(db, DB_CTOK_GET, &err);
@@ -166,25 +170,25 @@ done:
 
 int
 ec2gw_client_token_begin(ec2gw_db_t *db, const char *project_id, const char *action,
-                         const char *token, const char *params_hash, ec2gw_ctok_times_t *times,
+                         const char *token, const char *params_hash, ec2gw_ctok_opts_t *opts,
                          json_t **result, ec2gw_fault_t *fault)
 {
-    ec2gw_ctok_times_t defaults = { EC2GW_CTOK_LEASE_S, EC2GW_CTOK_SETTLE_S, 0 };
+    ec2gw_ctok_opts_t defaults = { EC2GW_CTOK_LEASE_S, EC2GW_CTOK_SETTLE_S, 0, 0 };
     ec2gw_err_t err = { 0 };
     int rc;
 
-    if (times == NULL)
-        times = &defaults;
-    times->wait_s = 0;
+    if (opts == NULL)
+        opts = &defaults;
+    opts->wait_s = 0;
     *result = NULL;
     if (params_hash == NULL)
         params_hash = "";
-    rc = ctok_claim(db, project_id, action, token, params_hash, times->lease_s, &err);
+    rc = ctok_claim(db, project_id, action, token, params_hash, opts->lease_s, &err);
     if (rc < 0)
         return ec2gw_fault_set(fault, "InternalError", "%s", err.msg);
     if (rc == 1)
         return EC2GW_CTOK_NEW;
-    return ctok_read(db, project_id, action, token, params_hash, times, result, fault);
+    return ctok_read(db, project_id, action, token, params_hash, opts, result, fault);
 }
 
 int

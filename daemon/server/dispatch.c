@@ -65,8 +65,9 @@ client_token_claim(ec2gw_req_t *r)
     const char *token = member ? json_string_value(json_object_get(r->params_json, member)) : NULL;
     json_t *stored = NULL;
     ec2gw_fault_t f = { 0 };
-    ec2gw_ctok_times_t times = { r->gen->conf.request_timeout_ms / 1000 + 1,
-                                 r->gen->conf.os_timeout_ms / 1000 + 1, 0 };
+    ec2gw_ctok_opts_t opts = { r->gen->conf.request_timeout_ms / 1000 + 1,
+                               r->gen->conf.os_timeout_ms / 1000 + 1,
+                               (r->route->act->flags & EC2GW_ACT_CLIENT_TOKEN_RERUN) != 0, 0 };
     char *hash;
     int st;
 
@@ -78,8 +79,8 @@ client_token_claim(ec2gw_req_t *r)
     }
     client_token_expire(r);
     hash = params_hash(r, member);
-    st = ec2gw_client_token_begin(r->d->db, r->identity.project_id, r->action, token, hash,
-                                  &times, &stored, &f);
+    st = ec2gw_client_token_begin(r->d->db, r->identity.project_id, r->action, token, hash, &opts,
+                                  &stored, &f);
     if (st < 0) {
         ec2gw_req_fail(r, &f);
         return 0;
@@ -97,7 +98,15 @@ client_token_claim(ec2gw_req_t *r)
         ec2gw_req_failf(r, "Unavailable",
                         "The request with ClientToken '%s' was interrupted; it can be recovered "
                         "in %lld s: retry then",
-                        token, times.wait_s);
+                        token, opts.wait_s);
+        return 0;
+    }
+    if (st == EC2GW_CTOK_LOST) {
+        ec2gw_req_failf(r, "IncorrectState",
+                        "The request with ClientToken '%s' was interrupted (the gateway stopped) "
+                        "and %s cannot be resumed: what it made, if anything, shows in the "
+                        "Describe actions; use a new ClientToken",
+                        token, r->action);
         return 0;
     }
     /* A recovered claim runs the action again: the plugin finds what the first attempt made

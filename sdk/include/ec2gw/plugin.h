@@ -16,7 +16,8 @@
  *                    reply_header, reply, act_as, hmac_hex, secure_equal, now_ms,
  *                    metadata_conf (action EC2GW_ACTION_METADATA).
  *   1.3  2026-12-03  descriptor: os_hooks (a wrapper sees, changes or refuses each OpenStack
- *                    call of the instances it wraps, and each answer before they do).
+ *                    call of the instances it wraps, and each answer before they do);
+ *                    action flag EC2GW_ACT_CLIENT_TOKEN_RERUN (recovery after kill -9).
  *
  * Version rule: plugin major == daemon major and plugin minor <= daemon minor.
  *
@@ -117,6 +118,16 @@ enum {
      * holds only when every layer declares it. Older daemons always replaced.
      */
     EC2GW_ACT_OWN_FLAGS = 1u << 3,
+    /* 1.3: */
+    /**
+     * With EC2GW_ACT_CLIENT_TOKEN: when the ec2gwd that ran a request was killed, a retry with
+     * the same ClientToken runs the handler again (once what that attempt sent can no longer
+     * land); the handler must then find what the first attempt made instead of making it
+     * twice (nova-v2.1 RunInstances: servers named after the token). Without it such a retry
+     * is refused (IncorrectState). Not inherited by wrappers: a wrapper that stays safe to
+     * rerun declares it too.
+     */
+    EC2GW_ACT_CLIENT_TOKEN_RERUN = 1u << 4,
 };
 
 /**

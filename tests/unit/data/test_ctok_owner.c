@@ -43,7 +43,7 @@ teardown(void **state)
 static int
 begin(ec2gw_db_t *db, const char *token, long long settle_s, long long *wait_s)
 {
-    ec2gw_ctok_times_t t = { 120, settle_s, -1 };
+    ec2gw_ctok_opts_t t = { 120, settle_s, 1, -1 };
     ec2gw_fault_t fault = { 0 };
     json_t *result = NULL;
     int st = ec2gw_client_token_begin(db, "p1", "RunInstances", token, "h", &t, &result, &fault);
@@ -247,6 +247,38 @@ test_done_is_kept(void **state)
     json_decref(m);
 }
 
+/* An action that cannot find what an earlier attempt made is never run again: its orphaned
+ * claim answers EC2GW_CTOK_LOST and stays as it is. */
+static void
+test_not_rerun(void **state)
+{
+    ec2gw_db_t *db = *state;
+    ec2gw_ctok_opts_t t = { 120, 0, 0, -1 };
+    char dead[EC2GW_OWNER_MAX], owner[EC2GW_OWNER_MAX];
+    ec2gw_fault_t fault = { 0 };
+    json_t *result = NULL;
+    long long now = (long long)time(NULL);
+
+    assert_int_equal(
+        ec2gw_client_token_begin(db, "p1", "CreateVolume", "vol", "h", &t, &result, &fault),
+        EC2GW_CTOK_NEW);
+    assert_int_equal(
+        ec2gw_client_token_begin(db, "p1", "CreateVolume", "vol", "h", &t, &result, &fault),
+        EC2GW_CTOK_PENDING);
+    dead_owner(dead, sizeof(dead));
+    set_row(db, "vol", dead, now + 100, now - 5);
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(
+            ec2gw_client_token_begin(db, "p1", "CreateVolume", "vol", "h", &t, &result, &fault),
+            EC2GW_CTOK_LOST);
+    assert_int_equal(row_lease(db, "vol", owner, sizeof(owner)), now + 100);
+    assert_string_equal(owner, dead);
+    /* NULL options: the defaults never rerun */
+    assert_int_equal(
+        ec2gw_client_token_begin(db, "p1", "CreateVolume", "vol", "h", NULL, &result, &fault),
+        EC2GW_CTOK_LOST);
+}
+
 int
 main(void)
 {
@@ -257,6 +289,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_other_host_lease, setup, teardown),
         cmocka_unit_test_setup_teardown(test_old_rows, setup, teardown),
         cmocka_unit_test_setup_teardown(test_done_is_kept, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_not_rerun, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
