@@ -13,8 +13,8 @@
  * A token may be used again once its record expired (24 h): its old servers carry the same
  * names, so servers older than NOVA_RUN_OWN_WINDOW_S are never taken for this run's.
  */
-#define _DEFAULT_SOURCE /* timegm */
-#define _XOPEN_SOURCE 700 /* strptime */
+#define _DEFAULT_SOURCE     /* timegm */
+#define _XOPEN_SOURCE   700 /* strptime */
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -90,6 +90,14 @@ nova_own_answered(ec2gw_req_t *req, const ec2gw_os_resp_t *resp, void *arg)
         idx = strtoll(name + rlen + 1, &end, 10);
         if (*end != '\0' || idx < 0 || idx >= l->max)
             continue;
+        /* a server being deleted (a failed attempt's rollback, or a terminate) is not one */
+        if (strcmp(nova_or(nova_str(s, "OS-EXT-STS:task_state")), "deleting") == 0 ||
+            strcmp(nova_or(nova_str(s, "status")), "DELETED") == 0 ||
+            strcmp(nova_or(nova_str(s, "status")), "SOFT_DELETED") == 0) {
+            ec2gw->log(req, EC2GW_LOG_INFO, "server %s (%s) is being deleted: not adopted", id,
+                       name);
+            continue;
+        }
         if (!nova_run_server_recent(s, ec2gw->now_ms(req))) {
             ec2gw->log(req, EC2GW_LOG_NOTICE,
                        "server %s (%s) is older than this ClientToken: not adopted", id, name);

@@ -391,6 +391,38 @@ test_late_server_adopted_by_retry(void **s)
     done(h);
 }
 
+/* A failed attempt deleted its servers (MinCount rollback, lost answer): one still being
+ * deleted when the retry looks is not adopted; the retry boots that index again. */
+static void
+test_deleting_not_adopted(void **s)
+{
+    ec2gw_test_host_t *h = host();
+    char rid[20], n0[40], *list;
+    const char *names[] = { n0 }, *ids[] = { "srv-going" };
+    json_t *m, *l;
+
+    (void)s;
+    token_rid("tok-del", rid);
+    snprintf(n0, sizeof(n0), "%s-0", rid);
+    list = nova_list(h, 1, names, ids, NULL);
+    l = json_loads(list, 0, NULL);
+    json_object_set_new(json_array_get(json_object_get(l, "servers"), 0), "OS-EXT-STS:task_state",
+                        json_string("deleting"));
+    free(list);
+    list = json_dumps(l, JSON_COMPACT);
+    json_decref(l);
+    ec2gw_test_expect(h, "GET", "compute", "/servers/detail?name=*", 200, list);
+    ec2gw_test_expect(h, "POST", "compute", "/servers", 202, "{\"server\": {\"id\": \"new-d0\"}}");
+    m = ec2gw_test_action(h, "RunInstances",
+                          "{\"ImageId\": \"ami-00000001\", \"MinCount\": 1, \"MaxCount\": 1, "
+                          "\"ClientToken\": \"tok-del\"}");
+    assert_non_null(m);
+    assert_int_equal(count_calls(h, "POST", "/servers"), 1);
+    json_decref(m);
+    free(list);
+    done(h);
+}
+
 int
 main(void)
 {
@@ -403,6 +435,7 @@ main(void)
         cmocka_unit_test(test_lookup_failure_boots_nothing),
         cmocka_unit_test(test_adopted_keeps_public_ip),
         cmocka_unit_test(test_late_server_adopted_by_retry),
+        cmocka_unit_test(test_deleting_not_adopted),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
