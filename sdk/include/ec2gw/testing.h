@@ -4,10 +4,13 @@
  * The fake host dlopen()s the real plugin module, runs the same ABI gate as ec2gwd (magic,
  * major equal, minor not newer, descriptor size), calls load() with a host table whose
  * functions are small real implementations (malloc-backed pools, per-request state, identity,
- * filters and paging with the daemon's semantics, in-memory id mapping, items and tags), binds
+ * the daemon's own filters and paging, in-memory id mapping, items and tags), binds
  * the plugin's settings schema from YAML or JSON text and runs create(). OpenStack is scripted:
  * every os_call()/os_fanout() must match an expectation declared with ec2gw_test_expect*(); the
- * answers are queued and delivered by ec2gw_test_run(), in order or shuffled.
+ * answers are queued and delivered by ec2gw_test_run(), in order or shuffled. Actions,
+ * parameters and answers are checked against the EC2 model with the daemon's own code (the
+ * model is share/ec2gw/ec2-2016-11-15.json; $EC2GW_TEST_MODEL overrides), and json
+ * references a plugin leaks are reported when the host is freed.
  *
  *     ec2gw_test_host_t *h = ec2gw_test_host_new("build/plugins/nova-v2.1.so", "{}");
  *     ec2gw_test_expect(h, "GET", "compute", "/servers/detail*", 200, "nova/servers_two.json");
@@ -197,11 +200,16 @@ const json_t *ec2gw_test_call_body(const ec2gw_test_host_t *h, const char *metho
 /* -- running actions -------------------------------------------------------------------- */
 
 /**
- * Run EC2 action @p action with decoded parameters @p params_json (a JSON object keyed by the
+ * Run EC2 action @p action with parameters @p params_json (a JSON object keyed by the
  * model's member names, as host->params() gives them; NULL means {}) on the instance that
  * routes it, run every queued callback (ec2gw_test_run) and end the request. As the daemon
- * does, a DryRun request of an action without EC2GW_ACT_DRYRUN is answered DryRunOperation
- * without calling the plugin, and an action no instance serves is answered InvalidAction.
+ * does: an action the EC2 model lacks is InvalidAction; the parameters are sent through the
+ * daemon's query decoder, so an unknown member is UnknownParameter, a missing required one
+ * MissingParameter, and the plugin sees the daemon's types ("5" for an integer member arrives
+ * as 5); a DryRun request of an action without EC2GW_ACT_DRYRUN is answered DryRunOperation
+ * without calling the plugin; an action no instance serves is answered InvalidAction. The
+ * model is rendered by the daemon's renderer: a member it would drop makes the request fail
+ * with InternalError naming it (ec2gwd does so in debug builds) and is a violation.
  * Returns new (the finished model; caller decrefs), or NULL when the request failed: see
  * ec2gw_test_last_error().
  */
@@ -247,7 +255,8 @@ int ec2gw_test_last_status(const ec2gw_test_host_t *h);
 /**
  * Contract violations seen so far, each also printed to stderr: calls matching no
  * expectation, two answers to one request, a handler returning EC2GW_OK without answering, a
- * request never answered, an os_call struct without `size`, a missing fixture file.
+ * request never answered, an os_call struct without `size`, a missing fixture file, an answer
+ * member the EC2 model does not have.
  */
 size_t ec2gw_test_violations(const ec2gw_test_host_t *h);
 
