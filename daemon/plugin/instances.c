@@ -440,6 +440,8 @@ static uint32_t
 chain_flags(const ec2gw_instance_t *in, const ec2gw_action_t *a)
 {
     const uint32_t inherited = EC2GW_ACT_CLIENT_TOKEN | EC2GW_ACT_DRYRUN;
+    /* promises about the whole chain: true only when every layer makes them */
+    const uint32_t every = EC2GW_ACT_READONLY | EC2GW_ACT_CLIENT_TOKEN_RERUN;
     ec2gw_instance_t *next = NULL;
     const ec2gw_action_t *below;
     uint32_t own = a->flags, low;
@@ -447,7 +449,7 @@ chain_flags(const ec2gw_instance_t *in, const ec2gw_action_t *a)
     if ((own & EC2GW_ACT_OWN_FLAGS) || (below = ec2gw_plugins_next(in, a->name, &next)) == NULL)
         return own;
     low = chain_flags(next, below);
-    return (own & ~EC2GW_ACT_READONLY) | (low & inherited) | (own & low & EC2GW_ACT_READONLY);
+    return (own & ~every) | (low & inherited) | (own & low & every);
 }
 
 static int

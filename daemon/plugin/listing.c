@@ -28,8 +28,9 @@ type_name(ec2gw_setting_type_t t)
 static void
 flags_text(uint32_t flags, char *buf, size_t size)
 {
-    snprintf(buf, size, "%s%s%s%s", flags & EC2GW_ACT_READONLY ? "readonly," : "",
+    snprintf(buf, size, "%s%s%s%s%s", flags & EC2GW_ACT_READONLY ? "readonly," : "",
              flags & EC2GW_ACT_CLIENT_TOKEN ? "client-token," : "",
+             flags & EC2GW_ACT_CLIENT_TOKEN_RERUN ? "rerun," : "",
              flags & EC2GW_ACT_DRYRUN ? "dryrun," : "",
              flags & EC2GW_ACT_OWN_FLAGS ? "own-flags," : "");
     if (buf[0] == '\0')

@@ -114,8 +114,9 @@ enum {
     /**
      * A wrapper's entry only: its flags replace those of the action it wraps. Without it a
      * wrapper inherits the wrapped action's EC2GW_ACT_CLIENT_TOKEN and EC2GW_ACT_DRYRUN (so
-     * its handler sees DryRun requests and must not act on them), and EC2GW_ACT_READONLY
-     * holds only when every layer declares it. Older daemons always replaced.
+     * its handler sees DryRun requests and must not act on them); EC2GW_ACT_READONLY and
+     * EC2GW_ACT_CLIENT_TOKEN_RERUN hold only when every layer declares them. Older daemons
+     * always replaced.
      */
     EC2GW_ACT_OWN_FLAGS = 1u << 3,
     /* 1.3: */

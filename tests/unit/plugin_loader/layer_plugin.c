@@ -1,6 +1,6 @@
 /*
  * layer_plugin.c - wrap-chain test plugins, one per LAYER:
- *   1 inner: RunInstances (ClientToken, DryRun) reads a zeroed state() block and answers
+ *   1 inner: RunInstances (ClientToken, DryRun, rerun) reads a zeroed state() block and answers
  *   2 outer: RunInstances (no flags) marks its state(), waits 1 ms with after(), delegates
  *            from the timer callback and checks its state again in the model hook
  *   3 own:   RunInstances with EC2GW_ACT_OWN_FLAGS (its flags replace the wrapped ones)
@@ -80,7 +80,9 @@ layer_noop(ec2gw_req_t *req, void *inst)
 
 static const ec2gw_action_t layer_actions[] = {
 #if LAYER == 1
-    { .name = "RunInstances", .fn = layer_run, .flags = EC2GW_ACT_CLIENT_TOKEN | EC2GW_ACT_DRYRUN },
+    { .name = "RunInstances",
+      .fn = layer_run,
+      .flags = EC2GW_ACT_CLIENT_TOKEN | EC2GW_ACT_DRYRUN | EC2GW_ACT_CLIENT_TOKEN_RERUN },
     { .name = "DescribeRegions", .fn = layer_noop, .flags = EC2GW_ACT_READONLY },
 #elif LAYER == 2
     { .name = "RunInstances", .fn = layer_run, .flags = 0 },

@@ -164,7 +164,8 @@ wrapper_inherits_flags(void **state)
     r = ec2gw_plugins_route(f->plugins, "RunInstances");
     assert_non_null(r);
     assert_string_equal(r->inst->name, "outer");
-    /* outer declares 0: it keeps ClientToken idempotency and the wrapped DryRun handling */
+    /* outer declares 0: it keeps ClientToken idempotency and the wrapped DryRun handling, but
+     * not inner's rerun promise (outer did not make it) */
     assert_int_equal(r->act->flags, EC2GW_ACT_CLIENT_TOKEN | EC2GW_ACT_DRYRUN);
     /* the handler is still the wrapper's */
     ec2gw_instance_t *next = NULL;
