@@ -35,7 +35,7 @@ begin(ec2gw_db_t *db, const char *project, const char *action, const char *token
       json_t **result, ec2gw_fault_t *fault)
 {
     memset(fault, 0, sizeof(*fault));
-    return ec2gw_client_token_begin(db, project, action, token, hash, result, fault);
+    return ec2gw_client_token_begin(db, project, action, token, hash, NULL, result, fault);
 }
 
 static void
