@@ -9,7 +9,8 @@ gets an answer. Then: one reservation, exactly the requested servers in Nova (by
 DescribeInstances shows them, the token's record is answered, /healthz says 200; terminated,
 nothing is left. Two cases: killed while POST /servers is held by the proxy (Nova creates the
 servers after the kill: the retry adopts them, boots nothing), and killed before any POST
-/servers (the retry boots them once).
+/servers (the retry boots them once). A third case kills CreateVolume, an action that cannot
+find what an earlier attempt made: its retry is refused (IncorrectState), nothing is made twice.
 """
 import json
 import os
@@ -30,7 +31,7 @@ from faultproxy import Fault, FaultProxy  # noqa: E402
 
 from botocore.exceptions import ClientError  # noqa: E402
 
-NOVA, KEYSTONE = 8774, 5000
+NOVA, KEYSTONE, CINDER = 8774, 5000, 8776
 # openstack.timeout here: an orphaned claim is recovered this long (+1 s) after its owner died
 OS_TIMEOUT_S = 30
 
@@ -47,8 +48,10 @@ class KillRecovery(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.nova = FaultProxy(NOVA)
-        cls.ks = FaultProxy(KEYSTONE, rewrite=[(b"http://127.0.0.1:%d" % NOVA,
-                                                cls.nova.url.encode())])
+        cls.cinder = FaultProxy(CINDER)
+        cls.ks = FaultProxy(KEYSTONE, rewrite=[
+            (b"http://127.0.0.1:%d" % NOVA, cls.nova.url.encode()),
+            (b"http://127.0.0.1:%d" % CINDER, cls.cinder.url.encode())])
         cls.d = harness.Daemon()
         path = os.path.join(cls.d.conf, "00-daemon.yaml")
         with open(path) as f:
@@ -70,6 +73,7 @@ class KillRecovery(unittest.TestCase):
     def tearDownClass(cls):
         rc = cls.d.stop()
         cls.nova.close()
+        cls.cinder.close()
         cls.ks.close()
         print("daemon logs in", cls.d.dir)
         assert rc == 0, "ec2gwd exited with %d" % rc
@@ -77,6 +81,7 @@ class KillRecovery(unittest.TestCase):
 
     def setUp(self):
         self.nova.set_faults()
+        self.cinder.set_faults()
         self.ks.set_faults()
 
     def client(self):
@@ -111,13 +116,14 @@ class KillRecovery(unittest.TestCase):
         self.d.start()
         print("killed ec2gwd %d, restarted as %d" % (pid, self.d.proc.pid))
 
-    def run_then_kill(self, kw, in_flight):
-        """RunInstances(**kw) in a thread; kill -9 once in_flight() says so; restart."""
+    def run_then_kill(self, kw, in_flight, call="run_instances"):
+        """RunInstances(**kw) (or @call) in a thread; kill -9 once in_flight() says so;
+        restart."""
         outcome = {}
 
         def first():
             try:
-                outcome["answer"] = self.client().run_instances(**kw)
+                outcome["answer"] = getattr(self.client(), call)(**kw)
             except Exception as e:  # the connection dies with the daemon
                 outcome["error"] = e
 
@@ -226,6 +232,48 @@ class KillRecovery(unittest.TestCase):
         ids = self.check_recovered(kw, answer)
         self.assertEqual(posts.hits, 2, "the retry did not boot each server exactly once")
         self.terminate(answer["ReservationId"], ids)
+
+    def test_create_volume_is_not_rerun(self):
+        # CreateVolume cannot tell a volume of its first attempt: after the kill its token is
+        # refused with an EC2 error, at once and every time, and the one volume Cinder made
+        # (the held POST lands after the kill) stays the only one.
+        ec2 = self.client()
+
+        def volumes():
+            return {v["VolumeId"] for v in ec2.describe_volumes()["Volumes"]}
+
+        before = volumes()
+        token = "killvol-" + uuid.uuid4().hex[:16]
+        kw = dict(Size=1, AvailabilityZone="nova", ClientToken=token)
+        hold = Fault("delay", "POST", r"/volumes$", 3)
+        self.cinder.set_faults(hold)
+        try:
+            self.run_then_kill(kw, lambda: hold.hits >= 1, call="create_volume")
+            time.sleep(4)  # the held POST reaches Cinder
+            self.cinder.set_faults()
+            for _ in range(2):
+                with self.assertRaises(ClientError) as cm:
+                    self.client().create_volume(**kw)
+                err = cm.exception.response["Error"]
+                print("retry ->", err["Code"], err["Message"])
+                self.assertEqual(err["Code"], "IncorrectState")
+            self.assertEqual(healthz(self.d)[0], 200)
+            made = volumes() - before
+            self.assertLessEqual(len(made), 1, "a volume was made twice: %r" % made)
+            # a new token works
+            fresh = self.client().create_volume(Size=1, AvailabilityZone="nova",
+                                                ClientToken=token + "-2")["VolumeId"]
+            self.assertEqual(volumes() - before, made | {fresh})
+        finally:
+            for v in volumes() - before:
+                deadline = time.time() + 120
+                while True:
+                    try:
+                        ec2.delete_volume(VolumeId=v)
+                        break
+                    except ClientError:  # still creating
+                        self.assertLess(time.time(), deadline, "volume %s stays" % v)
+                        time.sleep(2)
 
 
 if __name__ == "__main__":
