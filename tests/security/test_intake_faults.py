@@ -128,8 +128,11 @@ class Faults(unittest.TestCase):
             self.fail("no cirros-fake image in the test cloud (tests/cloud/seed.py seeds it)")
 
         def live():
+            # a server the gateway deleted may still be in Nova's "deleting" task for a while on
+            # a loaded cloud: shutting-down is on its way out, not left behind
             return {i["InstanceId"] for r in self.ec2.describe_instances()["Reservations"]
-                    for i in r["Instances"] if i["State"]["Name"] != "terminated"}
+                    for i in r["Instances"]
+                    if i["State"]["Name"] not in ("terminated", "shutting-down")}
 
         before = live()
         token = "lost-" + uuid.uuid4().hex[:16]
