@@ -1,5 +1,4 @@
-/* site_boot.c - wraps compute's RunInstances (ABI 1.3): a request hook adds Nova metadata and
- * a scheduler hint to each boot; a TagSpecification in front of the caller's tags instances. */
+/* site_boot.c - a site's Nova metadata, scheduler hint and tag on compute's boots (ABI 1.3). */
 #include <ec2gw/plugin.h>
 
 EC2GW_HOST_DECLARE;
@@ -46,8 +45,9 @@ static const ec2gw_setting_t settings[] = {
 static const ec2gw_os_hook_t hooks[] = {
     { "RunInstances", "compute", "POST", "/servers", boot_hook, NULL }, { NULL }
 };
-static const ec2gw_action_t actions[] = { { "RunInstances", run_instances, 0 }, { NULL } };
-
+static const ec2gw_action_t actions[] = {
+    { "RunInstances", run_instances, EC2GW_ACT_CLIENT_TOKEN_RERUN }, { NULL }
+};
 EC2GW_EXPORT const ec2gw_plugin_t ec2gw_plugin = {
     .hdr = EC2GW_ABI_HDR_INIT(ec2gw_plugin_t),
     .name = "site-boot",
