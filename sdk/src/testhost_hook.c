@@ -81,25 +81,40 @@ verdict(ec2gw_req_t *r, const th_inst_t *w, int rc, const char *what)
     return EC2GW_E_STATE;
 }
 
+/* Printable, without spaces: a path, a method, a microversion a hook left. */
 static int
-headers_ok(ec2gw_req_t *r, json_t *hdrs)
+token_ok(const char *s, int allow_space)
+{
+    for (; *s != '\0'; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f || (*s == ' ' && !allow_space))
+            return 0;
+    return 1;
+}
+
+/* As ec2gwd: headers strings without CR/LF (never the token), a method, a path, a microversion. */
+static int
+call_ok(ec2gw_req_t *r, const ec2gw_os_hook_call_t *v)
 {
     const char *name;
-    json_t *v;
+    json_t *val;
 
-    if (!json_is_object(hdrs))
+    if (!json_is_object(v->headers) ||
+        (v->method != NULL && (v->method[0] == '\0' || !token_ok(v->method, 0))) ||
+        (v->path != NULL && (v->path[0] != '/' || !token_ok(v->path, 0))) ||
+        (v->microversion != NULL && !token_ok(v->microversion, 1)))
         goto bad;
-    json_object_foreach(hdrs, name, v)
+    json_object_foreach(v->headers, name, val)
     {
-        const char *s = json_string_value(v);
+        const char *s = json_string_value(val);
 
-        if (s == NULL || strpbrk(s, "\r\n") != NULL || strpbrk(name, "\r\n: ") != NULL ||
+        if (s == NULL || !token_ok(s, 1) || strpbrk(name, ": ") != NULL || !token_ok(name, 0) ||
             name[0] == '\0' || strcasecmp(name, "X-Auth-Token") == 0)
             goto bad;
     }
     return 0;
 bad:
-    th_fail(r, 500, "InternalError", "A site hook set an invalid OpenStack header");
+    th_fail(r, 500, "InternalError",
+            "A site hook left an invalid OpenStack method, path or header");
     return EC2GW_E_STATE;
 }
 
@@ -148,7 +163,7 @@ th_hook_request(ec2gw_req_t *r, ec2gw_os_call_t *call, th_hooked_t **out)
             hdrs = v->headers;
         }
         if (rc == 0)
-            rc = headers_ok(r, hdrs);
+            rc = call_ok(r, v);
     }
     if (body != NULL)
         th_pool_on_cleanup(&r->pool, json_drop, body);

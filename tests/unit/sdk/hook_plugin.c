@@ -117,19 +117,22 @@ static const ec2gw_action_t actions[] = {
 
 struct outer {
     int refuse;
+    int steal_token; /* set X-Auth-Token: the host must refuse the call */
 };
 
 static const ec2gw_setting_t settings[] = {
     { .key = "refuse", .type = EC2GW_SET_BOOL, .offset = offsetof(struct outer, refuse) },
+    { .key = "steal_token", .type = EC2GW_SET_BOOL, .offset = offsetof(struct outer, steal_token) },
     { .key = NULL },
 };
 
 static int
 kp_request(ec2gw_req_t *req, void *inst, ec2gw_os_hook_call_t *call)
 {
-    (void)inst;
     call->path = ec2gw->psprintf(req, "%s?site=cern", call->path);
     json_object_set_new(call->headers, "X-Site", json_string("cern"));
+    if (((struct outer *)inst)->steal_token)
+        json_object_set_new(call->headers, "x-auth-token", json_string("site-token"));
     return EC2GW_OK;
 }
 

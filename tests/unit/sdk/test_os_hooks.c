@@ -109,6 +109,20 @@ refusal(void **state)
     done(h);
 }
 
+/* A hook may not set the token: the call is refused (the wrapper's own call went out). */
+static void
+token_header_refused(void **state)
+{
+    ec2gw_test_host_t *h = host("{\"steal_token\": true}");
+
+    (void)state;
+    ec2gw_test_expect(h, "GET", "compute", "/os-keypairs", 200, "{\"keypairs\": []}");
+    assert_null(ec2gw_test_action(h, "DescribeKeyPairs", NULL));
+    assert_string_equal(ec2gw_test_last_error(h), "InternalError");
+    assert_int_equal(json_array_size(ec2gw_test_calls(h)), 1);
+    done(h);
+}
+
 /* os_transfer: both halves pass the request hooks, the answer the plugin gets the answer hook. */
 static void
 transfer(void **state)
@@ -153,6 +167,7 @@ main(void)
         cmocka_unit_test(request_and_answer_hooks),
         cmocka_unit_test(fanout_body_and_status),
         cmocka_unit_test(refusal),
+        cmocka_unit_test(token_header_refused),
         cmocka_unit_test(transfer),
         cmocka_unit_test(unwrapped),
     };

@@ -291,6 +291,16 @@ refusal(void **state)
 }
 
 static void
+token_header_refused(void **state)
+{
+    struct fixture *f = *state;
+
+    build(f, "{steal_token: true}");
+    assert_string_equal(run(f, "DescribeKeyPairs"), "InternalError");
+    assert_int_equal(json_array_size(f->seen), 1); /* the wrapper's own call only */
+}
+
+static void
 transfer(void **state)
 {
     struct fixture *f = *state;
@@ -327,6 +337,7 @@ main(void)
         cmocka_unit_test_setup_teardown(request_and_answer_hooks, setup, teardown),
         cmocka_unit_test_setup_teardown(fanout_body_and_status, setup, teardown),
         cmocka_unit_test_setup_teardown(refusal, setup, teardown),
+        cmocka_unit_test_setup_teardown(token_header_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(transfer, setup, teardown),
         cmocka_unit_test_setup_teardown(unwrapped, setup, teardown),
     };
