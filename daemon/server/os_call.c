@@ -144,9 +144,6 @@ start_http(struct req_call *c, const char *token, const json_t *catalog)
         ec2gw_http_call_header(c->http, "Content-Type",
                                c->call.content_type ? c->call.content_type : "application/json");
     ec2gw_os_hook_add_headers(c->hooked, c->http);
-    if (mv == NULL && r->cur_inst != NULL && r->cur_inst->service_type != NULL &&
-        strcmp(r->cur_inst->service_type, c->call.service) == 0)
-        mv = r->cur_inst->microversion;
     if (mv != NULL) {
         const char *svc = ec2gw_os_microversion_service(c->call.service);
 
@@ -198,6 +195,11 @@ call_start(ec2gw_req_t *r, const ec2gw_os_call_t *call, struct req_call *c)
         return rc;
     if (c->hooked != NULL)
         body = c->hooked->view.body;
+    /* the calling instance's default microversion, fixed now: a call waiting for the service
+     * token starts from Keystone's callback, when no instance is current any more */
+    if (c->call.microversion == NULL && r->cur_inst != NULL && r->cur_inst->service_type != NULL &&
+        strcmp(r->cur_inst->service_type, c->call.service) == 0)
+        c->call.microversion = r->cur_inst->microversion;
     c->call.body = NULL; /* the caller's, borrowed: gone after this call */
     if (body != NULL) {
         char *t = json_dumps(body, JSON_COMPACT);
