@@ -80,8 +80,8 @@ subnet_attached(ec2gw_req_t *req, const ec2gw_os_resp_t *r, void *arg)
             subnet_make_fail(req, m, 0, "InvalidSubnet.Conflict",
                              ec2gw->psprintf(req, "The CIDR '%s' conflicts with another subnet: %s",
                                              m->cidr, neutron_error_message(req, r)));
-        else
-            subnet_make_fail(req, m, 0, subnet_os_code(r),
+        else /* a 5xx or no answer: the interface may exist (a slow Neutron finishes later) */
+            subnet_make_fail(req, m, r->status == 0 || r->status >= 500, subnet_os_code(r),
                              ec2gw->psprintf(req, "Neutron could not attach the subnet: %s",
                                              neutron_error_message(req, r)));
         return;

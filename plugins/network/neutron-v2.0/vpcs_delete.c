@@ -3,7 +3,8 @@
  * has a subnet, an attached internet or VPN gateway, a route table besides the main one, a
  * security group besides its default one, or a network interface; then the default group
  * (Neutron first: a group still in use stops the delete with nothing changed), the router (a
- * failure is logged: the VPC is gone for EC2) and the rows.
+ * router Neutron keeps keeps the VPC: DependencyViolation or Unavailable, retry deletes it) and
+ * the rows.
  */
 #include <string.h>
 
@@ -44,6 +45,39 @@ vpc_del_rows(ec2gw_req_t *req, void *arg)
     neutron_finish_true(req);
 }
 
+/* The router went (or was gone): the rows go. A router Neutron keeps (an interface left by a
+ * failed undo, a timeout) keeps the VPC, so that a retry deletes it and nothing is orphaned;
+ * its default group, already gone in Neutron, loses its row. */
+static void
+vpc_del_router_done(ec2gw_req_t *req, const ec2gw_os_resp_t *r, void *arg)
+{
+    struct vpc_del *d = arg;
+
+    if (ec2gw_os_ok(r) || r->status == 404) {
+        vpc_del_rows(req, d);
+        return;
+    }
+    if (d->sg_id != NULL)
+        ec2gw->item_delete(req, d->sg_id);
+    if (r->status == 409)
+        ec2gw->fail(req, 400, "DependencyViolation",
+                    "The vpc '%s' has dependencies and cannot be deleted: its router %s still "
+                    "has interfaces in Neutron",
+                    d->vpc_id, d->router);
+    else
+        vpc_os_fail(req, r, NULL);
+}
+
+static int
+vpc_del_router(ec2gw_req_t *req, struct vpc_del *d)
+{
+    ec2gw_os_call_t call = EC2GW_OS_CALL(
+        "network", "DELETE",
+        ec2gw->psprintf(req, "/v2.0/routers/%s", ec2gw->url_escape(req, d->router)), .flags = 0);
+
+    return vpc_call(req, &call, vpc_del_router_done, d);
+}
+
 static void
 vpc_del_sg_done(ec2gw_req_t *req, const ec2gw_os_resp_t *r, void *arg)
 {
@@ -64,9 +98,7 @@ vpc_del_sg_done(ec2gw_req_t *req, const ec2gw_os_resp_t *r, void *arg)
         vpc_del_rows(req, d);
         return;
     }
-    vpc_cleanup_call(req, "DELETE",
-                     ec2gw->psprintf(req, "/v2.0/routers/%s", ec2gw->url_escape(req, d->router)),
-                     NULL, vpc_del_rows, d);
+    vpc_del_router(req, d);
 }
 
 int
@@ -120,11 +152,7 @@ neutron_delete_vpc(ec2gw_req_t *req, void *inst)
             vpc_del_rows(req, d);
             return EC2GW_OK;
         }
-        vpc_cleanup_call(
-            req, "DELETE",
-            ec2gw->psprintf(req, "/v2.0/routers/%s", ec2gw->url_escape(req, d->router)), NULL,
-            vpc_del_rows, d);
-        return EC2GW_AGAIN;
+        return vpc_del_router(req, d);
     }
     call = EC2GW_OS_CALL(
         "network", "DELETE",

@@ -605,6 +605,18 @@ subnet_create_compensation(void **state)
         fails(h, "CreateSubnet", fmt("{\"VpcId\": \"%s\", \"CidrBlock\": \"10.99.1.0/24\"}", vpc)),
         "Unavailable");
     assert_int_equal(ec2gw_test_unmet_expectations(h), 0);
+    /* the attach answers 500 (or never): the interface may exist, so it is removed first */
+    ec2gw_test_expect(h, "POST", "network", "/v2.0/networks", 201, "network_created.json");
+    ec2gw_test_expect(h, "POST", "network", "/v2.0/subnets", 201, "subnet_created.json");
+    ec2gw_test_expect(h, "PUT", "network", "/v2.0/routers/" ROUTER "/add_router_interface", 500,
+                      BROKEN);
+    ec2gw_test_expect(h, "PUT", "network", "/v2.0/routers/" ROUTER "/remove_router_interface", 200,
+                      NULL);
+    ec2gw_test_expect(h, "DELETE", "network", "/v2.0/networks/" NET, 204, NULL);
+    assert_string_equal(
+        fails(h, "CreateSubnet", fmt("{\"VpcId\": \"%s\", \"CidrBlock\": \"10.99.1.0/24\"}", vpc)),
+        "Unavailable");
+    assert_int_equal(ec2gw_test_unmet_expectations(h), 0);
     /* the network cannot be made: over quota, nothing to undo */
     ec2gw_test_expect(h, "POST", "network", "/v2.0/networks", 409, QUOTA);
     assert_string_equal(
@@ -614,9 +626,21 @@ subnet_create_compensation(void **state)
     m = ok(h, "DescribeSubnets", "{}");
     assert_int_equal(json_array_size(json_object_get(m, "Subnets")), 0);
     json_decref(m);
+    /* a router Neutron keeps (an interface left behind) keeps the VPC; the retry deletes it */
     ec2gw_test_expect(h, "DELETE", "network", "/v2.0/security-groups/" SG, 204, NULL);
+    ec2gw_test_expect(h, "DELETE", "network", "/v2.0/routers/" ROUTER, 409, BROKEN);
+    assert_string_equal(fails(h, "DeleteVpc", fmt("{\"VpcId\": \"%s\"}", vpc)),
+                        "DependencyViolation");
+    assert_non_null(strstr(ec2gw_test_last_error_message(h), "router"));
+    m = ok(h, "DescribeVpcs", "{}");
+    assert_int_equal(json_array_size(json_object_get(m, "Vpcs")), 1);
+    json_decref(m);
     ec2gw_test_expect(h, "DELETE", "network", "/v2.0/routers/" ROUTER, 204, NULL);
     json_decref(ok(h, "DeleteVpc", fmt("{\"VpcId\": \"%s\"}", vpc)));
+    assert_int_equal(ec2gw_test_unmet_expectations(h), 0);
+    m = ok(h, "DescribeVpcs", "{}");
+    assert_int_equal(json_array_size(json_object_get(m, "Vpcs")), 0);
+    json_decref(m);
     done(h);
 }
 
