@@ -498,7 +498,7 @@ class Soak:
             s[a + "_p50"], s[a + "_p99"] = pct(w.get(a), 50), pct(w.get(a), 99)
         self.samples.append(s)
         print("%6.0fs %-7s RSS %6.1f MB  fds %4d (client %4d, backend %2d, other %2d)  "
-              "gauge %4s  %6s req/s  p50 %6s p99 %6s ms  errors %d injected, %d unexpected  "
+              "gauge %4s  %6s req/s  p50 %6s p99 %6s ms  expected %d, unexpected %d  "
               "load %s" % (s["t"], phase, s["rss_kb"] / 1024, s["fds"], s["fds_client"],
                            s["fds_backend"], s["fds_other"],
                            "-" if s["gauge"] is None else "%d" % s["gauge"],
