@@ -58,15 +58,27 @@ h_identity(ec2gw_req_t *r)
 static void *
 h_state(ec2gw_req_t *r, size_t size)
 {
-    if (r->state == NULL || r->state_size < size) {
+    struct th_state *st;
+
+    /* each layer of a wrap chain its own block, as the daemon gives it */
+    for (st = r->states; st != NULL && st->inst != r->inst; st = st->next)
+        ;
+    if (st == NULL) {
+        if ((st = th_pcalloc(&r->pool, sizeof(*st))) == NULL)
+            return NULL;
+        st->inst = r->inst;
+        st->next = r->states;
+        r->states = st;
+    }
+    if (st->p == NULL || st->size < size) {
         void *p = th_pcalloc(&r->pool, size);
 
-        if (p != NULL && r->state != NULL)
-            memcpy(p, r->state, r->state_size);
-        r->state = p;
-        r->state_size = size;
+        if (p != NULL && st->p != NULL)
+            memcpy(p, st->p, st->size);
+        st->p = p;
+        st->size = size;
     }
-    return r->state;
+    return st->p;
 }
 
 static const char *

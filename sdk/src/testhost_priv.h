@@ -68,17 +68,23 @@ typedef struct th_hook {
 
 struct ec2gw_model_op; /* the daemon's model (daemon/protocol/ec2_model.h) */
 
+struct th_state {
+    struct th_state *next;
+    const th_inst_t *inst;
+    void *p;
+    size_t size;
+};
+
 struct ec2gw_req {
     ec2gw_test_host_t *h;
     char *action;
-    json_t *params;                 /* decoded by the daemon's decoder */
+    json_t *params;                  /* decoded by the daemon's decoder */
     const struct ec2gw_model_op *op; /* NULL for raw requests */
     json_t **owned;                  /* own_json()'s references, checked at the end */
     size_t n_owned, cap_owned;
     th_pool_t pool;
-    void *state;
-    size_t state_size;
-    th_inst_t *inst; /* the instance whose handler runs */
+    struct th_state *states; /* one zeroed block per instance, as ec2gwd's host_layer.c */
+    th_inst_t *inst;         /* the instance whose handler runs */
     th_hook_t hooks[TH_MAX_HOOKS];
     size_t n_hooks;
     int answered, cancelled;
@@ -177,8 +183,8 @@ struct ec2gw_test_host {
     size_t http_len;
     char *http_ctype;
     json_t *http_hdrs; /* answer headers {"name": "value"} */
-    size_t leaked;       /* json values plugins kept references to (testhost_leaks.c) */
-    json_t **watched;    /* own_json()'s and finish()'s references, checked after destroy() */
+    size_t leaked;     /* json values plugins kept references to (testhost_leaks.c) */
+    json_t **watched;  /* own_json()'s and finish()'s references, checked after destroy() */
     size_t n_watched, cap_watched;
     char *replay_params; /* the last ec2gw_test_replay()'s EC2 parameters (JSON text) */
 };

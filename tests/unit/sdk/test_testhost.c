@@ -296,6 +296,29 @@ volumes_and_state(void **state)
     ec2gw_test_host_free(h);
 }
 
+/* A wrapper's state() block is its own: the probe below it starts from zero (a block shared
+ * by the layers, as before ABI 1.3, starts the probe's count at the wrapper's 0xABABABAB). */
+static void
+layers_have_their_own_state(void **state)
+{
+    ec2gw_test_host_t *h = probe();
+    json_t *m;
+
+    (void)state;
+    if (ec2gw_test_host_wrap(h, STATE_WRAPPER_SO, NULL) != 0)
+        fail_msg("wrap: %s", ec2gw_test_load_error());
+    ec2gw_test_expect(h, "GET", "volumev3", "/volumes/detail", 200,
+                      "{\"volumes\": [{\"id\": \"v-1\"}]}");
+    m = ec2gw_test_action(h, "DescribeVolumes", "{}");
+    if (m == NULL)
+        fail_msg("DescribeVolumes: %s", ec2gw_test_last_error_message(h));
+    assert_int_equal(json_integer_value(
+                         json_object_get(json_array_get(json_object_get(m, "Volumes"), 0), "Size")),
+                     1);
+    json_decref(m);
+    ec2gw_test_host_free(h);
+}
+
 static void
 filters_and_tags(void **state)
 {
@@ -487,6 +510,7 @@ main(void)
         cmocka_unit_test(fanout_any_order),
         cmocka_unit_test(os_failures),
         cmocka_unit_test(volumes_and_state),
+        cmocka_unit_test(layers_have_their_own_state),
         cmocka_unit_test(filters_and_tags),
         cmocka_unit_test(paging),
         cmocka_unit_test(ids_items_tags),
