@@ -12,6 +12,7 @@
 
 #include "core/log.h"
 #include "plugin/plugin.h"
+#include "server/os_hook_check.h"
 
 ec2gw_instance_t *
 ec2gw_os_hook_caller(ec2gw_req_t *r)
@@ -99,39 +100,13 @@ verdict(ec2gw_req_t *r, const ec2gw_instance_t *w, int rc, const char *what)
     return EC2GW_E_STATE;
 }
 
-/* Printable, without spaces: a path, a method, a microversion a hook left. */
-static int
-token_ok(const char *s, int allow_space)
-{
-    for (; *s != '\0'; s++)
-        if ((unsigned char)*s < 0x20 || *s == 0x7f || (*s == ' ' && !allow_space))
-            return 0;
-    return 1;
-}
-
-/* What a request hook left must make a valid request: headers strings without CR/LF (never
- * the token), a method, a path from the endpoint (no spaces or controls), a microversion. */
+/* What a request hook left must make a valid request (os_hook_check.c, shared with the fake
+ * host). */
 static int
 call_ok(ec2gw_req_t *r, const ec2gw_instance_t *w, const ec2gw_os_hook_call_t *v)
 {
-    const char *name;
-    json_t *val;
-
-    if (!json_is_object(v->headers) ||
-        (v->method != NULL && (v->method[0] == '\0' || !token_ok(v->method, 0))) ||
-        (v->path != NULL && (v->path[0] != '/' || !token_ok(v->path, 0))) ||
-        (v->microversion != NULL && !token_ok(v->microversion, 1)))
-        goto bad;
-    json_object_foreach(v->headers, name, val)
-    {
-        const char *s = json_string_value(val);
-
-        if (s == NULL || !token_ok(s, 1) || strpbrk(name, ": ") != NULL || !token_ok(name, 0) ||
-            name[0] == '\0' || strcasecmp(name, "X-Auth-Token") == 0)
-            goto bad;
-    }
-    return 0;
-bad:
+    if (ec2gw_os_hook_call_valid(v))
+        return 0;
     ec2gw_log(EC2GW_LOG_ERROR, r->log_prefix,
               "the request hook of instance %s left an invalid method, path or header", w->name);
     ec2gw_host_api()->fail(r, 500, "InternalError",

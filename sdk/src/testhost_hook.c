@@ -11,6 +11,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "server/os_hook_check.h"
+
 #define TH_OS_HOOKS_MAX 16
 
 struct th_hooked {
@@ -81,38 +83,12 @@ verdict(ec2gw_req_t *r, const th_inst_t *w, int rc, const char *what)
     return EC2GW_E_STATE;
 }
 
-/* Printable, without spaces: a path, a method, a microversion a hook left. */
-static int
-token_ok(const char *s, int allow_space)
-{
-    for (; *s != '\0'; s++)
-        if ((unsigned char)*s < 0x20 || *s == 0x7f || (*s == ' ' && !allow_space))
-            return 0;
-    return 1;
-}
-
-/* As ec2gwd: headers strings without CR/LF (never the token), a method, a path, a microversion. */
+/* As ec2gwd, with its own check (daemon/server/os_hook_check.c). */
 static int
 call_ok(ec2gw_req_t *r, const ec2gw_os_hook_call_t *v)
 {
-    const char *name;
-    json_t *val;
-
-    if (!json_is_object(v->headers) ||
-        (v->method != NULL && (v->method[0] == '\0' || !token_ok(v->method, 0))) ||
-        (v->path != NULL && (v->path[0] != '/' || !token_ok(v->path, 0))) ||
-        (v->microversion != NULL && !token_ok(v->microversion, 1)))
-        goto bad;
-    json_object_foreach(v->headers, name, val)
-    {
-        const char *s = json_string_value(val);
-
-        if (s == NULL || !token_ok(s, 1) || strpbrk(name, ": ") != NULL || !token_ok(name, 0) ||
-            name[0] == '\0' || strcasecmp(name, "X-Auth-Token") == 0)
-            goto bad;
-    }
-    return 0;
-bad:
+    if (ec2gw_os_hook_call_valid(v))
+        return 0;
     th_fail(r, 500, "InternalError",
             "A site hook left an invalid OpenStack method, path or header");
     return EC2GW_E_STATE;
