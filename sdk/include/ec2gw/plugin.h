@@ -18,6 +18,9 @@
  *   1.3  2026-12-03  descriptor: os_hooks (a wrapper sees, changes or refuses each OpenStack
  *                    call of the instances it wraps, and each answer before they do);
  *                    action flag EC2GW_ACT_CLIENT_TOKEN_RERUN (recovery after kill -9).
+ *   1.4  2026-12-03  call flag EC2GW_CALL_SHARED (coalesced reads, reused for a bounded
+ *                    time); host: os_invalidate, describe_staleness_ms (shared reads),
+ *                    json_heap_begin, json_heap_end (request JSON may live in an arena).
  *
  * Version rule: plugin major == daemon major and plugin minor <= daemon minor.
  *
@@ -43,7 +46,7 @@ extern "C" {
 #endif
 
 #define EC2GW_ABI_MAJOR    1
-#define EC2GW_ABI_MINOR    3
+#define EC2GW_ABI_MINOR    4
 #define EC2GW_PLUGIN_MAGIC 0x45433247u /* "EC2G" */
 
 #if defined(__GNUC__)
@@ -184,6 +187,13 @@ enum {
     EC2GW_CALL_RETRY_SAFE = 1u << 0, /**< may be retried on a transport error (GETs always are) */
     EC2GW_CALL_AS_SERVICE = 1u << 1, /**< use the service user's token, not the caller's */
     EC2GW_CALL_RAW = 1u << 2,        /**< do not decode the body as JSON */
+    /**
+     * 1.4: a read other requests may share. Identical GETs (service, URL, microversion, token
+     * scope) of one project in flight at once are sent once, and an answer may be reused for
+     * up to describe_staleness_ms(). The answer's json is then shared: read it, keep it with
+     * own_json, never change it. Ignored for other methods; off when the staleness is 0.
+     */
+    EC2GW_CALL_SHARED = 1u << 3,
 };
 
 /**
@@ -588,6 +598,25 @@ typedef struct ec2gw_host_api {
     int64_t (*now_ms)(ec2gw_req_t *req);
     /** The daemon's `metadata:` settings. Borrowed. */
     const ec2gw_metadata_conf_t *(*metadata_conf)(ec2gw_req_t *req);
+
+    /* -- 1.4: shared reads, JSON lifetime ------------------------------------------------ */
+    /**
+     * Drop the shared answers (EC2GW_CALL_SHARED) of this request's project for
+     * @p service_type (NULL: every service), so that the next read sees a write just made.
+     * The host does it itself after each non-GET call of the project; call it for writes
+     * OpenStack makes on the caller's behalf (Nova creating ports for a new server).
+     */
+    void (*os_invalidate)(ec2gw_req_t *req, const char *service_type);
+    /** The daemon's describe_max_staleness in ms: how old a shared read may be (0: off). */
+    int64_t (*describe_staleness_ms)(ec2gw_req_t *req);
+    /**
+     * The JSON a request makes (answers, models) may live in the request's arena and vanish
+     * with it. Between json_heap_begin() and json_heap_end() (same callback, nestable) new
+     * values are made on the heap instead: build, change or drop anything kept across
+     * requests (a cache) only there, copying request values in with json_deep_copy().
+     */
+    void (*json_heap_begin)(ec2gw_req_t *req);
+    void (*json_heap_end)(ec2gw_req_t *req);
 } ec2gw_host_api_t;
 
 /** Does this host table have member @p m (by size)? */
