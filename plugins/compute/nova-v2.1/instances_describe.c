@@ -10,13 +10,18 @@
  * With `describe_as_service` the server lists are read with the service identity, scoped to
  * the caller's project (all_tenants + project_id, as ec2-api did), because the root device,
  * kernel and ramdisk are admin-only attributes in Nova.
+ *
+ * With a staleness bound (the default), the servers come from the project's cache instead
+ * (instances_sync.c), the Neutron reads run beside it, and filters, ids and paging are applied
+ * per request as before; the Neutron and Cinder reads are shared ones (EC2GW_CALL_SHARED): the
+ * host coalesces and reuses them within the same bound. A bound of 0 is the path above.
  */
 #include <string.h>
 
 #include "nova.h"
 
 struct nova_desc_state {
-    const struct nova_inst *ni;
+    struct nova_inst *ni;
     json_t *servers;     /* the wanted servers, live then deleted */
     json_t *groups;      /* Neutron security-groups answer (or NULL) */
     json_t *ports;       /* Neutron ports answer (or NULL) */
@@ -26,6 +31,12 @@ struct nova_desc_state {
     int retried;      /* the fan-out ran twice */
     int as_user;      /* the service may not list other projects: the caller's token */
     const char *q;    /* pushed-down query of the live list */
+    /* from the cache: */
+    int cached;          /* the servers come from instances_sync.c */
+    int pending;         /* answers still awaited: the Neutron reads, the cache */
+    int fallback;        /* the cache could not answer: list as without it */
+    int answered;        /* failed already; later answers are ignored */
+    json_t *live, *gone; /* the cache's servers (arrays, pool) */
 };
 
 static void
@@ -231,14 +242,15 @@ nova_desc_volumes(ec2gw_req_t *req, const ec2gw_os_resp_t *r, void *arg)
 }
 
 static int nova_desc_fanout(ec2gw_req_t *req, struct nova_desc_state *st);
+static int nova_desc_again(ec2gw_req_t *req, struct nova_desc_state *st);
+static void nova_desc_servers(ec2gw_req_t *req, struct nova_desc_state *st, const json_t *live,
+                              const json_t *gone);
 
 static void
 nova_desc_done(ec2gw_req_t *req, const ec2gw_os_resp_t *const *r, size_t n, void *arg)
 {
     struct nova_desc_state *st = arg;
-    json_t *seen = nova_own(req, json_object()), *s, *lists[2];
-    size_t i, j;
-    int with_volumes = 0;
+    size_t j;
 
     (void)n;
     if (r[0]->status == 403 && st->ni->describe_as_service && !st->as_user) {
@@ -259,9 +271,21 @@ nova_desc_done(ec2gw_req_t *req, const ec2gw_os_resp_t *const *r, size_t n, void
     j = st->with_deleted ? 2 : 1;
     st->groups = ec2gw_os_ok(r[j]) ? nova_own(req, json_incref(r[j]->json)) : NULL;
     st->ports = ec2gw_os_ok(r[j + 1]) ? nova_own(req, json_incref(r[j + 1]->json)) : NULL;
+    nova_desc_servers(req, st, json_object_get(r[0]->json, "servers"),
+                      st->with_deleted ? json_object_get(r[1]->json, "servers") : NULL);
+}
+
+/* The wanted servers of @p live then @p gone (arrays); then ids, volumes and the answer. */
+static void
+nova_desc_servers(ec2gw_req_t *req, struct nova_desc_state *st, const json_t *live,
+                  const json_t *gone)
+{
+    json_t *seen = nova_own(req, json_object()), *s;
+    const json_t *lists[2] = { live, gone };
+    size_t i, j;
+    int with_volumes = 0;
+
     st->servers = nova_own(req, json_array());
-    lists[0] = json_object_get(r[0]->json, "servers");
-    lists[1] = st->with_deleted ? json_object_get(r[1]->json, "servers") : NULL;
     for (j = 0; j < 2; j++) {
         json_array_foreach(lists[j], i, s)
         {
@@ -282,11 +306,13 @@ nova_desc_done(ec2gw_req_t *req, const ec2gw_os_resp_t *const *r, size_t n, void
         }
     }
     for (i = 0; i < st->n_ids; i++) {
-        if (json_object_get(seen, st->os_ids[i]) == NULL && st->with_deleted && !st->retried) {
+        if (json_object_get(seen, st->os_ids[i]) == NULL && !st->retried &&
+            (st->with_deleted || st->cached)) {
             /* Deleted after the live list was read but before the deleted list was: gone
-             * from both answers. Ask once more before calling it unknown. */
+             * from both answers (or made since the cache was refreshed). Ask once more
+             * before calling it unknown. */
             st->retried = 1;
-            if (nova_desc_fanout(req, st) < 0)
+            if (nova_desc_again(req, st) < 0)
                 ec2gw->fail(req, 500, "InternalError", "Could not call Nova");
             return;
         }
@@ -299,7 +325,8 @@ nova_desc_done(ec2gw_req_t *req, const ec2gw_os_resp_t *const *r, size_t n, void
         }
     }
     if (with_volumes && ec2gw->os_endpoint(req, "volumev3") != NULL) {
-        ec2gw_os_call_t call = EC2GW_OS_GET("volumev3", "/volumes/detail");
+        ec2gw_os_call_t call =
+            EC2GW_OS_CALL("volumev3", "GET", "/volumes/detail", .flags = EC2GW_CALL_SHARED);
 
         if (ec2gw->os_call(req, &call, nova_desc_volumes, st) < 0)
             nova_desc_finish(req, st, NULL);
@@ -307,6 +334,23 @@ nova_desc_done(ec2gw_req_t *req, const ec2gw_os_resp_t *const *r, size_t n, void
     }
     nova_desc_finish(req, st, NULL);
 }
+
+/* The Neutron reads of the view (shared: the host coalesces and reuses them). */
+static size_t
+nova_desc_net_calls(ec2gw_os_call_t *calls)
+{
+    calls[0] = EC2GW_OS_CALL("network", "GET", "/v2.0/security-groups?fields=id&fields=name",
+                             .flags = EC2GW_CALL_SHARED);
+    calls[1] = EC2GW_OS_CALL("network", "GET",
+                             "/v2.0/ports?fields=id&fields=device_id"
+                             "&fields=mac_address&fields=fixed_ips"
+                             "&fields=security_groups&fields=description"
+                             "&fields=created_at&fields=allowed_address_pairs",
+                             .flags = EC2GW_CALL_SHARED);
+    return 2;
+}
+
+static void nova_desc_go(ec2gw_req_t *req, struct nova_desc_state *st);
 
 /* Start (or, once, restart) the fan-out. */
 static int
@@ -338,12 +382,108 @@ nova_desc_fanout(ec2gw_req_t *req, struct nova_desc_state *st)
                                           scope[0] ? "&deleted=true" : ""),
                           .flags = flags);
     }
-    calls[n++] = EC2GW_OS_GET("network", "/v2.0/security-groups?fields=id&fields=name");
-    calls[n++] = EC2GW_OS_GET("network", "/v2.0/ports?fields=id&fields=device_id"
-                                         "&fields=mac_address&fields=fixed_ips"
-                                         "&fields=security_groups&fields=description"
-                                         "&fields=created_at&fields=allowed_address_pairs");
+    n += nova_desc_net_calls(calls + n);
     return ec2gw->os_fanout(req, calls, n, nova_desc_done, st);
+}
+
+/* The cache answered (or could not): the servers wait for the Neutron reads, or fail. */
+static void
+nova_desc_synced(ec2gw_req_t *req, json_t *live, json_t *gone, int as_user,
+                 const ec2gw_os_resp_t *fail, void *arg)
+{
+    struct nova_desc_state *st = arg;
+    const char *k;
+    json_t *v;
+
+    st->as_user = as_user;
+    if (fail != NULL) {
+        st->answered = 1;
+        ec2gw->fail_from_os(req, fail, NULL);
+        return;
+    }
+    if (live == NULL) {
+        st->fallback = 1;
+    } else {
+        /* References to the cache's servers, held by the request: a refresh may replace them
+         * in the cache meanwhile, never change them. */
+        st->live = nova_own(req, json_array());
+        st->gone = nova_own(req, json_array());
+        json_object_foreach(live, k, v) json_array_append(st->live, v);
+        if (st->with_deleted)
+            json_object_foreach(gone, k, v) json_array_append(st->gone, v);
+    }
+    if (--st->pending == 0)
+        nova_desc_go(req, st);
+}
+
+/* Ask the cache for the servers (once more, with @p force, for an id it did not have). */
+static int
+nova_desc_sync(ec2gw_req_t *req, struct nova_desc_state *st, int force)
+{
+    int rc;
+
+    st->pending++;
+    rc = nova_sync_servers(req, st->ni, force, nova_desc_synced, st);
+    if (rc < 0) {
+        st->fallback = 1;
+        st->pending--;
+    }
+    return rc;
+}
+
+static void
+nova_desc_net_done(ec2gw_req_t *req, const ec2gw_os_resp_t *const *r, size_t n, void *arg)
+{
+    struct nova_desc_state *st = arg;
+
+    (void)n;
+    if (st->answered)
+        return;
+    st->groups = ec2gw_os_ok(r[0]) ? nova_own(req, json_incref(r[0]->json)) : NULL;
+    st->ports = ec2gw_os_ok(r[1]) ? nova_own(req, json_incref(r[1]->json)) : NULL;
+    if (--st->pending == 0)
+        nova_desc_go(req, st);
+}
+
+/* Servers and Neutron's answers are in: on with the view, or without the cache. */
+static void
+nova_desc_go(ec2gw_req_t *req, struct nova_desc_state *st)
+{
+    if (st->fallback) {
+        st->cached = 0;
+        st->fallback = 0;
+        if (nova_desc_fanout(req, st) < 0)
+            ec2gw->fail(req, 500, "InternalError", "Could not call Nova");
+        return;
+    }
+    nova_desc_servers(req, st, st->live, st->gone);
+}
+
+static int
+nova_desc_again(ec2gw_req_t *req, struct nova_desc_state *st)
+{
+    if (!st->cached)
+        return nova_desc_fanout(req, st);
+    if (nova_desc_sync(req, st, 1) < 0)
+        nova_desc_go(req, st); /* the fallback: list as without the cache */
+    return 0;
+}
+
+/* The Neutron reads beside the servers' list; the cache's path first. */
+static int
+nova_desc_cached(ec2gw_req_t *req, struct nova_desc_state *st)
+{
+    ec2gw_os_call_t calls[2];
+    size_t n = nova_desc_net_calls(calls);
+    int rc;
+
+    st->cached = 1;
+    st->pending = 1;
+    rc = ec2gw->os_fanout(req, calls, n, nova_desc_net_done, st);
+    if (rc < 0)
+        return rc;
+    nova_desc_sync(req, st, 0);
+    return EC2GW_AGAIN;
 }
 
 int
@@ -367,5 +507,7 @@ nova_describe_instances(ec2gw_req_t *req, void *inst)
     st->q = nova_servers_query(req, &st->with_deleted);
     if (st->ni->terminated_visible_ms <= 0)
         st->with_deleted = 0;
+    if (nova_sync_staleness(req, st->ni) > 0)
+        return nova_desc_cached(req, st);
     return nova_desc_fanout(req, st);
 }

@@ -23,6 +23,11 @@ struct nova_inst {
     int64_t terminated_visible_ms;     /* how long deleted servers show as terminated */
     int64_t max_count;                 /* largest MaxCount accepted */
     int describe_as_service;           /* list servers as the service (admin attributes) */
+    const char *describe_staleness;    /* "daemon" or a duration: the server cache's bound */
+    int64_t full_sync_interval_ms;     /* a full server list at least this often */
+    int64_t sync_overlap_ms;           /* changes-since starts this much before the marker */
+    int64_t sync_max_projects;         /* cap of cached projects */
+    struct nova_sync *sync;            /* the server cache (instances_sync.c); mutable */
 };
 
 /* What DescribeInstances knows besides the servers (instance_view.c); maps are uuid → value. */
@@ -51,6 +56,32 @@ json_t *nova_view_nics(ec2gw_req_t *req, const struct nova_view *v, const json_t
  * contract: 0, or EC2GW_E_NOTFOUND for an unknown name). */
 int nova_bdm_filter_values(ec2gw_req_t *req, const json_t *bdms, const char *sub, json_t *values);
 int nova_nic_filter_values(ec2gw_req_t *req, const json_t *nics, const char *sub, json_t *values);
+
+/* instances_sync.c: the servers of DescribeInstances, per project, kept across requests and
+ * refreshed with changes-since (see the file's comment). */
+struct nova_sync;
+struct nova_sync *nova_sync_new(void);
+void nova_sync_free(struct nova_sync *s);
+/* Parse the describe_staleness setting: 0 and the bound in *ms (-1: the daemon's), or -1. */
+int nova_sync_parse_staleness(const char *text, int64_t *ms);
+void nova_sync_set_staleness(struct nova_sync *s, int64_t ms);
+/* The cache's bound for this request in ms (0: no cache). */
+int64_t nova_sync_staleness(ec2gw_req_t *req, const struct nova_inst *ni);
+/* The servers, as uuid → server objects (borrowed: valid during the callback; never change
+ * them): @p live the listed ones, @p gone the deleted ones still visible as terminated. Both
+ * NULL when the cache could not answer: with @p fail, Nova's failing answer to report; without,
+ * the caller lists the servers itself. @p as_user: listed with the caller's token. */
+typedef void (*nova_sync_done_fn)(ec2gw_req_t *req, json_t *live, json_t *gone, int as_user,
+                                  const ec2gw_os_resp_t *fail, void *arg);
+/* Get them from the cache (refreshing it when older than the bound, or, with @p force, unless
+ * a refresh began after the request): EC2GW_OK (done has run), EC2GW_AGAIN (done runs later) or
+ * a negative code (no cache: done never runs). */
+int nova_sync_servers(ec2gw_req_t *req, struct nova_inst *ni, int force, nova_sync_done_fn done,
+                      void *arg);
+/* A write through the plugin (the action handler wrappers of plugin.c): the caller's project
+ * is refreshed by any read until the request has ended and once more after; @p full: with a
+ * full list (new servers). */
+void nova_sync_write(ec2gw_req_t *req, struct nova_inst *ni, int full);
 
 /* plugin.c: small shared helpers */
 static inline const char *

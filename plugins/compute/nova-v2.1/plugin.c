@@ -50,8 +50,59 @@ static const ec2gw_setting_t nova_settings[] = {
       .def = "true",
       .help = "DescribeInstances lists the caller's servers with the service identity, to show "
               "Nova's admin-only root device, kernel and ramdisk" },
+    { .key = "describe_staleness",
+      .type = EC2GW_SET_STR,
+      .offset = offsetof(struct nova_inst, describe_staleness),
+      .def = "daemon",
+      .help = "how old DescribeInstances' cached server list may be: \"daemon\" (the daemon's "
+              "describe_max_staleness, 2s without one) or a duration (500ms, 2s; 0: no cache)" },
+    { .key = "full_sync_interval",
+      .type = EC2GW_SET_DURATION_MS,
+      .offset = offsetof(struct nova_inst, full_sync_interval_ms),
+      .def = "60s",
+      .help = "the cached server list is listed in full at least this often (changes-since "
+              "between)" },
+    { .key = "sync_overlap",
+      .type = EC2GW_SET_DURATION_MS,
+      .offset = offsetof(struct nova_inst, sync_overlap_ms),
+      .def = "5s",
+      .help = "changes-since asks from this long before the newest change seen (clocks of "
+              "Nova's services, late commits)" },
+    { .key = "sync_max_projects",
+      .type = EC2GW_SET_INT,
+      .offset = offsetof(struct nova_inst, sync_max_projects),
+      .def = "256",
+      .help = "projects (or users, listing as the caller) whose server lists are cached" },
     { .key = NULL },
 };
+
+/* Writes that change servers: reads of the project refresh while one is in flight and once
+ * after (a client reads its own writes); Nova makes or drops ports for Run and Terminate. */
+static int
+nova_write(ec2gw_req_t *req, void *inst, ec2gw_action_fn fn, int full, int ports)
+{
+    int rc;
+
+    nova_sync_write(req, inst, full);
+    rc = fn(req, inst);
+    if (ports && EC2GW_HOST_HAS(ec2gw, os_invalidate))
+        ec2gw->os_invalidate(req, "network");
+    return rc;
+}
+
+#define NOVA_WRITE(name, fn, full, ports)              \
+    static int name(ec2gw_req_t *req, void *inst)      \
+    {                                                  \
+        return nova_write(req, inst, fn, full, ports); \
+    }
+NOVA_WRITE(nova_w_run, nova_run_instances, 1, 1)
+NOVA_WRITE(nova_w_terminate, nova_terminate_instances, 0, 1)
+NOVA_WRITE(nova_w_stop, nova_stop_instances, 0, 0)
+NOVA_WRITE(nova_w_start, nova_start_instances, 0, 0)
+NOVA_WRITE(nova_w_reboot, nova_reboot_instances, 0, 0)
+NOVA_WRITE(nova_w_modify, nova_modify_instance_attribute, 0, 0)
+NOVA_WRITE(nova_w_reset, nova_reset_instance_attribute, 0, 0)
+NOVA_WRITE(nova_w_md_options, nova_modify_instance_metadata_options, 0, 0)
 
 static const ec2gw_action_t nova_actions[] = {
     { "DescribeAvailabilityZones", nova_describe_availability_zones, EC2GW_ACT_READONLY },
@@ -61,22 +112,22 @@ static const ec2gw_action_t nova_actions[] = {
     { "DeleteKeyPair", nova_delete_key_pair, 0 },
     { "DescribeInstanceTypes", nova_describe_instance_types, EC2GW_ACT_READONLY },
     { "DescribeInstanceTypeOfferings", nova_describe_instance_type_offerings, EC2GW_ACT_READONLY },
-    { "RunInstances", nova_run_instances,
+    { "RunInstances", nova_w_run,
       EC2GW_ACT_CLIENT_TOKEN | EC2GW_ACT_CLIENT_TOKEN_RERUN | EC2GW_ACT_DRYRUN },
     { "DescribeInstances", nova_describe_instances, EC2GW_ACT_READONLY },
     { "DescribeInstanceStatus", nova_describe_instance_status, EC2GW_ACT_READONLY },
     { "DescribeInstanceCreditSpecifications", nova_describe_instance_credit_specifications,
       EC2GW_ACT_READONLY },
-    { "TerminateInstances", nova_terminate_instances, 0 },
-    { "StopInstances", nova_stop_instances, 0 },
-    { "StartInstances", nova_start_instances, 0 },
-    { "RebootInstances", nova_reboot_instances, 0 },
+    { "TerminateInstances", nova_w_terminate, 0 },
+    { "StopInstances", nova_w_stop, 0 },
+    { "StartInstances", nova_w_start, 0 },
+    { "RebootInstances", nova_w_reboot, 0 },
     { "GetConsoleOutput", nova_get_console_output, EC2GW_ACT_READONLY },
     { "GetPasswordData", nova_get_password_data, EC2GW_ACT_READONLY },
     { "DescribeInstanceAttribute", nova_describe_instance_attribute, EC2GW_ACT_READONLY },
-    { "ModifyInstanceAttribute", nova_modify_instance_attribute, 0 },
-    { "ResetInstanceAttribute", nova_reset_instance_attribute, 0 },
-    { "ModifyInstanceMetadataOptions", nova_modify_instance_metadata_options, EC2GW_ACT_DRYRUN },
+    { "ModifyInstanceAttribute", nova_w_modify, 0 },
+    { "ResetInstanceAttribute", nova_w_reset, 0 },
+    { "ModifyInstanceMetadataOptions", nova_w_md_options, EC2GW_ACT_DRYRUN },
     { NULL, NULL, 0 },
 };
 
@@ -223,7 +274,8 @@ nova_load(const ec2gw_host_api_t *host)
 static int
 nova_create(void *inst, ec2gw_cfg_t *cfg)
 {
-    const struct nova_inst *ni = inst;
+    struct nova_inst *ni = inst;
+    int64_t staleness;
 
     if (ni->default_instance_type == NULL || ni->default_instance_type[0] == '\0') {
         ec2gw->cfg_error(cfg, "default_instance_type", "a flavor name is required");
@@ -241,7 +293,28 @@ nova_create(void *inst, ec2gw_cfg_t *cfg)
         ec2gw->cfg_error(cfg, "max_count", "out of range (1..1000)");
         return EC2GW_E_INVAL;
     }
+    if (nova_sync_parse_staleness(ni->describe_staleness, &staleness) != 0) {
+        ec2gw->cfg_error(cfg, "describe_staleness",
+                         "\"daemon\" or a duration up to 1h (500ms, 2s, 1m; 0: no cache)");
+        return EC2GW_E_INVAL;
+    }
+    if (ni->sync_max_projects < 1 || ni->sync_max_projects > 100000) {
+        ec2gw->cfg_error(cfg, "sync_max_projects", "out of range (1..100000)");
+        return EC2GW_E_INVAL;
+    }
+    if ((ni->sync = nova_sync_new()) == NULL)
+        return EC2GW_E_NOMEM;
+    nova_sync_set_staleness(ni->sync, staleness);
     return 0;
+}
+
+static void
+nova_destroy(void *inst)
+{
+    struct nova_inst *ni = inst;
+
+    nova_sync_free(ni->sync);
+    ni->sync = NULL;
 }
 
 EC2GW_EXPORT const ec2gw_plugin_t ec2gw_plugin = {
@@ -256,6 +329,7 @@ EC2GW_EXPORT const ec2gw_plugin_t ec2gw_plugin = {
     .inst_size = sizeof(struct nova_inst),
     .load = nova_load,
     .create = nova_create,
+    .destroy = nova_destroy,
 };
 
 /* Hand @p j (a new reference) to the request's pool: it lives until the request ends. */

@@ -18,6 +18,10 @@
 
 #include <ec2gw/testing.h>
 
+/* These tests script the uncached DescribeInstances (every read lists the servers); the
+ * server cache has its own tests (test_nova_sync.c). */
+#define NOVA_UNCACHED "{\"describe_staleness\": \"0\"}"
+
 #define IMG         "ebbb8a67-83b5-43ab-8829-97f492d2d1f5"
 #define SRV_VPC     "11111111-9693-431b-8298-b2d9cf86b5cf"
 #define SRV_CLASSIC "22222222-9693-431b-8298-b2d9cf86b5cf"
@@ -29,7 +33,7 @@
 static ec2gw_test_host_t *
 host(void)
 {
-    ec2gw_test_host_t *h = ec2gw_test_host_new(NOVA_SO, "{}");
+    ec2gw_test_host_t *h = ec2gw_test_host_new(NOVA_SO, NOVA_UNCACHED);
 
     assert_non_null(h);
     ec2gw_test_set_fixture_dir(h, FIXTURE_DIR);
@@ -335,7 +339,7 @@ test_run_default_subnet(void **s)
 static void
 test_run_classic(void **s)
 {
-    ec2gw_test_host_t *h = ec2gw_test_host_new(NOVA_SO, "{}");
+    ec2gw_test_host_t *h = ec2gw_test_host_new(NOVA_SO, NOVA_UNCACHED);
     json_t *m;
 
     (void)s;
