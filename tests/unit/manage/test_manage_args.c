@@ -1,9 +1,15 @@
-/* test_manage_args.c - ec2gw-manage's command line: commands, options, usage errors (2). */
+/*
+ * test_manage_args.c - ec2gw-manage's command line (commands, options, usage errors: 2) and its
+ * conf.d binding (the db commands do not need the service password).
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 /* cmocka.h needs the headers above */
 #include <cmocka.h>
 
@@ -98,12 +104,74 @@ test_usage_errors(void **state)
     expect_usage("unknown option '--frob'", "db", "version", "--frob", NULL);
 }
 
+/* A conf.d of one file with @p yaml; the directory into @p dir. */
+static void
+write_conf(char *dir, const char *yaml)
+{
+    char path[128];
+    FILE *f;
+
+    strcpy(dir, "/tmp/ec2gw-manage-conf-XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/00-daemon.yaml", dir);
+    assert_non_null(f = fopen(path, "w"));
+    fputs(yaml, f);
+    fclose(f);
+}
+
+static void
+remove_conf(const char *dir)
+{
+    char path[128];
+
+    snprintf(path, sizeof(path), "%s/00-daemon.yaml", dir);
+    unlink(path);
+    rmdir(dir);
+}
+
+/* The db commands bind conf.d as ec2gwd does, without needing the service password. */
+static void
+test_conf_without_password(void **state)
+{
+    static const char *const yamls[] = {
+        "paths: { database: /srv/x.sqlite }\n"
+        "keystone: { url: 'http://k:5000/v3', service_password_env: EC2GW_TEST_UNSET_VAR }\n",
+        "paths: { database: /srv/x.sqlite }\n"
+        "keystone: { service_password_file: /nonexistent/password }\n",
+        "paths: { database: /srv/x.sqlite }\n",
+    };
+    ec2gw_manage_conf_t c;
+    ec2gw_err_t err = { 0 };
+    char dir[64];
+
+    (void)state;
+    unsetenv("EC2GW_TEST_UNSET_VAR");
+    for (size_t i = 0; i < sizeof(yamls) / sizeof(yamls[0]); i++) {
+        write_conf(dir, yamls[i]);
+        assert_int_equal(ec2gw_manage_conf_load(dir, 0, &c, &err), 0);
+        assert_string_equal(c.conf.database, "/srv/x.sqlite");
+        assert_null(c.conf.keystone.service_password);
+        ec2gw_manage_conf_free(&c);
+        /* credentials and check do need it, and say why */
+        assert_int_not_equal(ec2gw_manage_conf_load(dir, 1, &c, &err), 0);
+        assert_non_null(strstr(err.msg, "keystone"));
+        remove_conf(dir);
+    }
+    /* other errors still count, with the file and line */
+    write_conf(dir, "paths: { database: /srv/x.sqlite, frob: 1 }\n");
+    assert_int_not_equal(ec2gw_manage_conf_load(dir, 0, &c, &err), 0);
+    assert_non_null(strstr(err.msg, "00-daemon.yaml:1"));
+    assert_non_null(strstr(err.msg, "frob"));
+    remove_conf(dir);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_commands),
         cmocka_unit_test(test_usage_errors),
+        cmocka_unit_test(test_conf_without_password),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
