@@ -229,6 +229,11 @@ ec2gw_manage_check(const ec2gw_manage_args_t *a)
                             .timeout_ms = k->timeout_ms };
     if (ec2gw_ks_session_open(&l, &s, &err) != 0) {
         verdict(&t, 0, "service user login", "%s", err.msg);
+        /* Every item gets its line, even when it could not be tried. */
+        verdict(&t, 0, "ec2tokens", "not tried: the service user could not log in");
+        verdict(&t, 0, "credential reads", "not tried: the service user could not log in");
+        if (have_plugins)
+            verdict(&t, 0, "catalog", "not tried: the service user could not log in");
     } else {
         verdict(&t, 1, "service user login", "'%s' in project '%s'", k->service_user,
                 k->service_project);
