@@ -8,6 +8,7 @@
 #include <curl/curl.h>
 
 #include "core/log.h"
+#include "ops/metrics.h"
 #include "server/builtins.h"
 #include "server/daemon.h"
 
@@ -95,6 +96,7 @@ main(int argc, char **argv)
     mallopt(M_MXFAST, 0);
 #endif
     d.opts.conf_dir = EC2GW_DEFAULT_CONF_DIR;
+    ec2gw_metrics_set_build(EC2GW_VERSION, EC2GW_GIT);
     while ((opt = getopt_long(argc, argv, "c:thV", longopts, NULL)) != -1) {
         switch (opt) {
         case 'c':

@@ -7,6 +7,8 @@
 #include <sys/time.h>
 #include <time.h>
 
+#include "core/log_priv.h"
+
 static ec2gw_log_level_t log_level = EC2GW_LOG_INFO;
 static const char *const level_names[] = { "error", "warn", "notice", "info", "debug" };
 
@@ -135,6 +137,11 @@ ec2gw_logv(ec2gw_log_level_t level, const char *prefix, const char *fmt, va_list
     vsnprintf(msg, sizeof(msg), fmt, ap);
     /* Messages carry values from clients and backends: one line each, whatever they hold. */
     ec2gw_log_escape(line, sizeof(line), msg, 0);
+    if (ec2gw_log_json()) {
+        ec2gw_log_emit_json(ts, level_names[level],
+                            prefix ? ec2gw_log_escape(pfx, sizeof(pfx), prefix, 0) : NULL, line);
+        return;
+    }
     /* One fprintf per line keeps lines whole when several processes share the stream. */
     fprintf(stderr, "%s %s %s%s%s\n", ts, level_names[level],
             prefix ? ec2gw_log_escape(pfx, sizeof(pfx), prefix, 0) : "", prefix ? " " : "", line);
@@ -157,5 +164,5 @@ ec2gw_log_access(const char *line)
 
     format_now(ts, sizeof(ts));
     /* The fields were escaped one by one; this only keeps a stray byte from ending the line. */
-    fprintf(stderr, "%s access %s\n", ts, strpbrk(line, "\n\r") == NULL ? line : "(unprintable)");
+    ec2gw_log_emit_access(ts, strpbrk(line, "\n\r") == NULL ? line : "(unprintable)");
 }

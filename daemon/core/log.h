@@ -7,6 +7,8 @@
 
 #include <ec2gw/plugin.h>
 
+#include "core/err.h"
+
 /** Set the most verbose level written. */
 void ec2gw_log_set_level(ec2gw_log_level_t level);
 
@@ -30,7 +32,21 @@ void ec2gw_logv(ec2gw_log_level_t level, const char *prefix, const char *fmt, va
  */
 const char *ec2gw_log_escape(char *dst, size_t size, const char *src, int field);
 
-/** Write an access-log line as is (no level), to the access log stream (stderr by default). */
+/**
+ * Write an access-log line (no level) to the access log: stderr, or the file configured. Its
+ * fields are space-separated key=value pairs escaped by the caller (ec2gw_log_escape with
+ * field); in json format they become one object ("remote" as "peer", "req" as "request_id",
+ * "status" and "ms" as numbers, a bare word such as "metadata" as "listener").
+ */
 void ec2gw_log_access(const char *line);
+
+/**
+ * log.format ("text" or "json"; NULL: text) and log.access_log's file (NULL: stderr), opened
+ * for appending (created 0640). A path already open is kept. 0 or EC2GW_E_INVAL / _FAIL.
+ */
+int ec2gw_log_configure(const char *format, const char *access_path, ec2gw_err_t *err);
+
+/** Reopen the access log file by its path (SIGUSR1, after logrotate renamed it). */
+void ec2gw_log_reopen(void);
 
 #endif

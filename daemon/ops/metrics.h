@@ -1,11 +1,13 @@
 /*
- * metrics.h - Prometheus counters and histograms of the process (one event loop, so plain
- * integers), rendered as text exposition format for GET /metrics.
+ * metrics.h - Prometheus counters and histograms, rendered as text exposition format for
+ * GET /metrics. Each process records into its own slot of a region shared by all workers
+ * (metrics_shm.h); a scrape on any worker answers the sum of every worker.
  */
 #ifndef EC2GW_OPS_METRICS_H
 #define EC2GW_OPS_METRICS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct evbuffer;
 
@@ -32,13 +34,36 @@ void ec2gw_metrics_conn_event(const char *event);
 void ec2gw_metrics_set_connections(long n);
 void ec2gw_metrics_set_in_flight(long n);
 
+/**
+ * Add @p n to counter @p name (one family per name; [A-Za-z0-9_] else '_') with @p labels, a
+ * constant label text such as "result=\"hit\"" (or "" / NULL). Summed over the workers and
+ * rendered as "name{labels} total" under "# TYPE name counter".
+ */
+void ec2gw_metrics_counter_add(const char *name, const char *labels, unsigned long long n);
+
+/** The configuration generation this process serves (ec2gw_config_generation). */
+void ec2gw_metrics_set_generation(unsigned long id);
+
+/** A SIGHUP handled: @p ok says whether the new generation was swapped in. */
+void ec2gw_metrics_reload_done(int ok);
+
+/** The loop is alive at CLOCK_MONOTONIC @p now_ms (the supervisor's watchdog reads it). */
+void ec2gw_metrics_heartbeat(uint64_t now_ms);
+
+/** ec2gw_build_info's labels (main.c's version and git commit); read back by the renderer. */
+void ec2gw_metrics_set_build(const char *version, const char *git);
+void ec2gw_metrics_build(const char **version, const char **git);
+
+/** The latency histogram's bucket bounds (seconds). */
+const double *ec2gw_metrics_bounds(size_t *n);
+
 /** Total backend calls made to @p service so far (tests and benchmarks read this). */
 unsigned long long ec2gw_metrics_backend_total(const char *service);
 
 /** Append the exposition text to @p out. */
 void ec2gw_metrics_render(struct evbuffer *out);
 
-/** Free the registry (at exit, so leak checkers stay quiet). */
+/** Unmap the shared region (at exit; tests start again from zero). */
 void ec2gw_metrics_reset(void);
 
 #endif

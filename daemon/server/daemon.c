@@ -21,6 +21,7 @@
 
 #include "core/log.h"
 #include "ops/metrics.h"
+#include "ops/notify.h"
 #include "server/conn.h"
 
 int ec2gw_intake_setup(ec2gw_daemon_t *d, ec2gw_err_t *err);
@@ -79,20 +80,18 @@ ec2gw_generation_unref(ec2gw_generation_t *g)
     free(g);
 }
 
-static void
-on_sighup(evutil_socket_t fd, short what, void *arg)
+/* 0 when the new generation serves, -1 when the running one stays. */
+static int
+reload(ec2gw_daemon_t *d)
 {
-    ec2gw_daemon_t *d = arg;
     ec2gw_generation_t *g = NULL;
     ec2gw_err_t err = { 0 };
     ec2gw_log_level_t lvl;
 
-    (void)fd;
-    (void)what;
     if (ec2gw_generation_load(d, &g, &err) != 0) {
         ec2gw_log(EC2GW_LOG_ERROR, NULL, "reload failed, keeping the running configuration: %s",
                   err.msg);
-        return;
+        return -1;
     }
     if (strcmp(g->conf.listen_address, d->first->conf.listen_address) != 0 ||
         g->conf.listen_port != d->first->conf.listen_port ||
@@ -108,10 +107,12 @@ on_sighup(evutil_socket_t fd, short what, void *arg)
         ec2gw_log(EC2GW_LOG_ERROR, NULL, "reload failed, keeping the running configuration: %s",
                   err.msg);
         ec2gw_generation_unref(g);
-        return;
+        return -1;
     }
     if (ec2gw_log_parse_level(g->conf.log_level, &lvl) == 0)
         ec2gw_log_set_level(lvl);
+    if (ec2gw_log_configure(g->conf.log_format, g->conf.access_log_path, &err) != 0)
+        ec2gw_log(EC2GW_LOG_ERROR, NULL, "log: %s", err.msg);
     ec2gw_generation_t *old = d->gen;
 
     d->gen = g;
@@ -123,6 +124,25 @@ on_sighup(evutil_socket_t fd, short what, void *arg)
               g->id, n, n_routes);
     if (old != d->first)
         ec2gw_generation_unref(old);
+    return 0;
+}
+
+static void
+on_sighup(evutil_socket_t fd, short what, void *arg)
+{
+    ec2gw_daemon_t *d = arg;
+    int rc;
+
+    (void)fd;
+    (void)what;
+    if (d->worker_id == 0)
+        ec2gw_notify_reloading();
+    rc = reload(d);
+    ec2gw_metrics_set_generation(d->gen->id);
+    ec2gw_metrics_reload_done(rc == 0);
+    if (d->worker_id == 0)
+        ec2gw_notify("READY=1\nSTATUS=%s configuration generation %lu",
+                     rc == 0 ? "serving" : "reload failed; still serving", d->gen->id);
 }
 
 static void
@@ -155,6 +175,8 @@ on_sigterm(evutil_socket_t fd, short what, void *arg)
     d->draining = 1;
     ec2gw_log(EC2GW_LOG_NOTICE, NULL, "shutting down: draining %ld requests in flight",
               d->in_flight);
+    if (d->worker_id == 0)
+        ec2gw_notify("STOPPING=1\nSTATUS=draining %ld requests in flight", d->in_flight);
     if (d->listener != NULL)
         evconnlistener_disable(d->listener);
     if (d->md_listener != NULL)
@@ -206,6 +228,8 @@ ec2gw_daemon_prepare(ec2gw_daemon_t *d, ec2gw_err_t *err)
                              "info or debug",
                              d->gen->conf.log_level);
     ec2gw_log_set_level(lvl);
+    if ((rc = ec2gw_log_configure(d->gen->conf.log_format, d->gen->conf.access_log_path, err)) != 0)
+        return rc;
     if (resolve_model_path(d, model_path, sizeof(model_path)) != 0)
         return ec2gw_err_set(err, EC2GW_E_NOTFOUND,
                              "EC2 model file not found: %s (set "
@@ -294,7 +318,7 @@ ec2gw_daemon_serve_init(ec2gw_daemon_t *d, ec2gw_err_t *err)
     evsignal_add(d->sig_hup, NULL);
     evsignal_add(d->sig_term, NULL);
     evsignal_add(d->sig_int, NULL);
-    return 0;
+    return ec2gw_daemon_notify_setup(d, err);
 }
 
 int
@@ -309,6 +333,7 @@ ec2gw_daemon_run(ec2gw_daemon_t *d)
                   d->gen->conf.listen_address, (long long)d->gen->conf.listen_port,
                   d->gen->conf.region, n, n_routes, (long long)d->gen->conf.workers,
                   d->first->conf.keystone.url);
+    ec2gw_daemon_notify_ready(d);
     event_base_dispatch(d->base);
     ec2gw_log(EC2GW_LOG_NOTICE, NULL, "stopped");
     return 0;
@@ -325,6 +350,7 @@ ec2gw_daemon_free(ec2gw_daemon_t *d)
         event_free(d->sig_int);
     if (d->drain_timer)
         event_free(d->drain_timer);
+    ec2gw_daemon_notify_free(d);
     d->listener = NULL; /* evhttp_free() frees it, then closes the connections */
     if (d->http)
         evhttp_free(d->http);

@@ -50,6 +50,9 @@ typedef struct ec2gw_daemon_conf {
     /* log: */
     const char *log_level;
     int access_log;
+    const char *log_format;      /**< "text" or "json" */
+    const char *access_log_spec; /**< "true", "false" or a file path */
+    const char *access_log_path; /**< the file, or NULL for stderr */
     /* openstack: */
     int64_t os_timeout_ms;
     int64_t os_max_host_connections;
@@ -101,6 +104,7 @@ typedef struct ec2gw_daemon {
     int draining;
     time_t started;
     struct event *sig_hup, *sig_term, *sig_int, *drain_timer;
+    struct event *sig_usr1, *heartbeat; /**< daemon_notify.c */
     struct evhttp *md_http; /**< the metadata listener, or NULL */
     struct evconnlistener *md_listener;
     int md_listen_fd;               /**< bound before the workers fork; -1 when off */
@@ -143,6 +147,14 @@ int ec2gw_metadata_setup(ec2gw_daemon_t *d, ec2gw_err_t *err);
 
 /** Bind the `metadata:` section's cross-field checks and secret (daemon_conf.c). */
 int ec2gw_metadata_conf_check(ec2gw_daemon_conf_t *conf, ec2gw_err_t *err);
+
+/** daemon_notify.c: SIGUSR1 (reopen the access log), the heartbeat/watchdog timer. */
+int ec2gw_daemon_notify_setup(ec2gw_daemon_t *d, ec2gw_err_t *err);
+
+/** daemon_notify.c: the loop is about to run: READY=1 (single process) or a first heartbeat. */
+void ec2gw_daemon_notify_ready(ec2gw_daemon_t *d);
+
+void ec2gw_daemon_notify_free(ec2gw_daemon_t *d);
 
 /** Free everything. */
 void ec2gw_daemon_free(ec2gw_daemon_t *d);

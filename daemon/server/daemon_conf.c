@@ -54,7 +54,8 @@ static const ec2gw_setting_t paths_schema[] = {
 
 static const ec2gw_setting_t log_schema[] = {
     { .key = "level", .type = EC2GW_SET_STR, .offset = C(log_level), .def = "info" },
-    { .key = "access_log", .type = EC2GW_SET_BOOL, .offset = C(access_log), .def = "true" },
+    { .key = "format", .type = EC2GW_SET_STR, .offset = C(log_format), .def = "text" },
+    { .key = "access_log", .type = EC2GW_SET_STR, .offset = C(access_log_spec), .def = "true" },
     { .key = NULL },
 };
 
@@ -110,6 +111,30 @@ find_section(const char *name)
         if (strcmp(sections[s].name, name) == 0)
             return (int)s;
     return -1;
+}
+
+/* log.access_log: true (stderr), false, or an absolute file path; log.format: text or json. */
+static int
+log_conf_check(ec2gw_daemon_conf_t *conf, ec2gw_err_t *err)
+{
+    static const char *const yes[] = { "true", "yes", "on" }, *const no[] = { "false", "no", "off" };
+    const char *v = conf->access_log_spec;
+
+    if (strcmp(conf->log_format, "text") != 0 && strcmp(conf->log_format, "json") != 0)
+        return ec2gw_err_set(err, EC2GW_E_INVAL, "log.format: '%s' is not text or json",
+                             conf->log_format);
+    for (size_t i = 0; i < 3; i++) {
+        if (strcmp(v, yes[i]) == 0)
+            return conf->access_log = 1, 0;
+        if (strcmp(v, no[i]) == 0)
+            return conf->access_log = 0, 0;
+    }
+    if (v[0] != '/')
+        return ec2gw_err_set(err, EC2GW_E_INVAL,
+                             "log.access_log: '%s' is not true, false or an absolute file path", v);
+    conf->access_log = 1;
+    conf->access_log_path = v;
+    return 0;
 }
 
 /* The password may sit in the YAML, a file (first line) or an environment variable. */
@@ -206,7 +231,7 @@ ec2gw_daemon_conf_bind(ec2gw_conf_set_t *set, ec2gw_daemon_conf_t *conf, ec2gw_e
             return ec2gw_err_set(err, EC2GW_E_INVAL,
                                  "ec2.extra_regions: '%s' is not name=endpoint",
                                  conf->extra_regions.v[i]);
-    if (ec2gw_metadata_conf_check(conf, err) != 0)
+    if (ec2gw_metadata_conf_check(conf, err) != 0 || log_conf_check(conf, err) != 0)
         return EC2GW_E_INVAL;
     return resolve_password(set, &conf->keystone, err);
 }

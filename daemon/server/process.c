@@ -19,8 +19,12 @@ copy_identity(ec2gw_req_t *r, const ec2gw_auth_result_t *res)
     r->identity.region = r->gen->conf.region;
     r->token = ec2gw_pstrdup(r->pool, res->token);
     r->catalog = json_incref((json_t *)(uintptr_t)res->catalog);
+    char action[128];
+
+    /* Escaped as a field: a client's Action cannot add fields to the json log's prefix. */
     snprintf(r->log_prefix, sizeof(r->log_prefix), "req=%s action=%s project=%s", r->id,
-             r->action ? r->action : "-", r->identity.project_id ? r->identity.project_id : "-");
+             ec2gw_log_escape(action, sizeof(action), r->action, 1),
+             r->identity.project_id ? r->identity.project_id : "-");
     return r->identity.project_id != NULL ? 0 : -1;
 }
 

@@ -48,7 +48,9 @@ ec2gw_req_make_id(char out[40])
     }
     memcpy(b, uuid_base, sizeof(b));
     memcpy(&lo, b + 8, sizeof(lo));
-    lo += ++uuid_counter;
+    /* Above byte 8 (the low byte here), whose top bits the variant overwrites: added to it,
+     * counters 64 apart made the same id. */
+    lo += ++uuid_counter << 8;
     memcpy(b + 8, &lo, sizeof(lo));
     b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
     b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
@@ -173,13 +175,17 @@ send_document(ec2gw_req_t *r, int status, const char *code, char *doc, size_t le
                               : "unknown",
                           code, secs);
     if (r->gen->conf.access_log) {
-        char line[640], action[200], project[100], ecode[100];
+        char line[700], action[200], project[100], ecode[100], key[40], kp[9] = "-";
 
+        /* The access key's first 8 characters only: enough to tell keys apart in a log. */
+        if (r->sig.access_key[0] != '\0')
+            snprintf(kp, sizeof(kp), "%.8s", r->sig.access_key);
         snprintf(line, sizeof(line),
-                 "remote=%s req=%s action=%s status=%d code=%s ms=%.1f project=%s", r->remote,
-                 r->id, ec2gw_log_escape(action, sizeof(action), r->action, 1), status,
+                 "remote=%s req=%s action=%s status=%d code=%s ms=%.1f project=%s key=%s",
+                 r->remote, r->id, ec2gw_log_escape(action, sizeof(action), r->action, 1), status,
                  ec2gw_log_escape(ecode, sizeof(ecode), code, 1), secs * 1000.0,
-                 ec2gw_log_escape(project, sizeof(project), r->identity.project_id, 1));
+                 ec2gw_log_escape(project, sizeof(project), r->identity.project_id, 1),
+                 ec2gw_log_escape(key, sizeof(key), kp, 1));
         ec2gw_log_access(line);
     }
 }
