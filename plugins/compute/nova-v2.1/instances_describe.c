@@ -24,6 +24,7 @@ struct nova_desc_state {
     struct nova_inst *ni;
     json_t *servers;     /* the wanted servers, live then deleted */
     json_t *groups;      /* Neutron security-groups answer (or NULL) */
+    json_t *fips;        /* Neutron floatingips answer (cached path only, or NULL) */
     json_t *ports;       /* Neutron ports answer (or NULL) */
     const char **os_ids; /* requested server uuids, or NULL */
     size_t n_ids;
@@ -436,11 +437,11 @@ nova_desc_net_done(ec2gw_req_t *req, const ec2gw_os_resp_t *const *r, size_t n, 
 {
     struct nova_desc_state *st = arg;
 
-    (void)n;
     if (st->answered)
         return;
     st->groups = ec2gw_os_ok(r[0]) ? nova_own(req, json_incref(r[0]->json)) : NULL;
     st->ports = ec2gw_os_ok(r[1]) ? nova_own(req, json_incref(r[1]->json)) : NULL;
+    st->fips = n > 2 && ec2gw_os_ok(r[2]) ? nova_own(req, json_incref(r[2]->json)) : NULL;
     if (--st->pending == 0)
         nova_desc_go(req, st);
 }
@@ -456,6 +457,7 @@ nova_desc_go(ec2gw_req_t *req, struct nova_desc_state *st)
             ec2gw->fail(req, 500, "InternalError", "Could not call Nova");
         return;
     }
+    nova_fips_apply(req, st->live, st->ports, st->fips);
     nova_desc_servers(req, st, st->live, st->gone);
 }
 
@@ -473,10 +475,14 @@ nova_desc_again(ec2gw_req_t *req, struct nova_desc_state *st)
 static int
 nova_desc_cached(ec2gw_req_t *req, struct nova_desc_state *st)
 {
-    ec2gw_os_call_t calls[2];
+    ec2gw_os_call_t calls[3];
     size_t n = nova_desc_net_calls(calls);
     int rc;
 
+    /* Floating IPs: Nova's `addresses` change without `updated` (instances_fips.c). */
+    calls[n++] = EC2GW_OS_CALL("network", "GET",
+                               "/v2.0/floatingips?fields=port_id&fields=floating_ip_address",
+                               .flags = EC2GW_CALL_SHARED);
     st->cached = 1;
     st->pending = 1;
     rc = ec2gw->os_fanout(req, calls, n, nova_desc_net_done, st);

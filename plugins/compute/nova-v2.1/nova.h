@@ -82,6 +82,10 @@ int nova_sync_servers(ec2gw_req_t *req, struct nova_inst *ni, int force, nova_sy
  * is refreshed by any read until the request has ended and once more after; @p full: with a
  * full list (new servers). */
 void nova_sync_write(ec2gw_req_t *req, struct nova_inst *ni, int full);
+/* instances_fips.c: Neutron's floating IPs (@p fips, a floatingips answer) in place of Nova's in
+ * the `addresses` of the servers (array, pool) whose ports (@p ports answer) disagree: those
+ * elements are replaced by request copies. NULL answers change nothing. */
+void nova_fips_apply(ec2gw_req_t *req, json_t *servers, const json_t *ports, const json_t *fips);
 
 /* plugin.c: small shared helpers */
 static inline const char *

@@ -54,6 +54,7 @@ expect_net(ec2gw_test_host_t *h)
     ec2gw_test_expect(h, "GET", "network", "/v2.0/security-groups*", 200,
                       "{\"security_groups\": [{\"id\": \"sg1\", \"name\": \"default\"}]}");
     ec2gw_test_expect(h, "GET", "network", "/v2.0/ports?*", 200, "{\"ports\": []}");
+    ec2gw_test_expect(h, "GET", "network", "/v2.0/floatingips?*", 200, "{\"floatingips\": []}");
 }
 
 /* A full list: the project's live servers and the deleted window. */
@@ -338,7 +339,8 @@ test_staleness_zero(void **s)
         json_decref(states(h, "{}"));
         assert_int_equal(compute_calls(h, &from, NULL), 2);
     }
-    assert_int_equal(ec2gw_test_unmet_expectations(h), 0);
+    /* only the floatingips reads are left: the uncached path keeps Nova's addresses */
+    assert_int_equal(ec2gw_test_unmet_expectations(h), 3);
     done(h);
 }
 
@@ -428,6 +430,56 @@ test_unknown_id_refreshes(void **s)
     done(h);
 }
 
+/* Nova's `addresses` lag behind Neutron without a new `updated`: the cached path shows
+ * Neutron's floating IP of the instance's port (AssociateAddress seen at once). */
+static void
+test_floating_from_neutron(void **s)
+{
+    ec2gw_test_host_t *h = host("{\"describe_staleness\": \"60s\"}");
+    json_t *m, *inst;
+
+    (void)s;
+    ec2gw_test_expect(h, "GET", "compute", "/servers/detail?changes-since=*&deleted=true", 200,
+                      "{\"servers\": []}");
+    ec2gw_test_expect(
+        h, "GET", "compute", "/servers/detail?all_tenants=1&project_id=project-test", 200,
+        "{\"servers\": [{\"id\": \"" SRV "\", \"status\": \"ACTIVE\", \"OS-EXT-STS:vm_state\": "
+        "\"active\", \"updated\": \"2026-11-25T12:54:35Z\", \"addresses\": {\"private\": "
+        "[{\"version\": 4, \"addr\": \"10.0.0.5\", \"OS-EXT-IPS:type\": \"fixed\", "
+        "\"OS-EXT-IPS-MAC:mac_addr\": \"fa:16:3e:00:00:01\"}]}}]}");
+    ec2gw_test_expect(h, "GET", "network", "/v2.0/security-groups*", 200,
+                      "{\"security_groups\": []}");
+    ec2gw_test_expect(h, "GET", "network", "/v2.0/ports?*", 200,
+                      "{\"ports\": [{\"id\": \"port1\", \"device_id\": \"" SRV "\", "
+                      "\"mac_address\": \"fa:16:3e:00:00:01\", \"fixed_ips\": [{\"subnet_id\": "
+                      "\"sub1\", \"ip_address\": \"10.0.0.5\"}]}]}");
+    ec2gw_test_expect(h, "GET", "network", "/v2.0/floatingips?*", 200,
+                      "{\"floatingips\": [{\"port_id\": \"port1\", \"floating_ip_address\": "
+                      "\"203.0.113.7\"}]}");
+    m = ec2gw_test_action(h, "DescribeInstances", "{}");
+    assert_non_null(m);
+    inst = json_array_get(
+        json_object_get(json_array_get(json_object_get(m, "Reservations"), 0), "Instances"), 0);
+    assert_string_equal(json_string_value(json_object_get(inst, "PublicIpAddress")), "203.0.113.7");
+    assert_string_equal(json_string_value(json_object_get(inst, "PrivateIpAddress")), "10.0.0.5");
+    json_decref(m);
+    /* disassociated in Neutron: the cached server (unchanged in Nova) shows none */
+    ec2gw_test_expect(h, "GET", "network", "/v2.0/security-groups*", 200,
+                      "{\"security_groups\": []}");
+    ec2gw_test_expect(h, "GET", "network", "/v2.0/ports?*", 200,
+                      "{\"ports\": [{\"id\": \"port1\", \"device_id\": \"" SRV "\", "
+                      "\"mac_address\": \"fa:16:3e:00:00:01\", \"fixed_ips\": []}]}");
+    ec2gw_test_expect(h, "GET", "network", "/v2.0/floatingips?*", 200, "{\"floatingips\": []}");
+    m = ec2gw_test_action(h, "DescribeInstances", "{}");
+    assert_non_null(m);
+    inst = json_array_get(
+        json_object_get(json_array_get(json_object_get(m, "Reservations"), 0), "Instances"), 0);
+    assert_null(json_object_get(inst, "PublicIpAddress"));
+    json_decref(m);
+    assert_int_equal(ec2gw_test_unmet_expectations(h), 0);
+    done(h);
+}
+
 int
 main(void)
 {
@@ -436,7 +488,7 @@ main(void)
         cmocka_unit_test(test_untrusted_incremental), cmocka_unit_test(test_full_sync_interval),
         cmocka_unit_test(test_dirty_after_write),     cmocka_unit_test(test_staleness_zero),
         cmocka_unit_test(test_projects_apart),        cmocka_unit_test(test_same_answer),
-        cmocka_unit_test(test_unknown_id_refreshes),
+        cmocka_unit_test(test_unknown_id_refreshes),  cmocka_unit_test(test_floating_from_neutron),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
