@@ -48,8 +48,8 @@ def lines(path):
 
 class JsonFormat(unittest.TestCase):
     def test_json_lines(self):
-        d = OpsDaemon(edits=[("access_log: true", "access_log: %s\n  format: json" %
-                              "/ACCESS")])
+        d = OpsDaemon(edits=[("access_log: true", "access_log: /ACCESS"),
+                             ("format: text", "format: json")])
         path = os.path.join(d.dir, "access.log")
         conf = os.path.join(d.conf, "00-daemon.yaml")
         with open(conf) as f:
