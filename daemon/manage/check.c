@@ -68,7 +68,7 @@ static void
 check_ec2tokens(struct tally *t, const ec2gw_ks_session_t *s)
 {
     char path[512];
-    ec2gw_ks_resp_t r;
+    ec2gw_ks_resp_t r, del;
     ec2gw_err_t err = { 0 };
     json_t *body = json_pack("{s:s}", "tenant_id", s->project_id);
     const char *access, *secret;
@@ -96,8 +96,6 @@ check_ec2tokens(struct tally *t, const ec2gw_ks_session_t *s)
     else
         verdict(t, 0, "ec2tokens", "Keystone refused a correctly signed request: HTTP %ld", status);
     snprintf(path, sizeof(path), "/users/%s/credentials/OS-EC2/%s", s->user_id, access);
-    ec2gw_ks_resp_t del;
-
     if (ec2gw_ks_call(s, "DELETE", path, NULL, &del) != 0 || del.status != 204)
         fprintf(stderr,
                 "ec2gw-manage: check: could not delete the temporary credential %s "

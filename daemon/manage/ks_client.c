@@ -228,7 +228,7 @@ ec2gw_ks_login_from(const ec2gw_manage_conf_t *c, ec2gw_ks_login_t *l, const cha
 static int
 ks_domain_id(const ec2gw_ks_session_t *s, const char *name, char *out, size_t size)
 {
-    char path[512];
+    char path[512], *esc;
     ec2gw_ks_resp_t r;
     json_t *list;
     int ok = 0;
@@ -237,7 +237,9 @@ ks_domain_id(const ec2gw_ks_session_t *s, const char *name, char *out, size_t si
         snprintf(out, size, "default");
         return 0;
     }
-    snprintf(path, sizeof(path), "/domains?name=%s", name);
+    esc = curl_easy_escape(NULL, name, 0);
+    snprintf(path, sizeof(path), "/domains?name=%s", esc != NULL ? esc : "");
+    curl_free(esc);
     if (ec2gw_ks_call(s, "GET", path, NULL, &r) == 0 && r.status == 200 &&
         json_array_size(list = json_object_get(r.json, "domains")) == 1) {
         snprintf(out, size, "%s",
