@@ -310,8 +310,10 @@ nova_sync_step(ec2gw_req_t *req, struct nova_sync_req *sr)
     key = sr->as_user
               ? ec2gw->psprintf(req, "u %s %s", nova_or(id->project_id), nova_or(id->user_id))
               : ec2gw->psprintf(req, "s %s", nova_or(id->project_id));
+    nova_heap_begin(req); /* a new entry's maps, and the ones a sweep drops */
     sr->e = nova_sync_entry_get(s, key, nova_or(id->project_id), now,
                                 (size_t)sr->ni->sync_max_projects);
+    nova_heap_end(req);
     if (sr->e == NULL || nova_sync_hook(req, sr) != 0)
         return EC2GW_E_NOMEM;
     sr->gen0 = sr->e->gen;
