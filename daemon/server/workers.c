@@ -33,7 +33,8 @@ static volatile sig_atomic_t got_term, got_hup, got_usr1;
 /* What the supervisor tracks for systemd. */
 typedef struct sup {
     int ready_sent, reloading, n;
-    const pid_t *pids; /**< the workers forked (0: none in that slot now) */
+    unsigned long hups; /**< SIGHUPs forwarded so far */
+    const pid_t *pids;  /**< the workers forked (0: none in that slot now) */
     uint64_t reload_deadline, next_ping, wd_ms;
     uint64_t hup_target[MAX_WORKERS];
     int stale_said[MAX_WORKERS];
@@ -249,6 +250,10 @@ ec2gw_workers_run(ec2gw_daemon_t *d, ec2gw_err_t *err)
                     return 1;
                 if (pids[i] > 0)
                     alive++;
+                /* The supervisor never reloads: a worker forked after a SIGHUP would serve the
+                 * start-up conf.d. It reloads once its loop runs (SIGHUP waits, blocked). */
+                if (pids[i] > 0 && sup.hups > 0)
+                    kill(pids[i], SIGHUP);
             }
         }
         if (got_usr1) {
@@ -259,6 +264,7 @@ ec2gw_workers_run(ec2gw_daemon_t *d, ec2gw_err_t *err)
         if (got_hup && !got_term) {
             got_hup = 0;
             begin_reload(&sup);
+            sup.hups++;
             signal_all(pids, n, SIGHUP);
         }
         if (got_term == 1) {

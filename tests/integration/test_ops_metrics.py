@@ -8,9 +8,11 @@ worker, alone, answers a scrape: both must count all N. Then:
 - ec2gw_workers is 2, ec2gw_build_info names the version and plugin ABI;
 - SIGHUP: ec2gw_config_generation goes from 1 to 2 and ec2gw_config_reloads_total{ok} to 2;
 - a worker killed with SIGKILL is restarted: ec2gw_worker_restarts_total 1, ec2gw_workers 2
-  again, and the totals still N (the counters live in the shared region, not in the worker).
+  again, and the totals still N (the counters live in the shared region, not in the worker);
+  forked after the SIGHUP, it loads conf.d again (a third successful reload).
 """
 import os
+import re
 import signal
 import sys
 import time
@@ -107,6 +109,11 @@ class MetricsAcrossWorkers(unittest.TestCase):
             self.d.get("/metrics")))
         self.assertEqual(sample(text, "ec2gw_worker_restarts_total"), 1)
         self.assertEqual(requests_total(text), before)
+        # Forked after the SIGHUP of test_2, the new worker reloads conf.d too.
+        wait_until(lambda: sample(self.d.get("/metrics"),
+                                  'ec2gw_config_reloads_total{result="ok"}') == 3)
+        with open(self.d.log_path) as f:
+            self.assertEqual(len(re.findall(r"configuration generation 2 loaded", f.read())), 3)
         self.send(4)
         self.assertEqual(requests_total(self.d.get("/metrics")), before + 4)
 
