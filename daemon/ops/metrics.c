@@ -189,11 +189,12 @@ ec2gw_metrics_backend_total(const char *service)
     for (int w = 0; w < ec2gw_metrics_n_slots(); w++) {
         const ec2gw_mslot_t *slot = ec2gw_metrics_slot(w);
 
-        for (size_t i = 0; i < EC2GW_METRICS_MAX_SERIES; i++) {
+        uint32_t used = __atomic_load_n(&slot->n_series, __ATOMIC_ACQUIRE);
+
+        for (uint32_t i = 0; i < used; i++) {
             const ec2gw_mseries_t *s = &slot->series[i];
 
-            if (__atomic_load_n(&s->used, __ATOMIC_ACQUIRE) && s->family == EC2GW_MF_BACKEND &&
-                strcmp(s->a, service) == 0)
+            if (s->family == EC2GW_MF_BACKEND && strcmp(s->a, service) == 0)
                 n += EC2GW_MLOAD(&s->count);
         }
     }
@@ -210,5 +211,6 @@ ec2gw_metrics_bounds(size_t *n)
 void
 ec2gw_metrics_reset(void)
 {
+    ec2gw_metrics_render_free();
     ec2gw_metrics_shm_free();
 }

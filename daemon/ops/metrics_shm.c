@@ -1,8 +1,9 @@
 /*
  * metrics_shm.c - the shared metrics region (see metrics_shm.h for why shared memory): an
  * anonymous MAP_SHARED mapping made before fork, so every worker and the supervisor see the
- * same pages. Each slot's series table is open-addressed and only ever grows; its owner is
- * the only writer, and it publishes a new key with a release store of `used`.
+ * same pages. Each slot's series are appended (never removed) behind an open-addressed index;
+ * the slot's owner is the only writer and publishes a new series with a release store of
+ * n_series, so readers walk only the series in use (and touch only their pages).
  */
 #include "metrics_shm.h"
 
@@ -97,24 +98,31 @@ hash(int family, const char *a, const char *b)
 ec2gw_mseries_t *
 ec2gw_mslot_series(ec2gw_mslot_t *s, int family, const char *a, const char *b, int add)
 {
-    uint32_t i = hash(family, a, b) % EC2GW_METRICS_MAX_SERIES;
+    uint32_t i = hash(family, a, b) % EC2GW_METRICS_INDEX;
 
-    for (uint32_t probes = 0; probes < EC2GW_METRICS_MAX_SERIES; probes++) {
-        ec2gw_mseries_t *e = &s->series[i];
+    for (uint32_t probes = 0; probes < EC2GW_METRICS_INDEX; probes++) {
+        uint32_t at = s->index[i];
+        ec2gw_mseries_t *e;
 
-        if (!__atomic_load_n(&e->used, __ATOMIC_ACQUIRE)) {
-            if (!add)
+        if (at == 0) {
+            uint32_t n = s->n_series;
+
+            if (!add || n >= EC2GW_METRICS_MAX_SERIES)
                 return NULL;
+            e = &s->series[n];
             e->family = (uint32_t)family;
             snprintf(e->a, sizeof(e->a), "%s", a);
             snprintf(e->b, sizeof(e->b), "%s", b);
-            __atomic_store_n(&e->used, 1, __ATOMIC_RELEASE);
-            s->n_series++;
+            e->used = 1;
+            s->index[i] = (uint16_t)(n + 1);
+            /* Readers walk series[0, n_series): the entry is whole before it is counted. */
+            __atomic_store_n(&s->n_series, n + 1, __ATOMIC_RELEASE);
             return e;
         }
+        e = &s->series[at - 1];
         if (e->family == (uint32_t)family && strcmp(e->a, a) == 0 && strcmp(e->b, b) == 0)
             return e;
-        i = (i + 1) % EC2GW_METRICS_MAX_SERIES;
+        i = (i + 1) % EC2GW_METRICS_INDEX;
     }
     return NULL;
 }

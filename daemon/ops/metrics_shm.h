@@ -11,6 +11,7 @@
 
 #define EC2GW_METRICS_N_BOUNDS   13
 #define EC2GW_METRICS_MAX_SERIES 2048 /* per worker; further series fold into "overflow" */
+#define EC2GW_METRICS_INDEX      4096 /* hash index of a slot's series (load <= 1/2) */
 
 enum ec2gw_mfamily {
     EC2GW_MF_REQUEST = 1, /**< a = action, b = EC2 code */
@@ -21,7 +22,7 @@ enum ec2gw_mfamily {
 };
 
 typedef struct ec2gw_mseries {
-    uint32_t used; /**< set last (release), so a reader never sees half a key */
+    uint32_t used; /**< 1 once added */
     uint32_t family;
     char a[80];
     char b[48];
@@ -40,7 +41,8 @@ typedef struct ec2gw_mslot {
     uint64_t auth_hits, auth_misses;
     uint64_t conn_events[3]; /**< header_timeout, accept_error, http_error */
     int64_t connections, in_flight;
-    uint32_t n_series;
+    uint32_t n_series;                   /**< series[0, n_series) are in use (acquire) */
+    uint16_t index[EC2GW_METRICS_INDEX]; /**< series position + 1 by key hash; 0: free */
     ec2gw_mseries_t series[EC2GW_METRICS_MAX_SERIES];
 } ec2gw_mslot_t;
 
@@ -81,5 +83,8 @@ uint64_t ec2gw_metrics_worker_restarts(void);
 
 /** Unmap (at exit). */
 void ec2gw_metrics_shm_free(void);
+
+/** Free the scrape's merge table (metrics_render.c), at exit. */
+void ec2gw_metrics_render_free(void);
 
 #endif
