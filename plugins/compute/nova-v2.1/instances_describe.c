@@ -327,7 +327,8 @@ nova_desc_servers(ec2gw_req_t *req, struct nova_desc_state *st, const json_t *li
     }
     if (with_volumes && ec2gw->os_endpoint(req, "volumev3") != NULL) {
         ec2gw_os_call_t call =
-            EC2GW_OS_CALL("volumev3", "GET", "/volumes/detail", .flags = EC2GW_CALL_SHARED);
+            EC2GW_OS_CALL("volumev3", "GET", "/volumes/detail",
+                          .flags = nova_sync_staleness(req, st->ni) > 0 ? EC2GW_CALL_SHARED : 0);
 
         if (ec2gw->os_call(req, &call, nova_desc_volumes, st) < 0)
             nova_desc_finish(req, st, NULL);
@@ -336,18 +337,21 @@ nova_desc_servers(ec2gw_req_t *req, struct nova_desc_state *st, const json_t *li
     nova_desc_finish(req, st, NULL);
 }
 
-/* The Neutron reads of the view (shared: the host coalesces and reuses them). */
+/* The Neutron reads of the view: shared (the host coalesces and reuses them) unless this
+ * instance's bound is 0, which keeps every read its own, as before the cache. */
 static size_t
-nova_desc_net_calls(ec2gw_os_call_t *calls)
+nova_desc_net_calls(ec2gw_req_t *req, const struct nova_desc_state *st, ec2gw_os_call_t *calls)
 {
+    uint32_t shared = nova_sync_staleness(req, st->ni) > 0 ? EC2GW_CALL_SHARED : 0;
+
     calls[0] = EC2GW_OS_CALL("network", "GET", "/v2.0/security-groups?fields=id&fields=name",
-                             .flags = EC2GW_CALL_SHARED);
+                             .flags = shared);
     calls[1] = EC2GW_OS_CALL("network", "GET",
                              "/v2.0/ports?fields=id&fields=device_id"
                              "&fields=mac_address&fields=fixed_ips"
                              "&fields=security_groups&fields=description"
                              "&fields=created_at&fields=allowed_address_pairs",
-                             .flags = EC2GW_CALL_SHARED);
+                             .flags = shared);
     return 2;
 }
 
@@ -383,7 +387,7 @@ nova_desc_fanout(ec2gw_req_t *req, struct nova_desc_state *st)
                                           scope[0] ? "&deleted=true" : ""),
                           .flags = flags);
     }
-    n += nova_desc_net_calls(calls + n);
+    n += nova_desc_net_calls(req, st, calls + n);
     return ec2gw->os_fanout(req, calls, n, nova_desc_done, st);
 }
 
@@ -476,7 +480,7 @@ static int
 nova_desc_cached(ec2gw_req_t *req, struct nova_desc_state *st)
 {
     ec2gw_os_call_t calls[3];
-    size_t n = nova_desc_net_calls(calls);
+    size_t n = nova_desc_net_calls(req, st, calls);
     int rc;
 
     /* Floating IPs: Nova's `addresses` change without `updated` (instances_fips.c). */

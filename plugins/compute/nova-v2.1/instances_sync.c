@@ -22,6 +22,9 @@
  * Keys: "s <project>" for service-scoped lists (the project is in the query), "u <project>
  * <user>" for lists made with the caller's token, so no answer depends on another tenant's.
  * Cached JSON is made between json_heap_begin/end, answers copied in with json_deep_copy.
+ *
+ * A wrapper's os_hooks on these server lists see the refreshes only, not every read: a site
+ * whose hooks change the lists per caller runs this instance with describe_staleness: 0.
  */
 #include <string.h>
 
