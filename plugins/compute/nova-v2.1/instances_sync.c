@@ -269,7 +269,9 @@ nova_sync_refresh(ec2gw_req_t *req, struct nova_sync_req *sr)
     }
     sr->t0 = ec2gw->now_ms(req);
     sr->seq0 = ++ni->sync->seq;
-    sr->full = sr->redone || !e->valid || e->marker == 0 ||
+    /* force: an id the cache lacks may be a server still being scheduled (made through
+     * another ec2gwd process or worker), which only a full list shows */
+    sr->full = sr->redone || sr->force || !e->valid || e->marker == 0 ||
                sr->t0 - e->t_full >= ni->full_sync_interval_ms || nova_sync_need_full(ni->sync, e);
     if (sr->full) {
         calls[n++] =
