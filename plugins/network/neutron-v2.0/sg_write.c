@@ -37,7 +37,8 @@ sg_rolled_back(ec2gw_req_t *req, const ec2gw_os_resp_t *r, void *arg)
     if (!ec2gw_os_ok(r) && r->status != 404)
         ec2gw->log(req, EC2GW_LOG_ERROR, "rollback: could not delete security group %s (%ld)",
                    s->os_id, r->status);
-    ec2gw->fail(req, 400, s->code, "%s", s->msg);
+    /* 0: the code's own status (Unavailable 503, InternalError 500, the rest 400) */
+    ec2gw->fail(req, 0, s->code, "%s", s->msg);
 }
 
 /* Delete the group just made, then answer @p code/@p msg. */
@@ -54,7 +55,7 @@ sg_rollback(ec2gw_req_t *req, struct sg_create *s, const char *code, const char 
     if (s->id != NULL)
         ec2gw->item_delete(req, s->id);
     if (ec2gw->os_call(req, &call, sg_rolled_back, s) < 0)
-        ec2gw->fail(req, 400, code, "%s", msg);
+        ec2gw->fail(req, 0, code, "%s", msg);
 }
 
 /* The groups of @p groups in VPC @p vpc (NULL: classic groups, without a VPC row): names are

@@ -15,7 +15,8 @@ subnet_undone(ec2gw_req_t *req, void *arg)
 {
     struct subnet_make *m = arg;
 
-    ec2gw->fail(req, 400, m->code, "%s", m->msg);
+    /* 0: the code's own status (Unavailable 503, InternalError 500, the rest 400) */
+    ec2gw->fail(req, 0, m->code, "%s", m->msg);
     m->done(req, m, -1);
 }
 

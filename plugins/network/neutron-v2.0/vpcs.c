@@ -20,7 +20,8 @@ vpc_undone(ec2gw_req_t *req, void *arg)
 {
     struct vpc_make *m = arg;
 
-    ec2gw->fail(req, 400, m->code, "%s", m->msg);
+    /* 0: the code's own status (Unavailable 503, InternalError 500, the rest 400) */
+    ec2gw->fail(req, 0, m->code, "%s", m->msg);
     m->done(req, m, -1);
 }
 
@@ -124,13 +125,49 @@ vpc_make_sg(ec2gw_req_t *req, struct vpc_make *m)
 }
 
 static void
+vpc_router_found(ec2gw_req_t *req, const ec2gw_os_resp_t *r, void *arg)
+{
+    struct vpc_make *m = arg;
+    const char *id = neutron_str(json_array_get(json_object_get(r->json, "routers"), 0), "id");
+
+    if (id != NULL)
+        m->router = ec2gw->pstrdup(req, id);
+    else if (!ec2gw_os_ok(r))
+        ec2gw->log(req, EC2GW_LOG_ERROR, "could not look for router %s after a lost answer (%ld)",
+                   m->vpc_id, r->status);
+    vpc_make_fail(req, m, m->code, m->msg);
+}
+
+/* No answer to the router POST (a reset, a timeout, a 5xx): Neutron may have made the router
+ * all the same. It is named after the fresh vpc- id: find it, so the compensation deletes it. */
+static void
+vpc_router_lost(ec2gw_req_t *req, struct vpc_make *m, const ec2gw_os_resp_t *r)
+{
+    ec2gw_os_call_t call = EC2GW_OS_GET(
+        "network",
+        neutron_path(req, "routers",
+                     ec2gw->psprintf(req, "name=%s&project_id=%s&fields=id",
+                                     ec2gw->url_escape(req, m->vpc_id),
+                                     ec2gw->url_escape(req, ec2gw->identity(req)->project_id))));
+
+    m->code = "Unavailable";
+    m->msg = ec2gw->psprintf(req, "Neutron could not create the VPC's router: %s",
+                             neutron_error_message(req, r));
+    if (ec2gw->os_call(req, &call, vpc_router_found, m) < 0)
+        vpc_make_fail(req, m, m->code, m->msg);
+}
+
+static void
 vpc_router_made(ec2gw_req_t *req, const ec2gw_os_resp_t *r, void *arg)
 {
     struct vpc_make *m = arg;
     const char *id = neutron_str(json_object_get(r->json, "router"), "id");
 
     if (!ec2gw_os_ok(r) || id == NULL) {
-        vpc_make_fail_os(req, m, r, "create the VPC's router");
+        if (r->status == 0 || r->status >= 500)
+            vpc_router_lost(req, m, r);
+        else
+            vpc_make_fail_os(req, m, r, "create the VPC's router");
         return;
     }
     m->router = ec2gw->pstrdup(req, id);

@@ -279,6 +279,34 @@ vpc_create_compensation(void **state)
     done(h);
 }
 
+/* The router POST's answer is lost (a timeout, a reset): Neutron made the router all the same.
+ * It is found by its name (the vpc- id) and deleted; the client gets 503 Unavailable. */
+static void
+vpc_create_lost_router(void **state)
+{
+    ec2gw_test_host_t *h = host(NULL);
+    json_t *m;
+
+    (void)state;
+    ec2gw_test_expect_timeout(h, "POST", "network", "/v2.0/routers");
+    ec2gw_test_expect(h, "GET", "network", "/v2.0/routers?name=vpc-*&fields=id", 200,
+                      "{\"routers\": [{\"id\": \"" ROUTER "\"}]}");
+    ec2gw_test_expect(h, "DELETE", "network", "/v2.0/routers/" ROUTER, 204, NULL);
+    assert_string_equal(fails(h, "CreateVpc", "{\"CidrBlock\": \"10.99.0.0/16\"}"), "Unavailable");
+    assert_int_equal(ec2gw_test_last_status(h), 503);
+    assert_int_equal(ec2gw_test_unmet_expectations(h), 0);
+    /* a 500 before Neutron made anything: looked for, nothing to delete */
+    ec2gw_test_expect(h, "POST", "network", "/v2.0/routers", 500, BROKEN);
+    ec2gw_test_expect(h, "GET", "network", "/v2.0/routers?name=vpc-*&fields=id", 200,
+                      "{\"routers\": []}");
+    assert_string_equal(fails(h, "CreateVpc", "{\"CidrBlock\": \"10.99.0.0/16\"}"), "Unavailable");
+    assert_int_equal(ec2gw_test_last_status(h), 503);
+    m = ok(h, "DescribeVpcs", "{}");
+    assert_int_equal(json_array_size(json_object_get(m, "Vpcs")), 0);
+    json_decref(m);
+    done(h);
+}
+
 static void
 vpc_attributes(void **state)
 {
@@ -1194,6 +1222,7 @@ main(void)
         cmocka_unit_test(vpc_create_describe_delete),
         cmocka_unit_test(vpc_create_bad_params),
         cmocka_unit_test(vpc_create_compensation),
+        cmocka_unit_test(vpc_create_lost_router),
         cmocka_unit_test(vpc_attributes),
         cmocka_unit_test(igw_lifecycle),
         cmocka_unit_test(subnet_create_describe_delete),
