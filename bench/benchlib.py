@@ -44,6 +44,17 @@ def cloud_env():
     return env
 
 
+def second_tenant(env):
+    """The cloud env with the second tenant (demo2) as OS_* user and EC2 credentials."""
+    env = dict(env)
+    for k in ("USERNAME", "PASSWORD", "PROJECT_NAME"):
+        env["OS_" + k] = env["DEMO2_" + k]
+    for k in ("EC2_ACCESS_KEY", "EC2_SECRET_KEY", "EC2_PROJECT_ID"):
+        if k + "_2" in env:
+            env[k] = env[k + "_2"]
+    return env
+
+
 def wait_http(url, proc=None, log=None, timeout=30):
     deadline = time.time() + timeout
     while time.time() < deadline:
@@ -87,14 +98,32 @@ class Target:
             shutil.rmtree(self.tmp, ignore_errors=True)
 
 
-def start_ec2gwd(env, keystone_url=None, extra_conf="", access_log=False, conf_edit=None):
-    """ec2gwd from $EC2GW_BUILD with a temporary conf.d (own port and database); conf_edit
-    (text -> text) may change its 00-daemon.yaml."""
+def conf_root(build=None):
+    """The source tree whose conf.d/ matches the daemon of a build (CMakeCache.txt's source
+    dir): a build of another commit may not know keys the working tree's conf.d has."""
+    try:
+        for line in open(os.path.join(build or BUILD, "CMakeCache.txt")):
+            if line.startswith("CMAKE_HOME_DIRECTORY:"):
+                src = line.split("=", 1)[1].strip()
+                if os.path.isdir(os.path.join(src, "conf.d")):
+                    return src
+    except OSError:
+        pass
+    return ROOT
+
+
+def start_ec2gwd(env, keystone_url=None, extra_conf="", access_log=False, conf_edit=None,
+                 build=None, plugin_edit=None):
+    """ec2gwd from $EC2GW_BUILD (or build) with a temporary conf.d (own port and database)
+    made from that build's source conf.d; conf_edit (text -> text) may change its
+    00-daemon.yaml, plugin_edit (file name, text -> text) the other files."""
+    build = build or BUILD
+    croot = conf_root(build)
     tmp = tempfile.mkdtemp(prefix="ec2gw-bench-")
     conf = os.path.join(tmp, "conf.d")
     os.makedirs(conf)
     port = free_port()
-    src = open(os.path.join(ROOT, "conf.d", "00-daemon.yaml")).read()
+    src = open(os.path.join(croot, "conf.d", "00-daemon.yaml")).read()
     src = src.replace("port: 8788", "port: %d" % port)
     src = src.replace("/var/lib/ec2gw/ec2gw.sqlite", os.path.join(tmp, "db.sqlite"))
     if not access_log:
@@ -105,24 +134,27 @@ def start_ec2gwd(env, keystone_url=None, extra_conf="", access_log=False, conf_e
         src = conf_edit(src)
     with open(os.path.join(conf, "00-daemon.yaml"), "w") as f:
         f.write(src)
-    for name in sorted(os.listdir(os.path.join(ROOT, "conf.d"))):
+    for name in sorted(os.listdir(os.path.join(croot, "conf.d"))):
         if name.endswith(".yaml") and name != "00-daemon.yaml":
-            text = open(os.path.join(ROOT, "conf.d", name)).read()
+            text = open(os.path.join(croot, "conf.d", name)).read()
             plugin = [ln.split(":", 1)[1].strip().strip("'\"") for ln in text.splitlines()
                       if ln.startswith("plugin:")]
-            if plugin and not os.path.exists(os.path.join(BUILD, "plugins", plugin[0] + ".so")):
+            if plugin and not os.path.exists(os.path.join(build, "plugins", plugin[0] + ".so")):
                 print("  (conf.d/%s skipped: plugin %s not built in %s)" % (name, plugin[0],
-                                                                           BUILD))
+                                                                           build))
                 continue
-            shutil.copy(os.path.join(ROOT, "conf.d", name), conf)
+            if plugin_edit:
+                text = plugin_edit(name, text)
+            with open(os.path.join(conf, name), "w") as f:
+                f.write(text)
     if extra_conf:
         with open(os.path.join(conf, "50-bench.yaml"), "w") as f:
             f.write(extra_conf)
     penv = dict(os.environ)
     penv["EC2GW_SERVICE_PASSWORD"] = env["EC2GW_SERVICE_PASSWORD"]
     log = os.path.join(tmp, "ec2gwd.log")
-    proc = subprocess.Popen([os.path.join(BUILD, "daemon", "ec2gwd"), "-c", conf,
-                             "--plugin-dir", os.path.join(BUILD, "plugins")],
+    proc = subprocess.Popen([os.path.join(build, "daemon", "ec2gwd"), "-c", conf,
+                             "--plugin-dir", os.path.join(build, "plugins")],
                             stdout=open(log, "w"), stderr=subprocess.STDOUT, env=penv)
     url = "http://127.0.0.1:%d" % port
     wait_http(url + "/healthz", proc, log)
@@ -210,14 +242,15 @@ def loadgen(target, args, json_path, label, quiet=False):
 
 
 def measured(target, scenario, label, args, out_dir, target_text=None, warmup=True,
-             target_rps=None):
+             target_rps=None, warmup_n=20):
     """One loadgen run with ec2gwd's RSS, CPU and backend calls around it; prints both tables
-    and returns the merged JSON (also written to out_dir)."""
+    and returns the merged JSON (also written to out_dir). warmup_n requests first, 2 at a
+    time, not counted."""
     os.makedirs(out_dir, exist_ok=True)
     path = os.path.join(out_dir, "%s-%s-%s.json" % (scenario, label,
                                                     time.strftime("%Y%m%d-%H%M%S")))
     if warmup:  # cold credential cache, first connections: not part of the figures
-        loadgen(target, list(args) + ["-n", 20, "-c", 2],
+        loadgen(target, list(args) + ["-n", warmup_n, "-c", 2],
                 path, "warmup", quiet=True)
     mach = machine()
     pid = target.pid

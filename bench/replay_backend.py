@@ -10,7 +10,8 @@ Also usable as a fault tool: --delay-ms adds latency to every replayed answer.
 
 --servers N multiplies the recorded live server list (and the ports of those servers) to N
 entries with distinct ids, so the gateway's cost with 1 000 instances can be measured without
-booting them on a 2-core cloud."""
+booting them on a 2-core cloud; then what-changed-since lists (Nova changes-since, Neutron
+changed_since) answer empty, as at the steady state of a poll."""
 
 import argparse
 import http.client
@@ -33,14 +34,21 @@ def _clone_id(uuid, i):
 
 
 def synthesize(path, data, n):
-    """Live server list -> n servers; port list -> the ports of those n servers."""
+    """Live server list -> n servers; port list -> the ports of those n servers. A list asked
+    for what changed (Nova changes-since, Neutron changed_since) answers empty: the steady
+    state of a poll, where nothing changed since the last one."""
     try:
         doc = json.loads(data)
     except ValueError:
         return data
     if not isinstance(doc, dict):
         return data
-    if "servers" in doc and "changes-since" not in path and doc["servers"]:
+    if "changes-since" in path or "changed_since" in path:
+        for key in ("servers", "ports", "volumes"):
+            if isinstance(doc.get(key), list):
+                doc[key] = []
+        return json.dumps(doc).encode()
+    if "servers" in doc and doc["servers"]:
         base = doc["servers"]
         doc["servers"] = []
         for i in range(n):
@@ -135,8 +143,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         rest = "/" + (parts[3] if len(parts) > 3 else "")
         record = method == "GET" or (method == "POST" and rest.split("?")[0].endswith(
             RECORD_POST))
-        # changes-since=<now - window> differs every second: one recording for all of them
-        ck = (method, re.sub(r"(changes-since=)[^&]*", r"\1*", self.path))
+        # changes-since=<now - window> (Nova; changed_since, Neutron) differs every second: one
+        # recording for all of them
+        ck = (method, re.sub(r"(changes-since=|changed_since=)[^&]*", r"\1*", self.path))
         hit = st.cache.get(ck) if record else None
         if hit is None:
             status, hdrs, data = self.forward(method, parts[2], rest, body)

@@ -23,6 +23,8 @@ def parse():
     p.add_argument("-n", "--count", type=int, help="tags / images / key pairs / batch size")
     p.add_argument("--counts", default="10,100,1000", help="instances: instance counts")
     p.add_argument("--clients", default="1,10", help="instances, volumes: client counts")
+    p.add_argument("--images", type=int, default=200,
+                   help="describe-cache: images the project sees in Glance")
     p.add_argument("--attached", type=int, default=20, help="volumes: how many attached")
     p.add_argument("--actions", default=None, help="floor, gateway-only: EC2 actions")
     p.add_argument("--image", help="instances: Glance image id (default: first active)")
@@ -37,6 +39,9 @@ def parse():
                    "their ports) to this many, e.g. 1000")
     p.add_argument("--no-floor", action="store_true",
                    help="instances: skip the direct OpenStack calls after each run")
+    p.add_argument("--tenant", type=int, choices=(1, 2), default=None,
+                   help="sign as the cloud's first (demo) or second (demo2) tenant, and set "
+                   "up OpenStack objects there (describe-cache: 2)")
     p.add_argument("--out", default=os.environ.get("EC2GW_BENCH_OUT", "bench-results"),
                    help="directory of the JSON results (./bench-results)")
     o = p.parse_args()
@@ -51,6 +56,8 @@ def parse():
 def main():
     o = parse()
     o.env = benchlib.cloud_env()
+    if (o.tenant or scenarios.TENANT.get(o.scenario, 1)) == 2:
+        o.env = benchlib.second_tenant(o.env)
     if not os.access(benchlib.LOADGEN, os.X_OK):
         sys.exit("no load generator at %s (build it, or set EC2GW_LOADGEN)" % benchlib.LOADGEN)
     os.environ["EC2GW_LOADGEN"] = benchlib.LOADGEN

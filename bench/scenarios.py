@@ -530,6 +530,7 @@ def overhead(t, o):
 SCENARIOS = {"regions": regions, "tags": tags, "images": images, "keypairs": keypairs,
              "instances": instances, "batch": batch, "floor": floor, "addresses": addresses,
              "gateway-only": gateway_only, "overhead": overhead, "volumes": volumes}
+TENANT = {}  # scenario: the cloud tenant it signs as by default (1: demo, 2: demo2)
 DEFAULTS = {  # scenario: (connections, count)
     "regions": (50, 0), "tags": (10, 10000), "images": (10, 200), "keypairs": (10, 10),
     "instances": (10, 0), "batch": (1, 10), "floor": (10, 0), "gateway-only": (50, 0),
@@ -550,3 +551,9 @@ from scenario_metadata import metadata  # noqa: E402  (bench/scenario_metadata.p
 
 SCENARIOS["metadata"] = metadata
 DEFAULTS["metadata"] = (10, 20)
+
+from scenario_describe_cache import describe_cache  # noqa: E402  (scenario_describe_cache.py)
+
+SCENARIOS["describe-cache"] = describe_cache
+DEFAULTS["describe-cache"] = (10, 100)  # -n: bench servers in the project
+TENANT["describe-cache"] = 2  # its 100 servers stay out of the project most tests use
