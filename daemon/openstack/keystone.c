@@ -14,6 +14,7 @@
 
 #include <openssl/evp.h>
 
+#include "core/json_arena.h"
 #include "core/log.h"
 #include "ops/metrics.h"
 
@@ -40,6 +41,7 @@ struct cred_entry {
     time_t secret_at;
     time_t unknown_until; /* Keystone said the key does not exist: refused until then */
     char *token;
+    char *roles_digest; /* of the token's roles: shared reads are scoped by it */
     time_t token_expires;
     json_t *catalog;
     ec2gw_auth_job_t *leader;  /* the one job asking Keystone about this key right now */
@@ -141,6 +143,7 @@ entry_free(struct cred_entry *e)
     free(e->user_id);
     free(e->project_id);
     free(e->token);
+    free(e->roles_digest);
     json_decref(e->catalog);
     free(e);
 }
@@ -150,6 +153,44 @@ set_str(char **slot, const char *v)
 {
     free(*slot);
     *slot = v != NULL ? strdup(v) : NULL;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Hex SHA-256 of the token's role names, sorted and NUL-separated: two tokens of a project
+ * share OpenStack reads only when their roles (so what OpenStack shows them) are the same. */
+static void
+roles_digest(char **slot, const json_t *roles)
+{
+    size_t n = json_array_size(roles);
+    const char **names = calloc(n + 1, sizeof(*names));
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    char hex[2 * EVP_MAX_MD_SIZE + 1];
+
+    set_str(slot, NULL);
+    if (names != NULL && ctx != NULL && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1) {
+        for (size_t i = 0; i < n; i++) {
+            const char *name = json_string_value(json_object_get(json_array_get(roles, i), "name"));
+
+            names[i] = name != NULL ? name : "";
+        }
+        qsort(names, n, sizeof(*names), cmp_str);
+        for (size_t i = 0; i < n; i++)
+            EVP_DigestUpdate(ctx, names[i], strlen(names[i]) + 1);
+        if (EVP_DigestFinal_ex(ctx, md, &len) == 1) {
+            for (unsigned int i = 0; i < len; i++)
+                snprintf(hex + 2 * i, 3, "%02x", md[i]);
+            set_str(slot, hex);
+        }
+    }
+    EVP_MD_CTX_free(ctx);
+    free(names);
 }
 
 static void
@@ -433,6 +474,7 @@ job_ok(ec2gw_auth_job_t *job, const struct cred_entry *e)
         ec2gw_auth_result_t res = { .user_id = e->user_id,
                                     .project_id = e->project_id,
                                     .token = e->token,
+                                    .roles_digest = e->roles_digest,
                                     .catalog = e->catalog };
 
         job->done(job->arg, &res, NULL);
@@ -498,7 +540,7 @@ svc_token_fetch(ec2gw_keystone_t *ks)
                   "domain", "name", ks->conf->user_domain, "password",
                   ks->conf->service_password ? ks->conf->service_password : "", "scope", "project",
                   "name", ks->conf->service_project, "domain", "name", ks->conf->project_domain);
-    char *text = json_dumps(body, JSON_COMPACT);
+    char *text = ec2gw_json_dumps(body, JSON_COMPACT);
 
     json_decref(body);
     if (text == NULL)
@@ -553,6 +595,7 @@ ec2tokens_done(ec2gw_http_call_t *c, void *arg)
                     json_string_value(json_object_get(json_object_get(tok, "user"), "id")));
             set_str(&e->project_id,
                     json_string_value(json_object_get(json_object_get(tok, "project"), "id")));
+            roles_digest(&e->roles_digest, json_object_get(tok, "roles"));
             json_decref(e->catalog);
             e->catalog = json_incref(json_object_get(tok, "catalog"));
         }
@@ -582,7 +625,7 @@ ec2tokens_start(ec2gw_auth_job_t *job)
 {
     struct cred_entry *e = entry_find(job->ks, job->access, 0);
     json_t *body = ec2gw_sig_keystone_body_for(job->sig, job->in, e != NULL ? e->secret : NULL);
-    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    char *text = body ? ec2gw_json_dumps(body, JSON_COMPACT) : NULL;
 
     json_decref(body);
     if (text == NULL)
@@ -760,9 +803,11 @@ warm_check(ec2gw_keystone_t *ks, const ec2gw_sig_t *sig, const ec2gw_sig_input_t
     if (e->token == NULL || !fresh(e->token_expires, ks->conf))
         return 1;
     ec2gw_metrics_auth_cache(1);
-    *now = (ec2gw_auth_result_t){
-        .user_id = e->user_id, .project_id = e->project_id, .token = e->token, .catalog = e->catalog
-    };
+    *now = (ec2gw_auth_result_t){ .user_id = e->user_id,
+                                  .project_id = e->project_id,
+                                  .token = e->token,
+                                  .roles_digest = e->roles_digest,
+                                  .catalog = e->catalog };
     return 0;
 }
 
@@ -835,11 +880,10 @@ job_rerun(ec2gw_auth_job_t *job)
         free(job);
 }
 
-int
-ec2gw_keystone_authenticate(ec2gw_keystone_t *ks, const ec2gw_sig_t *sig,
-                            const ec2gw_sig_input_t *in, ec2gw_auth_result_t *now,
-                            ec2gw_fault_t *fault, ec2gw_auth_done_fn done, void *arg,
-                            ec2gw_auth_job_t **job_out)
+static int
+authenticate(ec2gw_keystone_t *ks, const ec2gw_sig_t *sig, const ec2gw_sig_input_t *in,
+             ec2gw_auth_result_t *now, ec2gw_fault_t *fault, ec2gw_auth_done_fn done, void *arg,
+             ec2gw_auth_job_t **job_out)
 {
     ec2gw_auth_job_t *job;
     int rc;
@@ -866,9 +910,9 @@ ec2gw_keystone_authenticate(ec2gw_keystone_t *ks, const ec2gw_sig_t *sig,
     return EC2GW_AGAIN;
 }
 
-int
-ec2gw_keystone_service_token(ec2gw_keystone_t *ks, const char **token, const json_t **catalog,
-                             ec2gw_service_token_fn done, void *arg, ec2gw_auth_job_t **job_out)
+static int
+service_token(ec2gw_keystone_t *ks, const char **token, const json_t **catalog,
+              ec2gw_service_token_fn done, void *arg, ec2gw_auth_job_t **job_out)
 {
     ec2gw_auth_job_t *job;
     int rc;
@@ -890,6 +934,34 @@ ec2gw_keystone_service_token(ec2gw_keystone_t *ks, const char **token, const jso
     }
     *job_out = job;
     return EC2GW_AGAIN;
+}
+
+/* The caches below outlive any request, and a request's handler may be what calls in (a
+ * service token for its OpenStack call): their JSON is made on the heap (json_arena.h). */
+int
+ec2gw_keystone_authenticate(ec2gw_keystone_t *ks, const ec2gw_sig_t *sig,
+                            const ec2gw_sig_input_t *in, ec2gw_auth_result_t *now,
+                            ec2gw_fault_t *fault, ec2gw_auth_done_fn done, void *arg,
+                            ec2gw_auth_job_t **job_out)
+{
+    int rc;
+
+    ec2gw_json_heap_push();
+    rc = authenticate(ks, sig, in, now, fault, done, arg, job_out);
+    ec2gw_json_heap_pop();
+    return rc;
+}
+
+int
+ec2gw_keystone_service_token(ec2gw_keystone_t *ks, const char **token, const json_t **catalog,
+                             ec2gw_service_token_fn done, void *arg, ec2gw_auth_job_t **job_out)
+{
+    int rc;
+
+    ec2gw_json_heap_push();
+    rc = service_token(ks, token, catalog, done, arg, job_out);
+    ec2gw_json_heap_pop();
+    return rc;
 }
 
 /* Stop a job for good: out of every queue, its call cancelled, freed. */

@@ -43,6 +43,7 @@ typedef struct ec2gw_auth_result {
     const char *user_id;
     const char *project_id;
     const char *token;     /**< user-scoped token for OpenStack calls */
+    const char *roles_digest; /**< hex SHA-256 of the token's sorted role names, or NULL */
     const json_t *catalog; /**< that token's service catalog */
 } ec2gw_auth_result_t;
 

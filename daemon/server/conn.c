@@ -30,6 +30,7 @@
 
 #include "core/log.h"
 #include "ops/metrics.h"
+#include "server/request.h"
 
 struct conn {
     struct conn *next; /* hash chain by evcon; the pending list before that */
@@ -39,6 +40,8 @@ struct conn {
     struct event *deadline;
     struct evbuffer_cb_entry *out_cb;
     char remote[80];
+    ec2gw_req_t *req;   /* the request answering it now: cancelled if the client goes first */
+    struct event *gone; /* watches the socket for the client's end while req is answered */
     unsigned busy : 1, over_limit : 1, close_after : 1, rewriting : 1, raw : 1;
 };
 
@@ -134,6 +137,8 @@ conn_free(struct conn *c)
         evbuffer_remove_cb_entry(bufferevent_get_output(c->bev), c->out_cb);
     if (c->deadline != NULL)
         event_free(c->deadline);
+    if (c->gone != NULL)
+        event_free(c->gone);
     free(c);
     d->connections--;
     fd_paused = 0; /* an fd was freed */
@@ -145,6 +150,13 @@ on_close(struct evhttp_connection *evcon, void *arg)
 {
     struct conn *c = arg;
     struct conn **pp = &conns[bucket(evcon)];
+
+    if (c->req != NULL) { /* gone before its answer: stop its OpenStack calls */
+        ec2gw_req_t *r = c->req;
+
+        c->req = NULL;
+        ec2gw_req_client_gone(r);
+    }
 
     for (; *pp != NULL; pp = &(*pp)->next) {
         if (*pp == c) {
@@ -276,6 +288,46 @@ ec2gw_conn_request_begin(ec2gw_daemon_t *d, struct evhttp_request *http)
     c->over_limit = 0;
     c->close_after = 1;
     return 1;
+}
+
+/* libevent 2.1.12 reads nothing from a connection while its request is being answered, so a
+ * client that hangs up goes unnoticed until the answer is written: we watch the socket. */
+static void
+on_readable(evutil_socket_t fd, short what, void *arg)
+{
+    struct conn *c = arg;
+    ec2gw_req_t *r = c->req;
+    char b;
+    ssize_t n = recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+
+    (void)what;
+    if (n > 0 || (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)))
+        return; /* a pipelined request: evhttp reads it after this answer */
+    if (r == NULL || c->evcon == NULL)
+        return;
+    c->req = NULL;
+    ec2gw_req_client_gone(r);
+    evhttp_connection_free(c->evcon); /* frees the evhttp request too; on_close frees c */
+}
+
+void
+ec2gw_conn_set_request(struct evhttp_request *http, ec2gw_req_t *r)
+{
+    struct conn *c = find(evhttp_request_get_connection(http));
+    evutil_socket_t fd;
+
+    if (c == NULL)
+        return;
+    c->req = r;
+    if (r == NULL) {
+        if (c->gone != NULL)
+            event_del(c->gone);
+        return;
+    }
+    if (c->gone == NULL && (fd = bufferevent_getfd(c->bev)) >= 0)
+        c->gone = event_new(c->d->base, fd, EV_READ, on_readable, c);
+    if (c->gone != NULL)
+        event_add(c->gone, NULL);
 }
 
 void

@@ -32,6 +32,12 @@ void ec2gw_conn_shutdown(void);
  */
 int ec2gw_conn_request_begin(ec2gw_daemon_t *d, struct evhttp_request *http);
 
+/**
+ * @p r answers @p http from now on (NULL: it has answered): if the client closes the
+ * connection first, ec2gw_req_client_gone(r) cancels its OpenStack calls.
+ */
+void ec2gw_conn_set_request(struct evhttp_request *http, struct ec2gw_req *r);
+
 /** Close @p http's connection once its answer is written (CONNECT, ambiguous framing). */
 void ec2gw_conn_close_after(struct evhttp_request *http);
 

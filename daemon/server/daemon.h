@@ -66,6 +66,8 @@ typedef struct ec2gw_daemon_conf {
     const char *md_secret_file;
     const char *md_secret;    /**< resolved from the env variable or the file */
     ec2gw_metadata_conf_t md; /**< cache_ttl, token_ttl_max: what plugins read */
+    /* top level: */
+    int64_t describe_staleness_ms; /**< describe_max_staleness: shared reads (0: off) */
 } ec2gw_daemon_conf_t;
 
 /** One configuration generation: what SIGHUP rebuilds and swaps. */

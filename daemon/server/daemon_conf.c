@@ -178,13 +178,38 @@ resolve_password(ec2gw_conf_set_t *set, ec2gw_keystone_conf_t *k, ec2gw_err_t *e
     return 0;
 }
 
+/* Top-level describe_max_staleness: how old a shared OpenStack read may be (0: off). Beyond a
+ * minute a client would no longer read its own writes made through another gateway. */
+static int
+bind_staleness(const ec2gw_conf_node_t *root, size_t k, const ec2gw_conf_node_t **seen,
+               ec2gw_daemon_conf_t *conf, ec2gw_err_t *err)
+{
+    const ec2gw_conf_node_t *v = root->items[k];
+    long long ms = 0;
+
+    if (*seen != NULL)
+        return ec2gw_err_set(err, EC2GW_E_INVAL,
+                             "%s:%d: describe_max_staleness is already set in %s:%d", root->file,
+                             root->key_lines[k], (*seen)->file, (*seen)->line);
+    *seen = v;
+    if (v->type != EC2GW_CONF_SCALAR || ec2gw_conf_parse_duration(v->value, &ms) != 0 || ms < 0 ||
+        ms > 60000)
+        return ec2gw_err_set(err, EC2GW_E_INVAL,
+                             "%s:%d: describe_max_staleness must be a duration from 0 (off) "
+                             "to 60s, such as 2s or 500ms",
+                             v->file, v->line);
+    conf->describe_staleness_ms = ms;
+    return 0;
+}
+
 int
 ec2gw_daemon_conf_bind(ec2gw_conf_set_t *set, ec2gw_daemon_conf_t *conf, ec2gw_err_t *err)
 {
-    const ec2gw_conf_node_t *found[N_SECTIONS] = { 0 };
+    const ec2gw_conf_node_t *found[N_SECTIONS] = { 0 }, *staleness = NULL;
     char what[64];
 
     memset(conf, 0, sizeof(*conf));
+    conf->describe_staleness_ms = 2000;
     for (size_t i = 0; i < set->n; i++) {
         const ec2gw_conf_node_t *root = set->roots[i];
 
@@ -195,11 +220,17 @@ ec2gw_daemon_conf_bind(ec2gw_conf_set_t *set, ec2gw_daemon_conf_t *conf, ec2gw_e
 
             if (strcmp(root->keys[k], "wrap") == 0)
                 continue; /* one-line wrappers: plugin/instances.c */
+            if (strcmp(root->keys[k], "describe_max_staleness") == 0) {
+                if (bind_staleness(root, k, &staleness, conf, err) != 0)
+                    return EC2GW_E_INVAL;
+                continue;
+            }
             if (s < 0)
                 return ec2gw_err_set(err, EC2GW_E_INVAL,
                                      "%s:%d: unknown section '%s'; daemon sections are listen, "
                                      "limits, ec2, paths, log, openstack, keystone, metadata, "
-                                     "wrap (a plugin instance file needs 'plugin:')",
+                                     "wrap, describe_max_staleness (a plugin instance file "
+                                     "needs 'plugin:')",
                                      root->file, root->key_lines[k], root->keys[k]);
             if (found[s] != NULL)
                 return ec2gw_err_set(err, EC2GW_E_INVAL,

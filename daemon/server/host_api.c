@@ -9,6 +9,7 @@
 
 #include <event2/http.h>
 
+#include "core/json_arena.h"
 #include "core/log.h"
 #include "data/client_token.h"
 #include "data/filters.h"
@@ -43,6 +44,9 @@ int ec2gw_host_hmac_hex(ec2gw_req_t *r, int key, const void *msg, size_t len, ch
 int ec2gw_host_secure_equal(const char *a, const char *b);
 int64_t ec2gw_host_now_ms(ec2gw_req_t *r);
 const ec2gw_metadata_conf_t *ec2gw_host_metadata_conf(ec2gw_req_t *r);
+/* os_share.c: shared reads (1.4) */
+void ec2gw_host_os_invalidate(ec2gw_req_t *r, const char *service_type);
+int64_t ec2gw_host_describe_staleness_ms(ec2gw_req_t *r);
 /* host_layer.c: one state() block per instance; the instance current again in callbacks */
 void *ec2gw_layer_state(ec2gw_req_t *r, size_t size);
 int ec2gw_layer_os_call(ec2gw_req_t *r, const ec2gw_os_call_t *call, ec2gw_os_done_fn done,
@@ -393,7 +397,7 @@ h_page(ec2gw_req_t *r, const json_t *items, const char *id_key, const char **nex
     scope_j = json_deep_copy(r->params_json);
     json_object_del(scope_j, "MaxResults");
     json_object_del(scope_j, "NextToken");
-    scope = json_dumps(scope_j, JSON_COMPACT | JSON_SORT_KEYS);
+    scope = ec2gw_json_dumps(scope_j, JSON_COMPACT | JSON_SORT_KEYS);
     json_decref(scope_j);
     page = ec2gw_page_apply(items, id_key, max_results, tok, scope ? scope : r->action, min, max,
                             &next, &f);
@@ -442,6 +446,21 @@ h_offload(ec2gw_req_t *r, ec2gw_work_fn work, ec2gw_work_done_fn done, void *arg
     work(arg);
     done(r, arg);
     return EC2GW_AGAIN;
+}
+
+/* 1.4: the request's JSON lives in its arena (json_arena.h); caches are made on the heap. */
+static void
+h_json_heap_begin(ec2gw_req_t *r)
+{
+    (void)r;
+    ec2gw_json_heap_push();
+}
+
+static void
+h_json_heap_end(ec2gw_req_t *r)
+{
+    (void)r;
+    ec2gw_json_heap_pop();
 }
 
 static const ec2gw_host_api_t host_api = {
@@ -498,6 +517,11 @@ static const ec2gw_host_api_t host_api = {
     .items_list = ec2gw_host_items_list,
     .item_insert = ec2gw_host_item_insert,
     .new_id = ec2gw_host_new_id,
+    /* 1.4 */
+    .json_heap_begin = h_json_heap_begin,
+    .json_heap_end = h_json_heap_end,
+    .os_invalidate = ec2gw_host_os_invalidate,
+    .describe_staleness_ms = ec2gw_host_describe_staleness_ms,
 };
 
 const ec2gw_host_api_t *

@@ -213,6 +213,7 @@ on_request(struct evhttp_request *http, void *arg)
         evhttp_send_error(http, 503, "Service Unavailable");
         return;
     }
+    ec2gw_conn_set_request(http, r); /* a close before the answer cancels it */
     r->path = ec2gw_pstrdup(r->pool, path);
     r->raw_query =
         uri && evhttp_uri_get_query(uri) ? ec2gw_pstrdup(r->pool, evhttp_uri_get_query(uri)) : NULL;

@@ -7,6 +7,7 @@
 #include <event2/http.h>
 
 #include "ops/metrics.h"
+#include "server/os_share.h"
 #include "server/request.h"
 
 void
@@ -23,6 +24,7 @@ ec2gw_ops_serve(ec2gw_daemon_t *d, struct evhttp_request *http, const char *path
     if (strcmp(path, "/metrics") == 0) {
         evhttp_add_header(out, "Content-Type", "text/plain; version=0.0.4");
         ec2gw_metrics_render(buf);
+        ec2gw_os_share_render(buf, d->gen->conf.describe_staleness_ms);
     } else {
         time_t now = time(NULL), ok = ec2gw_keystone_last_answer(d->ks),
                bad = ec2gw_keystone_last_failure(d->ks);

@@ -3,13 +3,16 @@
  * token, microversion headers, JSON decoding, fan-out joins. Completion callbacks never run
  * for a cancelled request.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/json_arena.h"
 #include "core/log.h"
 #include "openstack/catalog.h"
 #include "ops/metrics.h"
 #include "server/os_hook.h"
+#include "server/os_share.h"
 #include "server/request.h"
 
 struct fanout;
@@ -26,7 +29,8 @@ struct req_call {
     struct fanout *fan;
     size_t fan_index;
     const char *service;
-    ec2gw_os_hooked_t *hooked; /* wrappers' hooks on it, or NULL */
+    ec2gw_os_hooked_t *hooked;  /* wrappers' hooks on it, or NULL */
+    ec2gw_share_waiter_t share; /* a shared read (EC2GW_CALL_SHARED): its entry */
 };
 
 struct fanout {
@@ -81,10 +85,25 @@ fill_resp(ec2gw_req_t *r, const ec2gw_http_result_t *hr, const struct req_call *
     }
 }
 
-static void
-on_http_done(ec2gw_http_call_t *hc, void *arg)
+static int
+is_get(const struct req_call *c)
 {
-    struct req_call *c = arg;
+    return strcmp(c->call.method, "GET") == 0 || strcmp(c->call.method, "get") == 0;
+}
+
+/* A write made or tried (any outcome): the project's shared reads of the service are stale. */
+static void
+note_write(ec2gw_req_t *r, const struct req_call *c)
+{
+    if (!is_get(c))
+        ec2gw_os_share_invalidate(r->identity.project_id, c->service);
+}
+
+static void complete(struct req_call *c, ec2gw_os_resp_t *resp);
+
+static void
+call_done(ec2gw_http_call_t *hc, struct req_call *c)
+{
     ec2gw_req_t *r = c->r;
     const ec2gw_http_result_t *hr = ec2gw_http_call_result(hc);
     ec2gw_os_resp_t *resp = ec2gw_palloc(r->pool, sizeof(*resp));
@@ -93,12 +112,22 @@ on_http_done(ec2gw_http_call_t *hc, void *arg)
     ec2gw_log(EC2GW_LOG_DEBUG, r->log_prefix, "os %s %s %s -> %ld (%.1f ms) os_req=%s", c->service,
               c->call.method, c->call.path, hr->status, hr->seconds * 1000,
               hr->request_id ? hr->request_id : "-");
+    note_write(r, c);
     fill_resp(r, hr, c, resp);
     (void)ec2gw_os_hook_answer(r, c->hooked, resp); /* a refusal answers the request */
     if (hr->status == 401 && !(c->call.flags & EC2GW_CALL_AS_SERVICE))
         ec2gw_keystone_forget_token(r->d->ks, r->identity.access_key);
     ec2gw_http_call_free(hc);
     c->http = NULL;
+    complete(c, resp);
+}
+
+/* The call is over: hand its answer to the fan-out or the caller. */
+static void
+complete(struct req_call *c, ec2gw_os_resp_t *resp)
+{
+    ec2gw_req_t *r = c->r;
+
     unlink_call(r, c);
     if (c->fan != NULL) {
         c->fan->resps[c->fan_index] = resp;
@@ -107,7 +136,55 @@ on_http_done(ec2gw_http_call_t *hc, void *arg)
     } else if (!r->answered) {
         c->done(r, resp, c->arg);
     }
-    ec2gw_req_unref(r);
+}
+
+/* The answer is parsed into, and the plugin's callback runs with, the request's arena. */
+static void
+on_http_done(ec2gw_http_call_t *hc, void *arg)
+{
+    struct req_call *c = arg;
+    ec2gw_req_t *r = c->r;
+    ec2gw_json_scope_t js = ec2gw_req_json_enter(r);
+
+    call_done(hc, c);
+    ec2gw_json_arena_leave(js);
+    ec2gw_req_unref(r); /* the call's reference */
+}
+
+/* A shared read's answer: body and json belong to the entry, which r's pool keeps. */
+static void
+on_shared_done(ec2gw_share_waiter_t *w, const ec2gw_share_answer_t *a)
+{
+    struct req_call *c = (struct req_call *)(void *)((char *)w - offsetof(struct req_call, share));
+    ec2gw_req_t *r = c->r;
+    ec2gw_json_scope_t js = ec2gw_req_json_enter(r);
+    ec2gw_os_resp_t *resp = ec2gw_pcalloc(r->pool, sizeof(*resp));
+
+    ec2gw_log(EC2GW_LOG_DEBUG, r->log_prefix, "os %s GET %s -> %ld (%s) os_req=%s", c->service,
+              c->call.path, a->status, a->shared ? "shared" : "sent, shareable",
+              a->request_id ? a->request_id : "-");
+    resp->size = sizeof(*resp);
+    resp->status = a->status;
+    resp->error = a->error;
+    resp->timed_out = a->timed_out;
+    resp->json = a->json;
+    resp->body = a->body;
+    resp->body_len = a->body_len;
+    resp->os_request_id = a->request_id;
+    resp->location = a->location;
+    if (a->status == 401 && !(c->call.flags & EC2GW_CALL_AS_SERVICE))
+        ec2gw_keystone_forget_token(r->d->ks, r->identity.access_key);
+    complete(c, resp);
+    ec2gw_json_arena_leave(js);
+    ec2gw_req_unref(r); /* the call's reference */
+}
+
+/* Shared when the caller asked, it is a GET no wrapper's hook sees, and staleness is on. */
+static int
+shareable(const struct req_call *c)
+{
+    return (c->call.flags & EC2GW_CALL_SHARED) && c->hooked == NULL && is_get(c) &&
+           c->r->gen->conf.describe_staleness_ms > 0;
 }
 
 static int
@@ -128,10 +205,16 @@ start_http(struct req_call *c, const char *token, const json_t *catalog)
 
     url = ec2gw_psprintf(r->pool, "%.*s%s", (int)(bl > 0 && base[bl - 1] == '/' ? bl - 1 : bl),
                          base, c->call.path);
+    if (shareable(c) && ec2gw_os_share_join(r, &c->share, on_shared_done, c->call.service, url, mv,
+                                            (c->call.flags & EC2GW_CALL_RAW) != 0,
+                                            (c->call.flags & EC2GW_CALL_AS_SERVICE) != 0) == 1)
+        return 0; /* another request's call answers it */
     c->http = ec2gw_http_call_new(r->d->client, c->call.method, url, c->body_text,
                                   c->body_text ? strlen(c->body_text) : 0, timeout);
-    if (c->http == NULL)
+    if (c->http == NULL) {
+        (void)ec2gw_os_share_leave(&c->share);
         return EC2GW_E_NOMEM;
+    }
     ec2gw_http_call_header(c->http, "X-Auth-Token", token);
     /* a wrapper's hook may have set any of the host's own headers: its value wins */
     if (!ec2gw_os_hook_has_header(c->hooked, "Accept"))
@@ -153,6 +236,12 @@ start_http(struct req_call *c, const char *token, const json_t *catalog)
         if (strcmp(svc, "compute") == 0 &&
             !ec2gw_os_hook_has_header(c->hooked, "X-OpenStack-Nova-API-Version"))
             ec2gw_http_call_header(c->http, "X-OpenStack-Nova-API-Version", mv);
+    }
+    if (c->share.entry != NULL) { /* this request leads a shared read: the entry owns it */
+        ec2gw_http_call_t *hc = c->http;
+
+        c->http = NULL;
+        return ec2gw_os_share_start(&c->share, hc);
     }
     return ec2gw_http_call_start(c->http, on_http_done, c);
 }
@@ -202,7 +291,7 @@ call_start(ec2gw_req_t *r, const ec2gw_os_call_t *call, struct req_call *c)
         c->call.microversion = r->cur_inst->microversion;
     c->call.body = NULL; /* the caller's, borrowed: gone after this call */
     if (body != NULL) {
-        char *t = json_dumps(body, JSON_COMPACT);
+        char *t = ec2gw_json_dumps(body, JSON_COMPACT);
 
         c->body_text = ec2gw_pstrdup(r->pool, t);
         free(t);
@@ -290,8 +379,14 @@ ec2gw_os_calls_cancel(ec2gw_req_t *r)
         struct req_call *c = r->calls;
 
         r->calls = c->next;
+        /* a transfer stopped for nobody is counted; a write may still land: invalidate */
+        if (c->http != NULL || c->svc_job != NULL)
+            ec2gw_os_share_note_cancel();
+        if (c->http != NULL)
+            note_write(r, c);
         ec2gw_http_call_cancel(c->http);
         ec2gw_auth_job_cancel(c->svc_job);
+        (void)ec2gw_os_share_leave(&c->share); /* stops the call when nobody else waits */
         c->http = NULL;
         c->svc_job = NULL;
         /* Each call held a reference; dropping it here cannot reach zero while the caller

@@ -29,6 +29,7 @@
 #include "openstack/catalog.h"
 #include "ops/metrics.h"
 #include "server/os_hook.h"
+#include "server/os_share.h"
 #include "server/request.h"
 
 struct xfer {
@@ -142,6 +143,8 @@ xfer_end(struct xfer *x, const ec2gw_os_resp_t *resp, const char *why)
 
     if (resp == NULL && x->phase == 0)
         local.location = x->call[0].path;
+    if (x->phase == 1) /* dst was sent (a write): the project's shared reads of it are stale */
+        ec2gw_os_share_invalidate(r->identity.project_id, x->call[1].service);
     if (!req_ended(r))
         x->done(r, resp != NULL ? resp : &local, x->arg);
     xfer_release(x);
@@ -255,9 +258,8 @@ phase_start(struct xfer *x)
 }
 
 static void
-on_http_done(ec2gw_http_call_t *hc, void *arg)
+transfer_done(ec2gw_http_call_t *hc, struct xfer *x)
 {
-    struct xfer *x = arg;
     ec2gw_req_t *r = x->r;
     const ec2gw_os_call_t *c = &x->call[x->phase];
     const ec2gw_http_result_t *hr = ec2gw_http_call_result(hc);
@@ -284,6 +286,21 @@ on_http_done(ec2gw_http_call_t *hc, void *arg)
     x->phase = 1;
     if (phase_start(x) != 0)
         xfer_end(x, NULL, "the upload could not be started");
+}
+
+/* The answer's JSON and the plugin's callback live in the request's arena. */
+static void
+on_http_done(ec2gw_http_call_t *hc, void *arg)
+{
+    struct xfer *x = arg;
+    ec2gw_req_t *r = x->r;
+    ec2gw_json_scope_t js;
+
+    ec2gw_req_ref(r);
+    js = ec2gw_req_json_enter(r);
+    transfer_done(hc, x);
+    ec2gw_json_arena_leave(js);
+    ec2gw_req_unref(r);
 }
 
 static int

@@ -18,6 +18,7 @@ copy_identity(ec2gw_req_t *r, const ec2gw_auth_result_t *res)
     r->identity.owner_id = r->identity.project_id;
     r->identity.region = r->gen->conf.region;
     r->token = ec2gw_pstrdup(r->pool, res->token);
+    r->roles_digest = ec2gw_pstrdup(r->pool, res->roles_digest);
     r->catalog = json_incref((json_t *)(uintptr_t)res->catalog);
     char action[128];
 

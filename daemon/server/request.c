@@ -19,6 +19,7 @@
 #include "data/client_token.h"
 #include "ops/metrics.h"
 #include "protocol/xml_render.h"
+#include "server/conn.h"
 
 double
 ec2gw_now(void)
@@ -160,6 +161,7 @@ send_document(ec2gw_req_t *r, int status, const char *code, char *doc, size_t le
         struct evkeyvalq *out = evhttp_request_get_output_headers(r->http);
         struct evbuffer *buf = evbuffer_new();
 
+        ec2gw_conn_set_request(r->http, NULL); /* answered: a close no longer cancels it */
         evhttp_add_header(out, "Content-Type", "text/xml;charset=UTF-8");
         evhttp_add_header(out, "x-amzn-RequestId", r->id);
         evhttp_add_header(out, "Server", r->gen->conf.server_header_amazon ? "AmazonEC2" : "ec2gw");
@@ -277,6 +279,26 @@ ec2gw_req_finish(ec2gw_req_t *r, json_t *model)
     json_decref(model);
     send_document(r, 200, "OK", doc, len);
     free(doc);
+}
+
+/* libevent detached the request from its closing connection and frees it only when it is
+ * answered; nobody will answer it now. */
+void
+ec2gw_req_client_gone(ec2gw_req_t *r)
+{
+    struct evhttp_request *http = r->http;
+
+    if (r->answered || http == NULL)
+        return;
+    ec2gw_log(EC2GW_LOG_INFO, r->log_prefix,
+              "the client closed the connection before the answer; "
+              "cancelling its OpenStack calls");
+    ec2gw_metrics_counter_add("ec2gw_requests_abandoned_total", NULL, 1);
+    ec2gw_req_ref(r);
+    ec2gw_req_cancel(r);
+    if (evhttp_request_get_connection(http) == NULL)
+        evhttp_request_free(http);
+    ec2gw_req_unref(r);
 }
 
 void

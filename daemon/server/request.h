@@ -14,6 +14,7 @@
 
 #include "auth/signature.h"
 #include "core/fault.h"
+#include "core/json_arena.h"
 #include "core/kv.h"
 #include "core/pool.h"
 #include "openstack/keystone.h"
@@ -30,6 +31,7 @@ struct ec2gw_req {
     uint32_t magic;
     int refs;
     ec2gw_pool_t *pool;
+    ec2gw_json_arena_t *jarena; /**< its JSON (json_arena.h); NULL: on the heap */
     ec2gw_daemon_t *d;
     ec2gw_generation_t *gen;
     struct evhttp_request *http; /**< NULL once the client went away */
@@ -56,6 +58,7 @@ struct ec2gw_req {
     /* who */
     ec2gw_identity_t identity;
     const char *token;
+    const char *roles_digest; /**< of the token's roles (shared reads' scope), or NULL */
     json_t *catalog;
     ec2gw_auth_job_t *auth_job;
 
@@ -82,6 +85,16 @@ struct ec2gw_req {
     struct event *deadline;
 };
 
+/**
+ * Make @p r's JSON arena current while the daemon runs code for it (its handler, OpenStack
+ * completions, timers); restore with ec2gw_json_arena_leave().
+ */
+static inline ec2gw_json_scope_t
+ec2gw_req_json_enter(ec2gw_req_t *r)
+{
+    return ec2gw_json_arena_enter(r->jarena);
+}
+
 /** A new request for @p http in the current generation. Returns new or NULL. */
 ec2gw_req_t *ec2gw_req_new(ec2gw_daemon_t *d, struct evhttp_request *http);
 
@@ -97,6 +110,9 @@ void ec2gw_req_failf(ec2gw_req_t *r, const char *code, const char *fmt, ...) EC2
 
 /** The client went away or the deadline passed: cancel outstanding work, no callbacks. */
 void ec2gw_req_cancel(ec2gw_req_t *r);
+
+/** The client closed the connection before the answer (conn.c): cancel, free its evhttp side. */
+void ec2gw_req_client_gone(ec2gw_req_t *r);
 
 /** Entry after intake: authenticate, decode, dispatch. */
 void ec2gw_req_process(ec2gw_req_t *r);

@@ -264,6 +264,7 @@ ec2gw_test_host_new(const char *plugin_so_path, const char *settings)
     h->log_level =
         verbose != NULL && *verbose != '\0' && *verbose != '0' ? EC2GW_LOG_DEBUG : EC2GW_LOG_WARN;
     h->calls = json_array();
+    h->shared = json_object();
     h->ids = json_object();
     h->rev_ids = json_object();
     h->items = json_object();
@@ -356,6 +357,7 @@ ec2gw_test_host_free(ec2gw_test_host_t *h)
         th_event_free(h->queue[i]);
     free(h->queue);
     json_decref(h->calls);
+    json_decref(h->shared);
     json_decref(h->ids);
     json_decref(h->rev_ids);
     json_decref(h->items);

@@ -3,10 +3,12 @@
  * scripted OpenStack calls, config errors, delegate and offload.
  */
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "testhost_hook.h"
 #include "testhost_priv.h"
@@ -244,6 +246,25 @@ call_copy(ec2gw_req_t *r, const ec2gw_os_call_t *call, ec2gw_os_call_t *mine, th
     return th_hook_request(r, mine, hk);
 }
 
+/* The scripted answer to @p c, or (1.4) a fresh shared one; a write (any method but GET)
+ * drops the project's shared answers of its service first, as ec2gwd does. */
+static th_event_t *
+answer_for(ec2gw_req_t *r, const ec2gw_os_call_t *c, int hooked)
+{
+    int whole = c->size >= offsetof(ec2gw_os_call_t, flags) + sizeof(c->flags) &&
+                c->service != NULL && c->method != NULL && c->path != NULL;
+    th_event_t *ev = whole ? th_share_lookup(r, c, hooked) : NULL;
+
+    if (ev != NULL)
+        return ev;
+    if (whole && strcasecmp(c->method, "GET") != 0)
+        th_share_invalidate(r->h, c->service);
+    ev = th_script_answer(r->h, r, c);
+    if (ev != NULL && whole)
+        th_share_keep(r, c, hooked, ev);
+    return ev;
+}
+
 static int
 h_os_call(ec2gw_req_t *r, const ec2gw_os_call_t *call, ec2gw_os_done_fn done, void *arg)
 {
@@ -257,7 +278,7 @@ h_os_call(ec2gw_req_t *r, const ec2gw_os_call_t *call, ec2gw_os_done_fn done, vo
     /* 1.3: wrappers' request hooks change a copy; the callback runs their answer hooks */
     if (call != NULL && (rc = call_copy(r, call, &mine, &hk)) != 0)
         return rc;
-    if ((ev = th_script_answer(r->h, r, hk != NULL ? &mine : call)) == NULL)
+    if ((ev = answer_for(r, hk != NULL ? &mine : call, hk != NULL)) == NULL)
         return EC2GW_E_NOMEM;
     th_hook_log_headers(r, hk);
     ev->kind = TH_EV_CALL;
@@ -313,7 +334,7 @@ h_os_fanout(ec2gw_req_t *r, const ec2gw_os_call_t *calls, size_t n, ec2gw_os_fan
 
         if (rc != 0)
             return rc; /* a hook refused: the parts scripted so far are never delivered */
-        if ((f->parts[i] = th_script_answer(r->h, r, hks[i] != NULL ? &mine : c)) == NULL)
+        if ((f->parts[i] = answer_for(r, hks[i] != NULL ? &mine : c, hks[i] != NULL)) == NULL)
             return EC2GW_E_NOMEM;
         th_hook_log_headers(r, hks[i]);
         f->parts[i]->kind = TH_EV_FANOUT;
@@ -448,6 +469,7 @@ h_os_transfer(ec2gw_req_t *r, const ec2gw_os_call_t *src, const ec2gw_os_call_t 
         src = &s2;
     if (dhk != NULL)
         dst = &d2;
+    th_share_invalidate(r->h, dst->service); /* dst is a write */
     if ((ev = th_script_answer(r->h, r, src)) == NULL)
         return EC2GW_E_NOMEM;
     th_hook_log_headers(r, shk);
@@ -468,6 +490,27 @@ h_os_transfer(ec2gw_req_t *r, const ec2gw_os_call_t *src, const ec2gw_os_call_t 
         return EC2GW_E_NOMEM;
     }
     return EC2GW_AGAIN;
+}
+
+/* 1.4: the fake host keeps all JSON on the heap (no arenas); it checks only that heap
+ * scopes are balanced, as ec2gwd needs them to be. */
+static int th_heap_depth;
+
+static void
+th_json_heap_begin(ec2gw_req_t *r)
+{
+    (void)r;
+    th_heap_depth++;
+}
+
+static void
+th_json_heap_end(ec2gw_req_t *r)
+{
+    if (th_heap_depth == 0) {
+        th_violation(r->h, "json_heap_end() without json_heap_begin()");
+        return;
+    }
+    th_heap_depth--;
 }
 
 const ec2gw_host_api_t th_host_api = {
@@ -524,4 +567,9 @@ const ec2gw_host_api_t th_host_api = {
     .items_list = th_items_list,
     .item_insert = th_item_insert,
     .new_id = th_new_id,
+    /* 1.4: shared reads (testhost_share.c) */
+    .os_invalidate = th_os_invalidate,
+    .describe_staleness_ms = th_describe_staleness_ms,
+    .json_heap_begin = th_json_heap_begin,
+    .json_heap_end = th_json_heap_end,
 };

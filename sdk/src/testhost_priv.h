@@ -187,6 +187,10 @@ struct ec2gw_test_host {
     json_t **watched;  /* own_json()'s and finish()'s references, checked after destroy() */
     size_t n_watched, cap_watched;
     char *replay_params; /* the last ec2gw_test_replay()'s EC2 parameters (JSON text) */
+    /* shared reads (testhost_share.c): key -> {t, status, body, json, pristine} */
+    json_t *shared;
+    int64_t share_staleness_ms; /* 0: off (the default) */
+    size_t share_hits;
 };
 
 /** The host table handed to every plugin's load(). */
@@ -279,6 +283,19 @@ size_t th_owned_check(ec2gw_test_host_t *h);
 
 /** delegate(): run the next instance down the wrap stack serving the action. */
 int th_delegate(ec2gw_req_t *r, ec2gw_model_fn on_model, void *arg);
+
+/* -- shared reads (testhost_share.c) ------------------------------------------------------ */
+
+/** A fresh shared answer to @p c as a new event (no call logged), or NULL: script the call. */
+th_event_t *th_share_lookup(ec2gw_req_t *r, const ec2gw_os_call_t *c, int hooked);
+/** Keep @p ev's answer to @p c for reuse when the call is a shareable GET with a 2xx. */
+void th_share_keep(ec2gw_req_t *r, const ec2gw_os_call_t *c, int hooked, const th_event_t *ev);
+/** Drop the current project's (and the service user's) answers of @p service (NULL: all). */
+void th_share_invalidate(ec2gw_test_host_t *h, const char *service);
+/** Report a shared answer a plugin changed (at the end of each request). */
+void th_share_check(ec2gw_test_host_t *h, const char *action);
+void th_os_invalidate(ec2gw_req_t *r, const char *service_type);
+int64_t th_describe_staleness_ms(ec2gw_req_t *r);
 
 /** fail() without varargs, for the host's own answers. */
 void th_fail(ec2gw_req_t *r, int status, const char *code, const char *msg);

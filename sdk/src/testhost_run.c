@@ -283,6 +283,7 @@ ec2gw_test_end(ec2gw_test_host_t *h)
     if (r == NULL)
         return NULL;
     th_queue_drop(h, r);
+    th_share_check(h, r->action);
     if (r->cancelled) {
         set_last(h, 0, "RequestCanceled", "the request was cancelled");
     } else if (!r->answered) {

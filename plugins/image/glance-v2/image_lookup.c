@@ -15,6 +15,7 @@ struct list {
     json_t *paths;  /* list paths still to run (owned by the request) */
     glance_list_fn done;
     void *arg;
+    int shared; /* DescribeImages: its list GETs may share (ABI 1.4); writers read fresh */
 };
 
 static int list_next(ec2gw_req_t *req, struct list *l);
@@ -64,7 +65,7 @@ list_next(ec2gw_req_t *req, struct list *l)
     }
     path = glance_host->pstrdup(req, json_string_value(json_array_get(l->paths, 0)));
     json_array_remove(l->paths, 0);
-    c = EC2GW_OS_GET("image", path);
+    c = EC2GW_OS_CALL("image", "GET", path, .flags = l->shared ? EC2GW_CALL_SHARED : 0);
     rc = glance_host->os_call(req, &c, list_done, l);
     if (rc < 0 && rc != EC2GW_E_STATE) {
         glance_host->fail(req, 500, "InternalError", "could not call Glance (%d)", rc);
@@ -83,6 +84,8 @@ glance_list_all(ec2gw_req_t *req, const struct glance_inst *gi, glance_list_fn d
     l->paths = owned(req, json_array());
     l->done = done;
     l->arg = arg;
+    /* list_done only reads the answer (json_object_set keeps references, changes nothing) */
+    l->shared = strcmp(glance_host->action(req), "DescribeImages") == 0;
     json_array_append_new(l->paths,
                           json_string(glance_host->psprintf(req, "/v2/images?limit=%lld", n)));
     if (gi->list_shared_pending)

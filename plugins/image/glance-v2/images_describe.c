@@ -74,9 +74,11 @@ get_wanted(ec2gw_req_t *req, struct describe *d)
 
     json_object_foreach(d->want, uuid, v)
     {
-        calls[i++] =
-            EC2GW_OS_GET("image", glance_host->psprintf(req, "/v2/images/%s",
-                                                        glance_host->url_escape(req, uuid)));
+        /* get_done only reads the answers: shared (ABI 1.4) */
+        calls[i++] = EC2GW_OS_CALL(
+            "image", "GET",
+            glance_host->psprintf(req, "/v2/images/%s", glance_host->url_escape(req, uuid)),
+            .flags = EC2GW_CALL_SHARED);
     }
     rc = glance_host->os_fanout(req, calls, n, get_done, d);
     if (rc < 0 && rc != EC2GW_E_STATE) {

@@ -196,6 +196,7 @@ neutron_describe_addresses(ec2gw_req_t *req, void *inst)
         return EC2GW_OK;
     calls[0] = EC2GW_OS_GET(
         "network", neutron_path(req, "floatingips", neutron_addr_desc_query(req, params, os_ids)));
+    calls[0].flags = EC2GW_CALL_SHARED; /* read-only list: shared (ABI 1.4) */
     calls[1] = EC2GW_OS_GET(
         "network",
         neutron_path(req, "ports",
@@ -203,6 +204,7 @@ neutron_describe_addresses(ec2gw_req_t *req, void *inst)
                                      "project_id=%s&fields=id&fields=device_id&fields=device_owner"
                                      "&fields=fixed_ips",
                                      project)));
+    calls[1].flags = EC2GW_CALL_SHARED; /* read-only list: shared (ABI 1.4) */
     if (ec2gw->os_fanout(req, calls, 2, neutron_addr_desc_done, st) < 0) {
         ec2gw->fail(req, 500, "InternalError", "Could not call Neutron");
         return EC2GW_OK;

@@ -267,13 +267,16 @@ neutron_eni_desc_start(ec2gw_req_t *req, const char *default_vpc, void *arg)
     }
     calls[0] = EC2GW_OS_GET(
         "network", neutron_path(req, "ports", neutron_eni_desc_ports_query(req, st, params)));
+    calls[0].flags = EC2GW_CALL_SHARED; /* read-only list: shared (ABI 1.4) */
     calls[1] =
         EC2GW_OS_GET("network", neutron_path(req, "floatingips",
                                              ec2gw->psprintf(req, "project_id=%s", project)));
+    calls[1].flags = EC2GW_CALL_SHARED; /* read-only list: shared (ABI 1.4) */
     calls[2] = EC2GW_OS_GET(
         "network",
         neutron_path(req, "security-groups",
                      ec2gw->psprintf(req, "project_id=%s&fields=id&fields=name", project)));
+    calls[2].flags = EC2GW_CALL_SHARED; /* read-only list: shared (ABI 1.4) */
     if (ec2gw->os_fanout(req, calls, 3, neutron_eni_desc_done, st) < 0)
         ec2gw->fail(req, 500, "InternalError", "Could not call Neutron");
     else

@@ -255,6 +255,7 @@ rtb_desc_start(ec2gw_req_t *req)
         return EC2GW_OK;
     }
     call = EC2GW_OS_GET("network", path);
+    call.flags = EC2GW_CALL_SHARED; /* read-only list: shared (ABI 1.4) */
     return ec2gw->os_call(req, &call, rtb_desc_ports, d);
 }
 

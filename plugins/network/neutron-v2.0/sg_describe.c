@@ -277,6 +277,7 @@ sg_describe_groups(ec2gw_req_t *req, const char *default_vpc, void *arg)
         (f = sg_exact_filter(params, "group-name")) != NULL)
         q = neutron_query_add(req, q, "name", f);
     call = EC2GW_OS_GET("network", neutron_path(req, "security-groups", q));
+    call.flags = EC2GW_CALL_SHARED; /* read-only list: shared (ABI 1.4) */
     if (ec2gw->os_call(req, &call, sg_groups_listed, NULL) < 0)
         ec2gw->fail(req, 500, "InternalError", "could not call Neutron");
 }
@@ -390,5 +391,6 @@ neutron_describe_security_group_rules(ec2gw_req_t *req, void *inst)
             q = ec2gw->psprintf(req, "%s&security_group_id=%s", q, ec2gw->url_escape(req, os));
         }
     call = EC2GW_OS_GET("network", neutron_path(req, "security-group-rules", q));
+    call.flags = EC2GW_CALL_SHARED; /* read-only list: shared (ABI 1.4) */
     return ec2gw->os_call(req, &call, sg_rules_listed, NULL);
 }

@@ -309,9 +309,11 @@ subnets_describe(ec2gw_req_t *req, const char *default_vpc, void *arg)
         "network",
         neutron_path(req, "subnets",
                      ec2gw->psprintf(req, "%s&fields=id&fields=cidr&fields=allocation_pools", sq)));
+    calls[0].flags = EC2GW_CALL_SHARED; /* read-only list: shared (ABI 1.4) */
     calls[1] = EC2GW_OS_GET(
         "network",
         neutron_path(req, "ports", ec2gw->psprintf(req, "%s&fields=fixed_ips", neutron_or(pq))));
+    calls[1].flags = EC2GW_CALL_SHARED; /* read-only list: shared (ABI 1.4) */
     if (ec2gw->os_fanout(req, calls, pq != NULL ? 2 : 1, subnets_listed, s) < 0)
         ec2gw->fail(req, 500, "InternalError", "Could not call Neutron");
 }

@@ -310,6 +310,7 @@ cinder_next_page(ec2gw_req_t *req, const ec2gw_os_resp_t *r, const char *key, co
         return 0;
     call = EC2GW_OS_GET("volumev3",
                         ec2gw->psprintf(req, "%s?marker=%s", base, ec2gw->url_escape(req, last)));
+    call.flags = EC2GW_CALL_SHARED; /* the Describe lists' next pages: read-only, shared */
     if (ec2gw->os_call(req, &call, done, arg) < 0)
         return 0;
     (*pages)++;

@@ -102,6 +102,7 @@ cinder_describe_snapshots(ec2gw_req_t *req, void *inst)
     ec2gw_os_call_t call = EC2GW_OS_GET("volumev3", "/snapshots/detail");
 
     (void)inst;
+    call.flags = EC2GW_CALL_SHARED; /* read-only list: shared (ABI 1.4) */
     if (json_array_size(ids) > 0) {
         if (cinder_resolve_all(req, "snap", ids, &st->os_ids) != 0)
             return EC2GW_OK;

@@ -258,6 +258,7 @@ cinder_describe(ec2gw_req_t *req, void *inst, int status_mode)
             path = ec2gw->psprintf(req, "/volumes/%s", ec2gw->url_escape(req, st->os_ids[0]));
     }
     call = EC2GW_OS_GET("volumev3", path);
+    call.flags = EC2GW_CALL_SHARED; /* read-only: shared (ABI 1.4) */
     if (ec2gw->os_call(req, &call, cinder_desc_volumes, st) < 0) {
         ec2gw->fail(req, 503, "Unavailable", "The volume service is not reachable");
         return EC2GW_OK;

@@ -312,6 +312,21 @@ void ec2gw_test_set_metadata_conf(ec2gw_test_host_t *h, int64_t cache_ttl_ms,
  */
 void ec2gw_test_clock_advance(ec2gw_test_host_t *h, int64_t ms);
 
+/* -- shared reads (ABI 1.4) -------------------------------------------------------------- */
+
+/**
+ * What describe_staleness_ms() answers (default 0: off, so scripts written before 1.4 keep
+ * their meaning). When on, a GET with EC2GW_CALL_SHARED and no wrapper hook whose 2xx answer
+ * (same service, path, microversion, raw flag, project) was scripted at most @p ms ago on the
+ * fake clock is answered again from it: no call is logged and no expectation used. Every
+ * sharer gets the same json; one a plugin changed is a violation. Any other method, and
+ * os_invalidate(), drop the project's answers of that service. Setting it forgets them all.
+ */
+void ec2gw_test_set_staleness(ec2gw_test_host_t *h, int64_t ms);
+
+/** How many OpenStack calls were answered from a shared answer so far. */
+size_t ec2gw_test_shared_hits(const ec2gw_test_host_t *h);
+
 /* -- in-memory data store --------------------------------------------------------------- */
 
 /**
