@@ -119,10 +119,16 @@ th_share_check(ec2gw_test_host_t *h, const char *action)
         json_t *j = json_object_get(e, "json"), *p = json_object_get(e, "pristine");
 
         if (j != NULL && p != NULL && !json_equal(j, p)) {
+            char what[512];
+
+            snprintf(what, sizeof(what), "%s", key); /* "service\npath\n...": one line */
+            for (char *c = what; *c != '\0'; c++)
+                if (*c == '\n')
+                    *c = ' ';
             th_violation(h,
                          "%s changed a shared OpenStack answer (EC2GW_CALL_SHARED, %s): "
                          "read it only, or copy it first",
-                         action, strchr(key, '\n') + 1);
+                         action, what);
             json_object_set_new(e, "pristine", json_deep_copy(j)); /* reported once */
         }
     }
