@@ -116,6 +116,10 @@ struct glance_reg {
     json_t *body;          /**< the create body (owned by the request) */
 };
 
+/** The image property holding the EC2 request that made an image: a lost create's image is
+ * found by it (and deleted). */
+#define GLANCE_MARKER "ec2gw_request_id"
+
 /** POST /v2/images @p body (stolen), fill it, answer {"ImageId"}. */
 int glance_create_and_fill(ec2gw_req_t *req, struct glance_reg *r, json_t *body);
 

@@ -15,6 +15,18 @@
 
 #include "glance.h"
 
+
+/* json_dumps() text goes back through jansson's allocator: made in a request, it lives in the
+ * request's arena (host ABI 1.4), which free() does not know. */
+static void
+json_free_text(char *text)
+{
+    json_free_t jfree;
+
+    json_get_alloc_funcs(NULL, &jfree);
+    jfree(text);
+}
+
 static const char *
 param_str(ec2gw_req_t *req, const char *key)
 {
@@ -43,8 +55,8 @@ undone(ec2gw_req_t *req, const ec2gw_os_resp_t *resp, void *arg)
     struct undo *u = arg;
 
     if (!ec2gw_os_ok(resp))
-        glance_host->log(req, EC2GW_LOG_WARN, "could not delete the half-made image of %s",
-                         u->r->id);
+        glance_host->log(req, EC2GW_LOG_WARN, "could not delete the half-made image %s",
+                         u->r->uuid);
     glance_host->fail_from_os(req, &u->resp, u->not_found);
 }
 
@@ -93,6 +105,61 @@ copy_data(ec2gw_req_t *req, struct glance_reg *r)
     }
 }
 
+/* A create whose answer was lost, kept while its image is looked for. */
+struct lost {
+    struct glance_reg *r;
+    ec2gw_os_resp_t resp;
+};
+
+static void
+lost_found(ec2gw_req_t *req, const ec2gw_os_resp_t *resp, void *arg)
+{
+    struct lost *l = arg;
+    const char *me = glance_host->request_id(req);
+    const json_t *im;
+    size_t i;
+
+    json_array_foreach(json_object_get(resp->json, "images"), i, im)
+    {
+        const char *mark = json_string_value(json_object_get(im, GLANCE_MARKER));
+        const char *uuid = json_string_value(json_object_get(im, "id"));
+
+        if (mark != NULL && uuid != NULL && strcmp(mark, me) == 0) {
+            l->r->uuid = glance_host->pstrdup(req, uuid);
+            filled(req, &l->resp, l->r); /* deletes it, answers the lost create's failure */
+            return;
+        }
+    }
+    if (!ec2gw_os_ok(resp))
+        glance_host->log(req, EC2GW_LOG_ERROR, "could not look for the image of a lost create");
+    glance_host->fail_from_os(req, &l->resp, NULL);
+}
+
+/* No answer to the create (a reset, a timeout, a 5xx): Glance may have made the image all the
+ * same. The request id it carries finds it, so a failed create leaves nothing (a name taken by
+ * an image the client never heard of would refuse its retry). */
+static void
+created_lost(ec2gw_req_t *req, struct glance_reg *r, const ec2gw_os_resp_t *resp)
+{
+    struct lost *l = glance_host->pcalloc(req, sizeof(*l));
+    const char *name = json_string_value(json_object_get(r->body, "name"));
+    ec2gw_os_call_t c = EC2GW_OS_GET(
+        "image",
+        glance_host->psprintf(
+            req, "/v2/images?name=%s&owner=%s", glance_host->url_escape(req, name ? name : ""),
+            glance_host->url_escape(req, glance_host->identity(req)->project_id)));
+
+    l->r = r;
+    l->resp = *resp;
+    l->resp.error = resp->error ? glance_host->pstrdup(req, resp->error) : NULL;
+    l->resp.json = resp->json ? glance_host->own_json(req, resp->json) : NULL;
+    l->resp.body = glance_host->pstrdup(req, resp->body ? resp->body : "");
+    l->resp.os_request_id = NULL;
+    l->resp.location = NULL;
+    if (name == NULL || glance_host->os_call(req, &c, lost_found, l) < 0)
+        glance_host->fail_from_os(req, resp, NULL);
+}
+
 /* The new image exists: fill it (web-download or an upload), then answer its id. */
 static void
 created(ec2gw_req_t *req, const ec2gw_os_resp_t *resp, void *arg)
@@ -103,7 +170,10 @@ created(ec2gw_req_t *req, const ec2gw_os_resp_t *resp, void *arg)
     ec2gw_os_call_t c;
 
     if (!ec2gw_os_ok(resp) || uuid == NULL) {
-        glance_host->fail_from_os(req, resp, NULL);
+        if (resp->status == 0 || resp->status >= 500)
+            created_lost(req, r, resp);
+        else
+            glance_host->fail_from_os(req, resp, NULL);
         return;
     }
     r->uuid = glance_host->pstrdup(req, uuid);
@@ -154,6 +224,7 @@ create_now(ec2gw_req_t *req, void *arg)
 int
 glance_create_and_fill(ec2gw_req_t *req, struct glance_reg *r, json_t *body)
 {
+    json_object_set_new(body, GLANCE_MARKER, json_string(glance_host->request_id(req)));
     r->body = glance_host->own_json(req, body);
     json_decref(body);
     return glance_name_free(req, json_string_value(json_object_get(body, "name")), create_now, r);
@@ -352,6 +423,6 @@ glance_register_image(ec2gw_req_t *req, void *inst)
     text = json_dumps(bdms, JSON_COMPACT);
     json_decref(bdms);
     json_object_set_new(body, "block_device_mapping", json_string(text ? text : "[]"));
-    free(text);
+    json_free_text(text);
     return glance_create_and_fill(req, r, body);
 }

@@ -153,6 +153,36 @@ register_errors_and_compensation(void **state)
     ec2gw_test_host_free(h);
 }
 
+/* A create whose answer is lost (a timeout, a reset): the image Glance made all the same is
+ * found by the request id it carries and deleted; another request's image of that name stays. */
+static void
+register_lost_answer(void **state)
+{
+    ec2gw_test_host_t *h = host();
+    const json_t *body;
+
+    (void)state;
+    ec2gw_test_expect(h, "GET", "image", "/v2/images?limit=1&owner=" ME "&name=*", 200,
+                      "{\"images\": []}");
+    ec2gw_test_expect_timeout(h, "POST", "image", "/v2/images");
+    ec2gw_test_expect(h, "GET", "image", "/v2/images?name=lost1&owner=" ME, 200,
+                      "{\"images\": [{\"id\": \"" SNAP_UUID "\", \"ec2gw_request_id\": \"req-x\"}, "
+                      "{\"id\": \"" NEW_UUID "\", \"ec2gw_request_id\": \"req-test-00000001\"}]}");
+    ec2gw_test_expect(h, "DELETE", "image", "/v2/images/" NEW_UUID, 204, NULL);
+    assert_null(ec2gw_test_action(h, "RegisterImage",
+                                  "{\"Name\": \"lost1\", \"RootDeviceName\": \"/dev/vda\", "
+                                  "\"BlockDeviceMappings\": [{\"DeviceName\": \"/dev/vda\", "
+                                  "\"Ebs\": {\"VolumeSize\": 1}}]}"));
+    assert_int_equal(ec2gw_test_last_status(h), 503);
+    assert_string_equal(ec2gw_test_last_error(h), "Unavailable");
+    body = json_object_get(call_at(h, 1), "body");
+    assert_string_equal(json_string_value(json_object_get(body, "ec2gw_request_id")),
+                        "req-test-00000001");
+    assert_int_equal(ec2gw_test_unmet_expectations(h), 0);
+    assert_int_equal(ec2gw_test_violations(h), 0);
+    ec2gw_test_host_free(h);
+}
+
 static void
 register_existing(void **state)
 {
@@ -359,9 +389,10 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(register_ebs),      cmocka_unit_test(register_errors_and_compensation),
-        cmocka_unit_test(register_existing), cmocka_unit_test(copy_image),
-        cmocka_unit_test(copy_data),         cmocka_unit_test(copy_data_fails),
+        cmocka_unit_test(register_ebs),         cmocka_unit_test(register_errors_and_compensation),
+        cmocka_unit_test(register_lost_answer), cmocka_unit_test(register_existing),
+        cmocka_unit_test(copy_image),           cmocka_unit_test(copy_data),
+        cmocka_unit_test(copy_data_fails),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
