@@ -1,10 +1,13 @@
 """A fault-injecting HTTP proxy for the tests, in front of one OpenStack service.
 
 Each request is forwarded to the upstream unless a fault the test set matches it (method and
-path regex): "status" answers that status itself, "delay" waits before forwarding, "reset"
-aborts the connection (RST) before or after forwarding, "truncate" forwards and then sends
-only half of the body it promised. Response bodies can be rewritten (the Keystone proxy points
-the catalog's endpoints at other proxies). Not for production: one thread per connection.
+path regex): "status" answers that status itself, "delay" waits before forwarding (or, with
+after_upstream, forwards at once and holds the answer: the service did the work, the answer
+is late), "reset" aborts the connection (RST) before or after forwarding, "truncate" forwards
+and then sends only half of the body it promised, "slowbody" forwards and sends the headers
+at once and the body in 20 pieces, the last one @arg seconds later. Response bodies can be
+rewritten (the Keystone proxy points the catalog's endpoints at other proxies). Not for
+production: one thread per connection.
 """
 import http.client
 import http.server
@@ -58,9 +61,12 @@ class FaultProxy:
                 if fault is not None and fault.kind == "reset" and not fault.after_upstream:
                     proxy.note(self.command, self.path, "reset")
                     return self.reset()
-                if fault is not None and fault.kind == "delay":
+                if fault is not None and fault.kind == "delay" and not fault.after_upstream:
                     time.sleep(fault.arg)
                 status, headers, data = proxy.forward(self.command, self.path, self.headers, body)
+                if fault is not None and fault.kind == "delay" and fault.after_upstream:
+                    proxy.note(self.command, self.path, "held %d" % status)
+                    time.sleep(fault.arg)
                 if fault is not None and fault.kind == "reset":
                     proxy.note(self.command, self.path, "reset after upstream %d" % status)
                     return self.reset()
@@ -75,8 +81,24 @@ class FaultProxy:
                     self.wfile.write(data[:len(data) // 2])
                     self.wfile.flush()
                     return self.reset()
+                if fault is not None and fault.kind == "slowbody":
+                    proxy.note(self.command, self.path, "slow body %d" % status)
+                    return self.trickle(data, fault.arg)
                 proxy.note(self.command, self.path, "forwarded %d" % status)
-                self.wfile.write(data)
+                try:
+                    self.wfile.write(data)
+                except OSError:
+                    self.close_connection = True  # the client gave up (a timeout): expected
+
+            def trickle(self, data, seconds):
+                step = max(1, -(-len(data) // 20))
+                try:
+                    for i in range(0, len(data), step):  # the last piece at @seconds
+                        time.sleep(seconds * step / len(data))
+                        self.wfile.write(data[i:i + step])
+                        self.wfile.flush()
+                except OSError:
+                    self.close_connection = True  # the client gave up: expected
 
             def reset(self):
                 self.close_connection = True
