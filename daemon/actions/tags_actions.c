@@ -10,6 +10,7 @@
 
 #include <openssl/evp.h>
 
+#include "core/json_arena.h"
 #include "data/filters.h"
 #include "data/idmap.h"
 #include "data/paging.h"
@@ -226,7 +227,7 @@ add_sort_keys(json_t *items)
 static char *
 describe_tags_scope(const char *project_id, const json_t *filters)
 {
-    char *f = filters != NULL ? json_dumps(filters, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    char *f = filters != NULL ? ec2gw_json_dumps(filters, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     char *scope = NULL;
 
     if (asprintf(&scope, "DescribeTags\n%s\n%s", project_id, f != NULL ? f : "") < 0)

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/json_arena.h"
 #include "data/claim_owner.h"
 #include "data/db_priv.h"
 
@@ -197,7 +198,7 @@ ec2gw_client_token_complete(ec2gw_db_t *db, const char *project_id, const char *
 {
     /* NULL (an operation answering <return>true</return>) is stored as JSON null: the row
      * must leave the pending state. */
-    char *text = result != NULL ? json_dumps(result, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+    char *text = result != NULL ? ec2gw_json_dumps(result, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
     sqlite3_stmt *st = ec2gw_db_stmt(db, DB_CTOK_COMPLETE, NULL);
     int rc;
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/json_arena.h"
 #include "data/db_priv.h"
 #include "data/idmap.h"
 
@@ -152,7 +153,7 @@ item_data_dump(const json_t *data, const char **vpc_id)
         return NULL;
     for (size_t i = 0; i < sizeof(column_keys) / sizeof(column_keys[0]); i++)
         (void)json_object_del(copy, column_keys[i]); /* absent is fine */
-    text = json_dumps(copy, JSON_COMPACT);
+    text = ec2gw_json_dumps(copy, JSON_COMPACT);
     json_decref(copy);
     return text;
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/json_arena.h"
 #include "data/db_priv.h"
 #include "data/idmap.h"
 
@@ -101,7 +102,7 @@ ec2gw_item_insert(ec2gw_db_t *db, const char *project_id, const char *ec2_id, co
         (void)json_object_del(copy, "os_id");
         (void)json_object_del(copy, "vpc_id");
     }
-    text = copy != NULL ? json_dumps(copy, JSON_COMPACT) : strdup("{}");
+    text = copy != NULL ? ec2gw_json_dumps(copy, JSON_COMPACT) : strdup("{}");
     if (text == NULL) {
         json_decref(copy);
         return ec2gw_err_set(err, EC2GW_E_NOMEM, "db: out of memory");

@@ -4,6 +4,7 @@
  */
 #include <stdlib.h>
 
+#include "core/json_arena.h"
 #include "data/db_priv.h"
 #include "data/tags.h"
 
@@ -94,7 +95,7 @@ tags_get_many(ec2gw_db_t *db, const char *project_id, const char *const *ids, si
         if (json_array_append_new(idv, json_string(ids[i])) != 0)
             break;
     }
-    if (json_array_size(idv) != want || (idtext = json_dumps(idv, 0)) == NULL) {
+    if (json_array_size(idv) != want || (idtext = ec2gw_json_dumps(idv, 0)) == NULL) {
         json_decref(idv);
         return ec2gw_err_set(err, EC2GW_E_NOMEM, "db: out of memory");
     }

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/json_arena.h"
 #include "data/filters.h"
 
 /* Values of one filter bound one by one up to this many, beyond as one JSON array parameter:
@@ -80,7 +81,7 @@ qb_param_copy(qb_t *b, const char *s)
 static int
 qb_param_json(qb_t *b, json_t *values)
 {
-    char *text = values != NULL ? json_dumps(values, JSON_COMPACT) : NULL;
+    char *text = values != NULL ? ec2gw_json_dumps(values, JSON_COMPACT) : NULL;
     int p = text != NULL ? qb_param_copy(b, text) : qb_param(b, NULL);
 
     free(text);

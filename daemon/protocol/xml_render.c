@@ -1,6 +1,6 @@
 /*
  * xml_render.c - response models (JSON keyed by output member names) into EC2 XML (§3), and
- * error documents (§4.1), with libxml2's xmlTextWriter.
+ * error documents (§4.1), written straight into one buffer (xml_writer.c).
  *
  * The walk follows the precomputed output shape (model order, locationNames, list element
  * names), never the JSON's key order. Anything the shape cannot place is dropped and named in
@@ -11,8 +11,6 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-
-#include <libxml/xmlwriter.h>
 
 #include "protocol/model_internal.h"
 #include "protocol/xml_render_priv.h"

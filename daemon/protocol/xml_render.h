@@ -1,6 +1,6 @@
 /*
  * xml_render.h - response model (JSON keyed by the output shape's member names) into EC2 XML,
- * and EC2 error documents. Written with libxml2's xmlTextWriter.
+ * and EC2 error documents, written straight into one buffer (xml_writer.c).
  */
 #ifndef EC2GW_PROTOCOL_XML_RENDER_H
 #define EC2GW_PROTOCOL_XML_RENDER_H

@@ -8,7 +8,6 @@
 #include <stddef.h>
 
 #include <jansson.h>
-#include <libxml/xmlwriter.h>
 
 #include "core/err.h"
 #include "protocol/model_internal.h"
@@ -16,14 +15,24 @@
 /** Buffer size for ec2gw_xml_scalar_text(). */
 #define EC2GW_XML_SCALAR_SIZE 64
 
-/** One document being written. */
+/** Open elements a document may nest (the EC2 model nests far less). */
+#define EC2GW_XML_DEPTH 64
+
+/**
+ * One document being written straight into one growing buffer, byte for byte what libxml2's
+ * xmlTextWriter wrote before (test_xml_writer_diff proves it), without its allocation per
+ * element and per escaped string.
+ */
 typedef struct ec2gw_xml {
-    xmlBufferPtr buf;
-    xmlTextWriterPtr w;
+    char *buf;
+    size_t len, cap;
+    const char *open[EC2GW_XML_DEPTH]; /**< names of the open elements (borrowed) */
+    size_t depth;
+    int tag_open;     /**< the innermost start tag still lacks its '>' */
     ec2gw_err_t *err; /**< borrowed, may be NULL: where dropped members are reported */
     size_t ndropped;
     size_t msg_len;
-    int failed; /**< a libxml2 call failed (out of memory) */
+    int failed; /**< out of memory, or nested too deep */
 } ec2gw_xml_t;
 
 /** Start a document (prolog written). Returns 0 or EC2GW_E_NOMEM. Clears @p err. */

@@ -1,6 +1,7 @@
 /*
- * xml_writer.c - the libxml2 side of rendering: writer setup, escaped text (libxml2 does the
- * escaping; we only replace what XML 1.0 cannot carry at all), scalar formatting (§3.4).
+ * xml_writer.c - the writing side of rendering: one buffer the document is written into (the
+ * caller gets it without a copy), element text escaped as libxml2 escaped it before (we only
+ * replace what XML 1.0 cannot carry at all), scalar formatting (§3.4).
  */
 #include <errno.h>
 #include <math.h>
@@ -9,13 +10,101 @@
 #include <string.h>
 #include <strings.h>
 
-#include <libxml/xmlwriter.h>
+#include <libxml/tree.h>
 #include <openssl/evp.h>
 
 #include "protocol/xml_render.h"
 #include "protocol/xml_render_priv.h"
 
-#define XC(s) ((const xmlChar *)(s))
+/* The first block: a DescribeRegions answer fits; large answers double from here. */
+#define XML_FIRST_BLOCK 4096
+
+static int
+grow(ec2gw_xml_t *r, size_t more)
+{
+    size_t cap = r->cap != 0 ? r->cap : XML_FIRST_BLOCK;
+    char *nb;
+
+    if (r->failed)
+        return -1;
+    while (cap - r->len < more + 1) {
+        if (cap > ((size_t)-1) / 2) {
+            r->failed = 1;
+            return -1;
+        }
+        cap *= 2;
+    }
+    nb = realloc(r->buf, cap);
+    if (nb == NULL) {
+        r->failed = 1;
+        return -1;
+    }
+    r->buf = nb;
+    r->cap = cap;
+    return 0;
+}
+
+static void
+put(ec2gw_xml_t *r, const char *s, size_t n)
+{
+    if (r->cap - r->len < n + 1 && grow(r, n) != 0)
+        return;
+    memcpy(r->buf + r->len, s, n);
+    r->len += n;
+}
+
+static void
+puts_(ec2gw_xml_t *r, const char *s)
+{
+    put(r, s, strlen(s));
+}
+
+/* The '>' a start tag waits for until its first content. */
+static void
+close_tag(ec2gw_xml_t *r)
+{
+    if (r->tag_open) {
+        put(r, ">", 1);
+        r->tag_open = 0;
+    }
+}
+
+/* Element text escaped as libxml2's xmlEncodeSpecialChars does (xmlTextWriterWriteString). */
+static void
+put_escaped(ec2gw_xml_t *r, const char *s)
+{
+    const char *run = s;
+
+    for (;; s++) {
+        const char *rep;
+
+        switch (*s) {
+        case '<':
+            rep = "&lt;";
+            break;
+        case '>':
+            rep = "&gt;";
+            break;
+        case '&':
+            rep = "&amp;";
+            break;
+        case '"':
+            rep = "&quot;";
+            break;
+        case '\r':
+            rep = "&#13;";
+            break;
+        case '\0':
+            put(r, run, (size_t)(s - run));
+            return;
+        default:
+            continue;
+        }
+        put(r, run, (size_t)(s - run));
+        puts_(r, rep);
+        run = s + 1;
+    }
+}
 
 int
 ec2gw_xml_begin(ec2gw_xml_t *r, ec2gw_err_t *err)
@@ -26,60 +115,88 @@ ec2gw_xml_begin(ec2gw_xml_t *r, ec2gw_err_t *err)
         err->code = 0;
         err->msg[0] = '\0';
     }
-    r->buf = xmlBufferCreateSize(2048);
-    r->w = r->buf != NULL ? xmlNewTextWriterMemory(r->buf, 0) : NULL;
-    if (r->w == NULL) {
-        xmlBufferFree(r->buf);
+    if (grow(r, XML_FIRST_BLOCK - 1) != 0)
         return EC2GW_E_NOMEM;
-    }
     /* Exactly <?xml version="1.0" encoding="UTF-8"?>: HTCondor probes it (§3.1). */
-    if (xmlTextWriterStartDocument(r->w, "1.0", "UTF-8", NULL) < 0)
-        r->failed = 1;
+    puts_(r, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     return 0;
 }
 
 int
 ec2gw_xml_finish(ec2gw_xml_t *r, char **out, size_t *len)
 {
-    const xmlChar *content;
-    size_t n;
-
-    if (xmlTextWriterEndDocument(r->w) < 0)
-        r->failed = 1;
-    xmlFreeTextWriter(r->w); /* flushes into r->buf */
-    content = xmlBufferContent(r->buf);
-    n = (size_t)xmlBufferLength(r->buf);
-    *out = r->failed || content == NULL ? NULL : malloc(n + 1);
-    if (*out != NULL) {
-        memcpy(*out, content, n);
-        (*out)[n] = '\0';
-        *len = n;
-    }
-    xmlBufferFree(r->buf);
-    if (*out == NULL)
+    while (r->depth > 0)
+        ec2gw_xml_end(r);
+    put(r, "\n", 1);
+    if (r->failed) {
+        free(r->buf);
+        *out = NULL;
         return ec2gw_err_set(r->err, EC2GW_E_NOMEM, "xml_render: out of memory");
+    }
+    r->buf[r->len] = '\0'; /* grow() always leaves room for it */
+    *out = r->buf;
+    *len = r->len;
+    r->buf = NULL;
     return 0;
 }
 
 void
 ec2gw_xml_start(ec2gw_xml_t *r, const char *name)
 {
-    if (xmlTextWriterStartElement(r->w, XC(name)) < 0)
+    if (r->depth == EC2GW_XML_DEPTH) {
         r->failed = 1;
+        return;
+    }
+    close_tag(r);
+    put(r, "<", 1);
+    puts_(r, name);
+    r->open[r->depth++] = name;
+    r->tag_open = 1;
 }
 
 void
 ec2gw_xml_end(ec2gw_xml_t *r)
 {
-    if (xmlTextWriterEndElement(r->w) < 0)
+    const char *name;
+
+    if (r->depth == 0) {
         r->failed = 1;
+        return;
+    }
+    name = r->open[--r->depth];
+    if (r->tag_open) {
+        put(r, "/>", 2);
+        r->tag_open = 0;
+        return;
+    }
+    put(r, "</", 2);
+    puts_(r, name);
+    put(r, ">", 1);
 }
 
+/* Attribute values go through libxml2's own serialiser (the only attribute is xmlns, once a
+ * document): its escaping of attribute text is not the element text's, and with a UTF-8
+ * document (as xmlTextWriter's own) it keeps non-ASCII characters as they are. */
 void
 ec2gw_xml_attr(ec2gw_xml_t *r, const char *name, const char *value)
 {
-    if (xmlTextWriterWriteAttribute(r->w, XC(name), XC(value)) < 0)
+    static xmlDocPtr utf8_doc; /* one per process, never freed */
+    xmlBufferPtr b = xmlBufferCreate();
+
+    if (utf8_doc == NULL && (utf8_doc = xmlNewDoc(NULL)) != NULL)
+        utf8_doc->encoding = xmlStrdup((const xmlChar *)"UTF-8");
+    if (b == NULL || utf8_doc == NULL || !r->tag_open) {
+        xmlBufferFree(b);
         r->failed = 1;
+        return;
+    }
+    xmlAttrSerializeTxtContent(b, utf8_doc, NULL, (const xmlChar *)value);
+    put(r, " ", 1);
+    puts_(r, name);
+    put(r, "=\"", 2);
+    put(r, (const char *)xmlBufferContent(b), (size_t)xmlBufferLength(b));
+    put(r, "\"", 1);
+    xmlBufferFree(b);
 }
 
 /* Length of the valid UTF-8 sequence at @p s that is also an XML 1.0 Char, or 0. */
@@ -156,8 +273,10 @@ ec2gw_xml_text(ec2gw_xml_t *r, const char *name, const char *text)
 {
     char *clean = clean_text(text);
 
-    if (xmlTextWriterWriteElement(r->w, XC(name), XC(clean != NULL ? clean : text)) < 0)
-        r->failed = 1;
+    ec2gw_xml_start(r, name);
+    close_tag(r); /* even for "": <name></name>, as xmlTextWriterWriteElement */
+    put_escaped(r, clean != NULL ? clean : text);
+    ec2gw_xml_end(r);
     free(clean);
 }
 

@@ -9,6 +9,7 @@
 #include <openssl/evp.h>
 
 #include "actions/tags_actions.h"
+#include "core/json_arena.h"
 #include "core/log.h"
 #include "data/client_token.h"
 #include "protocol/query_decode.h"
@@ -26,7 +27,7 @@ params_hash(ec2gw_req_t *r, const char *token_member)
 
     json_object_del(copy, token_member);
     json_object_del(copy, "DryRun");
-    text = json_dumps(copy, JSON_COMPACT | JSON_SORT_KEYS);
+    text = ec2gw_json_dumps(copy, JSON_COMPACT | JSON_SORT_KEYS);
     json_decref(copy);
     if (text == NULL)
         return NULL;
@@ -122,17 +123,18 @@ int
 ec2gw_dispatch_run(ec2gw_req_t *r, ec2gw_instance_t *inst, const ec2gw_action_t *act)
 {
     ec2gw_instance_t *prev = r->cur_inst;
+    ec2gw_json_scope_t js = ec2gw_req_json_enter(r);
     int rc;
 
     r->cur_inst = inst;
     ec2gw_req_ref(r);
     rc = act->fn(r, inst->data);
     r->cur_inst = prev;
+    ec2gw_json_arena_leave(js);
     /* OK with calls outstanding happens when a wrapper's model hook went asynchronous. */
     if (rc == EC2GW_OK && !r->answered && r->calls == NULL) {
-        ec2gw_log(EC2GW_LOG_ERROR, r->log_prefix,
-                  "plugin %s returned OK for %s without answering", inst->module->desc->name,
-                  r->action);
+        ec2gw_log(EC2GW_LOG_ERROR, r->log_prefix, "plugin %s returned OK for %s without answering",
+                  inst->module->desc->name, r->action);
         ec2gw_req_failf(r, "InternalError", "The request was not answered");
     } else if (rc == EC2GW_AGAIN && !r->answered && r->calls == NULL && r->refs <= 2) {
         ec2gw_log(EC2GW_LOG_ERROR, r->log_prefix,
@@ -174,8 +176,8 @@ decode(ec2gw_req_t *r)
     return 0;
 }
 
-void
-ec2gw_dispatch(ec2gw_req_t *r)
+static void
+dispatch(ec2gw_req_t *r)
 {
     const ec2gw_route_t *route;
     int dry_run;
@@ -193,8 +195,8 @@ ec2gw_dispatch(ec2gw_req_t *r)
     }
     route = ec2gw_plugins_route(r->gen->plugins, r->action);
     if (route == NULL) {
-        ec2gw_req_failf(r, "UnsupportedOperation",
-                        "The action %s is not supported by this gateway", r->action);
+        ec2gw_req_failf(r, "UnsupportedOperation", "The action %s is not supported by this gateway",
+                        r->action);
         return;
     }
     r->route = route;
@@ -207,4 +209,16 @@ ec2gw_dispatch(ec2gw_req_t *r)
     if ((route->act->flags & EC2GW_ACT_CLIENT_TOKEN) && !dry_run && !client_token_claim(r))
         return;
     ec2gw_dispatch_run(r, route->inst, route->act);
+}
+
+void
+ec2gw_dispatch(ec2gw_req_t *r)
+{
+    ec2gw_json_scope_t js;
+
+    ec2gw_req_ref(r); /* the arena must outlive the scope */
+    js = ec2gw_req_json_enter(r);
+    dispatch(r);
+    ec2gw_json_arena_leave(js);
+    ec2gw_req_unref(r);
 }

@@ -65,8 +65,12 @@ on_timer(evutil_socket_t fd, short what, void *arg)
     (void)what;
     if (!req_ended(r) && ec2gw_now() < t->due - 0.0005 && timer_arm(t) == 0)
         return;
-    if (!req_ended(r))
+    if (!req_ended(r)) {
+        ec2gw_json_scope_t js = ec2gw_req_json_enter(r);
+
         t->fn(r, t->arg);
+        ec2gw_json_arena_leave(js);
+    }
     /* May free the pool, and with it this timer: nothing touches t afterwards. */
     ec2gw_req_unref(r);
 }

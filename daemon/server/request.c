@@ -20,6 +20,7 @@
 #include "ops/metrics.h"
 #include "protocol/xml_render.h"
 #include "server/conn.h"
+#include "server/mem_trim.h"
 
 double
 ec2gw_now(void)
@@ -97,6 +98,8 @@ ec2gw_req_new(ec2gw_daemon_t *d, struct evhttp_request *http)
     r->magic = EC2GW_REQ_MAGIC;
     r->refs = 1;
     r->pool = pool;
+    /* the first cleanup, so the last to run: every other one may still drop arena JSON */
+    r->jarena = ec2gw_json_arena_new(pool);
     r->d = d;
     r->gen = d->gen;
     r->gen->refs++;
@@ -142,11 +145,24 @@ ec2gw_req_unref(ec2gw_req_t *r)
     json_decref(r->catalog);
     ec2gw_generation_unref(r->gen);
     r->magic = 0;
+    size_t held = ec2gw_json_arena_used(r->jarena) + ec2gw_pool_used(r->pool);
+
     ec2gw_pool_free(r->pool);
     d->in_flight--;
     ec2gw_metrics_set_in_flight(d->in_flight);
+    ec2gw_mem_trim_note(d, held);
 }
 
+static void
+free_document(const void *data, size_t len, void *arg)
+{
+    (void)len;
+    (void)arg;
+    free((void *)(uintptr_t)data);
+}
+
+/* Takes @p doc (free()): the answer buffer refers to it, no copy (a 1 000-instance answer is
+ * megabytes). */
 static void
 send_document(ec2gw_req_t *r, int status, const char *code, char *doc, size_t len)
 {
@@ -165,8 +181,9 @@ send_document(ec2gw_req_t *r, int status, const char *code, char *doc, size_t le
         evhttp_add_header(out, "Content-Type", "text/xml;charset=UTF-8");
         evhttp_add_header(out, "x-amzn-RequestId", r->id);
         evhttp_add_header(out, "Server", r->gen->conf.server_header_amazon ? "AmazonEC2" : "ec2gw");
-        if (buf != NULL && doc != NULL)
-            evbuffer_add(buf, doc, len);
+        if (buf != NULL && doc != NULL &&
+            evbuffer_add_reference(buf, doc, len, free_document, NULL) == 0)
+            doc = NULL;
         evhttp_send_reply(r->http, status, status < 400 ? "OK" : "Error", buf);
         if (buf != NULL)
             evbuffer_free(buf);
@@ -190,6 +207,7 @@ send_document(ec2gw_req_t *r, int status, const char *code, char *doc, size_t le
                  ec2gw_log_escape(key, sizeof(key), kp, 1));
         ec2gw_log_access(line);
     }
+    free(doc);
 }
 
 void
@@ -222,7 +240,6 @@ ec2gw_req_fail(ec2gw_req_t *r, const ec2gw_fault_t *f)
         ec2gw_log(EC2GW_LOG_WARN, r->log_prefix, "action=%s code=%s msg=\"%s\"",
                   r->action ? r->action : "-", f->code, f->message);
     send_document(r, f->status >= 400 ? f->status : 400, f->code, doc, len);
-    free(doc);
 }
 
 void
@@ -278,7 +295,6 @@ ec2gw_req_finish(ec2gw_req_t *r, json_t *model)
     }
     json_decref(model);
     send_document(r, 200, "OK", doc, len);
-    free(doc);
 }
 
 /* libevent detached the request from its closing connection and frees it only when it is

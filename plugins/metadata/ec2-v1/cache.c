@@ -39,12 +39,21 @@ evict(struct md_inst *in, int64_t now_ms)
 
 #define SWEEP_EVERY 256
 
+/* The cache outlives the request whose arena @p facts may live in (host ABI 1.4): a heap copy,
+ * and the cache's own table grown, inside a heap scope. */
 void
-md_cache_put(struct md_inst *in, const char *uuid, json_t *facts, int64_t now_ms, int64_t ttl_ms)
+md_cache_put(ec2gw_req_t *req, struct md_inst *in, const char *uuid, json_t *facts, int64_t now_ms,
+             int64_t ttl_ms)
 {
+    int scoped = EC2GW_HOST_HAS(ec2gw, json_heap_begin) && EC2GW_HOST_HAS(ec2gw, json_heap_end);
+
+    if (scoped)
+        ec2gw->json_heap_begin(req);
     if ((int64_t)json_object_size(in->cache) >= in->max_cached || ++in->puts % SWEEP_EVERY == 0)
         evict(in, now_ms);
-    json_object_set_new(
-        in->cache, uuid,
-        json_pack("{s:I, s:O}", "exp", (json_int_t)(now_ms + ttl_ms), "facts", facts));
+    json_object_set_new(in->cache, uuid,
+                        json_pack("{s:I, s:o}", "exp", (json_int_t)(now_ms + ttl_ms), "facts",
+                                  json_deep_copy(facts)));
+    if (scoped)
+        ec2gw->json_heap_end(req);
 }

@@ -12,6 +12,18 @@
 
 #include "md.h"
 
+
+/* json_dumps() text goes back through jansson's allocator: made in a request, it lives in the
+ * request's arena (host ABI 1.4), which free() does not know. */
+static void
+json_free_text(char *text)
+{
+    json_free_t jfree;
+
+    json_get_alloc_funcs(NULL, &jfree);
+    jfree(text);
+}
+
 static int
 port_cmp(const void *a, const void *b)
 {
@@ -333,7 +345,7 @@ md_facts(ec2gw_req_t *req, struct md_req *st, const json_t *server, const json_t
         char *text = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
 
         set_str(facts, "document", text);
-        free(text);
+        json_free_text(text);
         json_object_set_new(facts, "os_net", net ? net : json_object());
         json_object_set_new(facts, "user_data",
                             md_str(server, "OS-EXT-SRV-ATTR:user_data")

@@ -28,7 +28,7 @@ md_built(ec2gw_req_t *req, struct md_fetch *f, const char *public_key)
         return;
     }
     if (ttl > 0)
-        md_cache_put(st->inst, st->uuid, facts, ec2gw->now_ms(req), ttl);
+        md_cache_put(req, st->inst, st->uuid, facts, ec2gw->now_ms(req), ttl);
     st->facts = ec2gw->own_json(req, facts);
     json_decref(facts);
     md_answer(req, st);

@@ -47,8 +47,8 @@ int md_identified(ec2gw_req_t *req, struct md_req *st);
 int md_fetch(ec2gw_req_t *req, struct md_req *st);
 /* cache.c */
 json_t *md_cache_get(struct md_inst *in, const char *uuid, int64_t now_ms);
-void md_cache_put(struct md_inst *in, const char *uuid, json_t *facts, int64_t now_ms,
-                  int64_t ttl_ms);
+void md_cache_put(ec2gw_req_t *req, struct md_inst *in, const char *uuid, json_t *facts,
+                  int64_t now_ms, int64_t ttl_ms);
 
 /* serve.c: answer the request from st->facts (options, token, path). */
 void md_answer(ec2gw_req_t *req, struct md_req *st);

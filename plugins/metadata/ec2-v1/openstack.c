@@ -14,7 +14,19 @@ static const char *const os_versions[] = { "2012-08-10", "2013-04-04", "2013-10-
                                            "2016-06-30", "2016-10-06", "2017-02-22", "2018-08-27",
                                            "latest",     NULL };
 
+/* json_dumps() text goes back through jansson's allocator: made in a request, it lives in the
+ * request's arena (host ABI 1.4), which free() does not know. */
+static void
+json_free_text(char *text)
+{
+    json_free_t jfree;
+
+    json_get_alloc_funcs(NULL, &jfree);
+    jfree(text);
+}
+
 /* network_data.json: one link per port, DHCP on each (what Nova says without static config). */
+
 static json_t *
 network_data(ec2gw_req_t *req, const json_t *ports)
 {
@@ -74,7 +86,7 @@ reply_json(ec2gw_req_t *req, const json_t *j)
         return;
     }
     ec2gw->reply(req, 200, "application/json", text, strlen(text));
-    free(text);
+    json_free_text(text);
 }
 
 void

@@ -26,6 +26,7 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
+#include "core/json_arena.h"
 #include "server/request.h"
 
 #define BODY_LEN (3u * 1024u * 1024u + 17u)
@@ -393,6 +394,7 @@ main(void)
     int rc;
 
     curl_global_init(CURL_GLOBAL_DEFAULT);
+    ec2gw_json_arena_init(); /* as ec2gwd: callbacks' JSON in the request's arena */
     rc = cmocka_run_group_tests(tests, NULL, NULL);
     curl_global_cleanup();
     return rc;

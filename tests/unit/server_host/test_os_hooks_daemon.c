@@ -24,6 +24,7 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
+#include "core/json_arena.h"
 #include "hook_plugin.h"
 #include "plugin/plugin.h"
 #include "server/request.h"
@@ -85,6 +86,7 @@ group_setup(void **state)
     ec2gw_err_t err;
 
     (void)state;
+    ec2gw_json_arena_init(); /* as ec2gwd: request JSON in arenas, checked by ASan */
     return ec2gw_model_load(EC2GW_SOURCE_DIR "/model/ec2-2016-11-15.json", &model, &err);
 }
 
