@@ -462,9 +462,9 @@ ec2gw_os_share_invalidate(const char *project_id, const char *service)
 
     for (; e != NULL; e = next) {
         next = e->newer;
+        /* every project's: a write can change what others see (an image shared, unshared) */
+        (void)project_id;
         if (service != NULL && strcmp(e->service, service) != 0)
-            continue;
-        if (e->project != NULL && (project_id == NULL || strcmp(e->project, project_id) != 0))
             continue;
         count(&st.invalidated, "ec2gw_shared_read_invalidations_total", NULL);
         unlink_entry(e);

@@ -66,9 +66,11 @@ int ec2gw_os_share_start(ec2gw_share_waiter_t *w, ec2gw_http_call_t *hc);
 int ec2gw_os_share_leave(ec2gw_share_waiter_t *w);
 
 /**
- * A write of @p project_id (NULL: no project) to @p service (NULL: every service) was made or
- * tried: its entries and the service user's entries of that service are not reused or joined
- * any more (calls in flight still answer their waiters).
+ * A write of @p project_id to @p service (NULL: every service) was made or tried: the entries
+ * of that service are not reused or joined any more (calls in flight still answer their
+ * waiters). Every project's go, not only the writer's: a write can change what another
+ * project sees (an image shared or unshared, a network made shared), and the next read of any
+ * client must see it.
  */
 void ec2gw_os_share_invalidate(const char *project_id, const char *service);
 

@@ -97,13 +97,12 @@ th_share_invalidate(ec2gw_test_host_t *h, const char *service)
 
     json_object_foreach_safe(h->shared, tmp, key, e)
     {
-        const char *nl = strchr(key, '\n'), *scope = strrchr(key, '\n') + 1;
+        const char *nl = strchr(key, '\n');
 
         (void)e;
-        if (service != NULL && (strncmp(key, service, (size_t)(nl - key)) != 0 ||
-                                strlen(service) != (size_t)(nl - key)))
-            continue;
-        if (strcmp(scope, "service") == 0 || strcmp(scope, h->project) == 0)
+        /* every project's, as in ec2gwd: a write can change what other projects see */
+        if (service == NULL || (strncmp(key, service, (size_t)(nl - key)) == 0 &&
+                                strlen(service) == (size_t)(nl - key)))
             json_object_del(h->shared, key);
     }
 }

@@ -337,17 +337,18 @@ write_invalidates(void **state)
     settle(f);
     assert_int_equal(f->g.posts, 1);
     get(new_req(f, "p1", "r1"), "/v2/images", EC2GW_CALL_SHARED); /* sees its write */
-    get(new_req(f, "p2", "r1"), "/v2/images", EC2GW_CALL_SHARED); /* another project: reused */
+    /* another project too: the write may have shared or unshared an image with it */
+    get(new_req(f, "p2", "r1"), "/v2/images", EC2GW_CALL_SHARED);
     settle(f);
-    assert_int_equal(f->g.gets, 3);
+    assert_int_equal(f->g.gets, 4);
     ec2gw_os_share_stats(&st);
-    assert_int_equal(st.invalidated, 1);
-    assert_int_equal(st.hits, 1);
+    assert_int_equal(st.invalidated, 2);
+    assert_int_equal(st.hits, 0);
     /* the plugins' os_invalidate() does the same */
     ec2gw_host_api()->os_invalidate(f->r[0], NULL);
     get(new_req(f, "p1", "r1"), "/v2/images", EC2GW_CALL_SHARED);
     settle(f);
-    assert_int_equal(f->g.gets, 4);
+    assert_int_equal(f->g.gets, 5);
     assert_int_equal(ec2gw_host_api()->describe_staleness_ms(f->r[0]), 2000);
 }
 
