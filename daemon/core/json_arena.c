@@ -45,7 +45,7 @@
 #define UNIT_SHIFT 20
 #define UNIT       ((size_t)1 << UNIT_SHIFT)
 #define BIG        (UNIT / 4) /* larger allocations get a run of their own */
-#define SPARES_MAX 8          /* standard runs kept for the next requests */
+#define SPARES_MAX 64         /* standard runs kept for the next requests (trimmed when idle) */
 #define ADDR_BITS  47
 #define NUNITS     ((size_t)1 << (ADDR_BITS - UNIT_SHIFT))
 
