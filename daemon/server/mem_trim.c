@@ -35,7 +35,8 @@ ec2gw_mem_trim_note(ec2gw_daemon_t *d, size_t bytes)
 {
     struct timeval tv = { 0, EC2GW_MEM_TRIM_IDLE_MS * 1000 };
 
-    if (bytes >= EC2GW_MEM_TRIM_BYTES)
+    /* spares alone count too: many small answers at once may leave a pile of them */
+    if (bytes >= EC2GW_MEM_TRIM_BYTES || ec2gw_json_arena_mapped() >= EC2GW_MEM_TRIM_BYTES)
         wanted = 1;
     if (!wanted || d->in_flight > 0 || d->base == NULL)
         return;
