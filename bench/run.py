@@ -26,7 +26,8 @@ def parse():
     p.add_argument("--images", type=int, default=200,
                    help="describe-cache: images the project sees in Glance")
     p.add_argument("--attached", type=int, default=20, help="volumes: how many attached")
-    p.add_argument("--actions", default=None, help="floor, gateway-only: EC2 actions")
+    p.add_argument("--actions", default=None, help="floor, gateway-only: EC2 actions; "
+                   "describe-cache: parts (cloud,gateway-only)")
     p.add_argument("--image", help="instances: Glance image id (default: first active)")
     p.add_argument("--flavor", help="instances: Nova flavor id (default: smallest)")
     p.add_argument("--network", help="instances: network uuid (default: auto)")
@@ -48,8 +49,9 @@ def parse():
     conns, count = scenarios.DEFAULTS[o.scenario]
     o.connections = o.connections or conns
     o.count = o.count or count
-    o.actions = o.actions or ("DescribeInstances" if o.scenario == "floor" else
-                              "DescribeRegions,DescribeTags")
+    o.actions = o.actions or {"floor": "DescribeInstances",
+                              "describe-cache": "cloud,gateway-only"}.get(
+                                  o.scenario, "DescribeRegions,DescribeTags")
     return o
 
 
