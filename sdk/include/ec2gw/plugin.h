@@ -601,10 +601,11 @@ typedef struct ec2gw_host_api {
 
     /* -- 1.4: shared reads, JSON lifetime ------------------------------------------------ */
     /**
-     * Drop the shared answers (EC2GW_CALL_SHARED) of this request's project for
-     * @p service_type (NULL: every service), so that the next read sees a write just made.
-     * The host does it itself after each non-GET call of the project; call it for writes
-     * OpenStack makes on the caller's behalf (Nova creating ports for a new server).
+     * Drop the shared answers (EC2GW_CALL_SHARED) for @p service_type (NULL: every
+     * service), of every project (a write may change what another project sees: an image
+     * shared or unshared), so that the next read sees a write just made. The host does it
+     * itself after each non-GET call; call it for writes OpenStack makes on the caller's
+     * behalf (Nova creating ports for a new server).
      */
     void (*os_invalidate)(ec2gw_req_t *req, const char *service_type);
     /** The daemon's describe_max_staleness in ms: how old a shared read may be (0: off). */
