@@ -14,7 +14,6 @@ and creates another directly in Nova. Checked:
 Runs with the daemon's default describe_max_staleness (the shipped conf.d).
 """
 import os
-import re
 import sqlite3
 import sys
 import threading
@@ -24,13 +23,13 @@ import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
+from describe_common import snapshot, staleness_s  # noqa: E402
 
 from botocore.exceptions import ClientError  # noqa: E402
 
 D = None
 LIVE = ("pending", "running", "stopping", "stopped")
 GONE = ("shutting-down", "terminated")
-DEFAULT_STALENESS_S = 2.0  # the issue's largest allowed default, when the daemon names none
 
 
 def setUpModule():
@@ -40,49 +39,6 @@ def setUpModule():
 
 def tearDownModule():
     harness.stop_daemon(D)
-
-
-def seconds(text):
-    """A conf.d duration (ms/s/m/h suffix, bare number: seconds) in seconds."""
-    m = re.fullmatch(r"\s*([0-9.]+)\s*(ms|s|m|h)?\s*", text)
-    if not m:
-        raise ValueError("not a duration: %r" % text)
-    return float(m.group(1)) * {"ms": 0.001, "s": 1, "m": 60, "h": 3600, None: 1}[m.group(2)]
-
-
-def staleness_s():
-    """How old a DescribeInstances answer may be with the daemon's conf.d: the compute
-    plugin's describe_staleness (unless "daemon"), else the daemon's describe_max_staleness,
-    else the issue's largest default (a daemon without either has no cache: any bound holds)."""
-    found = {}
-    for name in sorted(os.listdir(D.conf)):
-        with open(os.path.join(D.conf, name)) as f:
-            for line in f:
-                s = line.split("#", 1)[0].strip()
-                for key in ("describe_staleness", "describe_max_staleness"):
-                    if s.startswith(key + ":"):
-                        found[key] = s.split(":", 1)[1].strip().strip("'\"")
-    if found.get("describe_staleness", "daemon") != "daemon":
-        return seconds(found["describe_staleness"])
-    if "describe_max_staleness" in found:
-        return seconds(found["describe_max_staleness"])
-    return DEFAULT_STALENESS_S
-
-
-def snapshot(ec2, **kw):
-    """{instance id: (state, {tag key: value})} of one DescribeInstances (every page)."""
-    out, token = {}, None
-    while True:
-        if token:
-            kw["NextToken"] = token
-        page = ec2.describe_instances(**kw)
-        for r in page["Reservations"]:
-            for i in r["Instances"]:
-                out[i["InstanceId"]] = (i["State"]["Name"],
-                                        {t["Key"]: t["Value"] for t in i.get("Tags", [])})
-        token = page.get("NextToken")
-        if not token:
-            return out
 
 
 class Poller(threading.Thread):
@@ -191,7 +147,7 @@ class Consistency(unittest.TestCase):
 
     def test_interleaved_writes_and_reads(self):
         ec2 = self.ec2
-        bound0 = staleness_s()
+        bound0 = staleness_s(D)
         imgs = ec2.describe_images(Filters=[{"Name": "name", "Values": ["cirros-fake"]}])
         if not imgs["Images"]:
             self.skipTest("no cirros-fake image (DescribeImages)")

@@ -16,7 +16,6 @@ Reading one's own writes holds within the process (worker) that took the write o
 The same is checked between the two workers of one daemon with listen.workers: 2 (TwoWorkers).
 """
 import os
-import re
 import signal
 import sys
 import threading
@@ -26,12 +25,12 @@ import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
+from describe_common import snapshot, staleness_s  # noqa: E402
 from ops_common import OpsDaemon  # noqa: E402
 
 from botocore.exceptions import ClientError  # noqa: E402
 
 GONE = ("shutting-down", "terminated")
-DEFAULT_STALENESS_S = 2.0
 DAEMONS = {}
 
 
@@ -65,47 +64,6 @@ def tearDownModule():
             d.cleanup()
     bad = {k: v for k, v in rcs.items() if v != 0}
     assert not bad, "ec2gwd exited with %s (sanitizer report?)" % bad
-
-
-def seconds(text):
-    m = re.fullmatch(r"\s*([0-9.]+)\s*(ms|s|m|h)?\s*", text)
-    if not m:
-        raise ValueError("not a duration: %r" % text)
-    return float(m.group(1)) * {"ms": 0.001, "s": 1, "m": 60, "h": 3600, None: 1}[m.group(2)]
-
-
-def staleness_s(d):
-    """The compute plugin's describe_staleness (unless "daemon"), else the daemon's
-    describe_max_staleness, else the issue's largest default."""
-    found = {}
-    for name in sorted(os.listdir(d.conf)):
-        with open(os.path.join(d.conf, name)) as f:
-            for line in f:
-                s = line.split("#", 1)[0].strip()
-                for key in ("describe_staleness", "describe_max_staleness"):
-                    if s.startswith(key + ":"):
-                        found[key] = s.split(":", 1)[1].strip().strip("'\"")
-    if found.get("describe_staleness", "daemon") != "daemon":
-        return seconds(found["describe_staleness"])
-    if "describe_max_staleness" in found:
-        return seconds(found["describe_max_staleness"])
-    return DEFAULT_STALENESS_S
-
-
-def snapshot(ec2, **kw):
-    """{instance id: (state, {tag key: value})} of one DescribeInstances (every page)."""
-    out, token = {}, None
-    while True:
-        if token:
-            kw["NextToken"] = token
-        page = ec2.describe_instances(**kw)
-        for r in page["Reservations"]:
-            for i in r["Instances"]:
-                out[i["InstanceId"]] = (i["State"]["Name"],
-                                        {t["Key"]: t["Value"] for t in i.get("Tags", [])})
-        token = page.get("NextToken")
-        if not token:
-            return out
 
 
 class Poller(threading.Thread):
