@@ -20,25 +20,29 @@ static const struct {
     { "credentials", "create", EC2GW_MANAGE_CRED_CREATE },
     { "credentials", "list", EC2GW_MANAGE_CRED_LIST },
     { "check", NULL, EC2GW_MANAGE_CHECK },
+    { "catalog", "register", EC2GW_MANAGE_CATALOG_REGISTER },
+    { "catalog", "show", EC2GW_MANAGE_CATALOG_SHOW },
 };
 
 /* Options that take a value: where it goes, and which commands accept it (0: every one). */
 struct valopt {
     const char *name;
     size_t off;
-    ec2gw_manage_cmd_t only[2];
+    ec2gw_manage_cmd_t only[3];
 };
 
 #define A(f) offsetof(ec2gw_manage_args_t, f)
 static const struct valopt valopts[] = {
-    { "--config-dir", A(conf_dir), { 0, 0 } },
-    { "--conf-dir", A(conf_dir), { 0, 0 } },
-    { "-c", A(conf_dir), { 0, 0 } },
-    { "--plugin-dir", A(plugin_dir), { EC2GW_MANAGE_CHECK, 0 } },
+    { "--config-dir", A(conf_dir), { 0 } },
+    { "--conf-dir", A(conf_dir), { 0 } },
+    { "-c", A(conf_dir), { 0 } },
+    { "--plugin-dir", A(plugin_dir), { EC2GW_MANAGE_CHECK } },
     { "--user", A(user), { EC2GW_MANAGE_CRED_CREATE, EC2GW_MANAGE_CRED_LIST } },
-    { "--project", A(project), { EC2GW_MANAGE_CRED_CREATE, 0 } },
+    { "--project", A(project), { EC2GW_MANAGE_CRED_CREATE } },
     { "--domain", A(domain), { EC2GW_MANAGE_CRED_CREATE, EC2GW_MANAGE_CRED_LIST } },
-    { "--url", A(url), { EC2GW_MANAGE_CRED_CREATE, 0 } },
+    { "--url", A(url), { EC2GW_MANAGE_CRED_CREATE, EC2GW_MANAGE_CATALOG_REGISTER } },
+    { "--region", A(region), { EC2GW_MANAGE_CATALOG_REGISTER, EC2GW_MANAGE_CATALOG_SHOW } },
+    { "--interfaces", A(interfaces), { EC2GW_MANAGE_CATALOG_REGISTER } },
 };
 
 static int EC2GW_PRINTF(3, 4) usage_err(char *msg, size_t size, const char *fmt, ...)
@@ -94,7 +98,8 @@ find_command(const char **words, int n, ec2gw_manage_args_t *out, const char **e
             return 0;
         }
     }
-    if (n > 1 && (strcmp(words[0], "db") == 0 || strcmp(words[0], "credentials") == 0))
+    if (n > 1 && (strcmp(words[0], "db") == 0 || strcmp(words[0], "credentials") == 0 ||
+                  strcmp(words[0], "catalog") == 0))
         return usage_err(msg, size, "unknown command '%s %s'", words[0], words[1]);
     return usage_err(msg, size, "unknown command '%s'", words[0]);
 }
@@ -103,7 +108,8 @@ find_command(const char **words, int n, ec2gw_manage_args_t *out, const char **e
 static int
 check_scope(const struct valopt *o, const ec2gw_manage_args_t *out)
 {
-    return o->only[0] == 0 || o->only[0] == out->cmd || o->only[1] == out->cmd;
+    return o->only[0] == 0 || o->only[0] == out->cmd || o->only[1] == out->cmd ||
+           o->only[2] == out->cmd;
 }
 
 static int
@@ -111,10 +117,25 @@ check_command(const ec2gw_manage_args_t *out, char *msg, size_t size)
 {
     if (out->cmd == EC2GW_MANAGE_DB_IMPORT && out->source == NULL)
         return usage_err(msg, size, "db import-ec2api needs SOURCE (an ec2-api SQLite file)");
-    if (out->dry_run && out->cmd != EC2GW_MANAGE_DB_IMPORT)
-        return usage_err(msg, size, "--dry-run is an option of db import-ec2api only");
+    if (out->dry_run && out->cmd != EC2GW_MANAGE_DB_IMPORT &&
+        out->cmd != EC2GW_MANAGE_CATALOG_REGISTER)
+        return usage_err(msg, size,
+                         "--dry-run is an option of db import-ec2api and catalog register only");
     if (out->cmd == EC2GW_MANAGE_CRED_CREATE && (out->user == NULL || out->project == NULL))
         return usage_err(msg, size, "credentials create needs --user U and --project P");
+    if (out->cmd == EC2GW_MANAGE_CATALOG_REGISTER) {
+        unsigned mask;
+
+        if (out->url == NULL)
+            return usage_err(msg, size, "catalog register needs --url URL");
+        if (strncmp(out->url, "http://", 7) != 0 && strncmp(out->url, "https://", 8) != 0)
+            return usage_err(msg, size, "--url '%s' is not an http:// or https:// URL", out->url);
+        if (out->interfaces != NULL && ec2gw_manage_interfaces_parse(out->interfaces, &mask) != 0)
+            return usage_err(msg, size,
+                             "--interfaces '%s': a comma-separated list of public, internal, "
+                             "admin without repeats",
+                             out->interfaces);
+    }
     return 0;
 }
 

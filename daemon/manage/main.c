@@ -12,12 +12,14 @@ run(const ec2gw_manage_args_t *a)
 {
     ec2gw_manage_conf_t c;
     ec2gw_err_t err = { 0 };
-    int need_password = a->cmd == EC2GW_MANAGE_CRED_CREATE || a->cmd == EC2GW_MANAGE_CRED_LIST;
+    int need_password = a->cmd == EC2GW_MANAGE_CRED_CREATE || a->cmd == EC2GW_MANAGE_CRED_LIST ||
+                        a->cmd == EC2GW_MANAGE_CATALOG_REGISTER ||
+                        a->cmd == EC2GW_MANAGE_CATALOG_SHOW;
     int rc;
 
     if (a->cmd == EC2GW_MANAGE_CHECK)
         return ec2gw_manage_check(a);
-    /* With an OS_* admin, credentials do not need the service user's password. */
+    /* With an OS_* admin, credentials and catalog do not need the service user's password. */
     if (need_password && getenv("OS_USERNAME") != NULL && getenv("OS_PASSWORD") != NULL)
         need_password = 0;
     if (ec2gw_manage_conf_load(a->conf_dir, need_password, &c, &err) != 0) {
@@ -39,6 +41,12 @@ run(const ec2gw_manage_args_t *a)
         break;
     case EC2GW_MANAGE_CRED_LIST:
         rc = ec2gw_manage_cred_list(&c, a);
+        break;
+    case EC2GW_MANAGE_CATALOG_REGISTER:
+        rc = ec2gw_manage_catalog_register(&c, a);
+        break;
+    case EC2GW_MANAGE_CATALOG_SHOW:
+        rc = ec2gw_manage_catalog_show(&c, a);
         break;
     default:
         rc = EC2GW_MANAGE_USAGE;

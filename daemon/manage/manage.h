@@ -16,9 +16,10 @@
 #include "server/daemon.h"
 
 /* Exit statuses, as --help documents them. */
-#define EC2GW_MANAGE_OK    0
-#define EC2GW_MANAGE_FAIL  1
-#define EC2GW_MANAGE_USAGE 2
+#define EC2GW_MANAGE_OK      0
+#define EC2GW_MANAGE_FAIL    1
+#define EC2GW_MANAGE_USAGE   2
+#define EC2GW_MANAGE_CHANGES 3 /**< catalog register --dry-run: the catalog would change */
 
 typedef enum ec2gw_manage_cmd {
     EC2GW_MANAGE_NONE = 0,
@@ -30,6 +31,8 @@ typedef enum ec2gw_manage_cmd {
     EC2GW_MANAGE_CRED_CREATE,
     EC2GW_MANAGE_CRED_LIST,
     EC2GW_MANAGE_CHECK,
+    EC2GW_MANAGE_CATALOG_REGISTER,
+    EC2GW_MANAGE_CATALOG_SHOW,
 } ec2gw_manage_cmd_t;
 
 /** The command line, parsed. Strings borrowed from argv. */
@@ -38,11 +41,13 @@ typedef struct ec2gw_manage_args {
     const char *conf_dir;   /**< --config-dir (default: the daemon's) */
     const char *plugin_dir; /**< --plugin-dir (check) */
     const char *source;     /**< db import-ec2api SOURCE */
-    int dry_run;            /**< db import-ec2api --dry-run */
+    int dry_run;            /**< db import-ec2api, catalog register --dry-run */
     const char *user;       /**< credentials --user (name or id) */
     const char *project;    /**< credentials --project (name or id) */
     const char *domain;     /**< --domain: where names are looked up (default Default) */
-    const char *url;        /**< credentials create --url: EC2_URL */
+    const char *url;        /**< credentials create --url: EC2_URL; catalog register --url */
+    const char *region;     /**< catalog --region (default ec2.region) */
+    const char *interfaces; /**< catalog register --interfaces (default all three) */
 } ec2gw_manage_args_t;
 
 /**
@@ -180,5 +185,33 @@ int ec2gw_manage_ec2tokens_probe(const ec2gw_ks_session_t *s, const char *access
                                  const char *secret, long *status, ec2gw_err_t *err);
 
 int ec2gw_manage_check(const ec2gw_manage_args_t *a);
+
+/* ---------------------------------------------------------------- catalog */
+
+/** The name register gives the ec2 service it creates. */
+#define EC2GW_CATALOG_NAME "ec2gw"
+
+/** "public,internal,admin" (any non-empty subset, no repeats) as a bit mask; 0 or -1. */
+int ec2gw_manage_interfaces_parse(const char *list, unsigned *mask);
+
+typedef enum ec2gw_catalog_action {
+    EC2GW_CATALOG_UNCHANGED = 0,
+    EC2GW_CATALOG_CREATE,
+    EC2GW_CATALOG_UPDATE, /**< another URL, or disabled */
+} ec2gw_catalog_action_t;
+
+/** Of Keystone's services of type ec2, the one to register into (named ec2gw first), or NULL. */
+const json_t *ec2gw_manage_catalog_pick_service(const json_t *services);
+
+/**
+ * What register does to the @p interface endpoint in @p region for @p url, given the service's
+ * @p endpoints (Keystone's list); the endpoint to update into @p found (borrowed).
+ */
+ec2gw_catalog_action_t ec2gw_manage_catalog_plan(const json_t *endpoints, const char *interface,
+                                                 const char *region, const char *url,
+                                                 const json_t **found);
+
+int ec2gw_manage_catalog_register(const ec2gw_manage_conf_t *c, const ec2gw_manage_args_t *a);
+int ec2gw_manage_catalog_show(const ec2gw_manage_conf_t *c, const ec2gw_manage_args_t *a);
 
 #endif

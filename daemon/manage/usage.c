@@ -49,6 +49,20 @@ ec2gw_manage_usage(FILE *out)
           "      users' EC2 credentials (else every request is verified by Keystone), every\n"
           "      catalog service each plugin instance needs is in its catalog (interface and\n"
           "      region of keystone:), and the database is writable with a current schema.\n"
+          "  catalog register --url URL [--region R] [--interfaces LIST] [--dry-run]\n"
+          "      Put the gateway in Keystone's catalog, where Horizon's ec2rc.sh (EC2_URL) and\n"
+          "      EC2 tools look for it: the service of type ec2 (created with name ec2gw unless\n"
+          "      one of type ec2 exists; one named ec2gw is preferred) and one endpoint with URL\n"
+          "      per interface of LIST (default public,internal,admin) in region R (default\n"
+          "      ec2.region). Idempotent: an endpoint with URL already there is left alone, one\n"
+          "      with another URL (or disabled) is updated, a missing one created; each is\n"
+          "      printed with what was done, then the number of changes (0: \"unchanged\").\n"
+          "      Needs an identity with the admin role.\n"
+          "      --dry-run  print what would be done, write nothing; exit 0 when the catalog\n"
+          "                 already matches, 3 when it would change (for Puppet's unless).\n"
+          "  catalog show [--region R]\n"
+          "      Print every service of type ec2 and its endpoints (interface, region, URL).\n"
+          "      Exit 1 when there is none.\n"
           "\n",
           out);
     fprintf(
@@ -60,9 +74,11 @@ ec2gw_manage_usage(FILE *out)
         "  -h, --help            this text\n"
         "  -V, --version         the version\n"
         "\n"
-        "Identity: credentials and check log in as the gateway's service user of keystone:\n"
+        "Identity: credentials, catalog and check log in as the gateway's service user of "
+        "keystone:\n"
         "(its password from service_password_env, service_password_file or service_password,\n"
-        "as for ec2gwd). credentials uses an admin of the OS_* environment instead when\n"
+        "as for ec2gwd). credentials and catalog use an admin of the OS_* environment instead "
+        "when\n"
         "OS_USERNAME and OS_PASSWORD are set (OS_AUTH_URL, OS_PROJECT_NAME,\n"
         "OS_USER_DOMAIN_NAME, OS_PROJECT_DOMAIN_NAME; keystone.url and Default otherwise).\n"
         "The db commands do not need the password.\n"
@@ -72,11 +88,13 @@ ec2gw_manage_usage(FILE *out)
         "  1  failure: the error is printed on stderr (check: an item FAILed; import: a\n"
         "     conflict, nothing imported)\n"
         "  2  usage error: unknown command or option, missing argument\n"
+        "  3  catalog register --dry-run: the catalog would change\n"
         "\n"
         "Examples:\n"
         "  ec2gw-manage db upgrade\n"
         "  ec2gw-manage db import-ec2api /var/lib/ec2api/ec2api.sqlite --dry-run\n"
         "  ec2gw-manage credentials create --user demo --project demo > ec2rc.sh\n"
-        "  ec2gw-manage -c /etc/ec2gw/conf.d check\n",
+        "  ec2gw-manage -c /etc/ec2gw/conf.d check\n"
+        "  ec2gw-manage catalog register --url https://ec2.example.org:8788\n",
         EC2GW_MANAGE_DEFAULT_CONF_DIR, EC2GW_MANAGE_DEFAULT_PLUGIN_DIR);
 }
