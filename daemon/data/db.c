@@ -363,6 +363,21 @@ db_pragmas(ec2gw_db_t *db, ec2gw_err_t *err)
 }
 
 int
+ec2gw_db_open_as(const char *target, const char *password, ec2gw_db_t **out, ec2gw_err_t *err)
+{
+    ec2gw_db_url_t url;
+
+    (void)password;
+    if (!ec2gw_db_is_url(target))
+        return ec2gw_db_open(target, out, err);
+    *out = NULL;
+    if (ec2gw_db_url_parse(target, &url, err) != 0)
+        return EC2GW_E_INVAL;
+    return ec2gw_err_set(err, EC2GW_E_DB, "db: %s: the MySQL backend is not in this build yet",
+                         target);
+}
+
+int
 ec2gw_db_open(const char *path, ec2gw_db_t **out, ec2gw_err_t *err)
 {
     ec2gw_db_t *db = calloc(1, sizeof(*db));

@@ -1,8 +1,9 @@
 /*
- * db.h - the gateway's database: SQLite (WAL) with the `items` and `tags` tables exactly as
+ * db.h - the gateway's database: SQLite (WAL, the default) or MySQL/MariaDB (a
+ * mysql://USER@HOST[:PORT]/DB target), with the `items` and `tags` tables exactly as
  * OpenStack's ec2-api has them, plus ec2gw's own tables (schema version, ClientToken records).
- * All calls are synchronous and run on the loop thread (prepared statements, WAL: well under a
- * millisecond).
+ * All calls are synchronous and run on the loop thread (SQLite: prepared statements, WAL, well
+ * under a millisecond; MySQL: one round trip per statement, bounded by the driver's timeouts).
  */
 #ifndef EC2GW_DATA_DB_H
 #define EC2GW_DATA_DB_H
@@ -17,6 +18,40 @@ typedef struct ec2gw_db ec2gw_db_t;
  * closes with ec2gw_db_close.
  */
 int ec2gw_db_open(const char *path, ec2gw_db_t **out, ec2gw_err_t *err);
+
+/** The parts of a mysql:// (or mariadb://) target: USER@HOST[:PORT]/DBNAME. */
+typedef struct ec2gw_db_url {
+    char user[128];
+    char host[256];
+    char name[128];
+    unsigned port; /* 3306 when not given */
+} ec2gw_db_url_t;
+
+/** 1 when @p target is a mysql:// or mariadb:// URL, 0 when it is a SQLite path. */
+int ec2gw_db_is_url(const char *target);
+
+/**
+ * Parse a MySQL target into @p out. A URL carrying a password (USER:PASS@) is refused: the
+ * password comes from paths.database_password_env or _file. 0 or EC2GW_E_INVAL.
+ */
+int ec2gw_db_url_parse(const char *target, ec2gw_db_url_t *out, ec2gw_err_t *err);
+
+/**
+ * ec2gw_db_open for either backend: @p password is used for a MySQL target (NULL: none) and
+ * ignored for SQLite. A MySQL server that cannot be reached fails here with its message.
+ */
+int ec2gw_db_open_as(const char *target, const char *password, ec2gw_db_t **out,
+                     ec2gw_err_t *err);
+
+/**
+ * The schema version recorded at @p target without creating or migrating anything: -1 when
+ * the SQLite file does not exist, 0 when no ec2gw table does. 0 or EC2GW_E_DB.
+ */
+int ec2gw_db_read_version(const char *target, const char *password, int *version,
+                          ec2gw_err_t *err);
+
+/** "sqlite" or "mysql". */
+const char *ec2gw_db_backend(ec2gw_db_t *db);
 
 /** Close (NULL is fine). */
 void ec2gw_db_close(ec2gw_db_t *db);

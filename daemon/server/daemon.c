@@ -276,7 +276,7 @@ ec2gw_daemon_listen(ec2gw_daemon_t *d, ec2gw_err_t *err)
     /* Create or migrate the database once, before any worker exists: a path that cannot be
      * opened fails here, with one message, and workers never race on the schema. */
     ec2gw_db_t *db = NULL;
-    int rc = ec2gw_db_open(c->database, &db, err);
+    int rc = ec2gw_db_open_as(c->database, c->database_password, &db, err);
 
     ec2gw_db_close(db);
     if (rc == 0)
@@ -289,7 +289,8 @@ ec2gw_daemon_serve_init(ec2gw_daemon_t *d, ec2gw_err_t *err)
 {
     int rc;
 
-    if ((rc = ec2gw_db_open(d->gen->conf.database, &d->db, err)) != 0)
+    if ((rc = ec2gw_db_open_as(d->gen->conf.database, d->gen->conf.database_password, &d->db,
+                               err)) != 0)
         return rc;
     /* The changelist folds libevent's per-request disable/enable of a connection into one
      * epoll_ctl at most: epoll_ctl was the largest single cost in the DescribeRegions profile. */

@@ -46,7 +46,10 @@ typedef struct ec2gw_daemon_conf {
     /* paths: */
     const char *plugin_dir;
     const char *model_path;
-    const char *database;
+    const char *database;              /**< a SQLite path, or mysql://USER@HOST[:PORT]/DB */
+    const char *database_password_env;  /**< MySQL: the variable holding the password */
+    const char *database_password_file; /**< MySQL: the file holding it (first line) */
+    const char *database_password;      /**< resolved from either, or NULL */
     /* log: */
     const char *log_level;
     int access_log;
@@ -149,6 +152,10 @@ int ec2gw_metadata_setup(ec2gw_daemon_t *d, ec2gw_err_t *err);
 
 /** Bind the `metadata:` section's cross-field checks and secret (daemon_conf.c). */
 int ec2gw_metadata_conf_check(ec2gw_daemon_conf_t *conf, ec2gw_err_t *err);
+
+/** paths.database: a MySQL URL is well formed and carries no password; its password is read
+ * from database_password_env or _file into database_password (db_conf.c). */
+int ec2gw_db_conf_check(ec2gw_daemon_conf_t *conf, ec2gw_err_t *err);
 
 /** daemon_notify.c: SIGUSR1 (reopen the access log), the heartbeat/watchdog timer. */
 int ec2gw_daemon_notify_setup(ec2gw_daemon_t *d, ec2gw_err_t *err);

@@ -49,6 +49,8 @@ static const ec2gw_setting_t paths_schema[] = {
     { .key = "plugin_dir", .type = EC2GW_SET_STR, .offset = C(plugin_dir) },
     { .key = "model", .type = EC2GW_SET_STR, .offset = C(model_path) },
     { .key = "database", .type = EC2GW_SET_STR, .offset = C(database), .def = "/var/lib/ec2gw/ec2gw.sqlite" },
+    { .key = "database_password_env", .type = EC2GW_SET_STR, .offset = C(database_password_env) },
+    { .key = "database_password_file", .type = EC2GW_SET_STR, .offset = C(database_password_file) },
     { .key = NULL },
 };
 
@@ -262,7 +264,8 @@ ec2gw_daemon_conf_bind(ec2gw_conf_set_t *set, ec2gw_daemon_conf_t *conf, ec2gw_e
             return ec2gw_err_set(err, EC2GW_E_INVAL,
                                  "ec2.extra_regions: '%s' is not name=endpoint",
                                  conf->extra_regions.v[i]);
-    if (ec2gw_metadata_conf_check(conf, err) != 0 || log_conf_check(conf, err) != 0)
+    if (ec2gw_metadata_conf_check(conf, err) != 0 || log_conf_check(conf, err) != 0 ||
+        ec2gw_db_conf_check(conf, err) != 0)
         return EC2GW_E_INVAL;
     return resolve_password(set, &conf->keystone, err);
 }
