@@ -24,7 +24,7 @@
 #include "data/db_priv.h"
 
 static void
-ctok_bind_key(sqlite3_stmt *st, const char *project_id, const char *action, const char *token)
+ctok_bind_key(db_stmt_t *st, const char *project_id, const char *action, const char *token)
 {
     ec2gw_db_bind_text(st, 1, project_id);
     ec2gw_db_bind_text(st, 2, action);
@@ -37,29 +37,29 @@ ctok_claim(ec2gw_db_t *db, const char *project_id, const char *action, const cha
            const char *params_hash, long long lease_s, ec2gw_err_t *err)
 {
     time_t now = time(NULL);
-    sqlite3_stmt *st = ec2gw_db_stmt(db, DB_CTOK_INSERT, err);
+    db_stmt_t *st = ec2gw_db_stmt(db, DB_CTOK_INSERT, err);
     int rc;
 
     if (st == NULL)
         return EC2GW_E_DB;
     ctok_bind_key(st, project_id, action, token);
     ec2gw_db_bind_text(st, 4, params_hash);
-    sqlite3_bind_int64(st, 5, (sqlite3_int64)now);
+    ec2gw_db_bind_int64(st, 5, (long long)now);
     ec2gw_db_bind_text(st, 6, ec2gw_claim_owner_self());
-    sqlite3_bind_int64(st, 7, (sqlite3_int64)(now + lease_s));
+    ec2gw_db_bind_int64(st, 7, (long long)(now + lease_s));
     if ((rc = ec2gw_db_stmt_run(db, st, err)) != 0)
         return rc;
-    return sqlite3_changes(ec2gw_db_sqlite(db)) == 1;
+    return ec2gw_db_changes(db) == 1;
 }
 
 /* Set the owner and lease of a pending row if they are still @p owner and @p lease: 1 when
  * this call changed them, 0 when another request or daemon did first, or EC2GW_E_DB. */
 static int
 ctok_take(ec2gw_db_t *db, const char *project_id, const char *action, const char *token,
-          const char *owner, sqlite3_int64 lease, int lease_null, const char *new_owner,
-          sqlite3_int64 new_lease)
+          const char *owner, long long lease, int lease_null, const char *new_owner,
+          long long new_lease)
 {
-    sqlite3_stmt *st = ec2gw_db_stmt(db, DB_CTOK_TAKE, NULL);
+    db_stmt_t *st = ec2gw_db_stmt(db, DB_CTOK_TAKE, NULL);
     int rc;
 
     if (st == NULL)
@@ -67,14 +67,14 @@ ctok_take(ec2gw_db_t *db, const char *project_id, const char *action, const char
     ctok_bind_key(st, project_id, action, token);
     ec2gw_db_bind_text(st, 4, owner);
     if (lease_null)
-        sqlite3_bind_null(st, 5);
+        ec2gw_db_bind_null(st, 5);
     else
-        sqlite3_bind_int64(st, 5, lease);
+        ec2gw_db_bind_int64(st, 5, lease);
     ec2gw_db_bind_text(st, 6, new_owner);
-    sqlite3_bind_int64(st, 7, new_lease);
+    ec2gw_db_bind_int64(st, 7, new_lease);
     if ((rc = ec2gw_db_stmt_run(db, st, NULL)) != 0)
         return rc;
-    return sqlite3_changes(ec2gw_db_sqlite(db)) == 1;
+    return ec2gw_db_changes(db) == 1;
 }
 
 /*
@@ -83,19 +83,19 @@ ctok_take(ec2gw_db_t *db, const char *project_id, const char *action, const char
  * The row is rewritten (through ctok_take), so @p st is reset first.
  */
 static int
-ctok_pending(ec2gw_db_t *db, sqlite3_stmt *st, const char *project_id, const char *action,
+ctok_pending(ec2gw_db_t *db, db_stmt_t *st, const char *project_id, const char *action,
              const char *token, ec2gw_ctok_opts_t *t, ec2gw_fault_t *fault)
 {
     char owner_buf[EC2GW_OWNER_MAX];
-    const char *col = (const char *)sqlite3_column_text(st, 2), *owner = NULL;
-    int lease_null = sqlite3_column_type(st, 3) == SQLITE_NULL;
-    sqlite3_int64 lease = sqlite3_column_int64(st, 3), end;
-    sqlite3_int64 now = (sqlite3_int64)time(NULL);
+    const char *col = ec2gw_db_col_text(st, 2), *owner = NULL;
+    int lease_null = ec2gw_db_col_is_null(st, 3);
+    long long lease = ec2gw_db_col_int64(st, 3), end;
+    long long now = (long long)time(NULL);
     ec2gw_owner_state_t who;
     int rc;
 
     if (lease_null)
-        lease = sqlite3_column_int64(st, 4) + t->lease_s;
+        lease = ec2gw_db_col_int64(st, 4) + t->lease_s;
     if (col != NULL) /* copied: the column's text goes with the reset */
         owner = owner_buf, snprintf(owner_buf, sizeof(owner_buf), "%s", col);
     ec2gw_db_stmt_done(st);
@@ -137,21 +137,21 @@ ctok_read(ec2gw_db_t *db, const char *project_id, const char *action, const char
           const char *params_hash, ec2gw_ctok_opts_t *t, json_t **result, ec2gw_fault_t *fault)
 {
     ec2gw_err_t err = { 0 };
-    sqlite3_stmt *st = ec2gw_db_stmt(db, DB_CTOK_GET, &err);
+    db_stmt_t *st = ec2gw_db_stmt(db, DB_CTOK_GET, &err);
     const char *hash, *text;
     int rc;
 
     if (st == NULL)
         return ec2gw_fault_set(fault, "InternalError", "%s", err.msg);
     ctok_bind_key(st, project_id, action, token);
-    if (sqlite3_step(st) != SQLITE_ROW) {
+    if (ec2gw_db_step(st) != DB_ROW) {
         /* Deleted between claim and read (an abort, or expiry): ask the client to retry. */
         ec2gw_db_fail(db, "client token", &err);
         rc = ec2gw_fault_set(fault, "InternalError", "%s", err.msg);
         goto done;
     }
-    hash = (const char *)sqlite3_column_text(st, 0);
-    text = (const char *)sqlite3_column_text(st, 1);
+    hash = ec2gw_db_col_text(st, 0);
+    text = ec2gw_db_col_text(st, 1);
     if (hash == NULL || strcmp(hash, params_hash) != 0) {
         rc = ec2gw_fault_set(fault, "IdempotentParameterMismatch",
                              "The client token '%s' was already used with different parameters",
@@ -199,7 +199,7 @@ ec2gw_client_token_complete(ec2gw_db_t *db, const char *project_id, const char *
     /* NULL (an operation answering <return>true</return>) is stored as JSON null: the row
      * must leave the pending state. */
     char *text = result != NULL ? ec2gw_json_dumps(result, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
-    sqlite3_stmt *st = ec2gw_db_stmt(db, DB_CTOK_COMPLETE, NULL);
+    db_stmt_t *st = ec2gw_db_stmt(db, DB_CTOK_COMPLETE, NULL);
     int rc;
 
     if (st == NULL || (result != NULL && text == NULL)) {
@@ -210,7 +210,7 @@ ec2gw_client_token_complete(ec2gw_db_t *db, const char *project_id, const char *
     ec2gw_db_bind_text(st, 4, text != NULL ? text : "null");
     rc = ec2gw_db_stmt_run(db, st, NULL);
     free(text);
-    if (rc == 0 && sqlite3_changes(ec2gw_db_sqlite(db)) == 0)
+    if (rc == 0 && ec2gw_db_changes(db) == 0)
         rc = EC2GW_E_NOTFOUND;
     return rc;
 }
@@ -219,7 +219,7 @@ int
 ec2gw_client_token_abort(ec2gw_db_t *db, const char *project_id, const char *action,
                          const char *token)
 {
-    sqlite3_stmt *st = ec2gw_db_stmt(db, DB_CTOK_DELETE, NULL);
+    db_stmt_t *st = ec2gw_db_stmt(db, DB_CTOK_DELETE, NULL);
 
     if (st == NULL)
         return EC2GW_E_DB;
@@ -230,10 +230,10 @@ ec2gw_client_token_abort(ec2gw_db_t *db, const char *project_id, const char *act
 int
 ec2gw_client_token_expire(ec2gw_db_t *db, long long max_age_s)
 {
-    sqlite3_stmt *st = ec2gw_db_stmt(db, DB_CTOK_EXPIRE, NULL);
+    db_stmt_t *st = ec2gw_db_stmt(db, DB_CTOK_EXPIRE, NULL);
 
     if (st == NULL)
         return EC2GW_E_DB;
-    sqlite3_bind_int64(st, 1, (sqlite3_int64)time(NULL) - max_age_s);
+    ec2gw_db_bind_int64(st, 1, (long long)time(NULL) - max_age_s);
     return ec2gw_db_stmt_run(db, st, NULL);
 }

@@ -50,6 +50,12 @@ int ec2gw_db_open_as(const char *target, const char *password, ec2gw_db_t **out,
 int ec2gw_db_read_version(const char *target, const char *password, int *version,
                           ec2gw_err_t *err);
 
+/**
+ * MySQL: connect to @p target and write in a transaction rolled back (the schema version
+ * table, or a temporary table when there is none yet), changing nothing. 0 or EC2GW_E_DB.
+ */
+int ec2gw_db_probe_write(const char *target, const char *password, ec2gw_err_t *err);
+
 /** "sqlite" or "mysql". */
 const char *ec2gw_db_backend(ec2gw_db_t *db);
 

@@ -1,6 +1,7 @@
 /*
- * db_priv.h - shared by the files of daemon/data (and their tests): the database handle, its
- * cache of prepared statements and small step helpers. Nothing outside daemon/data includes it.
+ * db_priv.h - shared by the files of daemon/data (and their tests): the database handle, the
+ * driver interface (SQLite in db_sqlite.c, MySQL/MariaDB in db_mysql.c), the statement table
+ * and small step helpers. Nothing outside daemon/data includes it.
  */
 #ifndef EC2GW_DATA_DB_PRIV_H
 #define EC2GW_DATA_DB_PRIV_H
@@ -41,7 +42,7 @@ typedef enum db_stmt_id {
     DB_CTOK_COMPLETE,    /* ?1 project, ?2 action, ?3 token, ?4 result */
     DB_CTOK_DELETE,      /* ?1 project, ?2 action, ?3 token */
     DB_CTOK_EXPIRE,      /* ?1 oldest created kept */
-    DB_TX_BEGIN,
+    DB_TX_BEGIN, /* transaction control: SQLite only; the MySQL driver names its savepoints */
     DB_TX_SAVEPOINT,
     DB_TX_COMMIT,
     DB_TX_RELEASE,
@@ -50,25 +51,167 @@ typedef enum db_stmt_id {
     DB_STMT_COUNT
 } db_stmt_id_t;
 
+/*
+ * The driver interface. A statement is borrowed from the connection's cache by id (or prepared
+ * ad hoc from text), bound, stepped row by row and handed back. Step results are SQLite's
+ * codes, which the MySQL driver maps to: DB_ROW, DB_DONE, DB_DUP_PRIMARY (duplicate primary
+ * key), DB_DUP_UNIQUE (duplicate unique key), anything else an error (ec2gw_db_fail tells it).
+ */
+enum {
+    DB_ROW = SQLITE_ROW,
+    DB_DONE = SQLITE_DONE,
+    DB_DUP_PRIMARY = SQLITE_CONSTRAINT_PRIMARYKEY,
+    DB_DUP_UNIQUE = SQLITE_CONSTRAINT_UNIQUE,
+    DB_ERROR = SQLITE_ERROR,
+};
+
+/** SQL dialects: the statement table has one text per dialect (db_sql.c). */
+typedef enum db_dialect { DB_SQLITE, DB_MYSQL } db_dialect_t;
+
+typedef struct db_stmt db_stmt_t;
+typedef struct db_driver db_driver_t;
+
+/** What every driver's statement starts with. */
+struct db_stmt {
+    const db_driver_t *drv;
+    ec2gw_db_t *db;
+};
+
+struct db_driver {
+    db_dialect_t dialect;
+    const char *name;
+    db_stmt_t *(*stmt)(ec2gw_db_t *db, db_stmt_id_t id, ec2gw_err_t *err);
+    db_stmt_t *(*prepare)(ec2gw_db_t *db, const char *sql, ec2gw_err_t *err);
+    void (*finalize)(db_stmt_t *st);
+    void (*done)(db_stmt_t *st);
+    int (*bind_text)(db_stmt_t *st, int idx, const char *s);
+    int (*bind_int64)(db_stmt_t *st, int idx, long long v);
+    int (*bind_null)(db_stmt_t *st, int idx);
+    int (*bind_list)(db_stmt_t *st, int idx, const char *const *strs, size_t n);
+    int (*step)(db_stmt_t *st);
+    const char *(*col_text)(db_stmt_t *st, int col);
+    long long (*col_int64)(db_stmt_t *st, int col);
+    int (*col_is_null)(db_stmt_t *st, int col);
+    const char *(*sql)(db_stmt_t *st);
+    long long (*changes)(ec2gw_db_t *db);
+    const char *(*errmsg)(ec2gw_db_t *db);
+    int (*begin)(ec2gw_db_t *db, ec2gw_err_t *err);
+    int (*commit)(ec2gw_db_t *db, ec2gw_err_t *err);
+    void (*rollback)(ec2gw_db_t *db);
+    /* Run a script of statements separated by ";\n" (DDL, migrations). */
+    int (*exec)(ec2gw_db_t *db, const char *script, ec2gw_err_t *err);
+    /* Serialize schema changes with other processes (MySQL: GET_LOCK), around the migrations. */
+    int (*schema_lock)(ec2gw_db_t *db, int lock, ec2gw_err_t *err);
+    void (*close)(ec2gw_db_t *db);
+};
+
+/** The handle: the driver and its connection (db_sqlite.c, db_mysql.c). */
+struct ec2gw_db {
+    const db_driver_t *drv;
+    void *conn;  /* the driver's connection state */
+    int version; /* ec2gw schema version after the migrations */
+    int depth;   /* open transactions: 1 = BEGIN, more = savepoints inside it */
+};
+
+extern const db_driver_t ec2gw_db_sqlite_driver;
+extern const db_driver_t ec2gw_db_mysql_driver;
+
+/** Open the SQLite file at @p path into @p db (drv set). 0 or EC2GW_E_DB. */
+int ec2gw_db_sqlite_connect(ec2gw_db_t *db, const char *path, ec2gw_err_t *err);
+
+/** Connect @p db (drv set) to the server of a mysql:// @p target. 0 or EC2GW_E_DB/_INVAL. */
+int ec2gw_db_mysql_connect(ec2gw_db_t *db, const char *target, const char *password,
+                           ec2gw_err_t *err);
+
+/** The recorded schema version without changing anything (0: no ec2gw tables). */
+int ec2gw_db_schema_read(ec2gw_db_t *db, int *version, ec2gw_err_t *err);
+
+/** The text of statement @p id in @p dialect (db_sql.c). */
+const char *ec2gw_db_sql_text(db_dialect_t dialect, db_stmt_id_t id);
+
 /**
  * The cached statement @p id, reset and with its bindings cleared, or NULL with @p err
  * (EC2GW_E_DB). Borrowed: hand it back with ec2gw_db_stmt_done when finished with it, and
  * before any begin/commit/rollback: a statement found still running there (or when handed out
  * again) is reset and logged as an error, as it would pin the snapshot or fail the COMMIT.
  */
-sqlite3_stmt *ec2gw_db_stmt(ec2gw_db_t *db, db_stmt_id_t id, ec2gw_err_t *err);
+db_stmt_t *ec2gw_db_stmt(ec2gw_db_t *db, db_stmt_id_t id, ec2gw_err_t *err);
+
+/** A statement from @p sql text (?N parameters), finalized with ec2gw_db_stmt_free. */
+db_stmt_t *ec2gw_db_prepare(ec2gw_db_t *db, const char *sql, ec2gw_err_t *err);
+
+/** Free a statement of ec2gw_db_prepare (NULL is fine). */
+void ec2gw_db_stmt_free(db_stmt_t *st);
 
 /** Reset a statement obtained from ec2gw_db_stmt (NULL is fine). */
-void ec2gw_db_stmt_done(sqlite3_stmt *st);
+void ec2gw_db_stmt_done(db_stmt_t *st);
 
 /** Run a statement that returns no rows to completion and reset it. 0 or EC2GW_E_DB. */
-int ec2gw_db_stmt_run(ec2gw_db_t *db, sqlite3_stmt *st, ec2gw_err_t *err);
+int ec2gw_db_stmt_run(ec2gw_db_t *db, db_stmt_t *st, ec2gw_err_t *err);
 
-/** Fill @p err from the handle's last error: "db: <what>: <sqlite message>". EC2GW_E_DB. */
+/** Fill @p err from the handle's last error: "db: <what>: <driver message>". EC2GW_E_DB. */
 int ec2gw_db_fail(ec2gw_db_t *db, const char *what, ec2gw_err_t *err);
 
-/** The SQLite handle (tests and migrations). Borrowed. */
+/** The SQLite handle (tests and migrations of a SQLite database; NULL for MySQL). Borrowed. */
 sqlite3 *ec2gw_db_sqlite(ec2gw_db_t *db);
+
+/** The dialect of @p db. */
+db_dialect_t ec2gw_db_dialect(ec2gw_db_t *db);
+
+/** Step: DB_ROW, DB_DONE, DB_DUP_PRIMARY, DB_DUP_UNIQUE or another (error) code. */
+static inline int
+ec2gw_db_step(db_stmt_t *st)
+{
+    return st->drv->step(st);
+}
+
+/** Column @p col of the current row as text (NULL for SQL NULL); valid until the next step. */
+static inline const char *
+ec2gw_db_col_text(db_stmt_t *st, int col)
+{
+    return st->drv->col_text(st, col);
+}
+
+static inline long long
+ec2gw_db_col_int64(db_stmt_t *st, int col)
+{
+    return st->drv->col_int64(st, col);
+}
+
+static inline int
+ec2gw_db_col_is_null(db_stmt_t *st, int col)
+{
+    return st->drv->col_is_null(st, col);
+}
+
+/** Rows changed by the last write statement of @p db. */
+static inline long long
+ec2gw_db_changes(ec2gw_db_t *db)
+{
+    return db->drv->changes(db);
+}
+
+static inline int
+ec2gw_db_bind_int64(db_stmt_t *st, int idx, long long v)
+{
+    return st->drv->bind_int64(st, idx, v);
+}
+
+static inline int
+ec2gw_db_bind_null(db_stmt_t *st, int idx)
+{
+    return st->drv->bind_null(st, idx);
+}
+
+/**
+ * Bind a list of strings to ?idx, used as "IN (?idx)" in MySQL texts and as json_each(?idx)
+ * in SQLite ones; NULL and empty strings are left out. The strings are copied.
+ */
+static inline int
+ec2gw_db_bind_list(db_stmt_t *st, int idx, const char *const *strs, size_t n)
+{
+    return st->drv->bind_list(st, idx, strs, n);
+}
 
 /**
  * Create the missing tables (ec2-api's `items` and `tags` only when absent, never altered),
@@ -78,7 +221,11 @@ sqlite3 *ec2gw_db_sqlite(ec2gw_db_t *db);
 int ec2gw_db_schema_apply(ec2gw_db_t *db, int *version, ec2gw_err_t *err);
 
 /** Bind a NUL-terminated string (NULL binds SQL NULL); static lifetime is not assumed. */
-int ec2gw_db_bind_text(sqlite3_stmt *st, int idx, const char *s);
+static inline int
+ec2gw_db_bind_text(db_stmt_t *st, int idx, const char *s)
+{
+    return st->drv->bind_text(st, idx, s);
+}
 
 /**
  * The JSON array text of the non-NULL, non-empty strings of @p strs (for json_each(?)):

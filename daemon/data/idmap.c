@@ -114,20 +114,20 @@ static int
 idmap_find(ec2gw_db_t *db, const char *prefix, const char *os_id, char out[EC2GW_ID_MAX],
            ec2gw_err_t *err)
 {
-    sqlite3_stmt *st = ec2gw_db_stmt(db, DB_ITEM_ID_BY_OS, err);
+    db_stmt_t *st = ec2gw_db_stmt(db, DB_ITEM_ID_BY_OS, err);
     int rc;
 
     if (st == NULL)
         return EC2GW_E_DB;
     ec2gw_db_bind_text(st, 1, os_id);
     ec2gw_db_bind_text(st, 2, prefix);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        snprintf(out, EC2GW_ID_MAX, "%s", (const char *)sqlite3_column_text(st, 0));
-    else if (rc != SQLITE_DONE)
+    rc = ec2gw_db_step(st);
+    if (rc == DB_ROW)
+        snprintf(out, EC2GW_ID_MAX, "%s", ec2gw_db_col_text(st, 0));
+    else if (rc != DB_DONE)
         ec2gw_db_fail(db, "find os_id", err);
     ec2gw_db_stmt_done(st);
-    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : EC2GW_E_DB;
+    return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : EC2GW_E_DB;
 }
 
 /* Insert a new row with a fresh id: 0, 1 on an id collision, 2 when os_id appeared meanwhile. */
@@ -135,7 +135,7 @@ static int
 idmap_insert(ec2gw_db_t *db, const char *project_id, const char *kind, const char *os_id,
              char out[EC2GW_ID_MAX], ec2gw_err_t *err)
 {
-    sqlite3_stmt *st;
+    db_stmt_t *st;
     int rc;
 
     if (id_make(kind, out) != 0)
@@ -145,16 +145,16 @@ idmap_insert(ec2gw_db_t *db, const char *project_id, const char *kind, const cha
     ec2gw_db_bind_text(st, 1, out);
     ec2gw_db_bind_text(st, 2, project_id);
     ec2gw_db_bind_text(st, 3, os_id);
-    rc = sqlite3_step(st);
-    if (rc != SQLITE_DONE && rc != SQLITE_CONSTRAINT_PRIMARYKEY && rc != SQLITE_CONSTRAINT_UNIQUE)
+    rc = ec2gw_db_step(st);
+    if (rc != DB_DONE && rc != DB_DUP_PRIMARY && rc != DB_DUP_UNIQUE)
         ec2gw_db_fail(db, "insert id", err);
     ec2gw_db_stmt_done(st);
     switch (rc) {
-    case SQLITE_DONE:
+    case DB_DONE:
         return 0;
-    case SQLITE_CONSTRAINT_PRIMARYKEY:
+    case DB_DUP_PRIMARY:
         return 1;
-    case SQLITE_CONSTRAINT_UNIQUE:
+    case DB_DUP_UNIQUE:
         return 2;
     default:
         return EC2GW_E_DB;
@@ -205,7 +205,7 @@ int
 ec2gw_idmap_to_os(ec2gw_db_t *db, const char *project_id, const char *ec2_id, char **os_id,
                   ec2gw_err_t *err)
 {
-    sqlite3_stmt *st;
+    db_stmt_t *st;
     int rc, ret = 0;
 
     *os_id = NULL;
@@ -216,13 +216,13 @@ ec2gw_idmap_to_os(ec2gw_db_t *db, const char *project_id, const char *ec2_id, ch
         return EC2GW_E_DB;
     ec2gw_db_bind_text(st, 1, ec2_id);
     ec2gw_db_bind_text(st, 2, project_id);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        const char *v = (const char *)sqlite3_column_text(st, 0);
+    rc = ec2gw_db_step(st);
+    if (rc == DB_ROW) {
+        const char *v = ec2gw_db_col_text(st, 0);
 
         if (v != NULL && (*os_id = strdup(v)) == NULL)
             ret = ec2gw_err_set(err, EC2GW_E_NOMEM, "idmap: out of memory");
-    } else if (rc == SQLITE_DONE) {
+    } else if (rc == DB_DONE) {
         ret = ec2gw_err_set(err, EC2GW_E_NOTFOUND, "The id '%s' does not exist", ec2_id);
     } else {
         ret = ec2gw_db_fail(db, "id to os_id", err);

@@ -70,21 +70,19 @@ batch_prepare(struct batch *b, size_t n)
 static int
 batch_select(ec2gw_db_t *db, struct batch *b, const char *prefix, ec2gw_err_t *err)
 {
-    char *text = ec2gw_db_json_strings(b->distinct, b->nd);
-    sqlite3_stmt *st;
+    db_stmt_t *st;
     int step, rc;
 
-    if (text == NULL)
-        return ec2gw_err_set(err, EC2GW_E_NOMEM, "idmap: out of memory");
-    if ((st = ec2gw_db_stmt(db, DB_ITEM_IDS_BY_OS, err)) == NULL) {
-        free(text);
+    if ((st = ec2gw_db_stmt(db, DB_ITEM_IDS_BY_OS, err)) == NULL)
         return EC2GW_E_DB;
+    if (ec2gw_db_bind_list(st, 1, b->distinct, b->nd) != 0) {
+        ec2gw_db_stmt_done(st);
+        return ec2gw_err_set(err, EC2GW_E_NOMEM, "idmap: out of memory");
     }
-    sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC); /* freed after the reset below */
     ec2gw_db_bind_text(st, 2, prefix);
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *os = (const char *)sqlite3_column_text(st, 0);
-        const char *id = (const char *)sqlite3_column_text(st, 1);
+    while ((step = ec2gw_db_step(st)) == DB_ROW) {
+        const char *os = ec2gw_db_col_text(st, 0);
+        const char *id = ec2gw_db_col_text(st, 1);
         const struct batch_ent *e =
             os != NULL ? bsearch(os, b->ents, b->m, sizeof(*b->ents), ent_key_cmp) : NULL;
 
@@ -94,9 +92,8 @@ batch_select(ec2gw_db_t *db, struct batch *b, const char *prefix, ec2gw_err_t *e
             e--;
         snprintf(b->out[e->i], EC2GW_ID_MAX, "%s", id);
     }
-    rc = step == SQLITE_DONE ? 0 : ec2gw_db_fail(db, "find os_ids", err);
+    rc = step == DB_DONE ? 0 : ec2gw_db_fail(db, "find os_ids", err);
     ec2gw_db_stmt_done(st);
-    free(text);
     return rc;
 }
 

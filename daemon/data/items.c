@@ -38,7 +38,7 @@ int
 ec2gw_item_get(ec2gw_db_t *db, const char *project_id, const char *ec2_id, json_t **data,
                char **os_id, ec2gw_err_t *err)
 {
-    sqlite3_stmt *st;
+    db_stmt_t *st;
     const char *v;
     int rc, ret = 0;
 
@@ -50,22 +50,21 @@ ec2gw_item_get(ec2gw_db_t *db, const char *project_id, const char *ec2_id, json_
         return EC2GW_E_DB;
     ec2gw_db_bind_text(st, 1, ec2_id);
     ec2gw_db_bind_text(st, 2, project_id);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_DONE) {
+    rc = ec2gw_db_step(st);
+    if (rc == DB_DONE) {
         ret = ec2gw_err_set(err, EC2GW_E_NOTFOUND, "The id '%s' does not exist", ec2_id);
         goto done;
     }
-    if (rc != SQLITE_ROW) {
+    if (rc != DB_ROW) {
         ret = ec2gw_db_fail(db, "item get", err);
         goto done;
     }
     if (data != NULL) {
-        ret = item_data_load((const char *)sqlite3_column_text(st, 2),
-                             (const char *)sqlite3_column_text(st, 1), data, ec2_id, err);
+        ret = item_data_load(ec2gw_db_col_text(st, 2), ec2gw_db_col_text(st, 1), data, ec2_id, err);
         if (ret != 0)
             goto done;
     }
-    v = (const char *)sqlite3_column_text(st, 0);
+    v = ec2gw_db_col_text(st, 0);
     if (os_id != NULL && v != NULL && (*os_id = strdup(v)) == NULL) {
         ret = ec2gw_err_set(err, EC2GW_E_NOMEM, "db: out of memory");
         if (data != NULL) {
@@ -82,16 +81,15 @@ done:
 /* Add the row of @p st (id, vpc_id, data) to @p res; a row whose data is unreadable is left
  * out, as ec2gw_item_get fails for it. 0 or EC2GW_E_NOMEM. */
 static int
-items_add_row(json_t *res, sqlite3_stmt *st)
+items_add_row(json_t *res, db_stmt_t *st)
 {
-    const char *id = (const char *)sqlite3_column_text(st, 0);
+    const char *id = ec2gw_db_col_text(st, 0);
     json_t *data = NULL;
     int rc;
 
     if (id == NULL)
         return 0;
-    rc = item_data_load((const char *)sqlite3_column_text(st, 2),
-                        (const char *)sqlite3_column_text(st, 1), &data, id, NULL);
+    rc = item_data_load(ec2gw_db_col_text(st, 2), ec2gw_db_col_text(st, 1), &data, id, NULL);
     if (rc == EC2GW_E_DB)
         return 0;
     if (rc != 0 || json_object_set_new(res, id, data) != 0)
@@ -104,32 +102,34 @@ ec2gw_items_get(ec2gw_db_t *db, const char *project_id, const char *const *ids, 
                 json_t **out, ec2gw_err_t *err)
 {
     json_t *res = json_object();
-    char *text = n > 0 && ids != NULL ? ec2gw_db_json_strings(ids, n) : NULL;
-    sqlite3_stmt *st = NULL;
-    int step = SQLITE_DONE, rc = 0;
+    db_stmt_t *st = NULL;
+    int step = DB_DONE, rc = 0;
 
     *out = NULL;
-    if (res == NULL || (n > 0 && ids != NULL && text == NULL)) {
+    if (res == NULL) {
         rc = ec2gw_err_set(err, EC2GW_E_NOMEM, "db: out of memory");
         goto done;
     }
-    if (text == NULL || project_id == NULL)
+    if (n == 0 || ids == NULL || project_id == NULL)
         goto done; /* nothing asked, or no project: no row can match */
     if ((st = ec2gw_db_stmt(db, DB_ITEM_GET_MANY, err)) == NULL) {
         rc = EC2GW_E_DB;
         goto done;
     }
     ec2gw_db_bind_text(st, 1, project_id);
-    sqlite3_bind_text(st, 2, text, -1, SQLITE_STATIC); /* freed after the reset below */
-    while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW)
+    if (ec2gw_db_bind_list(st, 2, ids, n) != 0) {
+        ec2gw_db_stmt_done(st);
+        rc = ec2gw_err_set(err, EC2GW_E_NOMEM, "db: out of memory");
+        goto done;
+    }
+    while (rc == 0 && (step = ec2gw_db_step(st)) == DB_ROW)
         if ((rc = items_add_row(res, st)) != 0)
             ec2gw_err_set(err, rc, "db: out of memory");
-    if (rc == 0 && step != SQLITE_DONE)
+    if (rc == 0 && step != DB_DONE)
         rc = ec2gw_db_fail(db, "items get", err);
     ec2gw_db_stmt_done(st);
 
 done:
-    free(text);
     if (rc != 0)
         json_decref(res);
     else
@@ -162,7 +162,7 @@ int
 ec2gw_item_put(ec2gw_db_t *db, const char *project_id, const char *ec2_id, const char *os_id,
                const json_t *data, ec2gw_err_t *err)
 {
-    sqlite3_stmt *st;
+    db_stmt_t *st;
     const char *vpc_id;
     char *text;
     int rc, ret = 0;
@@ -181,12 +181,12 @@ ec2gw_item_put(ec2gw_db_t *db, const char *project_id, const char *ec2_id, const
     ec2gw_db_bind_text(st, 3, vpc_id);
     ec2gw_db_bind_text(st, 4, os_id);
     ec2gw_db_bind_text(st, 5, text);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_CONSTRAINT_UNIQUE)
+    rc = ec2gw_db_step(st);
+    if (rc == DB_DUP_UNIQUE)
         ret = ec2gw_err_set(err, EC2GW_E_EXISTS, "db: %s is already mapped to another id", os_id);
-    else if (rc != SQLITE_DONE)
+    else if (rc != DB_DONE)
         ret = ec2gw_db_fail(db, "item put", err);
-    else if (sqlite3_changes(ec2gw_db_sqlite(db)) == 0)
+    else if (ec2gw_db_changes(db) == 0)
         ret = ec2gw_err_set(err, EC2GW_E_EXISTS,
                             "db: %s belongs to another project or has another os_id", ec2_id);
     ec2gw_db_stmt_done(st);
@@ -199,7 +199,7 @@ item_delete_stmt(ec2gw_db_t *db, db_stmt_id_t id, const char *project_id, const 
                  ec2gw_err_t *err)
 {
     /* The two statements bind (id, project) and (project, item) respectively. */
-    sqlite3_stmt *st = ec2gw_db_stmt(db, id, err);
+    db_stmt_t *st = ec2gw_db_stmt(db, id, err);
 
     if (st == NULL)
         return EC2GW_E_DB;

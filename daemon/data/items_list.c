@@ -17,12 +17,12 @@
 /* Add the row of @p st (id, vpc_id, data, os_id) to @p res when its id is of @p kind; rows
  * with unreadable data are left out, as item_get fails for them. 0 or EC2GW_E_NOMEM. */
 static int
-items_list_row(json_t *res, sqlite3_stmt *st, const char *kind)
+items_list_row(json_t *res, db_stmt_t *st, const char *kind)
 {
-    const char *id = (const char *)sqlite3_column_text(st, 0);
-    const char *vpc_id = (const char *)sqlite3_column_text(st, 1);
-    const char *text = (const char *)sqlite3_column_text(st, 2);
-    const char *os_id = (const char *)sqlite3_column_text(st, 3);
+    const char *id = ec2gw_db_col_text(st, 0);
+    const char *vpc_id = ec2gw_db_col_text(st, 1);
+    const char *text = ec2gw_db_col_text(st, 2);
+    const char *os_id = ec2gw_db_col_text(st, 3);
     char got[16];
     json_t *d;
 
@@ -46,8 +46,8 @@ ec2gw_items_list(ec2gw_db_t *db, const char *project_id, const char *kind, json_
                  ec2gw_err_t *err)
 {
     json_t *res = json_object();
-    sqlite3_stmt *st;
-    int step = SQLITE_DONE, rc = 0;
+    db_stmt_t *st;
+    int step = DB_DONE, rc = 0;
 
     *out = NULL;
     if (res == NULL)
@@ -67,10 +67,10 @@ ec2gw_items_list(ec2gw_db_t *db, const char *project_id, const char *kind, json_
     }
     ec2gw_db_bind_text(st, 1, project_id);
     ec2gw_db_bind_text(st, 2, kind);
-    while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW)
+    while (rc == 0 && (step = ec2gw_db_step(st)) == DB_ROW)
         if ((rc = items_list_row(res, st, kind)) != 0)
             ec2gw_err_set(err, rc, "db: out of memory");
-    if (rc == 0 && step != SQLITE_DONE)
+    if (rc == 0 && step != DB_DONE)
         rc = ec2gw_db_fail(db, "items list", err);
     ec2gw_db_stmt_done(st);
     if (rc != 0)
@@ -84,7 +84,7 @@ int
 ec2gw_item_insert(ec2gw_db_t *db, const char *project_id, const char *ec2_id, const char *os_id,
                   const json_t *data, ec2gw_err_t *err)
 {
-    sqlite3_stmt *st;
+    db_stmt_t *st;
     json_t *copy = NULL;
     const char *vpc_id = NULL;
     char *text;
@@ -116,12 +116,12 @@ ec2gw_item_insert(ec2gw_db_t *db, const char *project_id, const char *ec2_id, co
     ec2gw_db_bind_text(st, 3, vpc_id);
     ec2gw_db_bind_text(st, 4, os_id);
     ec2gw_db_bind_text(st, 5, text);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_CONSTRAINT_PRIMARYKEY)
+    rc = ec2gw_db_step(st);
+    if (rc == DB_DUP_PRIMARY)
         ret = ec2gw_err_set(err, EC2GW_E_EXISTS, "db: %s already exists", ec2_id);
-    else if (rc == SQLITE_CONSTRAINT_UNIQUE)
+    else if (rc == DB_DUP_UNIQUE)
         ret = ec2gw_err_set(err, EC2GW_E_EXISTS, "db: %s is already mapped to another id", os_id);
-    else if (rc != SQLITE_DONE)
+    else if (rc != DB_DONE)
         ret = ec2gw_db_fail(db, "item insert", err);
     ec2gw_db_stmt_done(st);
 
@@ -135,17 +135,17 @@ done:
 static int
 id_used(ec2gw_db_t *db, const char *id, ec2gw_err_t *err)
 {
-    sqlite3_stmt *st = ec2gw_db_stmt(db, DB_ITEM_ID_USED, err);
+    db_stmt_t *st = ec2gw_db_stmt(db, DB_ITEM_ID_USED, err);
     int rc;
 
     if (st == NULL)
         return EC2GW_E_DB;
     ec2gw_db_bind_text(st, 1, id);
-    rc = sqlite3_step(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    rc = ec2gw_db_step(st);
+    if (rc != DB_ROW && rc != DB_DONE)
         ec2gw_db_fail(db, "id used", err);
     ec2gw_db_stmt_done(st);
-    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : EC2GW_E_DB;
+    return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : EC2GW_E_DB;
 }
 
 int

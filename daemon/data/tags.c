@@ -112,7 +112,7 @@ ec2gw_tags_set(ec2gw_db_t *db, const char *project_id, const char *item_id, cons
     json_array_foreach(tags, i, t)
     {
         const char *value = json_string_value(json_object_get(t, "Value"));
-        sqlite3_stmt *st = ec2gw_db_stmt(db, DB_TAG_UPSERT, err);
+        db_stmt_t *st = ec2gw_db_stmt(db, DB_TAG_UPSERT, err);
 
         if (st == NULL) {
             rc = EC2GW_E_DB;
@@ -141,7 +141,7 @@ tags_delete_one(ec2gw_db_t *db, const char *project_id, const char *item_id, con
     const json_t *jv = json_object_get(t, "Value");
     const char *value = json_is_null(jv) ? NULL : json_string_value(jv);
     db_stmt_id_t id;
-    sqlite3_stmt *st;
+    db_stmt_t *st;
 
     if (key == NULL && value == NULL)
         return 0;
@@ -162,7 +162,7 @@ ec2gw_tags_delete(ec2gw_db_t *db, const char *project_id, const char *item_id, c
 {
     size_t i;
     const json_t *t;
-    sqlite3_stmt *st;
+    db_stmt_t *st;
     int rc;
 
     if (tags == NULL || json_array_size(tags) == 0) {
@@ -187,15 +187,15 @@ ec2gw_tags_delete(ec2gw_db_t *db, const char *project_id, const char *item_id, c
 int
 ec2gw_tags_count(ec2gw_db_t *db, const char *project_id, const char *item_id, ec2gw_err_t *err)
 {
-    sqlite3_stmt *st = ec2gw_db_stmt(db, DB_TAG_COUNT, err);
+    db_stmt_t *st = ec2gw_db_stmt(db, DB_TAG_COUNT, err);
     int rc;
 
     if (st == NULL)
         return EC2GW_E_DB;
     ec2gw_db_bind_text(st, 1, project_id);
     ec2gw_db_bind_text(st, 2, item_id);
-    if (sqlite3_step(st) == SQLITE_ROW)
-        rc = sqlite3_column_int(st, 0);
+    if (ec2gw_db_step(st) == DB_ROW)
+        rc = (int)ec2gw_db_col_int64(st, 0);
     else
         rc = ec2gw_db_fail(db, "count tags", err);
     ec2gw_db_stmt_done(st);

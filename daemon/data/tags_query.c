@@ -14,16 +14,16 @@
 #include "data/tags_sql.h"
 
 static const char *
-col_text(sqlite3_stmt *st, int col)
+col_text(db_stmt_t *st, int col)
 {
-    const char *s = (const char *)sqlite3_column_text(st, col);
+    const char *s = ec2gw_db_col_text(st, col);
 
     return s != NULL ? s : ""; /* ec2-api's columns are nullable */
 }
 
 /* Append the current row (item_id, key, value) as a DescribeTags entry. */
 static int
-tag_row(json_t *res, sqlite3_stmt *st)
+tag_row(json_t *res, db_stmt_t *st)
 {
     const char *id = col_text(st, 0);
     const char *type = ec2gw_tags_resource_type(id);
@@ -45,22 +45,22 @@ static int
 tags_run(ec2gw_db_t *db, const char *project_id, const ec2gw_tags_sql_t *q, json_t *res,
          ec2gw_err_t *err)
 {
-    sqlite3_stmt *st = NULL;
+    db_stmt_t *st = NULL;
     int rc = 0, step;
 
-    if (sqlite3_prepare_v2(ec2gw_db_sqlite(db), q->sql, -1, &st, NULL) != SQLITE_OK)
-        return ec2gw_db_fail(db, "tags query", err);
-    sqlite3_bind_text(st, 1, project_id, -1, SQLITE_STATIC);
+    if ((st = ec2gw_db_prepare(db, q->sql, err)) == NULL)
+        return EC2GW_E_DB;
+    ec2gw_db_bind_text(st, 1, project_id);
     for (int i = 0; i < q->nbind; i++)
-        sqlite3_bind_text(st, i + 2, q->bind[i], -1, SQLITE_STATIC);
-    while ((step = sqlite3_step(st)) == SQLITE_ROW)
+        ec2gw_db_bind_text(st, i + 2, q->bind[i]);
+    while ((step = ec2gw_db_step(st)) == DB_ROW)
         if ((rc = tag_row(res, st)) != 0)
             break;
     if (rc != 0)
         ec2gw_err_set(err, rc, "db: out of memory");
-    else if (step != SQLITE_DONE)
+    else if (step != DB_DONE)
         rc = ec2gw_db_fail(db, "tags query", err);
-    sqlite3_finalize(st);
+    ec2gw_db_stmt_free(st);
     return rc;
 }
 
@@ -73,7 +73,7 @@ ec2gw_tags_find(ec2gw_db_t *db, const char *project_id, const ec2gw_tags_query_t
     int rc;
 
     *out = NULL;
-    if ((rc = ec2gw_tags_sql_build(q, &sql, err)) != 0)
+    if ((rc = ec2gw_tags_sql_build_for(q, ec2gw_db_dialect(db) == DB_MYSQL, &sql, err)) != 0)
         return rc;
     if ((res = json_array()) == NULL)
         rc = ec2gw_err_set(err, EC2GW_E_NOMEM, "db: out of memory");

@@ -9,16 +9,16 @@
 #include "data/tags.h"
 
 static const char *
-col_text(sqlite3_stmt *st, int col)
+col_text(db_stmt_t *st, int col)
 {
-    const char *s = (const char *)sqlite3_column_text(st, col);
+    const char *s = ec2gw_db_col_text(st, col);
 
     return s != NULL ? s : ""; /* ec2-api's value column is nullable */
 }
 
 /* Append {"Key","Value"} of the current row (columns 1, 2) to the array of @p id in @p out. */
 static int
-tags_add_row(json_t *out, sqlite3_stmt *st)
+tags_add_row(json_t *out, db_stmt_t *st)
 {
     const char *id = col_text(st, 0);
     json_t *list = json_object_get(out, id);
@@ -41,16 +41,16 @@ tags_add_row(json_t *out, sqlite3_stmt *st)
 
 /* Step @p st (rows: item_id, key, value) to the end, adding each row to @p res; resets it. */
 static int
-tags_collect(ec2gw_db_t *db, sqlite3_stmt *st, json_t *res, ec2gw_err_t *err)
+tags_collect(ec2gw_db_t *db, db_stmt_t *st, json_t *res, ec2gw_err_t *err)
 {
     int rc = 0, step;
 
-    while ((step = sqlite3_step(st)) == SQLITE_ROW)
+    while ((step = ec2gw_db_step(st)) == DB_ROW)
         if ((rc = tags_add_row(res, st)) != 0)
             break;
     if (rc != 0)
         ec2gw_err_set(err, rc, "db: out of memory");
-    else if (step != SQLITE_DONE)
+    else if (step != DB_DONE)
         rc = ec2gw_db_fail(db, "tags get", err);
     ec2gw_db_stmt_done(st);
     return rc;
@@ -62,7 +62,7 @@ tags_get_each(ec2gw_db_t *db, const char *project_id, const char *const *ids, si
               ec2gw_err_t *err)
 {
     for (size_t i = 0; i < n; i++) {
-        sqlite3_stmt *st;
+        db_stmt_t *st;
         int rc;
 
         if (ids[i] == NULL)
@@ -77,38 +77,21 @@ tags_get_each(ec2gw_db_t *db, const char *project_id, const char *const *ids, si
     return 0;
 }
 
-/* Many ids: one statement, the ids passed as a JSON array (SQLite probes the key per id). */
+/* Many ids: one statement, the ids as a list (SQLite probes the key per id). */
 static int
 tags_get_many(ec2gw_db_t *db, const char *project_id, const char *const *ids, size_t n, json_t *res,
               ec2gw_err_t *err)
 {
-    json_t *idv = json_array();
-    char *idtext = NULL;
-    sqlite3_stmt *st;
-    size_t want = 0;
-    int rc;
+    db_stmt_t *st;
 
-    for (size_t i = 0; idv != NULL && i < n; i++) {
-        if (ids[i] == NULL)
-            continue;
-        want++;
-        if (json_array_append_new(idv, json_string(ids[i])) != 0)
-            break;
-    }
-    if (json_array_size(idv) != want || (idtext = ec2gw_json_dumps(idv, 0)) == NULL) {
-        json_decref(idv);
+    if ((st = ec2gw_db_stmt(db, DB_TAG_GET_MANY, err)) == NULL)
+        return EC2GW_E_DB;
+    ec2gw_db_bind_text(st, 1, project_id);
+    if (ec2gw_db_bind_list(st, 2, ids, n) != 0) {
+        ec2gw_db_stmt_done(st);
         return ec2gw_err_set(err, EC2GW_E_NOMEM, "db: out of memory");
     }
-    json_decref(idv);
-    if ((st = ec2gw_db_stmt(db, DB_TAG_GET_MANY, err)) == NULL) {
-        free(idtext);
-        return EC2GW_E_DB;
-    }
-    ec2gw_db_bind_text(st, 1, project_id);
-    ec2gw_db_bind_text(st, 2, idtext);
-    rc = tags_collect(db, st, res, err);
-    free(idtext);
-    return rc;
+    return tags_collect(db, st, res, err);
 }
 
 int

@@ -2,7 +2,8 @@
  * tags_sql.c - a DescribeTags query as SQL text and parameters: exact filter values become
  * "=" or IN, EC2 wildcards GLOB, resource-type the id shapes of its kinds, a page a keyset
  * bound and LIMIT. Filter values are always bound parameters: the text holds only column
- * and index names and the id kinds of tags.c's table.
+ * and index names and the id kinds of tags.c's table. The MySQL dialect writes LIKE for
+ * GLOB and REGEXP for the id shapes, and leaves index choice to the server.
  */
 #include "data/tags_sql.h"
 
@@ -25,6 +26,7 @@
 /* A statement being built: its text and the parameters ?2, ?3, ... (?1 is the project). */
 typedef struct qb {
     sqlite3_str *sql;
+    int mysql;   /* MySQL dialect: LIKE and REGEXP, `key` quoted, lists always inline */
     char **bind; /* sqlite3_malloc'd */
     int nbind, cap;
     int nomem;
@@ -86,6 +88,38 @@ qb_param_json(qb_t *b, json_t *values)
 
     free(text);
     return p;
+}
+
+/* "tags.<col>" in the statement's dialect (`key` is reserved in MySQL). */
+static void
+qb_col(qb_t *b, const char *col)
+{
+    sqlite3_str_appendf(b->sql, b->mysql ? "tags.`%s`" : "tags.%s", col);
+}
+
+/*
+ * EC2 wildcard → MySQL LIKE pattern (sqlite3_malloc'd): '*' → '%', '?' → '_' (one character
+ * of the column's character set); '%', '_' and '\' meant literally are escaped with '\'.
+ */
+static char *
+like_of(const char *p)
+{
+    sqlite3_str *s = sqlite3_str_new(NULL);
+
+    for (; *p != '\0'; p++) {
+        char c = *p;
+
+        if (c == '*' || c == '?') {
+            sqlite3_str_appendchar(s, 1, c == '*' ? '%' : '_');
+            continue;
+        }
+        if (c == '\\' && p[1] != '\0')
+            c = *++p;
+        if (c == '%' || c == '_' || c == '\\')
+            sqlite3_str_appendchar(s, 1, '\\');
+        sqlite3_str_appendchar(s, 1, c);
+    }
+    return sqlite3_str_finish(s);
 }
 
 /* Exact values compare with strcmp in ec2gw_filter_apply; the rest are wildcards. */
@@ -164,9 +198,11 @@ qb_exact(qb_t *b, const char *col, const json_t *values, size_t n, int *terms)
     qb_or(b, terms);
     if (n == 1) {
         p = qb_param_copy(b, json_string_value(json_array_get(list, 0)));
-        sqlite3_str_appendf(b->sql, "tags.%s = ?%d", col, p);
-    } else if (n <= INLINE_MAX) {
-        sqlite3_str_appendf(b->sql, "tags.%s IN (", col);
+        qb_col(b, col);
+        sqlite3_str_appendf(b->sql, " = ?%d", p);
+    } else if (n <= INLINE_MAX || b->mysql) {
+        qb_col(b, col);
+        sqlite3_str_appendall(b->sql, " IN (");
         json_array_foreach(list, i, v)
         {
             p = qb_param_copy(b, json_string_value(v));
@@ -183,7 +219,7 @@ qb_exact(qb_t *b, const char *col, const json_t *values, size_t n, int *terms)
 static void
 qb_wild(qb_t *b, const char *col, const json_t *values, size_t n, int *terms)
 {
-    json_t *list = n > INLINE_MAX ? json_array() : NULL;
+    json_t *list = n > INLINE_MAX && !b->mysql ? json_array() : NULL;
     size_t i;
     const json_t *v;
 
@@ -194,12 +230,13 @@ qb_wild(qb_t *b, const char *col, const json_t *values, size_t n, int *terms)
 
         if (is_plain(s))
             continue;
-        g = glob_of(s);
+        g = b->mysql ? like_of(s) : glob_of(s);
         if (list == NULL) {
             int p = qb_param(b, g); /* takes g */
 
             qb_or(b, terms);
-            sqlite3_str_appendf(b->sql, "tags.%s GLOB ?%d", col, p);
+            qb_col(b, col);
+            sqlite3_str_appendf(b->sql, b->mysql ? " LIKE ?%d" : " GLOB ?%d", p);
             continue;
         }
         if (g == NULL || json_array_append_new(list, json_string(g)) != 0)
@@ -246,7 +283,8 @@ qb_match(qb_t *b, const char *col, const json_t *values)
         qb_wild(b, col, values, nwild, &terms);
     if (empty) {
         qb_or(b, &terms);
-        sqlite3_str_appendf(b->sql, "tags.%s IS NULL", col);
+        qb_col(b, col);
+        sqlite3_str_appendall(b->sql, " IS NULL");
     }
     sqlite3_str_appendall(b->sql, ")");
     return 0;
@@ -278,9 +316,13 @@ qb_types(qb_t *b, const json_t *values)
         if ((type = ec2gw_tags_resource_type(id)) == NULL || !values_match(values, type))
             continue;
         qb_or(b, &terms);
-        sqlite3_str_appendf(b->sql,
-                            "tags.item_id GLOB '%q-" HEX8 "' OR tags.item_id GLOB '%q-" HEX17 "'",
-                            kind, kind);
+        if (b->mysql)
+            sqlite3_str_appendf(b->sql, "tags.item_id REGEXP '^%q-([0-9a-f]{8}|[0-9a-f]{17})$'",
+                                kind);
+        else
+            sqlite3_str_appendf(
+                b->sql, "tags.item_id GLOB '%q-" HEX8 "' OR tags.item_id GLOB '%q-" HEX17 "'", kind,
+                kind);
     }
     sqlite3_str_appendall(b->sql, terms > 0 ? ")" : "0");
     return 0;
@@ -358,7 +400,9 @@ qb_filter(qb_t *b, const json_t *f, ec2gw_err_t *err)
         /* tag:<k> on DescribeTags: the tags with key <k> whose value matches */
         int p = qb_param_copy(b, name + 4);
 
-        sqlite3_str_appendf(b->sql, "(tags.key = ?%d AND ", p);
+        sqlite3_str_appendall(b->sql, "(");
+        qb_col(b, "key");
+        sqlite3_str_appendf(b->sql, " = ?%d AND ", p);
         rc = qb_match(b, "value", values);
         sqlite3_str_appendall(b->sql, ")");
     }
@@ -375,12 +419,14 @@ qb_page(qb_t *b, const ec2gw_tags_query_t *q)
         if (q->after_key != NULL) {
             int pkey = qb_param_copy(b, q->after_key);
 
-            sqlite3_str_appendf(b->sql, " AND (tags.item_id, tags.key) > (?%d, ?%d)", pid, pkey);
+            sqlite3_str_appendf(b->sql, " AND (tags.item_id, %s) > (?%d, ?%d)",
+                                b->mysql ? "tags.`key`" : "tags.key", pid, pkey);
         } else {
             sqlite3_str_appendf(b->sql, " AND tags.item_id >= ?%d", pid);
         }
     }
-    sqlite3_str_appendall(b->sql, " ORDER BY tags.item_id, tags.key");
+    sqlite3_str_appendall(b->sql, b->mysql ? " ORDER BY tags.item_id, tags.`key`"
+                                           : " ORDER BY tags.item_id, tags.key");
     if (q->limit >= 0)
         sqlite3_str_appendf(b->sql, " LIMIT %lld", q->limit);
 }
@@ -388,16 +434,23 @@ qb_page(qb_t *b, const ec2gw_tags_query_t *q)
 int
 ec2gw_tags_sql_build(const ec2gw_tags_query_t *q, ec2gw_tags_sql_t *out, ec2gw_err_t *err)
 {
-    qb_t b = { .sql = sqlite3_str_new(NULL) };
+    return ec2gw_tags_sql_build_for(q, 0, out, err);
+}
+
+int
+ec2gw_tags_sql_build_for(const ec2gw_tags_query_t *q, int mysql, ec2gw_tags_sql_t *out,
+                         ec2gw_err_t *err)
+{
+    qb_t b = { .sql = sqlite3_str_new(NULL), .mysql = mysql };
     size_t i;
     const json_t *f;
     int rc = 0;
 
     /* the index names come from db_schema.c's migration 2 */
     sqlite3_str_appendf(b.sql,
-                        "SELECT tags.item_id, tags.key, tags.value FROM tags%s"
+                        "SELECT tags.item_id, %s, tags.value FROM tags%s"
                         " WHERE tags.project_id = ?1",
-                        qb_index(q->filters));
+                        mysql ? "tags.`key`" : "tags.key", mysql ? "" : qb_index(q->filters));
     json_array_foreach(q->filters, i, f)
     {
         if ((rc = qb_filter(&b, f, err)) != 0)

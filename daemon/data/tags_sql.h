@@ -20,6 +20,10 @@ typedef struct ec2gw_tags_sql {
  */
 int ec2gw_tags_sql_build(const ec2gw_tags_query_t *q, ec2gw_tags_sql_t *out, ec2gw_err_t *err);
 
+/** ec2gw_tags_sql_build in the MySQL dialect when @p mysql (db_mysql.c writes ?N in). */
+int ec2gw_tags_sql_build_for(const ec2gw_tags_query_t *q, int mysql, ec2gw_tags_sql_t *out,
+                             ec2gw_err_t *err);
+
 /** Free what ec2gw_tags_sql_build wrote (an empty or freed one is fine). */
 void ec2gw_tags_sql_free(ec2gw_tags_sql_t *s);
 

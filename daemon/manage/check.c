@@ -167,19 +167,24 @@ check_catalog(struct tally *t, const ec2gw_ks_session_t *s, ec2gw_daemon_t *d)
 }
 
 static void
-check_database(struct tally *t, const char *path)
+check_database(struct tally *t, const char *path, const char *password)
 {
     char *copy = strdup(path);
     const char *dir = copy != NULL ? dirname(copy) : ".";
     ec2gw_err_t err = { 0 };
     int have, want = ec2gw_manage_db_expected_version(&err);
 
-    if (access(path, F_OK) == 0 ? access(path, W_OK) == 0 : access(dir, W_OK) == 0)
+    if (ec2gw_db_is_url(path)) {
+        if (ec2gw_db_probe_write(path, password, &err) == 0)
+            verdict(t, 1, "database writable", "%s", path);
+        else
+            verdict(t, 0, "database writable", "%s", err.msg);
+    } else if (access(path, F_OK) == 0 ? access(path, W_OK) == 0 : access(dir, W_OK) == 0)
         verdict(t, 1, "database writable", "%s", path);
     else
         verdict(t, 0, "database writable", "%s: %s", path, strerror(errno));
     free(copy);
-    if (ec2gw_manage_db_read_version(path, &have, &err) != 0 || want < 0)
+    if (ec2gw_manage_db_read_version(path, password, &have, &err) != 0 || want < 0)
         verdict(t, 0, "database schema", "%s", err.msg);
     else if (have < 0)
         verdict(t, 0, "database schema", "%s does not exist yet: run ec2gw-manage db upgrade",
@@ -240,7 +245,7 @@ ec2gw_manage_check(const ec2gw_manage_args_t *a)
         if (have_plugins)
             check_catalog(&t, &s, &d);
     }
-    check_database(&t, d.gen->conf.database);
+    check_database(&t, d.gen->conf.database, d.gen->conf.database_password);
 out:
     printf("check: %d OK, %d FAIL\n", t.ok, t.fail);
     ec2gw_ks_session_close(&s);

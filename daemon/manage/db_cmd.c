@@ -1,6 +1,7 @@
 /*
- * db_cmd.c - db version and db upgrade. Upgrading is ec2gw_db_open, the code ec2gwd runs at
- * start; reading the version opens the file read-only so that `db version` never changes it.
+ * db_cmd.c - db version and db upgrade. Upgrading is ec2gw_db_open_as, the code ec2gwd runs at
+ * start; reading the version opens the file read-only (a MySQL database: connects and reads
+ * the version table only) so that `db version` never changes it.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -13,7 +14,7 @@
 #include "manage/manage.h"
 
 int
-ec2gw_manage_db_read_version(const char *path, int *version, ec2gw_err_t *err)
+ec2gw_manage_db_read_version(const char *path, const char *password, int *version, ec2gw_err_t *err)
 {
     struct stat st;
     sqlite3 *sql = NULL;
@@ -21,6 +22,8 @@ ec2gw_manage_db_read_version(const char *path, int *version, ec2gw_err_t *err)
     int rc;
 
     *version = -1;
+    if (ec2gw_db_is_url(path))
+        return ec2gw_db_read_version(path, password, version, err);
     if (stat(path, &st) != 0) {
         if (errno == ENOENT)
             return 0;
@@ -72,13 +75,16 @@ ec2gw_manage_db_version(const ec2gw_manage_conf_t *c)
     ec2gw_err_t err = { 0 };
     int have, want = ec2gw_manage_db_expected_version(&err);
 
-    if (want < 0 || ec2gw_manage_db_read_version(path, &have, &err) != 0) {
+    if (want < 0 ||
+        ec2gw_manage_db_read_version(path, c->conf.database_password, &have, &err) != 0) {
         fprintf(stderr, "ec2gw-manage: db version: %s\n", err.msg);
         return EC2GW_MANAGE_FAIL;
     }
     printf("database: %s\n", path);
     if (have < 0)
         printf("schema version: none (the file does not exist)\n");
+    else if (have == 0 && ec2gw_db_is_url(path))
+        printf("schema version: none (no ec2gw tables yet)\n");
     else
         printf("schema version: %d\n", have);
     printf("expected version: %d\n", want);
@@ -102,8 +108,8 @@ ec2gw_manage_db_upgrade(const ec2gw_manage_conf_t *c)
     ec2gw_db_t *db = NULL;
     int before, after;
 
-    if (ec2gw_manage_db_read_version(path, &before, &err) != 0 ||
-        ec2gw_db_open(path, &db, &err) != 0) {
+    if (ec2gw_manage_db_read_version(path, c->conf.database_password, &before, &err) != 0 ||
+        ec2gw_db_open_as(path, c->conf.database_password, &db, &err) != 0) {
         fprintf(stderr, "ec2gw-manage: db upgrade: %s\n", err.msg);
         return EC2GW_MANAGE_FAIL;
     }

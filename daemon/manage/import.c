@@ -253,6 +253,12 @@ ec2gw_manage_import(const char *target, const char *source, int dry_run, ec2gw_i
     clock_gettime(CLOCK_MONOTONIC, &t0);
     if ((rc = imp_check_source(source, err)) != 0)
         return rc;
+    if (ec2gw_db_is_url(target))
+        return ec2gw_err_set(err, EC2GW_E_INVAL,
+                             "%s: importing into a MySQL database is not supported: there, "
+                             "ec2gw uses ec2-api's own tables in place (point paths.database at "
+                             "ec2-api's database)",
+                             target);
     if ((rc = imp_open(&im, target, dry_run)) != 0 || (rc = imp_attach(&im, source)) != 0)
         goto out;
     /* IMMEDIATE: no daemon writes between the comparison and the copy. */

@@ -78,10 +78,12 @@ int ec2gw_manage_conf_load(const char *dir, int need_password, ec2gw_manage_conf
 void ec2gw_manage_conf_free(ec2gw_manage_conf_t *c);
 
 /**
- * The ec2gw schema version recorded in the SQLite file @p path, read without changing it:
- * 0 and *version (-1: the file does not exist; 0: no ec2gw schema in it yet), or EC2GW_E_DB.
+ * The ec2gw schema version recorded in the SQLite file or MySQL database @p path (password
+ * @p password for MySQL), read without changing it: 0 and *version (-1: the file does not
+ * exist; 0: no ec2gw schema in it yet), or EC2GW_E_DB.
  */
-int ec2gw_manage_db_read_version(const char *path, int *version, ec2gw_err_t *err);
+int ec2gw_manage_db_read_version(const char *path, const char *password, int *version,
+                                 ec2gw_err_t *err);
 
 /** The schema version this build's data layer brings a database to. */
 int ec2gw_manage_db_expected_version(ec2gw_err_t *err);

@@ -65,13 +65,13 @@ set_row(ec2gw_db_t *db, const char *token, const char *owner, long long lease, l
                                         " created = ?3 WHERE token = ?4",
                                         -1, &st, NULL),
                      SQLITE_OK);
-    ec2gw_db_bind_text(st, 1, owner);
+    sqlite3_bind_text(st, 1, owner, -1, SQLITE_TRANSIENT);
     if (lease < 0)
         sqlite3_bind_null(st, 2);
     else
         sqlite3_bind_int64(st, 2, lease);
     sqlite3_bind_int64(st, 3, created);
-    ec2gw_db_bind_text(st, 4, token);
+    sqlite3_bind_text(st, 4, token, -1, SQLITE_TRANSIENT);
     assert_int_equal(sqlite3_step(st), SQLITE_DONE);
     sqlite3_finalize(st);
 }
@@ -88,7 +88,7 @@ row_lease(ec2gw_db_t *db, const char *token, char *owner, size_t size)
                                         " WHERE token = ?1",
                                         -1, &st, NULL),
                      SQLITE_OK);
-    ec2gw_db_bind_text(st, 1, token);
+    sqlite3_bind_text(st, 1, token, -1, SQLITE_TRANSIENT);
     assert_int_equal(sqlite3_step(st), SQLITE_ROW);
     snprintf(owner, size, "%s",
              sqlite3_column_text(st, 0) ? (const char *)sqlite3_column_text(st, 0) : "");

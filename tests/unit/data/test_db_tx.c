@@ -101,14 +101,14 @@ test_commit_with_active_read(void **state)
 {
     struct two *t = *state;
     char id1[EC2GW_ID_MAX], id2[EC2GW_ID_MAX], id3[EC2GW_ID_MAX], again[EC2GW_ID_MAX];
-    sqlite3_stmt *st;
+    db_stmt_t *st;
 
     assert_int_equal(ec2gw_db_begin(t->a, NULL), 0);
     assert_int_equal(ec2gw_idmap_to_ec2(t->a, "p1", "i", "os-1", id1, NULL), 0);
     st = ec2gw_db_stmt(t->a, DB_ITEM_ID_BY_OS, NULL);
     ec2gw_db_bind_text(st, 1, "os-1");
     ec2gw_db_bind_text(st, 2, "i-");
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW); /* and not reset */
+    assert_int_equal(ec2gw_db_step(st), DB_ROW); /* and not reset */
     assert_int_equal(ec2gw_db_commit(t->a, NULL), 0);
     assert_maps(t->b, id1, "os-1");
     /* the other worker writes; the first must see it, both through another statement and
@@ -130,13 +130,13 @@ test_begin_after_active_read(void **state)
 {
     struct two *t = *state;
     char id1[EC2GW_ID_MAX], id2[EC2GW_ID_MAX];
-    sqlite3_stmt *st;
+    db_stmt_t *st;
 
     assert_int_equal(ec2gw_idmap_to_ec2(t->a, "p1", "i", "os-1", id1, NULL), 0);
     st = ec2gw_db_stmt(t->a, DB_ITEM_OS_VISIBLE, NULL);
     ec2gw_db_bind_text(st, 1, id1);
     ec2gw_db_bind_text(st, 2, "p1");
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW); /* pins a's snapshot */
+    assert_int_equal(ec2gw_db_step(st), DB_ROW); /* pins a's snapshot */
     assert_int_equal(ec2gw_idmap_to_ec2(t->b, "p1", "i", "os-2", id2, NULL), 0);
     assert_int_equal(ec2gw_db_begin(t->a, NULL), 0);
     assert_maps(t->a, id2, "os-2");
@@ -150,14 +150,14 @@ test_reused_active_statement(void **state)
 {
     struct two *t = *state;
     char id1[EC2GW_ID_MAX], id2[EC2GW_ID_MAX];
-    sqlite3_stmt *st;
+    db_stmt_t *st;
 
     assert_int_equal(ec2gw_idmap_to_ec2(t->a, "p1", "i", "os-1", id1, NULL), 0);
     assert_int_equal(ec2gw_idmap_to_ec2(t->a, "p1", "i", "os-2", id2, NULL), 0);
     st = ec2gw_db_stmt(t->a, DB_ITEM_OS_VISIBLE, NULL);
     ec2gw_db_bind_text(st, 1, id1);
     ec2gw_db_bind_text(st, 2, "p1");
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW); /* and not reset */
+    assert_int_equal(ec2gw_db_step(st), DB_ROW); /* and not reset */
     assert_maps(t->a, id2, "os-2");
 }
 

@@ -130,10 +130,10 @@ raw_tag(ec2gw_db_t *db, const char *project, const char *id, const char *key, co
                                         "INSERT OR REPLACE INTO tags VALUES (?1, ?2, ?3, ?4)", -1,
                                         &st, NULL),
                      SQLITE_OK);
-    ec2gw_db_bind_text(st, 1, project);
-    ec2gw_db_bind_text(st, 2, id);
-    ec2gw_db_bind_text(st, 3, key);
-    ec2gw_db_bind_text(st, 4, value);
+    sqlite3_bind_text(st, 1, project, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 3, key, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 4, value, -1, SQLITE_TRANSIENT);
     assert_int_equal(sqlite3_step(st), SQLITE_DONE);
     sqlite3_finalize(st);
 }
