@@ -1,0 +1,51 @@
+#!/bin/bash
+# contrib/rpm/build.sh OUTDIR: make a git-archive-style tarball (ec2gw-VERSION/...) of the
+# working tree (tracked and untracked files, not ignored ones), then rpmbuild -bb it with a
+# private _topdir and move the .rpms to OUTDIR. --nodeps: on Debian, rpm's database knows none
+# of the build dependencies (the Debian packages provide them).
+set -euo pipefail
+
+# The working tree (files git lists, deleted ones skipped), or with EC2GW_PKG_REV=<commit>
+# that commit only (a shared checkout's half-written files stay out).
+copy_tree() {
+    if [ -n "${EC2GW_PKG_REV:-}" ]; then
+        git -C "$1" archive "$EC2GW_PKG_REV" | tar -C "$2" -xf -
+        return
+    fi
+    (cd "$1" && git ls-files -z -co --exclude-standard) |
+        (cd "$1" && while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done) |
+        tar -C "$1" --null -T - -cf - | tar -C "$2" -xf -
+}
+
+if [ $# -ne 1 ]; then
+    echo "usage: $0 OUTDIR" >&2
+    exit 2
+fi
+top=$(cd "$(dirname "$0")/../.." && pwd)
+mkdir -p "$1"
+out=$(cd "$1" && pwd)
+for tool in git rpmbuild tar; do
+    command -v "$tool" >/dev/null || { echo "$0: $tool not found" >&2; exit 1; }
+done
+spec="$top/contrib/rpm/ec2gw.spec"
+version=$(sed -n 's/^Version:[[:space:]]*//p' "$spec")
+
+work=$(mktemp -d /var/tmp/ec2gw-rpm.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$work"/{SOURCES,BUILD,RPMS,SRPMS,SPECS,tree}
+mkdir "$work/tree/ec2gw-$version"
+copy_tree "$top" "$work/tree/ec2gw-$version"
+tar -C "$work/tree" --owner=0 --group=0 -czf "$work/SOURCES/ec2gw-$version.tar.gz" \
+    "ec2gw-$version"
+
+log="$work/rpmbuild.log"
+if ! rpmbuild -bb --nodeps --define "_topdir $work" "$spec" >"$log" 2>&1; then
+    tail -n 60 "$log" >&2
+    echo "$0: rpmbuild failed (log above, last 60 lines)" >&2
+    exit 1
+fi
+cp "$log" "$out"/rpmbuild.log
+for f in "$work"/RPMS/*/*.rpm; do
+    mv -f "$f" "$out"/
+    echo "$out/$(basename "$f")"
+done
