@@ -44,7 +44,7 @@ PLUGINS = sorted(os.path.basename(os.path.dirname(p))
                  for p in glob.glob(os.path.join(ROOT, "plugins/*/*/CMakeLists.txt")))
 CONF_FILES = sorted(os.path.basename(p) for p in glob.glob(os.path.join(ROOT, "conf.d/*.yaml")))
 TOOLS = ["dpkg-buildpackage", "dpkg-deb", "dpkg-architecture", "lintian", "rpmbuild", "rpm",
-         "rpm2cpio", "cpio", "apt-get", "setpriv", "aws", "cmake", "pkg-config", "cc",
+         "rpm2archive", "tar", "apt-get", "setpriv", "aws", "cmake", "pkg-config", "cc",
          "systemd-analyze", "git"]
 APT_ENV = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
 
@@ -243,9 +243,11 @@ class Package(unittest.TestCase):
         self.assertFalse(set(files) & set(sdk) - {"/usr/share/ec2gw"}, "files in both rpms")
         # The rpm's daemon has the lib64 plugin directory compiled in.
         with tempfile.TemporaryDirectory() as x:
-            cpio = subprocess.run("rpm2cpio %s | cpio -idm --quiet" % S.rpms["ec2gw"], shell=True,
-                                  cwd=x, capture_output=True, text=True, timeout=120)
-            self.assertEqual(cpio.returncode, 0, cpio.stderr)
+            with open(S.rpms["ec2gw"], "rb") as f:
+                tgz = subprocess.run(["rpm2archive", "-"], stdin=f, capture_output=True,
+                                     timeout=120)
+            self.assertEqual(tgz.returncode, 0, tgz.stderr)
+            subprocess.run(["tar", "-xzf", "-"], input=tgz.stdout, cwd=x, check=True, timeout=120)
             text = run([os.path.join(x, "usr/sbin/ec2gwd"), "--help"]).stdout
             self.assertIn("/usr/lib64/ec2gw/plugins", text)
             self.assertIn("/etc/ec2gw/conf.d", text)
