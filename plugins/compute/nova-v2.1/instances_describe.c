@@ -33,11 +33,15 @@ struct nova_desc_state {
     int as_user;      /* the service may not list other projects: the caller's token */
     const char *q;    /* pushed-down query of the live list */
     /* from the cache: */
-    int cached;          /* the servers come from instances_sync.c */
-    int pending;         /* answers still awaited: the Neutron reads, the cache */
-    int fallback;        /* the cache could not answer: list as without it */
-    int answered;        /* failed already; later answers are ignored */
-    json_t *live, *gone; /* the cache's servers (arrays, pool) */
+    int cached;                        /* the servers come from instances_sync.c */
+    int pending;                       /* answers still awaited: the Neutron reads, the cache */
+    int fallback;                      /* the cache could not answer: list as without it */
+    int answered;                      /* failed already; later answers are ignored */
+    json_t *live, *gone;               /* the cache's servers (arrays, pool) */
+    const json_t *live_map, *gone_map; /* ... as the cache's entry holds them */
+    /* raw bodies of the groups, ports, floating IPs and volumes answers (the model memo) */
+    const char *body[NOVA_MODELS_BODIES];
+    size_t len[NOVA_MODELS_BODIES];
 };
 
 static void
@@ -213,19 +217,21 @@ nova_desc_finish(ec2gw_req_t *req, struct nova_desc_state *st, const json_t *vol
 {
     json_t *items = nova_own(req, json_array());
     json_t *page;
-    struct nova_view view;
     const char *next = NULL;
-    const json_t *s;
-    size_t i;
+    struct nova_models_in in = {
+        .ni = st->ni,
+        .servers = st->servers,
+        .groups = st->groups,
+        .ports = st->ports,
+        .volumes = volumes,
+        .memo = st->cached ? nova_sync_memo(req, st->ni, st->live_map) : NULL,
+        .live_map = st->live_map,
+        .gone_map = st->gone_map,
+    };
 
-    nova_view_build(req, &view, st->servers, st->groups, st->ports, volumes);
-    json_array_foreach(st->servers, i, s)
-    {
-        json_t *m = nova_instance_model(req, st->ni, s, &view);
-
-        if (m != NULL)
-            json_array_append_new(items, m);
-    }
+    memcpy(in.body, st->body, sizeof(in.body));
+    memcpy(in.len, st->len, sizeof(in.len));
+    nova_models_build(req, &in, items);
     nova_attach_tags(req, items);
     page = nova_filter_page(req, items, "InstanceId", "InstanceId", nova_instance_filter_values, st,
                             &next);
@@ -233,13 +239,25 @@ nova_desc_finish(ec2gw_req_t *req, struct nova_desc_state *st, const json_t *vol
         nova_finish_list(req, "Reservations", nova_reservations(req, page), next);
 }
 
+/* Keep the raw body of answer @p r (ok) as the memo's @p i-th input. */
+static void
+nova_desc_body(struct nova_desc_state *st, size_t i, const ec2gw_os_resp_t *r)
+{
+    st->body[i] = r->body;
+    st->len[i] = r->body_len;
+}
+
 static void
 nova_desc_volumes(ec2gw_req_t *req, const ec2gw_os_resp_t *r, void *arg)
 {
     /* Without Cinder's answer the mappings still list the volumes, only without devices. */
+    struct nova_desc_state *st = arg;
+
     if (!ec2gw_os_ok(r))
         ec2gw->log(req, EC2GW_LOG_WARN, "volume list failed (%ld): devices not shown", r->status);
-    nova_desc_finish(req, arg, ec2gw_os_ok(r) ? r->json : NULL);
+    else
+        nova_desc_body(st, 3, r);
+    nova_desc_finish(req, st, ec2gw_os_ok(r) ? r->json : NULL);
 }
 
 static int nova_desc_fanout(ec2gw_req_t *req, struct nova_desc_state *st);
@@ -413,6 +431,9 @@ nova_desc_synced(ec2gw_req_t *req, json_t *live, json_t *gone, int as_user,
          * in the cache meanwhile, never change them. */
         st->live = nova_own(req, json_array());
         st->gone = nova_own(req, json_array());
+        /* held: the entry may be dropped meanwhile, its servers must not be */
+        st->live_map = nova_own(req, json_incref(live));
+        st->gone_map = nova_own(req, json_incref(gone));
         json_object_foreach(live, k, v) json_array_append(st->live, v);
         if (st->with_deleted)
             json_object_foreach(gone, k, v) json_array_append(st->gone, v);
@@ -446,6 +467,9 @@ nova_desc_net_done(ec2gw_req_t *req, const ec2gw_os_resp_t *const *r, size_t n, 
     st->groups = ec2gw_os_ok(r[0]) ? nova_own(req, json_incref(r[0]->json)) : NULL;
     st->ports = ec2gw_os_ok(r[1]) ? nova_own(req, json_incref(r[1]->json)) : NULL;
     st->fips = n > 2 && ec2gw_os_ok(r[2]) ? nova_own(req, json_incref(r[2]->json)) : NULL;
+    for (size_t i = 0; i < n && i < 3; i++)
+        if (ec2gw_os_ok(r[i]))
+            nova_desc_body(st, i, r[i]);
     if (--st->pending == 0)
         nova_desc_go(req, st);
 }

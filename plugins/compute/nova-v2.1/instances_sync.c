@@ -51,18 +51,36 @@ struct nova_sync_req {
 
 static int nova_sync_step(ec2gw_req_t *req, struct nova_sync_req *sr);
 
-static void
+void
 nova_heap_begin(ec2gw_req_t *req)
 {
     if (EC2GW_HOST_HAS(ec2gw, json_heap_begin))
         ec2gw->json_heap_begin(req);
 }
 
-static void
+void
 nova_heap_end(ec2gw_req_t *req)
 {
     if (EC2GW_HOST_HAS(ec2gw, json_heap_end))
         ec2gw->json_heap_end(req);
+}
+
+struct nova_memo *
+nova_sync_memo(ec2gw_req_t *req, struct nova_inst *ni, const json_t *live_map)
+{
+    struct nova_sync_entry *e;
+
+    for (e = ni->sync != NULL ? ni->sync->entries : NULL; e != NULL; e = e->next) {
+        if (e->live != live_map)
+            continue;
+        if (e->memo == NULL) {
+            nova_heap_begin(req);
+            e->memo = nova_memo_new();
+            nova_heap_end(req);
+        }
+        return e->memo;
+    }
+    return NULL;
 }
 
 int64_t

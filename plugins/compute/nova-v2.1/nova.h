@@ -82,6 +82,24 @@ int nova_sync_servers(ec2gw_req_t *req, struct nova_inst *ni, int force, nova_sy
  * is refreshed by any read until the request has ended and once more after; @p full: with a
  * full list (new servers). */
 void nova_sync_write(ec2gw_req_t *req, struct nova_inst *ni, int full);
+/* instances_memo.c: the Instance models of @p servers in their order (unmappable ones left
+ * out) appended to @p items, reusing the models kept with the cache entry when nothing they
+ * were built from changed. */
+#define NOVA_MODELS_BODIES 4 /* raw answers a model depends on: groups, ports, fips, volumes */
+struct nova_memo;
+struct nova_models_in {
+    struct nova_inst *ni;
+    const json_t *servers;                  /* the wanted servers (array) */
+    const json_t *groups, *ports, *volumes; /* the view's answers (or NULL) */
+    struct nova_memo *memo;                 /* NULL: build every model */
+    const json_t *live_map, *gone_map;      /* the cache entry's servers (uuid → server) */
+    const char *body[NOVA_MODELS_BODIES];   /* raw bodies of those answers, NULL: none */
+    size_t len[NOVA_MODELS_BODIES];
+};
+void nova_models_build(ec2gw_req_t *req, const struct nova_models_in *in, json_t *items);
+/* instances_sync.c: the memo kept with the entry whose servers are @p live_map (made when
+ * missing), or NULL. */
+struct nova_memo *nova_sync_memo(ec2gw_req_t *req, struct nova_inst *ni, const json_t *live_map);
 /* instances_fips.c: Neutron's floating IPs (@p fips, a floatingips answer) in place of Nova's in
  * the `addresses` of the servers (array, pool) whose ports (@p ports answer) disagree: those
  * elements are replaced by request copies. NULL answers change nothing. */

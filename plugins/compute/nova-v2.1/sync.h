@@ -28,6 +28,8 @@ struct nova_sync_entry {
     ec2gw_req_t *owner;  /* the request refreshing it, or NULL */
     unsigned waiters;    /* requests waiting for that refresh */
     unsigned gen;        /* counts the refreshes that ended */
+    /* Instance models of these servers (instances_memo.c), or NULL */
+    struct nova_memo *memo;
 };
 
 /* Writes of one project through the plugin. */
@@ -64,6 +66,12 @@ void nova_sync_merge_full(struct nova_sync_entry *e, const json_t *live, const j
 void nova_sync_merge_changes(struct nova_sync_entry *e, const json_t *changed);
 /* Forget deleted servers last updated before @p oldest (epoch s). */
 void nova_sync_prune_gone(struct nova_sync_entry *e, int64_t oldest);
+/* Make (or end) the JSON made meanwhile live on the heap, past the request (host >= 1.4). */
+void nova_heap_begin(ec2gw_req_t *req);
+void nova_heap_end(ec2gw_req_t *req);
+/* instances_memo.c: the memo of one entry. */
+struct nova_memo *nova_memo_new(void);
+void nova_memo_free(struct nova_memo *m);
 /* Nova's ISO 8601 UTC time as epoch seconds (0 when unreadable), and back. */
 int64_t nova_sync_time(const char *iso);
 void nova_sync_iso(int64_t t, char out[32]);

@@ -33,6 +33,7 @@ nova_sync_set_staleness(struct nova_sync *s, int64_t ms)
 static void
 nova_entry_free(struct nova_sync_entry *e)
 {
+    nova_memo_free(e->memo);
     json_decref(e->live);
     json_decref(e->gone);
     free(e->key);

@@ -479,6 +479,64 @@ test_floating_from_neutron(void **s)
     done(h);
 }
 
+/* The first instance of a DescribeInstances model (borrowed from @p m). */
+static const json_t *
+first_instance(const json_t *m)
+{
+    return json_array_get(
+        json_object_get(json_array_get(json_object_get(m, "Reservations"), 0), "Instances"), 0);
+}
+
+/* The Instance models kept with the cache (instances_memo.c) serve a second read unchanged,
+ * and never hide what changed besides the server: tags, and item data changed behind the
+ * cached server's back (ModifyInstanceMetadataOptions changes no Nova server). */
+static void
+test_models_follow_inputs(void **s)
+{
+    ec2gw_test_host_t *h = host("{\"describe_staleness\": \"60s\"}");
+    const json_t *tags, *md;
+    json_t *a, *b, *m;
+
+    (void)s;
+    expect_full(h, "project-test", "servers_one.json");
+    a = ec2gw_test_action(h, "DescribeInstances", "{}");
+    assert_non_null(a);
+    expect_net(h);
+    b = ec2gw_test_action(h, "DescribeInstances", "{}");
+    assert_non_null(b);
+    assert_true(json_equal(a, b));
+    json_decref(b);
+    /* tags: read per request */
+    assert_int_equal(ec2gw_test_set_tags(h, IID, "[{\"Key\": \"k\", \"Value\": \"v\"}]"), 0);
+    expect_net(h);
+    b = ec2gw_test_action(h, "DescribeInstances", "{}");
+    assert_non_null(b);
+    tags = json_object_get(first_instance(b), "Tags");
+    assert_int_equal(json_array_size(tags), 1);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(tags, 0), "Value")), "v");
+    json_decref(b);
+    /* item data: the server object stays the cache's, its model must not */
+    md = json_object_get(first_instance(a), "MetadataOptions");
+    assert_string_equal(json_string_value(json_object_get(md, "HttpTokens")), "optional");
+    ec2gw_test_expect(h, "GET", "compute", "/servers/" SRV, 200,
+                      "{\"server\": " SERVER(SRV, "ACTIVE", "active", "2026-11-25T12:54:27Z") "}");
+    m = ec2gw_test_action(h, "ModifyInstanceMetadataOptions",
+                          "{\"InstanceId\": \"" IID "\", \"HttpTokens\": \"required\"}");
+    assert_non_null(m);
+    json_decref(m);
+    ec2gw_test_clock_advance(h, 1);
+    ec2gw_test_expect(h, "GET", "compute", "/servers/detail?changes-since=*", 200,
+                      "{\"servers\": []}");
+    expect_net(h);
+    b = ec2gw_test_action(h, "DescribeInstances", "{}");
+    assert_non_null(b);
+    md = json_object_get(first_instance(b), "MetadataOptions");
+    assert_string_equal(json_string_value(json_object_get(md, "HttpTokens")), "required");
+    json_decref(b);
+    json_decref(a);
+    done(h);
+}
+
 int
 main(void)
 {
@@ -488,6 +546,7 @@ main(void)
         cmocka_unit_test(test_dirty_after_write),     cmocka_unit_test(test_staleness_zero),
         cmocka_unit_test(test_projects_apart),        cmocka_unit_test(test_same_answer),
         cmocka_unit_test(test_unknown_id_refreshes),  cmocka_unit_test(test_floating_from_neutron),
+        cmocka_unit_test(test_models_follow_inputs),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
