@@ -169,7 +169,7 @@ class Package(unittest.TestCase):
 
     def test_04_deb_contents(self):
         files = self.deb_files("ec2gw")
-        must = ["/usr/sbin/ec2gwd", "/usr/sbin/ec2gw-manage",
+        must = ["/usr/sbin/ec2gwd", "/usr/sbin/ec2gw-manage", "/usr/share/doc/ec2gw/README.md",
                 "/usr/share/ec2gw/ec2-2016-11-15.json", "/lib/systemd/system/ec2gwd.service",
                 "/etc/logrotate.d/ec2gw", "/usr/share/man/man8/ec2gwd.8.gz",
                 "/usr/share/man/man8/ec2gw-manage.8.gz", "/usr/share/doc/ec2gw/copyright"]
@@ -217,9 +217,10 @@ class Package(unittest.TestCase):
 
     def test_05_rpm_contents(self):
         files = run(["rpm", "-qlp", "--nosignature", S.rpms["ec2gw"]]).stdout.split()
-        must = ["/usr/sbin/ec2gwd", "/usr/sbin/ec2gw-manage", "/usr/lib/systemd/system/ec2gwd.service",
-                "/etc/logrotate.d/ec2gw", "/etc/ec2gw/ec2gw.env", "/var/lib/ec2gw",
-                "/var/log/ec2gw", "/usr/share/ec2gw/ec2-2016-11-15.json"]
+        must = ["/usr/sbin/ec2gwd", "/usr/sbin/ec2gw-manage",
+                "/usr/lib/systemd/system/ec2gwd.service", "/etc/logrotate.d/ec2gw",
+                "/etc/ec2gw/ec2gw.env", "/var/lib/ec2gw", "/var/log/ec2gw",
+                "/usr/share/ec2gw/ec2-2016-11-15.json", "/usr/share/doc/ec2gw/README.md"]
         must += ["/usr/lib64/ec2gw/plugins/%s.so" % p for p in PLUGINS]
         must += ["/etc/ec2gw/conf.d/" + c for c in CONF_FILES]
         for path in must:
@@ -230,7 +231,8 @@ class Package(unittest.TestCase):
                                                  ["/etc/ec2gw/ec2gw.env",
                                                   "/etc/logrotate.d/ec2gw"]))
         verbose = run(["rpm", "-qlvp", "--nosignature", S.rpms["ec2gw"]]).stdout
-        self.assertRegex(verbose, r"(?m)^-rw-------\s+\d+\s+root\s+root\s.*\s/etc/ec2gw/ec2gw\.env$")
+        self.assertRegex(verbose,
+                         r"(?m)^-rw-------\s+\d+\s+root\s+root\s.*\s/etc/ec2gw/ec2gw\.env$")
         for d in ("/var/lib/ec2gw", "/var/log/ec2gw"):
             self.assertRegex(verbose, r"(?m)^drwxr-x---\s+\d+\s+ec2gw\s+ec2gw\s.*\s%s$" % d)
         sdk = run(["rpm", "-qlp", "--nosignature", S.rpms["ec2gw-sdk-devel"]]).stdout.split()
@@ -291,6 +293,9 @@ class Package(unittest.TestCase):
         # Enabled for the next boot (dh_installsystemd), not started (no systemd runs here).
         self.assertTrue(os.path.islink(
             "/etc/systemd/system/multi-user.target.wants/ec2gwd.service"))
+        docs = re.findall(r"(?m)^Documentation=file:(\S+)",
+                          open("/lib/systemd/system/ec2gwd.service").read())
+        self.assertTrue(docs and all(os.path.isfile(d) for d in docs), docs)
 
     def test_07_run_installed_daemon(self):
         self.assertIsNotNone(S.t_install, "ec2gw was not installed")
