@@ -57,6 +57,14 @@ civil_from_days(int64_t z, int64_t *y, int *m, int *d)
     *y = yoe + era * 400 + (*m <= 2);
 }
 
+/* @p v (0 <= v < 10^n) as @p n decimal digits, zero-padded. */
+static void
+put_digits(char *o, int v, int n)
+{
+    for (int i = n - 1; i >= 0; i--, v /= 10)
+        o[i] = (char)('0' + v % 10);
+}
+
 static int
 format_ms(int64_t ms, char out[EC2GW_XML_TIMESTAMP_SIZE])
 {
@@ -68,8 +76,23 @@ format_ms(int64_t ms, char out[EC2GW_XML_TIMESTAMP_SIZE])
     civil_from_days(days, &y, &m, &d);
     if (y < 0 || y > 9999)
         return EC2GW_E_INVAL;
-    snprintf(out, EC2GW_XML_TIMESTAMP_SIZE, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", (int)y, m, d,
-             (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60), (int)(ms - secs * 1000));
+    /* "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ" without snprintf: every field is in range here,
+     * and a large answer formats thousands of these */
+    put_digits(out, (int)y, 4);
+    out[4] = '-';
+    put_digits(out + 5, m, 2);
+    out[7] = '-';
+    put_digits(out + 8, d, 2);
+    out[10] = 'T';
+    put_digits(out + 11, (int)(rem / 3600), 2);
+    out[13] = ':';
+    put_digits(out + 14, (int)(rem / 60 % 60), 2);
+    out[16] = ':';
+    put_digits(out + 17, (int)(rem % 60), 2);
+    out[19] = '.';
+    put_digits(out + 20, (int)(ms - secs * 1000), 3);
+    out[23] = 'Z';
+    out[24] = '\0';
     return 0;
 }
 

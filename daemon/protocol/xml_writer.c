@@ -271,13 +271,22 @@ clean_text(const char *s)
 void
 ec2gw_xml_text(ec2gw_xml_t *r, const char *name, const char *text)
 {
-    char *clean = clean_text(text);
+    const unsigned char *p = (const unsigned char *)text;
+    char *clean;
 
+    /* Most text is printable ASCII with nothing to escape: copied as it is, in one pass. */
+    while (*p >= 0x20 && *p < 0x80 && *p != '<' && *p != '>' && *p != '&' && *p != '"')
+        p++;
     ec2gw_xml_start(r, name);
     close_tag(r); /* even for "": <name></name>, as xmlTextWriterWriteElement */
-    put_escaped(r, clean != NULL ? clean : text);
+    if (*p == '\0') {
+        put(r, text, (size_t)(p - (const unsigned char *)text));
+    } else {
+        clean = clean_text(text);
+        put_escaped(r, clean != NULL ? clean : text);
+        free(clean);
+    }
     ec2gw_xml_end(r);
-    free(clean);
 }
 
 void
