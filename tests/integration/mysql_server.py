@@ -101,7 +101,8 @@ class MysqlServer:
 
     def sql(self, text, db=None, check=True):
         """Run SQL as root over the socket; the output rows as lists of strings."""
-        cmd = [self.client, "--no-defaults", "-uroot", "-S", self.socket, "-N", "-B", "-e", text]
+        cmd = [self.client, "--no-defaults", "--default-character-set=utf8mb4", "-uroot", "-S",
+               self.socket, "-N", "-B", "-e", text]
         if db:
             cmd.append(db)
         r = subprocess.run(cmd, capture_output=True, text=True)

@@ -380,20 +380,26 @@ test_client_token(void **state)
 static void
 test_client_token_race(void **state)
 {
-    int fds[RACERS][2];
+    int fds[RACERS][2], ready[2], go[2];
     pid_t pids[RACERS];
     int total = 0, winners[RACERS] = { 0 };
+    char c;
 
     (void)state;
+    /* all connect first, then start together when go's write end closes */
+    assert_int_equal(pipe(ready), 0);
+    assert_int_equal(pipe(go), 0);
     for (int r = 0; r < RACERS; r++) {
         assert_int_equal(pipe(fds[r]), 0);
         if ((pids[r] = fork()) == 0) {
             ec2gw_db_t *db = NULL;
             int won = 0;
 
+            close(go[1]);
             if (ec2gw_db_open_as(url, password, &db, NULL) != 0)
                 _exit(2);
-            usleep(100000); /* let all connect, then race */
+            if (write(ready[1], "r", 1) != 1 || read(go[0], &c, 1) != 0)
+                _exit(5);
             for (int t = 0; t < TOKENS; t++) {
                 char tok[32];
                 ec2gw_fault_t fault;
@@ -414,6 +420,12 @@ test_client_token_race(void **state)
         }
         close(fds[r][1]);
     }
+    close(go[0]);
+    for (int r = 0; r < RACERS; r++)
+        assert_int_equal(read(ready[0], &c, 1), 1);
+    close(go[1]);
+    close(ready[0]);
+    close(ready[1]);
     for (int r = 0; r < RACERS; r++) {
         int status = 0;
 
