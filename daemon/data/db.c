@@ -159,6 +159,12 @@ db_connect(const char *target, const char *password, ec2gw_db_t **out, int no_sc
 }
 
 int
+ec2gw_db_connect_only(const char *target, const char *password, ec2gw_db_t **out, ec2gw_err_t *err)
+{
+    return db_connect(target, password, out, 1, err);
+}
+
+int
 ec2gw_db_open_as(const char *target, const char *password, ec2gw_db_t **out, ec2gw_err_t *err)
 {
     return db_connect(target, password, out, 0, err);

@@ -40,21 +40,27 @@ int ec2gw_db_url_parse(const char *target, ec2gw_db_url_t *out, ec2gw_err_t *err
  * ec2gw_db_open for either backend: @p password is used for a MySQL target (NULL: none) and
  * ignored for SQLite. A MySQL server that cannot be reached fails here with its message.
  */
-int ec2gw_db_open_as(const char *target, const char *password, ec2gw_db_t **out,
-                     ec2gw_err_t *err);
+int ec2gw_db_open_as(const char *target, const char *password, ec2gw_db_t **out, ec2gw_err_t *err);
 
 /**
  * The schema version recorded at @p target without creating or migrating anything: -1 when
  * the SQLite file does not exist, 0 when no ec2gw table does. 0 or EC2GW_E_DB.
  */
-int ec2gw_db_read_version(const char *target, const char *password, int *version,
-                          ec2gw_err_t *err);
+int ec2gw_db_read_version(const char *target, const char *password, int *version, ec2gw_err_t *err);
 
 /**
  * MySQL: connect to @p target and write in a transaction rolled back (the schema version
  * table, or a temporary table when there is none yet), changing nothing. 0 or EC2GW_E_DB.
  */
 int ec2gw_db_probe_write(const char *target, const char *password, ec2gw_err_t *err);
+
+/**
+ * Copy ec2-api's `items` and `tags` rows of the MySQL database @p src_url into a new SQLite
+ * file @p sqlite_path with ec2-api's SQLite schema (db import-ec2api of a MySQL source); the
+ * source is only read, in one snapshot. *items, *tags: rows copied. 0 or EC2GW_E_*.
+ */
+int ec2gw_db_copy_ec2api(const char *src_url, const char *password, const char *sqlite_path,
+                         long *items, long *tags, ec2gw_err_t *err);
 
 /** "sqlite" or "mysql". */
 const char *ec2gw_db_backend(ec2gw_db_t *db);

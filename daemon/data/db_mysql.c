@@ -4,8 +4,8 @@
  * Statements go over the text protocol: the ?N parameters of db_sql.c's texts are written in
  * as escaped literals (mysql_real_escape_string, which follows the connection's character set
  * and sql_mode) and the whole answer is read with mysql_store_result, so a statement is one
- * round trip and rows are then stepped locally. Waits are synchronous, bounded by the
- * connect/read/write timeouts below.
+ * round trip and rows are then stepped locally. Waits are synchronous (the worker's loop waits
+ * with them), bounded by the connect/read/write and row-lock timeouts below.
  *
  * Session: utf8mb4, strict sql_mode without ANSI_QUOTES/PIPES_AS_CONCAT (the texts rely on
  * both being off), READ COMMITTED so that a statement after a duplicate-key error sees the row
@@ -24,9 +24,12 @@
 #include "core/log.h"
 #include "data/db_priv.h"
 
+/* Waits block the worker's loop (no request fibers yet): each is bounded. A row lock held by
+ * another node waits at most MY_ROW_LOCK_WAIT_S (InnoDB's default is 50 s). */
 #define MY_CONNECT_TIMEOUT_S 5
-#define MY_IO_TIMEOUT_S      30
+#define MY_IO_TIMEOUT_S      10
 #define MY_LOCK_WAIT_S       60
+#define MY_ROW_LOCK_WAIT_S   "5"
 
 enum my_kind { P_UNSET, P_NULL, P_TEXT, P_INT, P_LIST };
 

@@ -123,6 +123,10 @@ int ec2gw_db_sqlite_connect(ec2gw_db_t *db, const char *path, ec2gw_err_t *err);
 int ec2gw_db_mysql_connect(ec2gw_db_t *db, const char *target, const char *password,
                            ec2gw_err_t *err);
 
+/** Connect to @p target without creating or migrating anything (reads of another database). */
+int ec2gw_db_connect_only(const char *target, const char *password, ec2gw_db_t **out,
+                          ec2gw_err_t *err);
+
 /** The recorded schema version without changing anything (0: no ec2gw tables). */
 int ec2gw_db_schema_read(ec2gw_db_t *db, int *version, ec2gw_err_t *err);
 

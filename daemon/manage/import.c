@@ -1,10 +1,13 @@
 /*
  * import.c - db import-ec2api: ec2-api's `items` and `tags` rows into ec2gw's database, keys
- * unchanged. The source is ATTACHed read-only to a connection on the target, so that the
- * comparison and the copy are a few set-based statements inside one transaction (10 000 items
- * take well under a second): either every new row is written, or none.
+ * unchanged. A MySQL source is first copied into a private SQLite file (db_copy.c). The source is
+ * ATTACHed read-only to a connection on the target, so that the comparison and the copy are a few
+ * set-based statements inside one transaction (10 000 items take well under a second): either every
+ * new row is written, or none.
  */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -228,17 +231,37 @@ imp_copy(struct imp *im, const ec2gw_import_report_t *rep)
 static int
 imp_check_source(const char *source, ec2gw_err_t *err)
 {
-    if (strncmp(source, "mysql", 5) == 0 && strstr(source, "://") != NULL)
-        return ec2gw_err_set(err, EC2GW_E_INVAL,
-                             "%s: the MySQL backend is not built yet (issue 17): copy ec2-api's "
-                             "items and tags tables into an SQLite file and import that",
-                             source);
     if (strstr(source, "://") != NULL)
-        return ec2gw_err_set(err, EC2GW_E_INVAL, "%s: only an ec2-api SQLite file can be imported",
+        return ec2gw_err_set(err, EC2GW_E_INVAL,
+                             "%s: only an ec2-api SQLite file or a mysql://USER@HOST[:PORT]/DB "
+                             "database can be imported",
                              source);
     if (access(source, R_OK) != 0)
         return ec2gw_err_set(err, EC2GW_E_NOTFOUND, "%s: cannot read it", source);
     return 0;
+}
+
+/*
+ * A MySQL source (mysql://USER@HOST[:PORT]/DB, password in EC2GW_SOURCE_DB_PASSWORD) is first
+ * copied into a private SQLite file with ec2-api's schema, which is then imported as a file
+ * source is. *tmp: that file's path, removed by the caller ("" for a file source).
+ */
+static int
+imp_fetch_mysql(const char *source, char *tmp, size_t size, ec2gw_err_t *err)
+{
+    const char *dir = getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp";
+    long items, tags;
+    int fd, rc;
+
+    snprintf(tmp, size, "%s/ec2gw-import-XXXXXX", dir);
+    if ((fd = mkstemp(tmp)) < 0) {
+        rc = ec2gw_err_set(err, EC2GW_E_FAIL, "%s: %s", tmp, strerror(errno));
+        tmp[0] = '\0';
+        return rc;
+    }
+    close(fd);
+    return ec2gw_db_copy_ec2api(source, getenv("EC2GW_SOURCE_DB_PASSWORD"), tmp, &items, &tags,
+                                err);
 }
 
 int
@@ -247,18 +270,26 @@ ec2gw_manage_import(const char *target, const char *source, int dry_run, ec2gw_i
 {
     struct imp im = { NULL, err };
     struct timespec t0, t1;
+    char tmp[4096] = "";
     int rc, in_tx = 0;
 
     memset(rep, 0, sizeof(*rep));
     clock_gettime(CLOCK_MONOTONIC, &t0);
+    if (ec2gw_db_is_url(target)) {
+        rc = ec2gw_err_set(err, EC2GW_E_INVAL,
+                           "%s: importing into a MySQL database is not supported: there, "
+                           "ec2gw uses ec2-api's own tables in place (point paths.database at "
+                           "ec2-api's database)",
+                           target);
+        goto out;
+    }
+    if (ec2gw_db_is_url(source)) {
+        if ((rc = imp_fetch_mysql(source, tmp, sizeof(tmp), err)) != 0)
+            goto out;
+        source = tmp;
+    }
     if ((rc = imp_check_source(source, err)) != 0)
-        return rc;
-    if (ec2gw_db_is_url(target))
-        return ec2gw_err_set(err, EC2GW_E_INVAL,
-                             "%s: importing into a MySQL database is not supported: there, "
-                             "ec2gw uses ec2-api's own tables in place (point paths.database at "
-                             "ec2-api's database)",
-                             target);
+        goto out;
     if ((rc = imp_open(&im, target, dry_run)) != 0 || (rc = imp_attach(&im, source)) != 0)
         goto out;
     /* IMMEDIATE: no daemon writes between the comparison and the copy. */
@@ -283,6 +314,8 @@ out:
     if (in_tx)
         (void)sqlite3_exec(im.sql, "ROLLBACK", NULL, NULL, NULL);
     sqlite3_close(im.sql);
+    if (tmp[0] != '\0')
+        unlink(tmp);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     rep->seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
     return rc;

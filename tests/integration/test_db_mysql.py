@@ -92,10 +92,12 @@ def set_database_lines(d, lines):
         f.write("".join(out))
 
 
-def manage(d, *args):
+def manage(d, *args, env_extra=None):
     env = dict(os.environ)
     env["EC2GW_SERVICE_PASSWORD"] = d.env["EC2GW_SERVICE_PASSWORD"]
     env["EC2GW_TEST_DB_PW"] = PASSWORD
+    env.pop("EC2GW_SOURCE_DB_PASSWORD", None)
+    env.update(env_extra or {})
     env.setdefault("ASAN_OPTIONS", "detect_leaks=1")
     return subprocess.Popen([MANAGE, "--config-dir", d.conf] + list(args),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
@@ -280,6 +282,79 @@ class SharedWithEc2api(unittest.TestCase):
             self.assertEqual(SRV.sql("SHOW CREATE TABLE " + t, "ec2api")[0][1], ddl)
         self.assertIn("CHARSET=utf8", SRV.sql("SHOW CREATE TABLE tags", "ec2api")[0][1])
         self.assertEqual(SRV.sql("SELECT version FROM migrate_version", "ec2api"), [["1"]])
+
+
+def sql_literal(v):
+    if v is None:
+        return "NULL"
+    return "'" + v.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+class ImportFromMysql(unittest.TestCase):
+    """db import-ec2api mysql://... : 10 000 ec2-api items (ec2api_fixture.py's rows) loaded
+    into ec2-api's MySQL tables, imported into a fresh SQLite database; a second run imports
+    nothing and finds every row identical."""
+
+    def test_import_10000_items(self):
+        import sqlite3
+        import tempfile
+        work = tempfile.mkdtemp(prefix="ec2gw-mysql-import-")
+        src = os.path.join(work, "ec2api.sqlite")
+        subprocess.run([sys.executable, os.path.join(os.path.dirname(__file__),
+                                                     "ec2api_fixture.py"), src,
+                        "--items", "10000", "--projects", "project-a,project-b"],
+                       check=True, capture_output=True)
+        SRV.create_user("ec2gw", PASSWORD, "ec2api_big")
+        for q in EC2API_DDL:
+            SRV.sql(q, "ec2api_big")
+        lite = sqlite3.connect(src)
+        items = lite.execute("SELECT id, project_id, vpc_id, os_id, data FROM items").fetchall()
+        tags = lite.execute('SELECT project_id, item_id, "key", value FROM tags').fetchall()
+        lite.close()
+        script = ["SET autocommit=0;"]
+        for i in range(0, len(items), 500):
+            script.append("INSERT INTO items VALUES " + ",".join(
+                "(%s)" % ",".join(sql_literal(v) for v in row) for row in items[i:i + 500]) + ";")
+        for i in range(0, len(tags), 500):
+            script.append("INSERT INTO tags VALUES " + ",".join(
+                "(%s)" % ",".join(sql_literal(v) for v in row) for row in tags[i:i + 500]) + ";")
+        script.append("COMMIT;")
+        with open(os.path.join(work, "load.sql"), "w") as f:
+            f.write("\n".join(script))
+        with open(os.path.join(work, "load.sql")) as f:
+            subprocess.run([SRV.client, "--no-defaults", "--default-character-set=utf8mb4",
+                            "-uroot", "-S", SRV.socket, "ec2api_big"], stdin=f, check=True)
+        self.assertEqual(SRV.sql("SELECT count(*) FROM items", "ec2api_big"),
+                         [[str(len(items))]])
+        d = harness.Daemon()  # its conf.d: a fresh SQLite database
+        try:
+            env = {"EC2GW_SOURCE_DB_PASSWORD": PASSWORD}
+            url = SRV.url("ec2gw", "ec2api_big")
+            t0 = time.time()
+            p = manage(d, "db", "import-ec2api", url, env_extra=env)
+            out, err = p.communicate(timeout=600)
+            took = time.time() - t0
+            print(out, err)
+            print("import of %d items and %d tags from MySQL: %.2f s (whole command)"
+                  % (len(items), len(tags), took))
+            self.assertEqual(p.returncode, 0, out + err)
+            self.assertRegex(out, r"items\s+%d\s+%d\s+0\s+0" % (len(items), len(items)))
+            self.assertRegex(out, r"tags\s+%d\s+%d\s+0\s+0" % (len(tags), len(tags)))
+            db = sqlite3.connect(os.path.join(d.dir, "db.sqlite"))
+            got = sorted(db.execute("SELECT id, project_id, vpc_id, os_id, data FROM items"))
+            db.close()
+            self.assertEqual(got, sorted(items))
+            p = manage(d, "db", "import-ec2api", url, env_extra=env)
+            out, err = p.communicate(timeout=600)
+            self.assertEqual(p.returncode, 0, out + err)
+            self.assertRegex(out, r"items\s+%d\s+0\s+%d\s+0" % (len(items), len(items)))
+            p = manage(d, "db", "import-ec2api", url, env_extra={})
+            out, err = p.communicate(timeout=60)
+            self.assertEqual(p.returncode, 1)
+            self.assertIn("Access denied", err)
+        finally:
+            d.cleanup()
+            subprocess.run(["rm", "-rf", work])
 
 
 if __name__ == "__main__":

@@ -213,7 +213,7 @@ class Manage(unittest.TestCase):
     def test_06_mysql_and_usage_errors(self):
         rc, _, err = manage("db", "import-ec2api", "mysql+pymysql://ec2api:x@127.0.0.1/ec2api")
         self.assertEqual(rc, 1)
-        self.assertIn("MySQL backend is not built yet", err)
+        self.assertIn("a mysql://USER@HOST[:PORT]/DB database", err)  # oslo.db's URL form
         rc, _, err = manage("db", "import-ec2api")
         self.assertEqual(rc, 2)
         self.assertIn("needs SOURCE", err)

@@ -277,7 +277,7 @@ test_bad_sources(void **state)
     assert_int_equal(
         ec2gw_manage_import(f->dst, "mysql+pymysql://ec2api@db/ec2api", 0, &rep, NULL, NULL, &err),
         EC2GW_E_INVAL);
-    assert_non_null(strstr(err.msg, "MySQL backend is not built yet"));
+    assert_non_null(strstr(err.msg, "a mysql://USER@HOST[:PORT]/DB database"));
     assert_int_equal(
         ec2gw_manage_import(f->dst, "/nonexistent/ec2api.sqlite", 0, &rep, NULL, NULL, &err),
         EC2GW_E_NOTFOUND);
