@@ -151,6 +151,8 @@ my_open(ec2gw_db_t *db, ec2gw_err_t *err)
                   "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION'");
     mysql_options(c->m, MYSQL_INIT_COMMAND,
                   "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED");
+    mysql_options(c->m, MYSQL_INIT_COMMAND,
+                  "SET SESSION innodb_lock_wait_timeout = " MY_ROW_LOCK_WAIT_S);
     if (mysql_real_connect(c->m, c->url.host, c->url.user, c->password, c->url.name, c->url.port,
                            NULL, CLIENT_FOUND_ROWS) == NULL) {
         my_note(db);
