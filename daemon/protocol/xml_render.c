@@ -10,6 +10,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "protocol/model_internal.h"
@@ -18,12 +19,126 @@
 static void render_value(ec2gw_xml_t *r, const char *xml, const ec2gw_mshape_t *s, const json_t *v,
                          const char *where, const char *key);
 
+/*
+ * The last key order seen per structure shape (a small direct-mapped table), and where each
+ * key goes in model order. The models of one handler list their keys in one order, so most
+ * objects render with one strcmp per key present instead of one hash lookup per member of the
+ * shape (61 for an Instance). Objects with a key outside the shape take the general path.
+ */
+#define ORDER_SLOTS    256
+#define ORDER_WAYS     4 /* orders kept per slot: one shape is built in a few places */
+#define ORDER_MAX_KEYS 64
+
+struct key_order {
+    const ec2gw_mshape_t *shape; /* NULL: empty */
+    size_t n;
+    char *keys[ORDER_MAX_KEYS];           /* the object's keys, in its order (owned) */
+    unsigned char pos[ORDER_MAX_KEYS];    /* model order: index into keys */
+    unsigned char member[ORDER_MAX_KEYS]; /* ... and the member it is */
+};
+
+static struct key_order orders[ORDER_SLOTS][ORDER_WAYS];
+static unsigned order_victim[ORDER_SLOTS];
+
+static void
+order_forget(struct key_order *o)
+{
+    for (size_t i = 0; i < o->n; i++)
+        free(o->keys[i]);
+    o->shape = NULL;
+    o->n = 0;
+}
+
+/* Learn the order of @p keys for @p s; -1 when a key is not a member (or no memory). */
+static int
+order_learn(struct key_order *o, const ec2gw_mshape_t *s, const char *const *keys, size_t n)
+{
+    size_t idx[ORDER_MAX_KEYS];
+
+    order_forget(o);
+    if (s->nmembers > 255)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        const ec2gw_mmember_t *m = ec2gw_model_member_by_name(s, keys[i]);
+
+        if (m == NULL)
+            return -1;
+        idx[i] = (size_t)(m - s->members);
+    }
+    for (size_t i = 0; i < n; i++) { /* insertion sort by member index */
+        size_t j = i;
+
+        while (j > 0 && idx[o->pos[j - 1]] > idx[i]) {
+            o->pos[j] = o->pos[j - 1];
+            j--;
+        }
+        o->pos[j] = (unsigned char)i;
+    }
+    for (size_t i = 0; i < n; i++) {
+        o->member[i] = (unsigned char)idx[o->pos[i]];
+        if ((o->keys[i] = strdup(keys[i])) == NULL) {
+            o->n = i;
+            order_forget(o);
+            return -1;
+        }
+        o->n = i + 1;
+    }
+    o->shape = s;
+    return 0;
+}
+
+/* Render @p obj's members by its key order; -1 (nothing written) when that cannot be used. */
+static int
+render_members_ordered(ec2gw_xml_t *r, const ec2gw_mshape_t *s, const json_t *obj)
+{
+    size_t slot = ((uintptr_t)s >> 4) % ORDER_SLOTS, w;
+    struct key_order *o = NULL;
+    const char *keys[ORDER_MAX_KEYS];
+    const json_t *vals[ORDER_MAX_KEYS];
+    unsigned char pos[ORDER_MAX_KEYS], member[ORDER_MAX_KEYS];
+    size_t n = json_object_size(obj), i = 0;
+    const char *key;
+    const json_t *v;
+    int same = 0;
+
+    if (n == 0 || n > ORDER_MAX_KEYS)
+        return -1;
+    json_object_foreach((json_t *)(uintptr_t)obj, key, v)
+    {
+        keys[i] = key;
+        vals[i++] = v;
+    }
+    for (w = 0; w < ORDER_WAYS && !same; w++) {
+        o = &orders[slot][w];
+        same = o->shape == s && o->n == n;
+        for (i = 0; same && i < n; i++)
+            same = strcmp(o->keys[i], keys[i]) == 0;
+    }
+    if (!same) {
+        o = &orders[slot][order_victim[slot]++ % ORDER_WAYS];
+        if (order_learn(o, s, keys, n) != 0)
+            return -1;
+    }
+    /* copied: rendering a child may reuse the slot */
+    memcpy(pos, o->pos, n);
+    memcpy(member, o->member, n);
+    for (i = 0; i < n; i++) {
+        const ec2gw_mmember_t *m = &s->members[member[i]];
+
+        render_value(r, m->xml, m->shape, vals[pos[i]], s->name, m->name);
+    }
+    return 0;
+}
+
 /* Members of structure @p s from @p obj in model order. At the root a missing boolean
  * `Return` is rendered true: Net::Amazon::EC2 and boto 2 read it as the call's status. */
 static void
 render_members(ec2gw_xml_t *r, const ec2gw_mshape_t *s, const json_t *obj, int is_root)
 {
     size_t seen = 0;
+
+    if (!is_root && render_members_ordered(r, s, obj) == 0)
+        return;
 
     for (size_t i = 0; i < s->nmembers; i++) {
         const ec2gw_mmember_t *m = &s->members[i];

@@ -140,6 +140,8 @@ nova_memo_store(ec2gw_req_t *req, struct nova_memo *m, const struct nova_models_
 
         if (!miss[i] || out[i] == NULL || !nova_memo_keepable(in, s, uuid))
             continue;
+        if (json_object_size(m->recs) >= NOVA_MEMO_MAX && json_object_get(m->recs, uuid) == NULL)
+            continue; /* full: the rest are built per request */
         id = nova_str(out[i], "InstanceId");
         if (id != NULL)
             data = json_object_get(fresh, id);
