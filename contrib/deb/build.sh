@@ -24,14 +24,13 @@ fi
 top=$(cd "$(dirname "$0")/../.." && pwd)
 mkdir -p "$1"
 out=$(cd "$1" && pwd)
-for tool in git dpkg-buildpackage dpkg-parsechangelog; do
+for tool in git dpkg-buildpackage; do
     command -v "$tool" >/dev/null || { echo "$0: $tool not found" >&2; exit 1; }
 done
 
 work=$(mktemp -d /var/tmp/ec2gw-deb.XXXXXX)
 trap 'rm -rf "$work"' EXIT
-version=$(dpkg-parsechangelog -l "$top/debian/changelog" -S Version)
-src="$work/ec2gw-$version"
+src="$work/ec2gw"
 mkdir "$src"
 copy_tree "$top" "$src"
 

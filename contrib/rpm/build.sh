@@ -27,14 +27,14 @@ out=$(cd "$1" && pwd)
 for tool in git rpmbuild tar; do
     command -v "$tool" >/dev/null || { echo "$0: $tool not found" >&2; exit 1; }
 done
-spec="$top/contrib/rpm/ec2gw.spec"
-version=$(sed -n 's/^Version:[[:space:]]*//p' "$spec")
-
 work=$(mktemp -d /var/tmp/ec2gw-rpm.XXXXXX)
 trap 'rm -rf "$work"' EXIT
-mkdir -p "$work"/{SOURCES,BUILD,RPMS,SRPMS,SPECS,tree}
-mkdir "$work/tree/ec2gw-$version"
-copy_tree "$top" "$work/tree/ec2gw-$version"
+mkdir -p "$work"/{SOURCES,BUILD,RPMS,SRPMS,SPECS,tree/src}
+copy_tree "$top" "$work/tree/src"
+# The spec of the tree being built (EC2GW_PKG_REV's, not the checkout's).
+version=$(sed -n 's/^Version:[[:space:]]*//p' "$work/tree/src/contrib/rpm/ec2gw.spec")
+mv "$work/tree/src" "$work/tree/ec2gw-$version"
+spec="$work/tree/ec2gw-$version/contrib/rpm/ec2gw.spec"
 tar -C "$work/tree" --owner=0 --group=0 -czf "$work/SOURCES/ec2gw-$version.tar.gz" \
     "ec2gw-$version"
 
