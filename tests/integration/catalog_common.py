@@ -28,14 +28,27 @@ def _run(cmd, env, stdin=None):
     return p.stdout
 
 
-def snapshot(admin_env):
+def admin_env():
+    """The cloud admin's OS_* (`cloud.sh env --admin`)."""
+    root = os.path.abspath(os.path.join(HERE, "..", ".."))
+    out = subprocess.run(["bash", os.path.join(root, "tests/cloud/cloud.sh"), "env", "--admin"],
+                         check=True, capture_output=True, text=True).stdout
+    env = {}
+    for line in out.splitlines():
+        if line.startswith("export ") and "=" in line:
+            k, v = line[len("export "):].split("=", 1)
+            env[k] = v.strip().strip("'\"")
+    return env
+
+
+def snapshot(admin):
     """{"services": [...], "endpoints": [...]} of every service of type ec2."""
-    return json.loads(_run("snapshot", admin_env))
+    return json.loads(_run("snapshot", admin))
 
 
-def restore(admin_env, before):
+def restore(admin, before):
     """Delete what is new since @p before, put back URLs and enabled flags it changed."""
-    return _run("restore", admin_env, stdin=json.dumps(before))
+    return _run("restore", admin, stdin=json.dumps(before))
 
 
 def url_for(user_env, region="RegionOne"):

@@ -22,6 +22,8 @@
 # @param package_source
 #   A local .deb to install (apt installs its dependencies too); undef: the configured apt
 #   repositories.
+# @param package_install_options
+#   More apt-get options, e.g. ['-o', 'DPkg::Lock::Timeout=300'] to wait for another apt.
 # @param manage_package
 #   Whether to manage the package at all (false: the daemon is installed otherwise).
 # @param manage_service
@@ -122,6 +124,7 @@ class ec2gw (
   String[1] $package_ensure = 'present',
   String[1] $package_name = 'ec2gw',
   Optional[Stdlib::Absolutepath] $package_source = undef,
+  Array[String[1]] $package_install_options = [],
   Boolean $manage_package = true,
   Boolean $manage_service = true,
   String[1] $service_name = 'ec2gwd',

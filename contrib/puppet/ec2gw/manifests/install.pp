@@ -7,9 +7,10 @@ class ec2gw::install {
   if $ec2gw::manage_package {
     # apt keeps a conffile Puppet has rewritten (--force-confold) when the package is upgraded.
     package { $ec2gw::package_name:
-      ensure      => $ec2gw::package_ensure,
-      source      => $ec2gw::package_source,
-      configfiles => 'keep',
+      ensure          => $ec2gw::package_ensure,
+      source          => $ec2gw::package_source,
+      install_options => $ec2gw::package_install_options,
+      configfiles     => 'keep',
     }
   }
 }
