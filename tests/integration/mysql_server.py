@@ -59,6 +59,10 @@ class MysqlServer:
                 return False
 
     def start(self, timeout=60):
+        # a server of an earlier test may still be shutting down: wait a little for the port
+        deadline = time.time() + 30
+        while not self._port_free() and time.time() < deadline:
+            time.sleep(0.5)
         if not self._port_free():
             raise RuntimeError("127.0.0.1:%d is in use (a server left by an earlier run?)"
                                % self.port)
