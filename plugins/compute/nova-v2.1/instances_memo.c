@@ -210,7 +210,8 @@ nova_models_build(ec2gw_req_t *req, const struct nova_models_in *in, json_t *ite
             if (!miss[i]) /* its own top level: tags and reservations change it */
                 out[i] = json_copy(json_array_get(recs[i], 1));
         nova_memo_store(req, m, in, fresh, miss, out);
-        if (json_object_size(m->recs) > 2 * n + 64) {
+        if (json_object_size(m->recs) >
+            2 * (json_object_size(in->live_map) + json_object_size(in->gone_map)) + 64) {
             /* servers gone from the cache: start over rather than keep them alive */
             nova_heap_begin(req);
             json_object_clear(m->recs);
