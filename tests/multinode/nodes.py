@@ -8,7 +8,8 @@ a private mariadbd on port 3308 (its own datadir; tests/integration/mysql_server
 database and user `ec2gw`; ec2gwd nodes a and b on 18801 and 18802 (each its own conf.d:
 listen port, database URL, the password in EC2GW_DB_PASSWORD, the all-in-one cloud's Keystone
 as tests/integration/harness.py sets it); and Debian's haproxy on 18800 (haproxy.cfg.in
-beside this file) once both nodes answer /healthz. `--sqlite`: the nodes share one SQLite
+beside this file; its request log goes to UDP 127.0.0.1:18803, LogListener) once both nodes
+answer /healthz. `--sqlite`: the nodes share one SQLite
 file instead (WAL works across processes of one machine). `down` stops all of it; `status`
 says what runs. ec2gwd comes from $EC2GW_BUILD_DIR (default: build/ of the checkout).
 Tests import Cluster (tests/integration/test_multinode.py).
@@ -23,6 +24,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -34,6 +36,7 @@ import harness  # noqa: E402
 from mysql_server import MysqlServer  # noqa: E402
 
 FRONT_PORT = 18800
+LOG_PORT = 18803  # UDP: HAProxy's request log, to whoever listens (test_multinode.py)
 NODE_PORTS = {"a": 18801, "b": 18802}
 MYSQL_PORT = 3308
 DB_NAME = DB_USER = "ec2gw"
@@ -96,6 +99,11 @@ class Mysql(MysqlServer):
         self.log_path = os.path.join(self.dir, "mysqld.log")
         self.proc = None
         self.client = shutil.which("mariadb") or "/usr/bin/mariadb"
+
+    def _port_free(self):
+        # with SO_REUSEADDR, as mariadbd binds: the TIME_WAIT of the nodes' connections to a
+        # server just stopped does not keep the port
+        return port_free(self.port)
 
     def running(self):
         return read_pid(self.pid_file, "mariadbd") is not None
@@ -235,6 +243,7 @@ class HAProxy:
         with open(os.path.join(HERE, "haproxy.cfg.in")) as f:
             text = f.read()
         for k, v in (("RUN_DIR", self.run_dir), ("FRONT_PORT", self.port),
+                     ("LOG_PORT", LOG_PORT),
                      ("PORT_A", self.nodes["a"].port), ("PORT_B", self.nodes["b"].port)):
             text = text.replace("@%s@" % k, str(v))
         left = re.findall(r"@[A-Z_]+@", text)
@@ -294,10 +303,12 @@ class HAProxy:
                 rows[(row["pxname"], row["svname"])] = row
         return rows
 
-    def servers(self):
-        """{node name: its `show stat` row} of backend ec2gw ("status": UP, DOWN, ...)."""
+    def servers(self, backend="ec2gw"):
+        """{node name: its `show stat` row} in @backend ("status": UP, DOWN, ...): ec2gw
+        (checked with /healthz) or ec2gw-alive (a TCP connect; used when no node passes
+        /healthz)."""
         return {sv: row for (px, sv), row in self.stat().items()
-                if px == "ec2gw" and sv in self.nodes}
+                if px == backend and sv in self.nodes}
 
     def sessions(self):
         """`show sess`: [(client port, server name or None)] of the streams now open."""
@@ -319,6 +330,31 @@ class HAProxy:
             os.kill(pid, signal.SIGKILL)
         os.unlink(self.pid_file)
         return True
+
+
+class LogListener(threading.Thread):
+    """HAProxy's syslog lines on UDP 127.0.0.1:LOG_PORT, kept as (time, text)."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", LOG_PORT))
+        self.sock.settimeout(0.5)
+        self.lines = []
+        self.stopping = False
+
+    def run(self):
+        while not self.stopping:
+            try:
+                data = self.sock.recv(8192)
+            except socket.timeout:
+                continue
+            self.lines.append((time.time(), data.decode(errors="replace").strip()))
+
+    def close(self):
+        self.stopping = True
+        self.join(2)
+        self.sock.close()
 
 
 class Cluster:
