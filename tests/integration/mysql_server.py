@@ -40,12 +40,7 @@ class MysqlServer:
         self.client = _tool("mariadb")
 
     def __enter__(self):
-        try:
-            self.start()
-        except BaseException:
-            self.stop()
-            raise
-        return self
+        return self.start()
 
     def __exit__(self, *exc):
         self.stop()
@@ -59,6 +54,14 @@ class MysqlServer:
                 return False
 
     def start(self, timeout=60):
+        """Start the server; on failure nothing is left running and the datadir is removed."""
+        try:
+            return self._start(timeout)
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self, timeout):
         # a server of an earlier test may still be shutting down: wait a little for the port
         deadline = time.time() + 30
         while not self._port_free() and time.time() < deadline:
