@@ -90,6 +90,8 @@ struct ec2gw_keystone {
     int no_credential_api;
     ec2gw_auth_job_t *orphans;
     time_t last_answer, last_failure;
+    ec2gw_http_call_t *probe_call; /* /healthz's re-check of a failing Keystone */
+    time_t probe_started;
     size_t n_negative;
     struct src_slot sources[SRC_SLOTS];
 };
@@ -1041,6 +1043,7 @@ ec2gw_keystone_free(ec2gw_keystone_t *ks)
     while (ks->svc_waiters != NULL)
         job_destroy(ks->svc_waiters);
     ec2gw_http_call_cancel(ks->svc_call);
+    ec2gw_http_call_cancel(ks->probe_call);
     for (int b = 0; b < N_BUCKETS; b++) {
         while (ks->buckets[b] != NULL) {
             struct cred_entry *e = ks->buckets[b];
@@ -1069,6 +1072,32 @@ time_t
 ec2gw_keystone_last_answer(const ec2gw_keystone_t *ks)
 {
     return ks->last_answer;
+}
+
+static void
+on_probe_done(ec2gw_http_call_t *c, void *arg)
+{
+    ec2gw_keystone_t *ks = arg;
+
+    note_answer(ks, ec2gw_http_call_result(c));
+    ks->probe_call = NULL;
+    ec2gw_http_call_free(c);
+}
+
+void
+ec2gw_keystone_probe(ec2gw_keystone_t *ks)
+{
+    time_t now = time(NULL);
+
+    if (ks->probe_call != NULL || now - ks->probe_started < EC2GW_KEYSTONE_PROBE_INTERVAL_S)
+        return;
+    ks->probe_started = now;
+    ks->probe_call = ec2gw_http_call_new(ks->http, "GET", ks->conf->url, NULL, 0,
+                                         EC2GW_KEYSTONE_PROBE_TIMEOUT_MS);
+    if (ks->probe_call != NULL && ec2gw_http_call_start(ks->probe_call, on_probe_done, ks) != 0) {
+        ec2gw_http_call_free(ks->probe_call);
+        ks->probe_call = NULL;
+    }
 }
 
 time_t

@@ -28,11 +28,11 @@ typedef struct ec2gw_keystone_conf {
     const char *service_project;
     const char *user_domain;
     const char *project_domain;
-    const char *interface;        /**< catalog interface for OpenStack calls: public/internal */
-    const char *region;           /**< catalog region, NULL = any */
-    int64_t timeout_ms;           /**< each Keystone call */
-    int64_t credential_ttl_ms;    /**< how long a cached secret is trusted */
-    int64_t token_margin_ms;      /**< refresh tokens this long before they expire */
+    const char *interface;     /**< catalog interface for OpenStack calls: public/internal */
+    const char *region;        /**< catalog region, NULL = any */
+    int64_t timeout_ms;        /**< each Keystone call */
+    int64_t credential_ttl_ms; /**< how long a cached secret is trusted */
+    int64_t token_margin_ms;   /**< refresh tokens this long before they expire */
 } ec2gw_keystone_conf_t;
 
 typedef struct ec2gw_keystone ec2gw_keystone_t;
@@ -42,9 +42,9 @@ typedef struct ec2gw_auth_job ec2gw_auth_job_t;
 typedef struct ec2gw_auth_result {
     const char *user_id;
     const char *project_id;
-    const char *token;     /**< user-scoped token for OpenStack calls */
+    const char *token;        /**< user-scoped token for OpenStack calls */
     const char *roles_digest; /**< hex SHA-256 of the token's sorted role names, or NULL */
-    const json_t *catalog; /**< that token's service catalog */
+    const json_t *catalog;    /**< that token's service catalog */
 } ec2gw_auth_result_t;
 
 /** Completion of an asynchronous authentication: @p res NULL means @p fault says why. */
@@ -76,9 +76,8 @@ int ec2gw_keystone_authenticate(ec2gw_keystone_t *ks, const ec2gw_sig_t *sig,
  * The service user's token. Returns 0 with token and catalog set (borrowed, valid until the
  * next loop iteration), or EC2GW_AGAIN and @p done runs later (cancel with *job).
  */
-int ec2gw_keystone_service_token(ec2gw_keystone_t *ks, const char **token,
-                                 const json_t **catalog, ec2gw_service_token_fn done, void *arg,
-                                 ec2gw_auth_job_t **job);
+int ec2gw_keystone_service_token(ec2gw_keystone_t *ks, const char **token, const json_t **catalog,
+                                 ec2gw_service_token_fn done, void *arg, ec2gw_auth_job_t **job);
 
 /** Stop a pending job: its callback will not run. */
 void ec2gw_auth_job_cancel(ec2gw_auth_job_t *job);
@@ -88,6 +87,18 @@ void ec2gw_keystone_forget_token(ec2gw_keystone_t *ks, const char *access_key);
 
 /** When Keystone last answered (any status but a transport error), 0 if never. */
 time_t ec2gw_keystone_last_answer(const ec2gw_keystone_t *ks);
+
+/* /healthz re-checks a failing Keystone at most this often, with this timeout. */
+#define EC2GW_KEYSTONE_PROBE_INTERVAL_S 2
+#define EC2GW_KEYSTONE_PROBE_TIMEOUT_MS 5000
+
+/**
+ * Ask Keystone's version document (GET of the identity URL) once, in the background, unless a
+ * probe runs or ran within EC2GW_KEYSTONE_PROBE_INTERVAL_S; its answer updates last_answer /
+ * last_failure. /healthz calls it while Keystone is "failing": a node a load balancer took out
+ * gets no requests, so without it nothing would ever find Keystone back.
+ */
+void ec2gw_keystone_probe(ec2gw_keystone_t *ks);
 
 /** When Keystone last failed to answer (transport error or 5xx), 0 if never. */
 time_t ec2gw_keystone_last_failure(const ec2gw_keystone_t *ks);

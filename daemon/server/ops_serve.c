@@ -31,16 +31,18 @@ ec2gw_ops_serve(ec2gw_daemon_t *d, struct evhttp_request *http, const char *path
         /* Keystone is "ok" if it answered last time we asked, or we have not needed it. */
         const char *ks = ok == 0 && bad == 0 ? "unknown" : (ok >= bad ? "ok" : "failing");
 
-        if (strcmp(ks, "failing") == 0)
+        if (strcmp(ks, "failing") == 0) {
             status = 503;
+            ec2gw_keystone_probe(d->ks);
+        }
         evhttp_add_header(out, "Content-Type", "application/json");
         evbuffer_add_printf(buf,
                             "{\"status\":\"%s\",\"uptime_s\":%ld,\"keystone\":\"%s\","
                             "\"keystone_last_answer_s_ago\":%ld,\"requests_in_flight\":%ld,"
                             "\"connections\":%ld,\"config_generation\":%lu,\"draining\":%s}\n",
                             status == 200 ? "ok" : "degraded", (long)(now - d->started), ks,
-                            ok ? (long)(now - ok) : -1L, d->in_flight, d->connections,
-                            d->gen->id, d->draining ? "true" : "false");
+                            ok ? (long)(now - ok) : -1L, d->in_flight, d->connections, d->gen->id,
+                            d->draining ? "true" : "false");
     }
     evhttp_send_reply(http, status, status == 200 ? "OK" : "Service Unavailable", buf);
     evbuffer_free(buf);

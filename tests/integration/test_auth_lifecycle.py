@@ -69,6 +69,52 @@ class ColdStartTest(unittest.TestCase):
             d.cleanup()
 
 
+class _Forwarder:
+    """A TCP relay from 127.0.0.1:port to 127.0.0.1:target (Keystone coming back there)."""
+
+    def __init__(self, port, target):
+        import socket
+        import threading
+        self.target, self.open = target, True
+        self.srv = socket.socket()
+        self.srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.srv.bind(("127.0.0.1", port))
+        self.srv.listen(16)
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        import socket
+        import threading
+        while self.open:
+            try:
+                a, _ = self.srv.accept()
+            except OSError:
+                return
+            b = socket.create_connection(("127.0.0.1", self.target))
+            for x, y in ((a, b), (b, a)):
+                threading.Thread(target=self._pipe, args=(x, y), daemon=True).start()
+
+    @staticmethod
+    def _pipe(x, y):
+        try:
+            while True:
+                data = x.recv(65536)
+                if not data:
+                    break
+                y.sendall(data)
+        except OSError:
+            pass
+        for s in (x, y):
+            try:
+                s.shutdown(2)
+            except OSError:
+                pass
+
+    def close(self):
+        self.open = False
+        self.srv.close()
+
+
 class KeystoneDownTest(unittest.TestCase):
     def test_unreachable_keystone_is_503_not_a_hang(self):
         port = harness.free_port()  # nothing listens there
@@ -92,6 +138,22 @@ class KeystoneDownTest(unittest.TestCase):
             except urllib.error.HTTPError as e:
                 self.assertEqual(e.code, 503)
                 self.assertEqual(json.loads(e.read())["keystone"], "failing")
+            # Keystone comes back and no EC2 request arrives (a load balancer took the node
+            # out on /healthz): /healthz itself must find Keystone back, or the node stays out
+            fwd = _Forwarder(port, 5000)
+            try:
+                deadline, last = time.time() + 15, None
+                while time.time() < deadline:
+                    try:
+                        last = json.loads(health(d.url + "/healthz", timeout=5).read())
+                        break
+                    except urllib.error.HTTPError as e:
+                        last = json.loads(e.read())
+                        time.sleep(0.25)
+                self.assertEqual(last["keystone"], "ok", last)
+                self.assertEqual(last["status"], "ok", last)
+            finally:
+                fwd.close()
         finally:
             self.assertEqual(d.stop(), 0, open(d.log_path).read()[-3000:])
             d.cleanup()
