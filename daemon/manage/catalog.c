@@ -92,25 +92,6 @@ ec2gw_manage_catalog_plan(const json_t *endpoints, const char *interface, const 
     return EC2GW_CATALOG_CREATE;
 }
 
-/* Log in as the OS_* admin or the service user (as credentials create does). */
-static int
-login(const ec2gw_manage_conf_t *c, ec2gw_ks_session_t *s, const char *cmd)
-{
-    ec2gw_ks_login_t l;
-    ec2gw_err_t err = { 0 };
-    const char *who;
-
-    ec2gw_ks_login_from(c, &l, &who);
-    if (l.password == NULL) {
-        fprintf(stderr, "ec2gw-manage: %s: no password for %s\n", cmd, who);
-        return -1;
-    }
-    if (ec2gw_ks_session_open(&l, s, &err) != 0) {
-        fprintf(stderr, "ec2gw-manage: %s: %s could not log in: %s\n", cmd, who, err.msg);
-        return -1;
-    }
-    return 0;
-}
 
 /* One Keystone call expected to answer @p want; otherwise says why on stderr, -1. */
 static int
@@ -265,7 +246,7 @@ ec2gw_manage_catalog_register(const ec2gw_manage_conf_t *c, const ec2gw_manage_a
     if (ec2gw_manage_interfaces_parse(
             a->interfaces != NULL ? a->interfaces : "public,internal,admin", &mask) != 0)
         return EC2GW_MANAGE_USAGE; /* args_parse has already refused it */
-    if (login(c, &s, "catalog register") != 0)
+    if (ec2gw_ks_login_session(c, &s, "catalog register") != 0)
         return EC2GW_MANAGE_FAIL;
     if (list_services(&s, &services) != 0)
         goto out;
@@ -312,7 +293,7 @@ ec2gw_manage_catalog_show(const ec2gw_manage_conf_t *c, const ec2gw_manage_args_
     size_t i, j;
     int rc = EC2GW_MANAGE_FAIL;
 
-    if (login(c, &s, "catalog show") != 0)
+    if (ec2gw_ks_login_session(c, &s, "catalog show") != 0)
         return EC2GW_MANAGE_FAIL;
     if (list_services(&s, &services) != 0)
         goto out;

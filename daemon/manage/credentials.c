@@ -21,25 +21,6 @@ ec2gw_manage_export(FILE *out, const char *name, const char *value)
     fputs("'\n", out);
 }
 
-/* Log in as the service user or the OS_* admin; messages on stderr. */
-static int
-login(const ec2gw_manage_conf_t *c, ec2gw_ks_session_t *s, const char *cmd)
-{
-    ec2gw_ks_login_t l;
-    ec2gw_err_t err = { 0 };
-    const char *who;
-
-    ec2gw_ks_login_from(c, &l, &who);
-    if (l.password == NULL) {
-        fprintf(stderr, "ec2gw-manage: %s: no password for %s\n", cmd, who);
-        return -1;
-    }
-    if (ec2gw_ks_session_open(&l, s, &err) != 0) {
-        fprintf(stderr, "ec2gw-manage: %s: %s could not log in: %s\n", cmd, who, err.msg);
-        return -1;
-    }
-    return 0;
-}
 
 static const char *
 ec2_url(const ec2gw_manage_conf_t *c, const ec2gw_manage_args_t *a, char *buf, size_t size)
@@ -63,7 +44,7 @@ ec2gw_manage_cred_create(const ec2gw_manage_conf_t *c, const ec2gw_manage_args_t
     json_t *body, *cred;
     int rc = EC2GW_MANAGE_FAIL;
 
-    if (login(c, &s, "credentials create") != 0)
+    if (ec2gw_ks_login_session(c, &s, "credentials create") != 0)
         return EC2GW_MANAGE_FAIL;
     if (ec2gw_ks_resolve(&s, "users", a->user, a->domain, uid, sizeof(uid), &err) != 0 ||
         ec2gw_ks_resolve(&s, "projects", a->project, a->domain, pid, sizeof(pid), &err) != 0) {
@@ -134,7 +115,7 @@ ec2gw_manage_cred_list(const ec2gw_manage_conf_t *c, const ec2gw_manage_args_t *
     size_t i;
     int rc = EC2GW_MANAGE_FAIL;
 
-    if (login(c, &s, "credentials list") != 0)
+    if (ec2gw_ks_login_session(c, &s, "credentials list") != 0)
         return EC2GW_MANAGE_FAIL;
     if (a->user != NULL &&
         ec2gw_ks_resolve(&s, "users", a->user, a->domain, uid, sizeof(uid), &err) != 0) {

@@ -2,6 +2,7 @@
  * ks_client.c - Keystone v3 for ec2gw-manage: blocking libcurl calls (a CLI has no loop to
  * keep free), a password login, and name-or-id lookups of users and projects.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -291,4 +292,23 @@ ec2gw_ks_resolve(const ec2gw_ks_session_t *s, const char *kind, const char *name
                  json_string_value(json_object_get(json_array_get(list, 0), "id")));
     ec2gw_ks_resp_free(&r);
     return rc;
+}
+
+int
+ec2gw_ks_login_session(const ec2gw_manage_conf_t *c, ec2gw_ks_session_t *s, const char *cmd)
+{
+    ec2gw_ks_login_t l;
+    ec2gw_err_t err = { 0 };
+    const char *who;
+
+    ec2gw_ks_login_from(c, &l, &who);
+    if (l.password == NULL) {
+        fprintf(stderr, "ec2gw-manage: %s: no password for %s\n", cmd, who);
+        return -1;
+    }
+    if (ec2gw_ks_session_open(&l, s, &err) != 0) {
+        fprintf(stderr, "ec2gw-manage: %s: %s could not log in: %s\n", cmd, who, err.msg);
+        return -1;
+    }
+    return 0;
 }

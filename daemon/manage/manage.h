@@ -169,6 +169,12 @@ void ec2gw_ks_session_close(ec2gw_ks_session_t *s);
  */
 int ec2gw_ks_login_from(const ec2gw_manage_conf_t *c, ec2gw_ks_login_t *l, const char **who);
 
+/**
+ * ec2gw_ks_login_from + ec2gw_ks_session_open for command @p cmd: 0, or -1 after saying on
+ * stderr who could not log in and why.
+ */
+int ec2gw_ks_login_session(const ec2gw_manage_conf_t *c, ec2gw_ks_session_t *s, const char *cmd);
+
 /** The id of user or project @p name_or_id (kind "users" or "projects"), into @p out. */
 int ec2gw_ks_resolve(const ec2gw_ks_session_t *s, const char *kind, const char *name_or_id,
                      const char *domain, char *out, size_t out_size, ec2gw_err_t *err);
