@@ -58,7 +58,10 @@ def client(daemon):
     return boto3.client("ec2", endpoint_url=daemon.url, region_name="RegionOne",
                         aws_access_key_id=daemon.env["EC2_ACCESS_KEY"],
                         aws_secret_access_key=daemon.env["EC2_SECRET_KEY"],
-                        config=Config(retries={"total_max_attempts": 1}, read_timeout=120,
+                        # above the daemon's 120 s request deadline, which answers a write
+                        # whose undo met the same held answer (RegisterImage, CopyImage): a
+                        # client timeout of exactly 120 s raced that answer and lost on CI
+                        config=Config(retries={"total_max_attempts": 1}, read_timeout=150,
                                       max_pool_connections=32))
 
 
