@@ -2,7 +2,7 @@
 # contrib/deb/build.sh OUTDIR: build the ec2gw and ec2gw-sdk-dev .debs from the working tree
 # (what git sees: tracked and untracked files, not ignored ones) in a private copy, so the
 # checkout gets no debian/ build litter, then move the .debs, .buildinfo and .changes to OUTDIR.
-# Needs the build dependencies installed (tools/deps.sh installs them and debhelper).
+# Needs the build dependencies installed (tools/deps.sh) and debhelper (tools/deps.sh --test has both).
 set -euo pipefail
 
 # The working tree (files git lists, deleted ones skipped), or with EC2GW_PKG_REV=<commit>
