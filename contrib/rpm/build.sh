@@ -1,36 +1,29 @@
 #!/bin/bash
 # contrib/rpm/build.sh OUTDIR: make a git-archive-style tarball (ec2gw-VERSION/...) of the
-# working tree (tracked and untracked files, not ignored ones), then rpmbuild -bb it with a
+# tree (as contrib/deb/build.sh takes it: contrib/lib/pkg_tree.sh), then rpmbuild -bb it with a
 # private _topdir and move the .rpms to OUTDIR. --nodeps: on Debian, rpm's database knows none
 # of the build dependencies (the Debian packages provide them).
 set -euo pipefail
-
-# The working tree (files git lists, deleted ones skipped), or with EC2GW_PKG_REV=<commit>
-# that commit only (a shared checkout's half-written files stay out).
-copy_tree() {
-    if [ -n "${EC2GW_PKG_REV:-}" ]; then
-        git -C "$1" archive "$EC2GW_PKG_REV" | tar -C "$2" -xf -
-        return
-    fi
-    (cd "$1" && git ls-files -z -co --exclude-standard) |
-        (cd "$1" && while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done) |
-        tar -C "$1" --null -T - -cf - | tar -C "$2" -xf -
-}
 
 if [ $# -ne 1 ]; then
     echo "usage: $0 OUTDIR" >&2
     exit 2
 fi
 top=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source=contrib/lib/pkg_tree.sh
+. "$top/contrib/lib/pkg_tree.sh"
 mkdir -p "$1"
 out=$(cd "$1" && pwd)
-for tool in git rpmbuild tar; do
+for tool in rpmbuild tar; do
     command -v "$tool" >/dev/null || { echo "$0: $tool not found" >&2; exit 1; }
 done
 work=$(mktemp -d /var/tmp/ec2gw-rpm.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work"/{SOURCES,BUILD,RPMS,SRPMS,SPECS,tree/src}
-copy_tree "$top" "$work/tree/src"
+pkg_copy_tree "$top" "$work/tree/src"
+# the private copy has no .git: ec2gw_build_info's commit comes from here
+EC2GW_GIT_COMMIT=${EC2GW_GIT_COMMIT:-$(pkg_commit "$top")}
+export EC2GW_GIT_COMMIT
 # The spec of the tree being built (EC2GW_PKG_REV's, not the checkout's).
 version=$(sed -n 's/^Version:[[:space:]]*//p' "$work/tree/src/contrib/rpm/ec2gw.spec")
 mv "$work/tree/src" "$work/tree/ec2gw-$version"

@@ -23,7 +23,9 @@
 #                  meet a cloud running on this machine, and no network: its apt-get update keeps
 #                  the lists of 3 and its apt-get install installs every package from the
 #                  downloaded archives. Then `aws ec2 describe-regions` through ec2gwd, inside.
-#                  With --tests, then `tests/run.sh` inside (its npm cache: $CACHE/npm).
+#                  Then the README's "Install from packages" (tests/fresh/packages.sh: both
+#                  package formats built, the .deb installed, its daemon run as its unit
+#                  would, purged). With --tests, then `tests/run.sh` inside (npm: $CACHE/npm).
 #  5. teardown     pid 1 exits: the kernel kills every process of the namespace, and its mounts
 #                  go with the mount namespace. Checks that no process and no mount is left, then
 #                  removes the root (the cache stays).
@@ -194,6 +196,7 @@ DEPS_ARGS=(--list)
 [ $TESTS = 0 ] || DEPS_ARGS+=(--test)
 PKGS_DEPS=$(bash "$R/root/ec2gw/tools/deps.sh" "${DEPS_ARGS[@]}")
 PKGS_CLOUD=$(bash "$R/root/ec2gw/tests/cloud/cloud.sh" packages)
+PKGS_CLOUD="$PKGS_CLOUD $(bash "$R/root/ec2gw/tests/fresh/packages.sh" --list)"
 # shellcheck disable=SC2016 # expanded by the inner shell
 unshare --mount --pid --fork --kill-child -- bash -c '
     set -eu
@@ -306,6 +309,13 @@ case $result in
 esac
 t_answer=$rc_or_t
 : "${t_fail:=}"
+read -r presult _ < "$LOGS/packages_result" 2> /dev/null || presult=none
+case $presult in
+    passed) ;;
+    failed) PHASE=packages ERR_LOG=$LOGS/packages.log ec2gw_fail "tests/fresh/packages.sh (README \"Install from packages\") failed" ;;
+    *) PHASE=packages ERR_LOG=$LOGS/packages.log ec2gw_fail "tests/fresh/packages.sh did not finish within ${TIMEOUT}s" ;;
+esac
+pnote=$(sed -n 's/^[0-9]* packages: //p' "$LOGS/packages.log" | tail -1)
 # phase boundaries from run.log: "<epoch> == [run +Ns] <phase>" and cloud.sh's
 # "[cloud +Ns] packages up (Ms) - installed: ..."
 at() { awk -v p="$1" '$2 == "==" && $5 == p { print $1; exit }' "$LOGS/run.log"; }
@@ -330,6 +340,7 @@ note="$note packages ${SECS[packages]}s (installed by tools/run.sh: deps.sh $((t
 note="$note build ${SECS[build]}s, cloud ${SECS[cloud]}s, first answer ${SECS[first answer]}s,"
 note="$note teardown ${SECS[teardown]}s, total ${total}s; disk: root ${DISK_ROOT} MB + downloaded packages ${DISK_DEBS} MB"
 echo "PASS: $note"
+echo "README \"Install from packages\": $pnote"
 tnote=
 if [ $TESTS = 1 ]; then
     # tests/run.sh's phases from tests.log: "<epoch> == [tests +Ns] <phase>"; each lasts until
@@ -357,6 +368,7 @@ fi
     echo "$HASH"
     echo "# tests/fresh/fresh.sh passed $(date -u '+%F %T') UTC on $(uname -r), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg):"
     echo "# $note"
+    echo "# README \"Install from packages\": $pnote"
     if [ -n "$tnote" ]; then echo "# $tnote"; fi
 } > "$ROOT/tests/fresh/proven.sha256"
 echo "wrote tests/fresh/proven.sha256 (commit it with the change it proves)"

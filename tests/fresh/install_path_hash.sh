@@ -4,7 +4,8 @@
 # first line of tests/fresh/proven.sha256 and runs fresh.sh when they differ.
 #
 # The install path: tools/**, tests/cloud/**, tests/fresh/** (but the proof itself),
-# tests/run.sh, .ci/run, the root CMakeLists.txt, and the dependency lines (find_package,
+# tests/run.sh, .ci/run, the root CMakeLists.txt, the packaging (debian/**, contrib/deb|rpm|lib/**
+# and the unit and logrotate files the packages install), and the dependency lines (find_package,
 # pkg_check_modules, find_program, find_library, find_path) of every other CMake file, as one
 # sorted set without file names: a new library in a subdirectory needs a package on a fresh
 # machine too, but a new plugin directory that asks for nothing new changes nothing here.
@@ -33,7 +34,8 @@ ec2gw_at_exit "rm -f '$deps'"
         [ -f "$f" ] || continue # deleted in the working tree
         case $f in
             tests/fresh/proven.sha256 | *__pycache__* | *.pyc) ;;
-            tools/* | tests/cloud/* | tests/fresh/* | tests/run.sh | .ci/run | CMakeLists.txt)
+            tools/* | tests/cloud/* | tests/fresh/* | tests/run.sh | .ci/run | CMakeLists.txt | \
+                debian/* | contrib/deb/* | contrib/rpm/* | contrib/lib/* | contrib/systemd/* | contrib/logrotate/*)
                 printf '%s\n' "$f"
                 sha256sum < "$f"
                 ;;

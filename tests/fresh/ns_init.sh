@@ -5,14 +5,15 @@
 # machine's /: it mounts what the chroot needs (all in the private mount namespace, so they
 # vanish with it), brings up the namespace's own loopback, runs the README's `tools/run.sh`
 # chrooted in ROOT, and waits until `aws ec2 describe-regions` through ec2gwd answers (or, with
-# BREAK set, until the run fails). With TESTS_TIMEOUT > 0 it then runs the README's second
+# BREAK set, until the run fails). Then tests/fresh/packages.sh (the README's "Install from
+# packages"; within the same TIMEOUT). With TESTS_TIMEOUT > 0 it then runs the README's second
 # command, `tests/run.sh`, in the same machine (ec2gwd of tools/run.sh still running, as in
 # the README), with NPM_CACHE as root's npm cache, for at most TESTS_TIMEOUT seconds (or until
 # the epoch second N when it is @N).
 # When this script exits, the kernel kills every process of the namespace. Results go to LOGS:
-# run.log and tests.log (each line prefixed with its epoch second), answer.txt, result
-# ("answered T", "failed RC T" or "timeout T"), tests_result ("passed T", "failed RC T" or
-# "timeout T"), ns (namespace ids).
+# run.log, packages.log and tests.log (each line prefixed with its epoch second), answer.txt,
+# result ("answered T", "failed RC T" or "timeout T"), packages_result and tests_result
+# ("passed T", "failed RC T" or "timeout T"), ns (namespace ids).
 { # bash reads all of it before running it: an edit during a run cannot derail the run
 R=$1 ARCHIVES=$2 LOGS=$3 TIMEOUT=$4 BREAK=${5:-} TESTS_TIMEOUT=${6:-0} NPM_CACHE=${7:-}
 # shellcheck source=tools/lib/errtrap.sh
@@ -97,6 +98,25 @@ while :; do
     fi
     sleep 3
 done
+
+# The README's "Install from packages", on the same machine (its cloud is up): build both
+# formats, install the .deb, run the installed daemon as its unit would, purge.
+PHASE="tests/fresh/packages.sh"
+run_logged "$LOGS/packages.log" "bash tests/fresh/packages.sh"
+pkgs=$!
+while kill -0 "$pkgs" 2> /dev/null && [ "$(date +%s)" -lt "$end" ]; do sleep 3; done
+if kill -0 "$pkgs" 2> /dev/null; then
+    echo "timeout $(date +%s)" > "$LOGS/packages_result"
+    exit 0
+fi
+rc=0
+wait "$pkgs" || rc=$?
+if [ $rc = 0 ]; then
+    echo "passed $(date +%s)" > "$LOGS/packages_result"
+else
+    echo "failed $rc $(date +%s)" > "$LOGS/packages_result"
+    exit 0
+fi
 [ "$TESTS_TIMEOUT" != 0 ] || exit 0
 
 PHASE="tests/run.sh"
