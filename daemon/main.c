@@ -17,18 +17,22 @@ static void
 usage(FILE *out)
 {
     fprintf(out,
-            "Usage: ec2gwd [-c DIR] [--check-config | --list-plugins | --list-actions]\n"
-            "              [--plugin-dir DIR] [--model FILE]\n"
+            "Usage: ec2gwd [-c DIR] [--check-config [--print-config] | --list-plugins |\n"
+            "              --list-actions] [--plugin-dir DIR] [--model FILE]\n"
             "\n"
             "ec2gwd serves the Amazon EC2 Query API (API version 2016-11-15, SigV4 and SigV2)\n"
             "in front of an OpenStack cloud. Each EC2 action is routed to a plugin for one\n"
             "OpenStack service API (plugins/compute/nova-v2.1, ...), as conf.d says.\n"
             "\n"
             "Options:\n"
-            "  -c, --conf-dir DIR   read every *.yaml in DIR, in name order\n"
-            "                       (default %s)\n"
+            "  -c, --conf-dir DIR   read every *.yaml in DIR, in name order, merged: a later\n"
+            "                       file overrides an earlier one key by key (default\n"
+            "                       %s)\n"
             "  -t, --check-config   validate the configuration, load the plugins and exit:\n"
             "                       0 when it is valid, 1 with file:line errors when not\n"
+            "      --print-config   with --check-config: first print the merged configuration\n"
+            "                       as YAML, each value with the file:line it comes from\n"
+            "                       (passwords and secrets hidden; unset keys take defaults)\n"
             "      --list-plugins   load the configuration like --check-config, then print each\n"
             "                       plugin instance: its conf file and line, the plugin, its\n"
             "                       version and ABI, the module file (and whether a replaced\n"
@@ -46,6 +50,13 @@ usage(FILE *out)
             "                       %s)\n"
             "  -h, --help           this text\n"
             "  -V, --version        version and plugin ABI\n"
+            "\n"
+            "Drop-ins: a site file such as conf.d/50-site.yaml holding only\n"
+            "    listen: { port: 8790 }\n"
+            "changes that one key of 00-daemon.yaml: mappings merge key by key, a scalar or a\n"
+            "list replaces the earlier one whole, and a mapping against a scalar is an error.\n"
+            "A file with `instance: compute` and `settings: {...}` (no plugin:) changes the\n"
+            "settings of the instance an earlier file configures. SIGHUP merges the same way.\n"
             "\n"
             "Plugins: a conf.d file with `plugin:` configures one instance (plugin, file,\n"
             "instance, wraps, actions, service, settings). One line enables a wrapping plugin\n"
@@ -70,12 +81,31 @@ usage(FILE *out)
             EC2GW_DEFAULT_CONF_DIR, EC2GW_DEFAULT_PLUGIN_DIR, EC2GW_DEFAULT_MODEL);
 }
 
+/* --print-config: the merged conf.d with origins, printed before it is validated, so that an
+ * operator sees what the drop-ins add up to even when a value is refused. */
+static int
+print_merged(const char *dir)
+{
+    ec2gw_conf_set_t *set = NULL;
+    ec2gw_err_t err = { 0 };
+
+    if (ec2gw_conf_load_dir(dir, &set, &err) != 0) {
+        fprintf(stderr, "ec2gwd: %s\n", err.msg);
+        return 1;
+    }
+    ec2gw_conf_print(set, stdout);
+    ec2gw_conf_set_free(set);
+    fflush(stdout);
+    return 0;
+}
+
 int
 main(int argc, char **argv)
 {
     static const struct option longopts[] = {
         { "conf-dir", required_argument, NULL, 'c' },
         { "check-config", no_argument, NULL, 't' },
+        { "print-config", no_argument, NULL, 'p' },
         { "list-plugins", no_argument, NULL, 'L' },
         { "list-actions", no_argument, NULL, 'A' },
         { "plugin-dir", required_argument, NULL, 'P' },
@@ -86,7 +116,7 @@ main(int argc, char **argv)
     };
     ec2gw_daemon_t d = { 0 };
     ec2gw_err_t err = { 0 };
-    int opt, rc, list = 0;
+    int opt, rc, list = 0, print_config = 0;
 
 #ifdef M_MXFAST
     /* Every request frees thousands of small JSON nodes and then allocates large buffers;
@@ -110,6 +140,10 @@ main(int argc, char **argv)
             break;
         case 't':
             d.opts.check_only = 1;
+            break;
+        case 'p':
+            d.opts.check_only = 1;
+            print_config = 1;
             break;
         case 'L':
         case 'A':
@@ -145,6 +179,10 @@ main(int argc, char **argv)
         ec2gw_log(EC2GW_LOG_WARN, NULL,
                   "libcurl has no asynchronous resolver: name lookups "
                   "of OpenStack endpoints will block the event loop");
+    if (print_config && (rc = print_merged(d.opts.conf_dir)) != 0) {
+        curl_global_cleanup();
+        return rc;
+    }
     rc = ec2gw_daemon_prepare(&d, &err);
     if (rc == 0 && !d.opts.check_only)
         rc = ec2gw_daemon_listen(&d, &err);
@@ -158,6 +196,10 @@ main(int argc, char **argv)
         ec2gw_plugins_list(d.gen->plugins, stdout);
     } else if (list == 'A') {
         ec2gw_plugins_list_actions(d.gen->plugins, ec2gw_builtin_serves, stdout);
+    } else if (print_config) {
+        size_t n_routes = 0, n = ec2gw_plugins_count(d.gen->plugins, &n_routes);
+
+        printf("# valid: %zu plugin instances, %zu actions routed\n", n, n_routes);
     } else if (d.opts.check_only) {
         size_t n_routes = 0, n = ec2gw_plugins_count(d.gen->plugins, &n_routes);
 

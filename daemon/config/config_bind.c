@@ -248,7 +248,8 @@ unknown_key(const struct bind *b, const ec2gw_setting_t *schema, size_t i)
     if (best != NULL)
         (void)snprintf(hint, sizeof(hint), " (did you mean '%s'?)", best); /* may truncate */
     return ec2gw_err_set(b->err, EC2GW_E_INVAL, "%s:%d: unknown key '%s' in %s%s; known keys: %s",
-                         b->map->file, b->map->key_lines[i], key, b->what, hint, known);
+                         ec2gw_conf_key_file(b->map, key), b->map->key_lines[i], key, b->what, hint,
+                         known);
 }
 
 static int

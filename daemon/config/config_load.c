@@ -1,6 +1,6 @@
 /*
  * config_load.c - conf.d: the *.yaml files of a directory, in byte order of their names, each
- * parsed into a root mapping of one set.
+ * parsed into a root mapping of one set, then merged (config_merge.c).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -216,6 +216,8 @@ ec2gw_conf_load_dir(const char *dir, ec2gw_conf_set_t **out, ec2gw_err_t *err)
         free(names[i]);
     }
     free(names);
+    if (rc == 0)
+        rc = ec2gw_conf_merge(set, err);
     if (rc != 0) {
         ec2gw_conf_set_free(set);
         return rc;

@@ -106,6 +106,7 @@ ec2gw_conf_set_free(ec2gw_conf_set_t *set)
     }
     free(set->paths);
     free(set->roots);
+    free(set->files);
     free(set);
 }
 
@@ -134,6 +135,20 @@ ec2gw_conf_key_line(const ec2gw_conf_node_t *map, const char *key)
         }
     }
     return map->line;
+}
+
+const char *
+ec2gw_conf_key_file(const ec2gw_conf_node_t *map, const char *key)
+{
+    if (map == NULL)
+        return NULL;
+    if (map->type == EC2GW_CONF_MAP && map->key_files != NULL && key != NULL) {
+        for (size_t i = 0; i < map->n; i++) {
+            if (strcmp(map->keys[i], key) == 0)
+                return map->key_files[i];
+        }
+    }
+    return map->file;
 }
 
 const char *

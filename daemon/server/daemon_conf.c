@@ -1,7 +1,8 @@
 /*
  * daemon_conf.c - the daemon's own conf.d sections (files without `plugin:`):
  *   listen, limits, ec2, paths, log, openstack, keystone
- * A section may appear in one file only; unknown sections and keys are errors.
+ * conf.d's files arrive merged into one document (config_merge.c: a later file overrides keys
+ * of an earlier one); unknown sections and keys are errors.
  */
 #include <stddef.h>
 #include <stdio.h>
@@ -191,8 +192,9 @@ bind_staleness(const ec2gw_conf_node_t *root, size_t k, const ec2gw_conf_node_t 
 
     if (*seen != NULL)
         return ec2gw_err_set(err, EC2GW_E_INVAL,
-                             "%s:%d: describe_max_staleness is already set in %s:%d", root->file,
-                             root->key_lines[k], (*seen)->file, (*seen)->line);
+                             "%s:%d: describe_max_staleness is already set in %s:%d",
+                             ec2gw_conf_key_file(root, root->keys[k]), root->key_lines[k],
+                             (*seen)->file, (*seen)->line);
     *seen = v;
     if (v->type != EC2GW_CONF_SCALAR || ec2gw_conf_parse_duration(v->value, &ms) != 0 || ms < 0 ||
         ms > 60000)
@@ -204,11 +206,73 @@ bind_staleness(const ec2gw_conf_node_t *root, size_t k, const ec2gw_conf_node_t 
     return 0;
 }
 
+/* Rules across keys and values, once every section is bound. */
+static int
+check_values(ec2gw_conf_set_t *set, ec2gw_daemon_conf_t *conf, ec2gw_err_t *err)
+{
+    if (conf->workers < 1 || conf->workers > 64)
+        return ec2gw_err_set(err, EC2GW_E_INVAL, "listen.workers must be 1-64");
+    if (conf->listen_port < 1 || conf->listen_port > 65535)
+        return ec2gw_err_set(err, EC2GW_E_INVAL, "listen.port must be 1-65535");
+    /* One message a key, so that cite_setting() finds the line to edit. */
+    if (conf->max_connections < 1 || conf->header_timeout_ms < 1 || conf->max_params < 1)
+        return ec2gw_err_set(err, EC2GW_E_INVAL, "limits.%s must be at least 1",
+                             conf->max_connections < 1 ? "max_connections"
+                             : conf->max_params < 1    ? "max_parameters"
+                                                       : "header_timeout");
+    if (conf->max_body_bytes < 1024 || conf->max_header_bytes < 1024)
+        return ec2gw_err_set(err, EC2GW_E_INVAL, "limits.%s must be at least 1024 bytes",
+                             conf->max_body_bytes < 1024 ? "max_body_size" : "max_header_size");
+    for (size_t i = 0; i < conf->extra_regions.n; i++)
+        if (strchr(conf->extra_regions.v[i], '=') == NULL)
+            return ec2gw_err_set(err, EC2GW_E_INVAL, "ec2.extra_regions: '%s' is not name=endpoint",
+                                 conf->extra_regions.v[i]);
+    if (ec2gw_metadata_conf_check(conf, err) != 0 || log_conf_check(conf, err) != 0 ||
+        ec2gw_db_conf_check(conf, err) != 0)
+        return EC2GW_E_INVAL;
+    return resolve_password(set, &conf->keystone, err);
+}
+
+/*
+ * The checks above name the setting they refuse ("listen.port must be 1-65535"); prefix the
+ * file:line it was written at, which after a conf.d merge may be any file's.
+ */
+static int
+cite_setting(const ec2gw_conf_node_t *const *found, ec2gw_err_t *err, int rc)
+{
+    char msg[sizeof(err->msg)], key[64];
+    size_t n = strcspn(err->msg, ".: ");
+    const ec2gw_conf_node_t *v = NULL;
+    int s = -1;
+
+    if (n < sizeof(key)) {
+        memcpy(key, err->msg, n);
+        key[n] = '\0';
+        s = find_section(key);
+    }
+    if (s < 0 || found[s] == NULL)
+        return rc;
+    if (err->msg[n] == '.') {
+        size_t k = strspn(err->msg + n + 1, "abcdefghijklmnopqrstuvwxyz_");
+
+        if (k < sizeof(key)) {
+            memcpy(key, err->msg + n + 1, k);
+            key[k] = '\0';
+            v = ec2gw_conf_get(found[s], key);
+        }
+    }
+    if (v == NULL)
+        v = found[s];
+    memcpy(msg, err->msg, sizeof(msg));
+    return ec2gw_err_set(err, rc, "%s:%d: %.900s", v->file, v->line, msg);
+}
+
 int
 ec2gw_daemon_conf_bind(ec2gw_conf_set_t *set, ec2gw_daemon_conf_t *conf, ec2gw_err_t *err)
 {
     const ec2gw_conf_node_t *found[N_SECTIONS] = { 0 }, *staleness = NULL;
     char what[64];
+    int rc;
 
     memset(conf, 0, sizeof(*conf));
     conf->describe_staleness_ms = 2000;
@@ -233,10 +297,12 @@ ec2gw_daemon_conf_bind(ec2gw_conf_set_t *set, ec2gw_daemon_conf_t *conf, ec2gw_e
                                      "limits, ec2, paths, log, openstack, keystone, metadata, "
                                      "wrap, describe_max_staleness (a plugin instance file "
                                      "needs 'plugin:')",
-                                     root->file, root->key_lines[k], root->keys[k]);
+                                     ec2gw_conf_key_file(root, root->keys[k]),
+                                     root->key_lines[k], root->keys[k]);
             if (found[s] != NULL)
                 return ec2gw_err_set(err, EC2GW_E_INVAL,
-                                     "%s:%d: section '%s' is already set in %s:%d", root->file,
+                                     "%s:%d: section '%s' is already set in %s:%d",
+                                     ec2gw_conf_key_file(root, root->keys[k]),
                                      root->key_lines[k], root->keys[k], found[s]->file,
                                      found[s]->line);
             found[s] = root->items[k];
@@ -250,22 +316,6 @@ ec2gw_daemon_conf_bind(ec2gw_conf_set_t *set, ec2gw_daemon_conf_t *conf, ec2gw_e
         if (ec2gw_conf_bind(set, found[s], sections[s].schema, conf, what, err) != 0)
             return EC2GW_E_INVAL;
     }
-    if (conf->workers < 1 || conf->workers > 64)
-        return ec2gw_err_set(err, EC2GW_E_INVAL, "listen.workers must be 1-64");
-    if (conf->listen_port < 1 || conf->listen_port > 65535)
-        return ec2gw_err_set(err, EC2GW_E_INVAL, "listen.port must be 1-65535");
-    if (conf->max_connections < 1 || conf->max_body_bytes < 1024 || conf->max_header_bytes < 1024 ||
-        conf->header_timeout_ms < 1 || conf->max_params < 1)
-        return ec2gw_err_set(err, EC2GW_E_INVAL,
-                             "limits: max_connections, header_timeout and max_parameters >= 1, "
-                             "max_body_size and max_header_size >= 1024 bytes");
-    for (size_t i = 0; i < conf->extra_regions.n; i++)
-        if (strchr(conf->extra_regions.v[i], '=') == NULL)
-            return ec2gw_err_set(err, EC2GW_E_INVAL,
-                                 "ec2.extra_regions: '%s' is not name=endpoint",
-                                 conf->extra_regions.v[i]);
-    if (ec2gw_metadata_conf_check(conf, err) != 0 || log_conf_check(conf, err) != 0 ||
-        ec2gw_db_conf_check(conf, err) != 0)
-        return EC2GW_E_INVAL;
-    return resolve_password(set, &conf->keystone, err);
+    rc = check_values(set, conf, err);
+    return rc != 0 ? cite_setting(found, err, rc) : 0;
 }

@@ -252,14 +252,16 @@ test_dir_order(void **state)
     write_file("a.yaml", "name: lower\n");
     write_file("B.yaml", "name: upper\n");
     assert_int_equal(ec2gw_conf_load_dir(tmpdir, &set, &err), 0);
-    assert_int_equal(set->n, 4);
-    assert_non_null(strstr(set->paths[0], "/10-a.yaml"));
-    assert_non_null(strstr(set->paths[1], "/20-b.yaml"));
-    assert_non_null(strstr(set->paths[2], "/B.yaml"));
-    assert_non_null(strstr(set->paths[3], "/a.yaml"));
-    assert_string_equal(ec2gw_conf_get(set->roots[0], "name")->value, "a");
-    assert_string_equal(ec2gw_conf_get(set->roots[1], "name")->value, "b");
-    assert_ptr_equal(set->roots[1]->file, set->paths[1]);
+    assert_int_equal(set->n_files, 4);
+    assert_non_null(strstr(set->files[0], "/10-a.yaml"));
+    assert_non_null(strstr(set->files[1], "/20-b.yaml"));
+    assert_non_null(strstr(set->files[2], "/B.yaml"));
+    assert_non_null(strstr(set->files[3], "/a.yaml"));
+    /* Files without plugin: merge into one document; the last file's value wins. */
+    assert_int_equal(set->n, 1);
+    assert_ptr_equal(set->paths[0], set->files[0]);
+    assert_string_equal(ec2gw_conf_get(set->roots[0], "name")->value, "lower");
+    assert_ptr_equal(ec2gw_conf_get(set->roots[0], "name")->file, set->files[3]);
     ec2gw_conf_set_free(set);
 }
 
