@@ -19,7 +19,7 @@ set -eEuo pipefail    # lib/common.sh installs the ERR trap (tools/lib/errtrap.s
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=tests/cloud/lib/common.sh
 . "$HERE/lib/common.sh"
-for f in install mariadb rabbitmq keystone placement glance neutron nova cinder; do
+for f in install mariadb rabbitmq keystone placement glance neutron nova ceph cinder; do
     # shellcheck source=/dev/null # each lib/*.sh is checked on its own
     . "$HERE/lib/$f.sh"
 done
@@ -45,7 +45,7 @@ cmd_up() {
     chmod 755 "$STATE" "$LOG"
     log "state dir $STATE"
     install_packages
-    for u in keystone placement glance neutron nova cinder rabbitmq mysql; do
+    for u in keystone placement glance neutron nova cinder rabbitmq mysql ceph; do
         id "$u" > /dev/null 2>&1 || die "system user $u missing: are the packages installed?"
     done
     # MariaDB and RabbitMQ start together; schema syncs of the other
@@ -64,6 +64,15 @@ cmd_up() {
         [ -z "$why" ] || { warn "$d (pid $(pid_of "$d")) runs but is unhealthy: $why; restarting it"; stop_one "$d"; }
     done
     conf_placement; conf_glance; conf_neutron; conf_nova; conf_cinder
+    # Ceph needs nothing else: it comes up in the background, and Cinder waits for it
+    local ceph_bg=
+    if [ "$VOLUME_BACKEND" = ceph ]; then
+        conf_ceph
+        ( setup_ceph ) & ceph_bg=$!
+    else
+        for d in $CEPH_DAEMONS; do stop_one "$d"; done    # a switch back to the fake backend
+    fi
+    echo "$VOLUME_BACKEND" > "$STATE/volume-backend"
     local s need=
     for s in neutron nova cinder placement glance; do stamp_ok $s-db "$(pkg_version $s-common)" || need="$need $s"; done
     # shellcheck disable=SC2086 # a list of service names
@@ -71,7 +80,12 @@ cmd_up() {
     setup_keystone
     PHASE=rabbitmq; PHASE_T0=$t_mq; wait_rabbitmq
     declare -A t0
-    for s in placement glance neutron cinder nova; do setup_$s; t0[$s]=$PHASE_T0; done
+    for s in placement glance neutron cinder nova; do
+        if [ $s = cinder ] && [ -n "$ceph_bg" ]; then
+            wait "$ceph_bg" || { PHASE=ceph; die "Ceph did not come up (see above); read $LOG/ceph-*.log"; }
+        fi
+        setup_$s; t0[$s]=$PHASE_T0
+    done
     PHASE=placement; PHASE_T0=${t0[placement]}; wait_http placement-api http://127.0.0.1:8778/; phase_done
     PHASE=glance;    PHASE_T0=${t0[glance]};    wait_http glance-api http://127.0.0.1:9292/;    phase_done
     PHASE=neutron;   PHASE_T0=${t0[neutron]};   wait_http neutron-server http://127.0.0.1:9696/; phase_done
@@ -97,14 +111,14 @@ cmd_down() {
     local d f
     # the OpenStack services all at once, then RabbitMQ, epmd, MariaDB
     for d in $ALL_DAEMONS; do
-        case $d in mariadb|epmd|rabbitmq) ;; *) stop_one "$d" & ;; esac
+        case $d in mariadb|epmd|rabbitmq|ceph-*) ;; *) stop_one "$d" & ;; esac
     done
     wait
-    for d in rabbitmq epmd mariadb; do stop_one "$d"; done
+    for d in ceph-osd ceph-mgr ceph-mon rabbitmq epmd mariadb; do stop_one "$d"; done
     for f in "$RUN"/*.pid; do [ -e "$f" ] && stop_one "$(basename "$f" .pid)"; done
     # anything left running as a service user (not started by us, or a lost pid file)?
     local left
-    left=$(ps -e -o user=,pid=,args= | awk '$1 ~ /^(keystone|placement|glance|neutron|nova|cinder|rabbitmq|mysql)$/' || true)
+    left=$(ps -e -o user=,pid=,args= | awk '$1 ~ /^(keystone|placement|glance|neutron|nova|cinder|rabbitmq|mysql|ceph)$/' || true)
     [ -z "$left" ] || warn "processes of service users still running (not ours; left alone):
 $left"
     if [ "${1:-}" = --purge ]; then

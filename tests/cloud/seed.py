@@ -168,9 +168,11 @@ def resources():
     for p in (demo, demo2):
         tenant_network(p, ext)
         unlimited_quotas(p)
-    if not conn.block_storage.find_type('fake'):
-        conn.block_storage.create_type(name='fake', is_public=True,
-                                       extra_specs={'volume_backend_name': 'fake'})
+    # one type per Cinder backend (lib/cinder.sh); cinder.conf names the default
+    for backend in ('fake', 'ceph'):
+        if not conn.block_storage.find_type(backend):
+            conn.block_storage.create_type(name=backend, is_public=True,
+                                           extra_specs={'volume_backend_name': backend})
     ak1, sk1 = ec2_credentials(idc.find_user('demo', domain_id='default'), demo)
     ak2, sk2 = ec2_credentials(idc.find_user('demo2', domain_id='default'), demo2)
     env = [

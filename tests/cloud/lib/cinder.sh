@@ -1,5 +1,7 @@
-# lib/cinder.sh - Cinder: cinder-api (eventlet, 127.0.0.1:8776), scheduler,
-# volume with the fake driver (no device-mapper here, so no LVM).
+# lib/cinder.sh - Cinder: cinder-api (eventlet, 127.0.0.1:8776), scheduler, volume.
+# Backends: `ceph` (RBD on lib/ceph.sh's single-node cluster; stores data) and `fake` (no data).
+# With VOLUME_BACKEND=ceph both run and type `ceph` is the default: volumes made on `fake`
+# before the switch can still be deleted. VOLUME_BACKEND=fake is the fallback (no Ceph).
 
 conf_cinder() {
     install -d -o cinder -g cinder "$STATE/cinder" "$STATE/cinder/lock"
@@ -14,8 +16,8 @@ auth_strategy = keystone
 osapi_volume_listen = 127.0.0.1
 osapi_volume_listen_port = 8776
 osapi_volume_workers = 1
-enabled_backends = fake
-default_volume_type = fake
+enabled_backends = $([ "$VOLUME_BACKEND" = ceph ] && echo ceph,fake || echo fake)
+default_volume_type = $VOLUME_BACKEND
 glance_api_servers = http://127.0.0.1:9292
 [database]
 connection = $(db_url cinder)
@@ -27,6 +29,17 @@ driver = noop
 # the logging fake driver that Debian's python3-cinder ships (cinder/tests/fake_driver.py)
 volume_driver = cinder.tests.fake_driver.FakeLoggingVolumeDriver
 volume_backend_name = fake
+EOF
+      [ "$VOLUME_BACKEND" != ceph ] || cat <<EOF
+[ceph]
+volume_driver = cinder.volume.drivers.rbd.RBDDriver
+volume_backend_name = ceph
+rbd_pool = $CEPH_POOL
+rbd_user = cinder
+rbd_ceph_conf = $CEPH_CONF
+rbd_flatten_volume_from_snapshot = false
+rbd_max_clone_depth = 5
+rados_connect_timeout = 30
 EOF
       authtoken cinder; svc_auth nova nova; } | write_if_changed /etc/cinder/cinder.conf cinder \
         && mark_changed cinder-api cinder-scheduler cinder-volume

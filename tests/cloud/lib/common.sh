@@ -24,6 +24,10 @@ KS=http://127.0.0.1:5000
 TRANSPORT=rabbit://openstack:${RABBIT_PW}@127.0.0.1:5672/
 DB_SOCK=$STATE/mysqld/mysqld.sock
 NOVA_HOST=aio-compute
+# Cinder's volume backend (lib/cinder.sh): ceph (default, stores data) or fake. The choice of
+# the last `up` is kept in $STATE/volume-backend, so status/down/up without the setting follow it.
+VOLUME_BACKEND=${CLOUD_VOLUME_BACKEND:-$(cat "$STATE/volume-backend" 2>/dev/null || echo ceph)}
+case $VOLUME_BACKEND in ceph|fake) ;; *) echo "CLOUD_VOLUME_BACKEND=$VOLUME_BACKEND: must be ceph or fake" >&2; exit 2;; esac
 PY=/usr/bin/python3
 UWSGI=/usr/bin/uwsgi_python311
 [ -x "$UWSGI" ] || UWSGI=/usr/bin/uwsgi_python3
@@ -123,8 +127,11 @@ start_daemon() {
 STARTED=
 declare -A START_UTC=()
 
+# n_services NAME : rows NAME writes in the services table (cinder-volume: one per backend)
+n_services() { if [ "$1" = cinder-volume ] && [ "$VOLUME_BACKEND" = ceph ]; then echo 2; else echo 1; fi; }
+
 # wait_heartbeat NAME DB : a daemon started in this run has reported its
-# service state (row in DB.services written since it started)
+# service state (rows in DB.services written since it started)
 wait_heartbeat() {
     local name=$1 db=$2 since=${START_UTC[$1]:-} end n
     [ -n "$since" ] || return 0
@@ -132,7 +139,7 @@ wait_heartbeat() {
     while :; do
         n=$(echo "SELECT COUNT(*) FROM services WHERE \`binary\` = '$name' AND deleted = 0
                   AND COALESCE(updated_at, created_at) >= '$since'" | sql "$db" 2>/dev/null || echo 0)
-        [ "${n:-0}" -ge 1 ] && return 0
+        [ "${n:-0}" -ge "$(n_services "$name")" ] && return 0
         running "$name" || die "$name exited; read $LOG/$name.log and $LOG/$name.out"
         [ "$(date +%s)" -lt "$end" ] || die "$name did not report its state within ${T_HTTP}s; read $LOG/$name.log"
         sleep 1
@@ -252,12 +259,14 @@ stop_one() {
 # All daemons, in start order (down stops them in reverse).
 ALL_DAEMONS="mariadb epmd rabbitmq keystone placement-api glance-api neutron-server
 nova-api nova-conductor nova-scheduler nova-compute cinder-api cinder-scheduler cinder-volume"
+CEPH_DAEMONS="ceph-mon ceph-mgr ceph-osd"
+[ "$VOLUME_BACKEND" != ceph ] || ALL_DAEMONS="$ALL_DAEMONS $CEPH_DAEMONS"
 
 port_of() {
     case $1 in
         mariadb) echo 3306;; epmd) echo 4369;; rabbitmq) echo 5672;; keystone) echo 5000;;
         placement-api) echo 8778;; glance-api) echo 9292;; neutron-server) echo 9696;;
-        nova-api) echo 8774;; cinder-api) echo 8776;; *) echo -;;
+        nova-api) echo 8774;; cinder-api) echo 8776;; ceph-mon) echo 3300;; *) echo -;;
     esac
 }
 
@@ -268,13 +277,15 @@ health() {
     running "$name" || { echo "not running"; return; }
     port=$(port_of "$name")
     case $name in
-        mariadb|epmd|rabbitmq)
+        mariadb|epmd|rabbitmq|ceph-mon|ceph-mgr)
             [ "$port" = - ] || ss -Hltn "sport = :$port" | grep -q 127.0.0.1 || echo "not listening on $port";;
+        ceph-osd)    # the mon's view needs the admin key (root); else running is all we know
+            [ ! -r /etc/ceph/ceph.client.admin.keyring ] || ceph_osd_up || echo "osd.0 not up in the osd map";;
         nova-conductor|nova-scheduler|nova-compute|cinder-scheduler|cinder-volume)
             db=${name%%-*}
             [ "$(echo "SELECT COUNT(*) FROM services WHERE \`binary\` = '$name' AND deleted = 0
                  AND TIMESTAMPDIFF(SECOND, COALESCE(updated_at, created_at), UTC_TIMESTAMP()) < 90" \
-                 | sql "$db" 2>/dev/null)" = 1 ] || echo "no service heartbeat in 90 s";;
+                 | sql "$db" 2>/dev/null)" = "$(n_services "$name")" ] || echo "no service heartbeat in 90 s";;
         *)
             [ "$(curl -s -m 10 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/")" != 000 ] \
                 || echo "not answering on 127.0.0.1:$port";;

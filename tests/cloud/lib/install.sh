@@ -3,6 +3,7 @@
 PKGS="mariadb-server mariadb-client python3-pymysql rabbitmq-server
 keystone placement-api nova-api nova-conductor nova-scheduler nova-compute nova-compute-ironic
 glance-api neutron-server cinder-api cinder-scheduler cinder-volume
+ceph-mon ceph-mgr ceph-osd ceph-common python3-rbd python3-rados
 python3-openstackclient python3-openstacksdk python3-botocore uwsgi-plugin-python3
 curl procps iproute2 util-linux"
 
