@@ -55,9 +55,11 @@ ec2gw_generation_load(ec2gw_daemon_t *d, ec2gw_generation_t **out, ec2gw_err_t *
         goto fail;
     if (g->conf.endpoint == NULL) {
         static char endpoint[300];
+        /* A reload does not move the listener (reload() warns): advertise where it is. */
+        const ec2gw_daemon_conf_t *bound = d->first != NULL ? &d->first->conf : &g->conf;
 
-        snprintf(endpoint, sizeof(endpoint), "http://%s:%lld", g->conf.listen_address,
-                 (long long)g->conf.listen_port);
+        snprintf(endpoint, sizeof(endpoint), "http://%s:%lld", bound->listen_address,
+                 (long long)bound->listen_port);
         g->conf.endpoint = endpoint;
     }
     if (d->model != NULL && (rc = build_plugins(d, g, err)) != 0)

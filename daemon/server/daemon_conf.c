@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/log.h"
 #include "server/daemon.h"
 
 #define C(f) offsetof(ec2gw_daemon_conf_t, f)
@@ -122,7 +123,13 @@ log_conf_check(ec2gw_daemon_conf_t *conf, ec2gw_err_t *err)
 {
     static const char *const yes[] = { "true", "yes", "on" }, *const no[] = { "false", "no", "off" };
     const char *v = conf->access_log_spec;
+    ec2gw_log_level_t level;
 
+    /* Checked here, not at start-up only, so that a reload refuses a bad level too. */
+    if (ec2gw_log_parse_level(conf->log_level, &level) != 0)
+        return ec2gw_err_set(err, EC2GW_E_INVAL,
+                             "log.level: '%s' is not error, warn, notice, info or debug",
+                             conf->log_level);
     if (strcmp(conf->log_format, "text") != 0 && strcmp(conf->log_format, "json") != 0)
         return ec2gw_err_set(err, EC2GW_E_INVAL, "log.format: '%s' is not text or json",
                              conf->log_format);
