@@ -63,8 +63,9 @@ check_keys(const ec2gw_conf_node_t *map, const char *const *allowed, const char 
                 snprintf(known + strlen(known), sizeof(known) - strlen(known), "%s%s",
                          k ? ", " : "", allowed[k]);
             return ec2gw_err_set(err, EC2GW_E_INVAL,
-                                 "%s:%d: unknown key '%s' in %s; known keys: %s", map->file,
-                                 map->key_lines[i], map->keys[i], what, known);
+                                 "%s:%d: unknown key '%s' in %s; known keys: %s",
+                                 ec2gw_conf_key_file(map, map->keys[i]), map->key_lines[i],
+                                 map->keys[i], what, known);
         }
     }
     return 0;
@@ -167,13 +168,13 @@ bind_service(ec2gw_instance_t *in, const ec2gw_conf_node_t *svc, ec2gw_err_t *er
         return ec2gw_err_set(err, EC2GW_E_INVAL,
                              "%s:%d: plugin %s speaks %s API %s, not '%s'; pick the plugin for "
                              "that API version",
-                             svc->file, ec2gw_conf_key_line(svc, "api"), d->name,
-                             d->service.type ? d->service.type : "?", d->service.api, api);
+                             ec2gw_conf_key_file(svc, "api"), ec2gw_conf_key_line(svc, "api"),
+                             d->name, d->service.type ? d->service.type : "?", d->service.api, api);
     if (ifc != NULL && strcmp(ifc, "public") != 0 && strcmp(ifc, "internal") != 0 &&
         strcmp(ifc, "admin") != 0)
-        return ec2gw_err_set(err, EC2GW_E_INVAL,
-                             "%s:%d: service.interface must be public, internal or admin",
-                             svc->file, ec2gw_conf_key_line(svc, "interface"));
+        return ec2gw_err_set(
+            err, EC2GW_E_INVAL, "%s:%d: service.interface must be public, internal or admin",
+            ec2gw_conf_key_file(svc, "interface"), ec2gw_conf_key_line(svc, "interface"));
     if (type != NULL)
         in->service_type = type;
     if (mv != NULL)
@@ -246,13 +247,15 @@ instance_new(ec2gw_conf_set_t *set, const ec2gw_conf_node_t *root, const char *p
     *out = in;
     in->file = root->file;
     in->line = root->line;
-    if ((rc = instance_open(in, path, plugin ? plugin : file, root->file,
+    if ((rc = instance_open(in, path, plugin ? plugin : file,
+                            ec2gw_conf_key_file(root, plugin ? "plugin" : "file"),
                             ec2gw_conf_key_line(root, plugin ? "plugin" : "file"), host, err)) != 0)
         return rc;
     if (plugin != NULL && strcmp(plugin, in->module->desc->name) != 0)
         return ec2gw_err_set(err, EC2GW_E_INVAL, "%s:%d: %s holds plugin '%s', not '%s'",
-                             root->file, ec2gw_conf_key_line(root, "plugin"), path,
-                             in->module->desc->name, plugin);
+                             ec2gw_conf_key_file(root, "plugin"),
+                             ec2gw_conf_key_line(root, "plugin"), path, in->module->desc->name,
+                             plugin);
     name = scalar(root, "instance", err, &bad);
     in->wraps_name = scalar(root, "wraps", err, &bad);
     if (bad)

@@ -419,7 +419,9 @@ h_cfg_error(ec2gw_cfg_t *cfg, const char *key, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    ec2gw_err_set(cfg->err, EC2GW_E_INVAL, "%s:%d: settings.%s: %s", cfg->inst->file,
+    /* After a conf.d merge the key may come from a drop-in, not the instance's first file. */
+    ec2gw_err_set(cfg->err, EC2GW_E_INVAL, "%s:%d: settings.%s: %s",
+                  s && key ? ec2gw_conf_key_file(s, key) : cfg->inst->file,
                   s && key ? ec2gw_conf_key_line(s, key) : cfg->inst->line, key ? key : "-", msg);
 }
 

@@ -14,8 +14,8 @@ log.access_log and log.level.
   as taking effect on restart only and the daemon keeps its port; a drop-in that cannot merge
   keeps the running configuration, and the log names the file:line;
 - a bad drop-in (a scalar where 00-daemon.yaml has a mapping; an out-of-range value; an
-  unknown key; a plugin setting of the wrong type) stops start-up with the drop-in's file:line,
-  and leaves no database file and no listener behind.
+  unknown key; a duplicate key; a plugin setting of the wrong type or refused by the plugin)
+  stops start-up with the drop-in's file:line, and leaves no database file and no listener.
 """
 import os
 import shutil
@@ -205,6 +205,15 @@ class BadDropIn(unittest.TestCase):
         ("instance: compute\nsettings:\n  max_count: many\n",
          "3: settings of compute.max_count: 'many' is not an integer"),
         ("listen:\n  port: 1\n  port: 2\n", "3: duplicate key 'port' (first at line 2)"),
+        # Refused by the plugin's create() (host cfg_error), and by the instance loader.
+        ("\ninstance: compute\nsettings:\n  describe_staleness: forever\n",
+         "4: settings.describe_staleness: \"daemon\" or a duration up to 1h (500ms, 2s, 1m; 0: "
+         "no cache)"),
+        ("instance: compute\nservice: { interface: bogus }\n",
+         "2: service.interface must be public, internal or admin"),
+        ("instance: compute\nsettingz: {}\n",
+         "2: unknown key 'settingz' in a plugin instance; known keys: plugin, file, instance, "
+         "wraps, actions, service, settings"),
     ]
 
     def test_refused_with_file_line(self):
