@@ -21,7 +21,7 @@ struct view {
     ec2gw_conf_node_t root, ks, placeholder;
     const char **keys;
     ec2gw_conf_node_t **items;
-    const char **ks_keys;
+    const char **ks_keys, **ks_files; /* ks_files: a merged keystone map's key files */
     int *ks_lines, *lines;
     ec2gw_conf_node_t **ks_items;
 };
@@ -33,6 +33,7 @@ view_free(struct view *v)
     free(v->items);
     free(v->lines);
     free(v->ks_keys);
+    free(v->ks_files);
     free(v->ks_lines);
     free(v->ks_items);
 }
@@ -50,14 +51,17 @@ view_make(const ec2gw_conf_node_t *root, size_t ks_idx, struct view *v)
     v->items = malloc(root->n * sizeof(*v->items));
     v->lines = malloc(root->n * sizeof(*v->lines));
     v->ks_keys = malloc((ks->n + 1) * sizeof(*v->ks_keys));
+    v->ks_files = malloc((ks->n + 1) * sizeof(*v->ks_files));
     v->ks_lines = malloc((ks->n + 1) * sizeof(*v->ks_lines));
     v->ks_items = malloc((ks->n + 1) * sizeof(*v->ks_items));
-    if (!v->keys || !v->items || !v->lines || !v->ks_keys || !v->ks_lines || !v->ks_items)
+    if (!v->keys || !v->items || !v->lines || !v->ks_keys || !v->ks_files || !v->ks_lines ||
+        !v->ks_items)
         return EC2GW_E_NOMEM;
     for (size_t i = 0; i < ks->n; i++) {
         if (is_password_key(ks->keys[i]))
             continue;
         v->ks_keys[n] = ks->keys[i];
+        v->ks_files[n] = ec2gw_conf_key_file(ks, ks->keys[i]);
         v->ks_lines[n] = ks->key_lines[i];
         v->ks_items[n++] = ks->items[i];
     }
@@ -67,11 +71,13 @@ view_make(const ec2gw_conf_node_t *root, size_t ks_idx, struct view *v)
                                           .value = "(not needed)",
                                           .quoted = 1 };
     v->ks_keys[n] = "service_password";
+    v->ks_files[n] = ks->file;
     v->ks_lines[n] = ks->line;
     v->ks_items[n++] = &v->placeholder;
     v->ks.n = n;
     v->ks.keys = v->ks_keys;
     v->ks.key_lines = v->ks_lines;
+    v->ks.key_files = v->ks_files;
     v->ks.items = v->ks_items;
     for (size_t i = 0; i < root->n; i++) {
         v->keys[i] = root->keys[i];
