@@ -213,10 +213,50 @@ bind_staleness(const ec2gw_conf_node_t *root, size_t k, const ec2gw_conf_node_t 
     return 0;
 }
 
+/*
+ * `key: ~` unsets a string (config.h), which a drop-in may do to any key; these the daemon
+ * reads unconditionally, so a null is refused here rather than dereferenced later.
+ */
+static int
+check_needed(const ec2gw_daemon_conf_t *conf, ec2gw_err_t *err)
+{
+    static const struct {
+        const char *name;
+        size_t offset;
+    } needed[] = {
+        { "listen.address", C(listen_address) },
+        { "ec2.region", C(region) },
+        { "paths.database", C(database) },
+        { "log.level", C(log_level) },
+        { "log.format", C(log_format) },
+        { "log.access_log", C(access_log_spec) },
+        { "keystone.url", K(url) },
+        { "keystone.service_user", K(service_user) },
+        { "keystone.service_project", K(service_project) },
+        { "keystone.user_domain", K(user_domain) },
+        { "keystone.project_domain", K(project_domain) },
+        { "keystone.interface", K(interface) },
+        { "metadata.address", C(md_address) },
+    };
+
+    for (size_t i = 0; i < sizeof(needed) / sizeof(needed[0]); i++) {
+        const char *v;
+
+        memcpy(&v, (const char *)conf + needed[i].offset, sizeof(v));
+        if (v == NULL)
+            return ec2gw_err_set(err, EC2GW_E_INVAL,
+                                 "%s: no value; remove the key for its default, or give one",
+                                 needed[i].name);
+    }
+    return 0;
+}
+
 /* Rules across keys and values, once every section is bound. */
 static int
 check_values(ec2gw_conf_set_t *set, ec2gw_daemon_conf_t *conf, ec2gw_err_t *err)
 {
+    if (check_needed(conf, err) != 0)
+        return EC2GW_E_INVAL;
     if (conf->workers < 1 || conf->workers > 64)
         return ec2gw_err_set(err, EC2GW_E_INVAL, "listen.workers must be 1-64");
     if (conf->listen_port < 1 || conf->listen_port > 65535)

@@ -202,6 +202,9 @@ class BadDropIn(unittest.TestCase):
         ("log:\n  format: xml\n", "2: log.format: 'xml' is not text or json"),
         ("log:\n  level: loud\n",
          "2: log.level: 'loud' is not error, warn, notice, info or debug"),
+        # A null unsets a string; one the daemon needs is refused, not dereferenced.
+        ("listen:\n  address: ~\n",
+         "2: listen.address: no value; remove the key for its default, or give one"),
         ("instance: compute\nsettings:\n  max_count: many\n",
          "3: settings of compute.max_count: 'many' is not an integer"),
         ("listen:\n  port: 1\n  port: 2\n", "3: duplicate key 'port' (first at line 2)"),
