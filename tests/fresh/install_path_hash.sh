@@ -3,7 +3,7 @@
 # (default: this checkout): what tests/fresh/fresh.sh proves. .ci/run compares it with the
 # first line of tests/fresh/proven.sha256 and runs fresh.sh when they differ.
 #
-# The install path: tools/**, tests/cloud/**, tests/fresh/** (but the proof itself),
+# The install path: tools/**, tests/cloud/**, tests/fresh/** (but the proof itself and .md prose),
 # tests/run.sh, .ci/run, the root CMakeLists.txt, the packaging (debian/**, contrib/deb|rpm|lib/**
 # and the unit and logrotate files the packages install), and the dependency lines (find_package,
 # pkg_check_modules, find_program, find_library, find_path) of every other CMake file, as one
@@ -33,7 +33,7 @@ ec2gw_at_exit "rm -f '$deps'"
     files | LC_ALL=C sort -z | while IFS= read -r -d '' f; do
         [ -f "$f" ] || continue # deleted in the working tree
         case $f in
-            tests/fresh/proven.sha256 | *__pycache__* | *.pyc) ;;
+            tests/fresh/proven.sha256 | *__pycache__* | *.pyc | *.md) ;; # prose runs nothing
             tools/* | tests/cloud/* | tests/fresh/* | tests/run.sh | .ci/run | CMakeLists.txt | \
                 debian/* | contrib/deb/* | contrib/rpm/* | contrib/lib/* | contrib/systemd/* | contrib/logrotate/*)
                 printf '%s\n' "$f"

@@ -99,46 +99,39 @@ while :; do
     sleep 3
 done
 
+# await PID END RESULT: wait for the background run PID until the epoch second END, then write
+# "passed T", "failed RC T" or "timeout T" to RESULT; true only when it passed
+await() {
+    local rc=0
+    while kill -0 "$1" 2> /dev/null; do
+        if [ "$(date +%s)" -ge "$2" ]; then
+            echo "timeout $(date +%s)" > "$3"
+            return 1
+        fi
+        sleep 3
+    done
+    wait "$1" || rc=$?
+    if [ $rc = 0 ]; then
+        echo "passed $(date +%s)" > "$3"
+        return 0
+    fi
+    echo "failed $rc $(date +%s)" > "$3"
+    return 1
+}
+
 # The README's "Install from packages", on the same machine (its cloud is up): build both
 # formats, install the .deb, run the installed daemon as its unit would, purge.
 PHASE="tests/fresh/packages.sh"
 run_logged "$LOGS/packages.log" "bash tests/fresh/packages.sh"
-pkgs=$!
-while kill -0 "$pkgs" 2> /dev/null && [ "$(date +%s)" -lt "$end" ]; do sleep 3; done
-if kill -0 "$pkgs" 2> /dev/null; then
-    echo "timeout $(date +%s)" > "$LOGS/packages_result"
-    exit 0
-fi
-rc=0
-wait "$pkgs" || rc=$?
-if [ $rc = 0 ]; then
-    echo "passed $(date +%s)" > "$LOGS/packages_result"
-else
-    echo "failed $rc $(date +%s)" > "$LOGS/packages_result"
-    exit 0
-fi
+await $! "$end" "$LOGS/packages_result" || exit 0
 [ "$TESTS_TIMEOUT" != 0 ] || exit 0
 
 PHASE="tests/run.sh"
-run_logged "$LOGS/tests.log" tests/run.sh
-tests=$!
 case $TESTS_TIMEOUT in
     @*) end=${TESTS_TIMEOUT#@} ;;
     *) end=$(($(date +%s) + TESTS_TIMEOUT)) ;;
 esac
-while kill -0 "$tests" 2> /dev/null; do
-    if [ "$(date +%s)" -ge "$end" ]; then
-        echo "timeout $(date +%s)" > "$LOGS/tests_result"
-        exit 0
-    fi
-    sleep 5
-done
-rc=0
-wait "$tests" || rc=$?
-if [ $rc = 0 ]; then
-    echo "passed $(date +%s)" > "$LOGS/tests_result"
-else
-    echo "failed $rc $(date +%s)" > "$LOGS/tests_result"
-fi
+run_logged "$LOGS/tests.log" tests/run.sh
+await $! "$end" "$LOGS/tests_result" || true
 exit 0
 }
