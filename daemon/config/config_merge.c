@@ -13,7 +13,7 @@
 #include "config/config_priv.h"
 
 /* A dotted key path for messages ("listen.port", "settings.network"). */
-#define PATH_MAX_TEXT 256
+#define KEY_PATH_MAX 256
 
 /** Key @p i of @p map as (file, line). */
 static const char *
@@ -79,7 +79,7 @@ merge_slot(ec2gw_conf_set_t *set, struct out_map *o, size_t k, const ec2gw_conf_
 {
     ec2gw_conf_node_t *bv = o->node->items[k];
     ec2gw_conf_node_t *ov = over->items[j];
-    char sub[PATH_MAX_TEXT];
+    char sub[KEY_PATH_MAX];
 
     (void)snprintf(sub, sizeof(sub), "%s%s%s", path, path[0] ? "." : "", over->keys[j]);
     if (bv->type == EC2GW_CONF_MAP && ov->type == EC2GW_CONF_MAP)
@@ -163,6 +163,10 @@ merge_root(ec2gw_conf_set_t *set, ec2gw_conf_node_t **docs, const char **names, 
             continue;
         return merge_map(set, docs[d], r, "", &docs[d], err);
     }
+    if (is_plugin && ec2gw_conf_get(r, "plugin") == NULL && ec2gw_conf_get(r, "file") == NULL &&
+        name[0] == '\0')
+        return ec2gw_err_set(err, EC2GW_E_INVAL, "%s:%d: 'instance' must be a non-empty string",
+                             path, ec2gw_conf_key_line(r, "instance"));
     if (is_plugin && ec2gw_conf_get(r, "plugin") == NULL && ec2gw_conf_get(r, "file") == NULL)
         return ec2gw_err_set(err, EC2GW_E_INVAL,
                              "%s:%d: instance '%s' is not configured by an earlier conf.d file; "
@@ -186,8 +190,13 @@ ec2gw_conf_merge(ec2gw_conf_set_t *set, ec2gw_err_t *err)
     const char **files = calloc(count + 1, sizeof(*files));
     int rc = 0;
 
-    if (docs == NULL || names == NULL || paths == NULL || files == NULL)
-        rc = ec2gw_err_set(err, EC2GW_E_NOMEM, "conf.d: out of memory");
+    if (docs == NULL || names == NULL || paths == NULL || files == NULL) {
+        free(docs);
+        free(names);
+        free(paths);
+        free(files);
+        return ec2gw_err_set(err, EC2GW_E_NOMEM, "conf.d: out of memory");
+    }
     for (size_t i = 0; rc == 0 && i < count; i++) {
         files[i] = set->paths[i];
         rc = merge_root(set, docs, names, paths, &n, set->paths[i], set->roots[i], err);

@@ -350,6 +350,8 @@ test_instance_rules(void **state)
     expect_error("05-early.yaml:1: instance 'compute' is not configured by an earlier conf.d "
                  "file; a drop-in that changes an instance must sort after the file that has "
                  "its plugin: (or give plugin: itself)");
+    write_file("05-early.yaml", "\ninstance: [compute]\n");
+    expect_error("05-early.yaml:2: 'instance' must be a non-empty string");
     assert_int_equal(unlink(write_file("05-early.yaml", "")), 0);
 
     /* Without instance: a plugin file never merges (its name comes from the plugin). */
