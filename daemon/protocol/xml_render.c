@@ -186,6 +186,25 @@ render_list(ec2gw_xml_t *r, const char *xml, const ec2gw_mshape_t *s, const json
     ec2gw_xml_end(r);
 }
 
+/* An item ec2gw_xml_render_item() made: {"$xml": its members' bytes, "$shape": its shape}.
+ * Writes them and returns 1; 0 for any other object (two keys: one lookup, rarely). */
+static int
+render_item_bytes(ec2gw_xml_t *r, const ec2gw_mshape_t *s, const json_t *v, const char *where,
+                  const char *key)
+{
+    const json_t *bytes, *shape;
+
+    if (json_object_size(v) != 2 || (bytes = json_object_get(v, EC2GW_XML_ITEM_BYTES)) == NULL)
+        return 0;
+    shape = json_object_get(v, EC2GW_XML_ITEM_SHAPE);
+    if (!json_is_string(bytes) || !json_is_string(shape) ||
+        strcmp(json_string_value(shape), s->name) != 0)
+        ec2gw_xml_drop(r, where, key, "a rendered item of another shape");
+    else
+        ec2gw_xml_raw(r, json_string_value(bytes), json_string_length(bytes));
+    return 1;
+}
+
 static void
 render_value(ec2gw_xml_t *r, const char *xml, const ec2gw_mshape_t *s, const json_t *v,
              const char *where, const char *key)
@@ -201,7 +220,8 @@ render_value(ec2gw_xml_t *r, const char *xml, const ec2gw_mshape_t *s, const jso
             return;
         }
         ec2gw_xml_start(r, xml);
-        render_members(r, s, v, 0);
+        if (!render_item_bytes(r, s, v, where, key))
+            render_members(r, s, v, 0);
         ec2gw_xml_end(r);
         return;
     case EC2GW_MT_LIST:
@@ -288,6 +308,69 @@ ec2gw_xml_render(const ec2gw_model_op_t *op, const char *version, const char *re
     }
     ec2gw_xml_end(&r);
     return ec2gw_xml_finish(&r, out, len);
+}
+
+/* The structure shape at @p path (member names joined by '.', lists stepped into) of @p op's
+ * output, or NULL. */
+static const ec2gw_mshape_t *
+item_shape(const ec2gw_model_op_t *op, const char *path)
+{
+    const ec2gw_mshape_t *s = op->output;
+    size_t steps = 0;
+    char seg[128];
+
+    while (s != NULL && path != NULL) {
+        const char *dot = strchr(path, '.');
+        size_t n = dot != NULL ? (size_t)(dot - path) : strlen(path);
+        const ec2gw_mmember_t *m;
+
+        if (s->type != EC2GW_MT_STRUCTURE || n == 0 || n >= sizeof(seg))
+            return NULL;
+        memcpy(seg, path, n);
+        seg[n] = '\0';
+        if ((m = ec2gw_model_member_by_name(s, seg)) == NULL)
+            return NULL;
+        s = m->shape->type == EC2GW_MT_LIST ? m->shape->elem : m->shape;
+        path = dot != NULL ? dot + 1 : NULL;
+        steps++;
+    }
+    return s != NULL && s->type == EC2GW_MT_STRUCTURE && steps > 0 ? s : NULL;
+}
+
+int
+ec2gw_xml_render_item(const ec2gw_model_op_t *op, const char *path, const json_t *item,
+                      json_t **out, ec2gw_err_t *err)
+{
+    const ec2gw_mshape_t *s = item_shape(op, path);
+    ec2gw_xml_t r;
+    char *buf = NULL;
+    size_t len = 0;
+    json_t *bytes;
+
+    *out = NULL;
+    if (s == NULL)
+        return ec2gw_err_set(err, EC2GW_E_NOTFOUND, "%s has no structure at %.100s", op->name,
+                             path != NULL ? path : "(null)");
+    if (!json_is_object(item))
+        return ec2gw_err_set(err, EC2GW_E_INVAL, "%s.%.100s: the item is not a JSON object",
+                             op->name, path);
+    if (ec2gw_xml_begin_bare(&r, err) != 0)
+        return ec2gw_err_set(err, EC2GW_E_NOMEM, "xml_render: out of memory");
+    render_members(&r, s, item, 0);
+    if (ec2gw_xml_finish(&r, &buf, &len) != 0)
+        return EC2GW_E_NOMEM;
+    /* the renderer's own output: valid UTF-8 already */
+    bytes = json_stringn_nocheck(buf, len);
+    free(buf);
+    *out = json_object();
+    if (bytes == NULL || *out == NULL ||
+        json_object_set_new(*out, EC2GW_XML_ITEM_BYTES, bytes) != 0 ||
+        json_object_set_new(*out, EC2GW_XML_ITEM_SHAPE, json_string(s->name)) != 0) {
+        json_decref(*out);
+        *out = NULL;
+        return ec2gw_err_set(err, EC2GW_E_NOMEM, "xml_render: out of memory");
+    }
+    return 0;
 }
 
 int

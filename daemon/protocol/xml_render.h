@@ -28,6 +28,23 @@
 int ec2gw_xml_render(const ec2gw_model_op_t *op, const char *version, const char *request_id,
                      const json_t *model, char **out, size_t *len, ec2gw_err_t *err);
 
+/** The keys of an item rendered ahead (ec2gw_xml_render_item): its bytes and shape name. */
+#define EC2GW_XML_ITEM_BYTES "$xml"
+#define EC2GW_XML_ITEM_SHAPE "$shape"
+
+/**
+ * Render @p item (borrowed), a value of the structure at @p path of @p op's output (member
+ * names joined by '.', lists stepped into: "Reservations.Instances" is an Instance of
+ * DescribeInstances), as ec2gw_xml_render writes its members, into *out: returns new
+ * {"$xml": the bytes, "$shape": the shape's name}. Put in a model where a value of that shape
+ * goes, ec2gw_xml_render writes those bytes inside the element instead of walking a model
+ * (byte for byte the same document), so a plugin can keep an item's XML across requests.
+ * Members dropped are reported in @p err->msg as by ec2gw_xml_render (code 0 = clean).
+ * EC2GW_E_NOTFOUND for a path without a structure there, EC2GW_E_INVAL for a non-object.
+ */
+int ec2gw_xml_render_item(const ec2gw_model_op_t *op, const char *path, const json_t *item,
+                          json_t **out, ec2gw_err_t *err);
+
 /**
  * Render the compact error document
  *   <?xml version="1.0" encoding="UTF-8"?>

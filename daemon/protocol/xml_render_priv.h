@@ -33,16 +33,22 @@ typedef struct ec2gw_xml {
     size_t ndropped;
     size_t msg_len;
     int failed; /**< out of memory, or nested too deep */
+    int bare;   /**< an item's members only (ec2gw_xml_render_item): no prolog, no newline */
 } ec2gw_xml_t;
 
 /** Start a document (prolog written). Returns 0 or EC2GW_E_NOMEM. Clears @p err. */
 int ec2gw_xml_begin(ec2gw_xml_t *r, ec2gw_err_t *err);
+
+/** Start the members of one item: no prolog, nothing open. Returns 0 or EC2GW_E_NOMEM. */
+int ec2gw_xml_begin_bare(ec2gw_xml_t *r, ec2gw_err_t *err);
 
 /** End the document; *out: returns new (free()), NUL-terminated, *len bytes. Frees @p r. */
 int ec2gw_xml_finish(ec2gw_xml_t *r, char **out, size_t *len);
 
 void ec2gw_xml_start(ec2gw_xml_t *r, const char *name);
 void ec2gw_xml_end(ec2gw_xml_t *r);
+/** Bytes written as they are, inside the innermost open element (an item rendered before). */
+void ec2gw_xml_raw(ec2gw_xml_t *r, const char *bytes, size_t n);
 void ec2gw_xml_attr(ec2gw_xml_t *r, const char *name, const char *value);
 
 /** <name>text</name>, escaped; invalid UTF-8 and XML-forbidden characters become U+FFFD. */

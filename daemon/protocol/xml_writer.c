@@ -123,11 +123,22 @@ ec2gw_xml_begin(ec2gw_xml_t *r, ec2gw_err_t *err)
 }
 
 int
+ec2gw_xml_begin_bare(ec2gw_xml_t *r, ec2gw_err_t *err)
+{
+    int rc = ec2gw_xml_begin(r, err);
+
+    r->len = 0; /* no prolog: the item goes inside someone else's document */
+    r->bare = 1;
+    return rc;
+}
+
+int
 ec2gw_xml_finish(ec2gw_xml_t *r, char **out, size_t *len)
 {
     while (r->depth > 0)
         ec2gw_xml_end(r);
-    put(r, "\n", 1);
+    if (!r->bare)
+        put(r, "\n", 1);
     if (r->failed) {
         free(r->buf);
         *out = NULL;
@@ -172,6 +183,15 @@ ec2gw_xml_end(ec2gw_xml_t *r)
     put(r, "</", 2);
     puts_(r, name);
     put(r, ">", 1);
+}
+
+void
+ec2gw_xml_raw(ec2gw_xml_t *r, const char *bytes, size_t n)
+{
+    if (n == 0)
+        return; /* an empty item stays <item/>, as its members would have left it */
+    close_tag(r);
+    put(r, bytes, n);
 }
 
 /* Attribute values go through libxml2's own serialiser (the only attribute is xmlns, once a

@@ -269,9 +269,10 @@ ec2gw_test_host_new(const char *plugin_so_path, const char *settings)
     h->rev_ids = json_object();
     h->items = json_object();
     h->tags = json_object();
+    h->rendered = json_object();
     h->last_status = 0;
     if (h->calls == NULL || h->ids == NULL || h->rev_ids == NULL || h->items == NULL ||
-        h->tags == NULL) {
+        h->tags == NULL || h->rendered == NULL) {
         th_load_error("out of memory");
         ec2gw_test_host_free(h);
         return NULL;
@@ -363,6 +364,8 @@ ec2gw_test_host_free(ec2gw_test_host_t *h)
     json_decref(h->items);
     json_decref(h->tags);
     json_decref(h->last_model);
+    json_decref(h->rendered);
+    free(h->last_xml);
     free(h->fixture_dir);
     free(h->project);
     free(h->replay_params);

@@ -513,6 +513,27 @@ th_json_heap_end(ec2gw_req_t *r)
     th_heap_depth--;
 }
 
+/* 1.5: as ec2gwd's: refused while a wrapper waits for the model, and a member the renderer
+ * would drop is the plugin's bug (a violation). */
+static int
+th_render_item(ec2gw_req_t *r, const char *path, const json_t *item, json_t **out)
+{
+    char msg[480];
+    int rc;
+
+    *out = NULL;
+    for (size_t i = 0; i < r->n_hooks; i++)
+        if (r->hooks[i].fn != NULL)
+            return EC2GW_E_STATE;
+    if (r->op == NULL || r->answered)
+        return EC2GW_E_STATE;
+    rc = th_model_render_item(r->h, r->op, path, item, out, msg, sizeof(msg));
+    if (rc == EC2GW_E_INVAL && msg[0] != '\0')
+        th_violation(r->h, "%s: render_item(%s): the EC2 model drops members: %s", r->action,
+                     path != NULL ? path : "(null)", msg);
+    return rc;
+}
+
 const ec2gw_host_api_t th_host_api = {
     .hdr = EC2GW_ABI_HDR_INIT(ec2gw_host_api_t),
     .log = h_log,
@@ -572,4 +593,6 @@ const ec2gw_host_api_t th_host_api = {
     .describe_staleness_ms = th_describe_staleness_ms,
     .json_heap_begin = th_json_heap_begin,
     .json_heap_end = th_json_heap_end,
+    /* 1.5 */
+    .render_item = th_render_item,
 };

@@ -191,6 +191,11 @@ struct ec2gw_test_host {
     json_t *shared;
     int64_t share_staleness_ms; /* 0: off (the default) */
     size_t share_hits;
+    /* 1.5: the models of the items render_item() made, by their bytes; the last document */
+    json_t *rendered;
+    size_t n_rendered;
+    char *last_xml;
+    size_t last_xml_len;
 };
 
 /** The host table handed to every plugin's load(). */
@@ -268,9 +273,17 @@ const struct ec2gw_model_op *th_model_op(const char *action);
  */
 int th_model_params(const struct ec2gw_model_op *op, const json_t *in, json_t **out, char *code,
                     size_t code_cap, char *msg, size_t msg_cap);
-/** 0 when the daemon's renderer keeps all of @p answer, else -1 with what it drops in @p msg. */
-int th_model_check_answer(const struct ec2gw_model_op *op, const char *request_id,
-                          const json_t *answer, char *msg, size_t msg_cap);
+/**
+ * 0 when the daemon's renderer keeps all of @p answer and its items rendered ahead give the
+ * bytes their models give, else -1 with why in @p msg. The document goes to h->last_xml.
+ */
+int th_model_check_answer(ec2gw_test_host_t *h, const struct ec2gw_model_op *op,
+                          const char *request_id, const json_t *answer, char *msg, size_t msg_cap);
+/** 1.5 render_item(): the daemon's renderer; the item's model kept in h->rendered. */
+int th_model_render_item(ec2gw_test_host_t *h, const struct ec2gw_model_op *op, const char *path,
+                         const json_t *item, json_t **out, char *msg, size_t msg_cap);
+/** A copy of @p answer with its rendered items as the models they were rendered from. */
+json_t *th_model_expand(const ec2gw_test_host_t *h, const json_t *answer);
 
 /* -- leaked json references (testhost_leaks.c) ------------------------------------------ */
 

@@ -93,6 +93,8 @@ ec2gw_test_begin(ec2gw_test_host_t *h, const char *action, const char *params_js
     h->req = r;
     json_decref(h->last_model);
     h->last_model = NULL;
+    free(h->last_xml);
+    h->last_xml = NULL;
     if (decode(r) != 0)
         return EC2GW_OK;
     if ((in = route(h->top, action, &act)) == NULL) {
@@ -237,6 +239,20 @@ ec2gw_test_run(ec2gw_test_host_t *h)
     return n;
 }
 
+const char *
+ec2gw_test_last_xml(const ec2gw_test_host_t *h, size_t *len)
+{
+    if (len != NULL)
+        *len = h->last_xml != NULL ? h->last_xml_len : 0;
+    return h->last_xml;
+}
+
+size_t
+ec2gw_test_rendered_items(const ec2gw_test_host_t *h)
+{
+    return h->n_rendered;
+}
+
 void
 ec2gw_test_cancel(ec2gw_test_host_t *h)
 {
@@ -263,12 +279,12 @@ answer(ec2gw_test_host_t *h, ec2gw_req_t *r)
     char msg[480]; /* fits last_msg */
     json_t *copy;
 
-    if (r->op != NULL && th_model_check_answer(r->op, r->id, r->model, msg, sizeof(msg)) != 0) {
+    if (r->op != NULL && th_model_check_answer(h, r->op, r->id, r->model, msg, sizeof(msg)) != 0) {
         th_violation(h, "%s: the EC2 model drops answer members: %s", r->action, msg);
         set_last(h, 500, "InternalError", msg);
         return NULL;
     }
-    copy = json_deep_copy(r->model);
+    copy = th_model_expand(h, r->model);
     set_last(h, 200, NULL, NULL);
     h->last_model = json_incref(copy);
     return copy;

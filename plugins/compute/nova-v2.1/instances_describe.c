@@ -216,7 +216,7 @@ static void
 nova_desc_finish(ec2gw_req_t *req, struct nova_desc_state *st, const json_t *volumes)
 {
     json_t *items = nova_own(req, json_array());
-    json_t *page;
+    json_t *page, *index, *res;
     const char *next = NULL;
     struct nova_models_in in = {
         .ni = st->ni,
@@ -231,12 +231,14 @@ nova_desc_finish(ec2gw_req_t *req, struct nova_desc_state *st, const json_t *vol
 
     memcpy(in.body, st->body, sizeof(in.body));
     memcpy(in.len, st->len, sizeof(in.len));
-    nova_models_build(req, &in, items);
-    nova_attach_tags(req, items);
+    index = nova_models_build(req, &in, items);
     page = nova_filter_page(req, items, "InstanceId", "InstanceId", nova_instance_filter_values, st,
                             &next);
-    if (page != NULL)
-        nova_finish_list(req, "Reservations", nova_reservations(req, page), next);
+    if (page == NULL)
+        return;
+    res = nova_reservations(req, page);
+    nova_models_render(req, in.memo, index, res);
+    nova_finish_list(req, "Reservations", res, next);
 }
 
 /* Keep the raw body of answer @p r (ok) as the memo's @p i-th input. */

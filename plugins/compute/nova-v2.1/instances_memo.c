@@ -1,10 +1,11 @@
 /*
- * instances_memo.c - the Instance models of cached servers, kept with the server cache's entry
- * and reused by later DescribeInstances (issue 15: the gateway's cost per instance).
+ * instances_memo.c - the Instance models of cached servers and their XML, kept with the server
+ * cache's entry and reused by later DescribeInstances (issue 15: the gateway's cost per
+ * instance).
  *
  * A model depends on the server, on Neutron's groups, ports and floating IPs and Cinder's
  * volumes (shared reads), on the id map, on the instance's item data and on the caller's owner
- * id. A kept model is reused only when all of them are what it was built from:
+ * id. A kept record is reused only when all of them are what it was built from:
  *   - the server is the very object it was built from (the memo holds a reference; the cache
  *     replaces a server object when Nova changes it, never changes one in place);
  *   - the raw bodies of the Neutron and Cinder answers equal the ones it was built with
@@ -12,10 +13,16 @@
  *   - the owner id is the same;
  *   - the item data, read from the database for every request (another process may have
  *     changed it), equals the data it was built with.
- * EC2 ids of OpenStack ids never change once mapped, so they are not read again. Tags are not
- * part of a model: every request reads them. Anything else is built as before, over a view of
- * the servers that missed only, and kept when the server is the cache's own heap object (not a
- * request copy: floating IPs rewritten, a server being deleted).
+ * EC2 ids of OpenStack ids never change once mapped, so they are not read again. Tags are read
+ * for every request. Anything else is built as before, over a view of the servers that missed
+ * only, and kept when the server is the cache's own heap object (not a request copy: floating
+ * IPs rewritten, a server being deleted).
+ *
+ * A record keeps the instance's XML too (the host's render_item, ABI 1.5), with the tags it
+ * was rendered with: a request without Filters answers such an instance with a small stand-in
+ * (id, reservation, owner: what paging and reservations read) that becomes those bytes in the
+ * answer, so neither its model nor its XML is made again. Models are kept for at most
+ * NOVA_MEMO_MAX servers (Filters read them; a model costs ~13 kB), the XML for all.
  */
 #define _DEFAULT_SOURCE /* strdup */
 #include <stdlib.h>
@@ -25,11 +32,24 @@
 
 #define NOVA_MEMO_BODIES NOVA_MODELS_BODIES
 
+/* A record: a heap array of these, uuid-keyed in recs. */
+enum {
+    REC_SERVER, /* the server object it was built from */
+    REC_MODEL,  /* the Instance model (null: over NOVA_MEMO_MAX) */
+    REC_DATA,   /* the item data it was built with, or null */
+    REC_ITEM,   /* its XML (render_item), or null: not rendered yet */
+    REC_TAGS,   /* the Tags REC_ITEM was rendered with */
+    REC_ID,     /* InstanceId */
+    REC_RID,    /* the reservation id */
+    REC_N
+};
+
 struct nova_memo {
     char *body[NOVA_MEMO_BODIES]; /* what the models were built with; NULL: no answer */
     size_t len[NOVA_MEMO_BODIES];
     char *owner;
-    json_t *recs; /* uuid → [server, model, item data or null] (heap) */
+    json_t *recs;    /* uuid → record (heap) */
+    size_t n_models; /* records with a model */
 };
 
 static void
@@ -43,6 +63,7 @@ nova_memo_reset(struct nova_memo *m)
     free(m->owner);
     m->owner = NULL;
     json_object_clear(m->recs);
+    m->n_models = 0;
 }
 
 void
@@ -124,7 +145,8 @@ nova_models_fresh(ec2gw_req_t *req, const struct nova_models_in *in, const char 
     return view.data;
 }
 
-/* Keep the new models (deep copies on the heap: a model shares the request's view objects). */
+/* Keep records of the new models (deep copies on the heap: a model shares the request's view
+ * objects); the model itself while fewer than NOVA_MEMO_MAX are kept. */
 static void
 nova_memo_store(ec2gw_req_t *req, struct nova_memo *m, const struct nova_models_in *in,
                 const json_t *fresh, const char *miss, json_t **out)
@@ -135,25 +157,33 @@ nova_memo_store(ec2gw_req_t *req, struct nova_memo *m, const struct nova_models_
     nova_heap_begin(req);
     json_array_foreach(in->servers, i, s)
     {
-        const char *uuid = nova_str(s, "id"), *id;
-        json_t *data = NULL, *rec;
+        const char *uuid = nova_str(s, "id"), *id, *rid;
+        const json_t *data = NULL, *old;
+        json_t *rec;
+        int keep_model;
 
         if (!miss[i] || out[i] == NULL || !nova_memo_keepable(in, s, uuid))
             continue;
-        if (json_object_size(m->recs) >= NOVA_MEMO_MAX && json_object_get(m->recs, uuid) == NULL)
-            continue; /* full: the rest are built per request */
         id = nova_str(out[i], "InstanceId");
-        if (id != NULL)
+        rid = nova_str(out[i], "_ReservationId");
+        if (id == NULL || rid == NULL)
+            continue;
+        if (fresh != NULL)
             data = json_object_get(fresh, id);
-        rec = json_pack("[O, o, o]", s, json_deep_copy(out[i]),
-                        data != NULL ? json_deep_copy(data) : json_null());
-        if (rec != NULL)
-            json_object_set_new(m->recs, uuid, rec);
+        old = json_object_get(m->recs, uuid);
+        if (old != NULL && !json_is_null(json_array_get(old, REC_MODEL)))
+            m->n_models--;
+        keep_model = m->n_models < NOVA_MEMO_MAX;
+        rec =
+            json_pack("[O, o, o, n, n, s, s]", s, keep_model ? json_deep_copy(out[i]) : json_null(),
+                      data != NULL ? json_deep_copy(data) : json_null(), id, rid);
+        if (rec != NULL && json_object_set_new(m->recs, uuid, rec) == 0 && keep_model)
+            m->n_models++;
     }
     nova_heap_end(req);
 }
 
-/* Item data of the kept models' instances, one query; a model whose data changed is rebuilt. */
+/* Item data of the kept records' instances, one query; a record whose data changed misses. */
 static void
 nova_memo_check_data(ec2gw_req_t *req, const struct nova_models_in *in, json_t **recs, char *miss)
 {
@@ -163,25 +193,93 @@ nova_memo_check_data(ec2gw_req_t *req, const struct nova_models_in *in, json_t *
 
     for (i = 0; i < n; i++)
         if (!miss[i])
-            ids[k++] = nova_str(json_array_get(recs[i], 1), "InstanceId");
+            ids[k++] = json_string_value(json_array_get(recs[i], REC_ID));
     if (k > 0 && ec2gw->items_get(req, ids, k, &data) != 0) {
         memset(miss, 1, n); /* unknown: build them all */
         return;
     }
     nova_own(req, data);
     for (i = 0; i < n; i++) {
-        const json_t *want = json_array_get(recs[i], 2);
+        const json_t *want = json_array_get(recs[i], REC_DATA);
         const json_t *have;
 
         if (miss[i])
             continue;
-        have = json_object_get(data, nova_or(nova_str(json_array_get(recs[i], 1), "InstanceId")));
+        have = json_object_get(data, json_string_value(json_array_get(recs[i], REC_ID)));
         if (json_is_null(want) ? have != NULL : have == NULL || !json_equal(want, have))
             miss[i] = 1;
     }
 }
 
-void
+/* The tags of the instances @p ids (n), one query: {"<id>": [...]} (pool), never NULL. */
+static json_t *
+nova_memo_tags(ec2gw_req_t *req, const char **ids, size_t n)
+{
+    json_t *tags = NULL;
+
+    if (n > 0 && ec2gw->tags_get(req, ids, n, &tags) != 0)
+        tags = NULL;
+    return nova_own(req, tags != NULL ? tags : json_object());
+}
+
+/* The kept records that answer without a model: rendered with the tags the instance has now,
+ * and no Filters to read models. The others get a copy of their kept model, or miss when
+ * none was kept. */
+static void
+nova_memo_pick(ec2gw_req_t *req, const struct nova_models_in *in, json_t **recs, char *miss,
+               json_t **out)
+{
+    size_t n = json_array_size(in->servers), k = 0, i;
+    const char **ids = ec2gw->pcalloc(req, (n + 1) * sizeof(*ids));
+    int models = json_array_size(json_object_get(ec2gw->params(req), "Filters")) > 0;
+    const char *owner = ec2gw->identity(req)->owner_id;
+    json_t *tags, *none = nova_own(req, json_array());
+
+    for (i = 0; i < n; i++)
+        if (!miss[i])
+            ids[k++] = json_string_value(json_array_get(recs[i], REC_ID));
+    tags = nova_memo_tags(req, ids, k);
+    for (i = 0; i < n; i++) {
+        json_t *t, *item, *model;
+
+        if (miss[i])
+            continue;
+        t = json_object_get(tags, json_string_value(json_array_get(recs[i], REC_ID)));
+        item = json_array_get(recs[i], REC_ITEM);
+        model = json_array_get(recs[i], REC_MODEL);
+        if (!models && !json_is_null(item) &&
+            json_equal(json_array_get(recs[i], REC_TAGS), t != NULL ? t : none)) {
+            out[i] = json_pack("{s:O, s:O, s:s?, s:O}", "InstanceId",
+                               json_array_get(recs[i], REC_ID), "_ReservationId",
+                               json_array_get(recs[i], REC_RID), "_OwnerId", owner, "_Item", item);
+        } else if (!json_is_null(model)) {
+            /* its own top level: tags and reservations change it */
+            out[i] = json_copy(model);
+            json_object_set_new(out[i], "Tags", t != NULL ? json_copy(t) : json_array());
+        } else {
+            miss[i] = 1;
+        }
+    }
+}
+
+/* Records of @p m by InstanceId, for nova_models_render (pool). */
+static json_t *
+nova_memo_index(ec2gw_req_t *req, const struct nova_memo *m, const struct nova_models_in *in)
+{
+    json_t *index = nova_own(req, json_object()), *rec;
+    const json_t *s;
+    size_t i;
+
+    json_array_foreach(in->servers, i, s)
+    {
+        rec = json_object_get(m->recs, nova_or(nova_str(s, "id")));
+        if (rec != NULL && json_array_get(rec, REC_SERVER) == s)
+            json_object_set(index, json_string_value(json_array_get(rec, REC_ID)), rec);
+    }
+    return index;
+}
+
+json_t *
 nova_models_build(ec2gw_req_t *req, const struct nova_models_in *in, json_t *items)
 {
     struct nova_memo *m = in->memo;
@@ -190,6 +288,7 @@ nova_models_build(ec2gw_req_t *req, const struct nova_models_in *in, json_t *ite
     json_t **recs = ec2gw->pcalloc(req, (n + 1) * sizeof(*recs));
     char *miss = ec2gw->pcalloc(req, n + 1);
     const char *owner = nova_or(ec2gw->identity(req)->owner_id);
+    json_t *index = NULL, *fresh_items = nova_own(req, json_array());
     const json_t *s, *fresh;
     int memo;
 
@@ -198,27 +297,75 @@ nova_models_build(ec2gw_req_t *req, const struct nova_models_in *in, json_t *ite
     nova_heap_end(req);
     if (!memo) {
         nova_models_fresh(req, in, NULL, out);
+        memset(miss, 1, n);
     } else {
         json_array_foreach(in->servers, i, s)
         {
             recs[i] = json_object_get(m->recs, nova_or(nova_str(s, "id")));
-            miss[i] = recs[i] == NULL || json_array_get(recs[i], 0) != s;
+            miss[i] = recs[i] == NULL || json_array_get(recs[i], REC_SERVER) != s;
         }
         nova_memo_check_data(req, in, recs, miss);
+        nova_memo_pick(req, in, recs, miss, out);
         fresh = nova_models_fresh(req, in, miss, out);
-        for (i = 0; i < n; i++)
-            if (!miss[i]) /* its own top level: tags and reservations change it */
-                out[i] = json_copy(json_array_get(recs[i], 1));
         nova_memo_store(req, m, in, fresh, miss, out);
         if (json_object_size(m->recs) >
             2 * (json_object_size(in->live_map) + json_object_size(in->gone_map)) + 64) {
             /* servers gone from the cache: start over rather than keep them alive */
             nova_heap_begin(req);
             json_object_clear(m->recs);
+            m->n_models = 0;
             nova_heap_end(req);
+        } else {
+            index = nova_memo_index(req, m, in);
         }
     }
     for (i = 0; i < n; i++)
+        if (miss[i] && out[i] != NULL)
+            json_array_append(fresh_items, out[i]);
+    nova_attach_tags(req, fresh_items); /* the built ones; the others have theirs */
+    for (i = 0; i < n; i++)
         if (out[i] != NULL)
             json_array_append_new(items, out[i]);
+    return index;
+}
+
+/* The instances of @p reservations as the XML kept with their records: stand-ins become their
+ * bytes (always: they cannot be answered otherwise), models of kept records (@p index, may be
+ * NULL) are rendered now and kept with their tags. */
+void
+nova_models_render(ec2gw_req_t *req, struct nova_memo *m, const json_t *index, json_t *reservations)
+{
+    const json_t *res;
+    json_t *it, *item, *rec, *list;
+    size_t i, j;
+
+    json_array_foreach(reservations, i, res)
+    {
+        list = json_object_get(res, "Instances");
+        json_array_foreach(list, j, it)
+        {
+            if ((item = json_object_get(it, "_Item")) != NULL) {
+                json_array_set(list, j, item);
+                continue;
+            }
+            rec = json_object_get(index, nova_or(nova_str(it, "InstanceId")));
+            if (m == NULL || rec == NULL)
+                continue;
+            item = json_array_get(rec, REC_ITEM);
+            if (!json_is_null(item) &&
+                json_equal(json_array_get(rec, REC_TAGS), json_object_get(it, "Tags"))) {
+                json_array_set(list, j, item); /* a model was needed for Filters only */
+                continue;
+            }
+            if (!EC2GW_HOST_HAS(ec2gw, render_item))
+                continue;
+            nova_heap_begin(req);
+            if (ec2gw->render_item(req, "Reservations.Instances", it, &item) == 0) {
+                json_array_set_new(rec, REC_TAGS, json_deep_copy(json_object_get(it, "Tags")));
+                json_array_set_new(rec, REC_ITEM, item);
+                json_array_set(list, j, item);
+            }
+            nova_heap_end(req);
+        }
+    }
 }

@@ -83,8 +83,10 @@ int nova_sync_servers(ec2gw_req_t *req, struct nova_inst *ni, int force, nova_sy
  * full list (new servers). */
 void nova_sync_write(ec2gw_req_t *req, struct nova_inst *ni, int full);
 /* instances_memo.c: the Instance models of @p servers in their order (unmappable ones left
- * out) appended to @p items, reusing the models kept with the cache entry when nothing they
- * were built from changed. */
+ * out), with their Tags, appended to @p items, reusing what is kept with the cache entry when
+ * nothing it was built from changed; an instance whose XML is kept may come as a stand-in
+ * (InstanceId, _ReservationId, _OwnerId, _Item) that nova_models_render() turns into its XML.
+ * Returns the request's index of the kept records for nova_models_render(), or NULL. */
 #define NOVA_MODELS_BODIES 4 /* raw answers a model depends on: groups, ports, fips, volumes */
 struct nova_memo;
 struct nova_models_in {
@@ -96,7 +98,11 @@ struct nova_models_in {
     const char *body[NOVA_MODELS_BODIES];   /* raw bodies of those answers, NULL: none */
     size_t len[NOVA_MODELS_BODIES];
 };
-void nova_models_build(ec2gw_req_t *req, const struct nova_models_in *in, json_t *items);
+json_t *nova_models_build(ec2gw_req_t *req, const struct nova_models_in *in, json_t *items);
+/* After nova_reservations(): the stand-ins of @p reservations as their XML; the other kept
+ * instances rendered (render_item) and kept with their records. */
+void nova_models_render(ec2gw_req_t *req, struct nova_memo *m, const json_t *index,
+                        json_t *reservations);
 /* instances_sync.c: the memo kept with the entry whose servers are @p live_map (made when
  * missing), or NULL. */
 struct nova_memo *nova_sync_memo(ec2gw_req_t *req, struct nova_inst *ni, const json_t *live_map);

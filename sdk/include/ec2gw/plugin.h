@@ -21,6 +21,8 @@
  *   1.4  2026-12-03  call flag EC2GW_CALL_SHARED (coalesced reads, reused for a bounded
  *                    time); host: os_invalidate, describe_staleness_ms (shared reads),
  *                    json_heap_begin, json_heap_end (request JSON may live in an arena).
+ *   1.5  2026-12-03  host: render_item (one item of the answer rendered to XML ahead, kept by
+ *                    the plugin and written as those bytes by finish()).
  *
  * Version rule: plugin major == daemon major and plugin minor <= daemon minor.
  *
@@ -46,7 +48,7 @@ extern "C" {
 #endif
 
 #define EC2GW_ABI_MAJOR    1
-#define EC2GW_ABI_MINOR    4
+#define EC2GW_ABI_MINOR    5
 #define EC2GW_PLUGIN_MAGIC 0x45433247u /* "EC2G" */
 
 #if defined(__GNUC__)
@@ -618,6 +620,22 @@ typedef struct ec2gw_host_api {
      */
     void (*json_heap_begin)(ec2gw_req_t *req);
     void (*json_heap_end)(ec2gw_req_t *req);
+
+    /* -- 1.5: items rendered ahead -------------------------------------------------------- */
+    /**
+     * Render @p item (borrowed), one value of the structure at @p path of this action's
+     * output (member names joined by '.', lists stepped into: "Reservations.Instances" is an
+     * Instance of DescribeInstances), to the XML finish() would write for it. *out: returns
+     * new, an opaque value that finish() writes as those bytes wherever a value of that shape
+     * goes in the model (byte for byte the answer @p item itself would give): a plugin that
+     * answers the same item again keeps it (made between json_heap_begin/end, never changed)
+     * and skips rendering. What it depends on is the plugin's to track: @p item's members,
+     * nothing else. Returns 0; EC2GW_E_NOTFOUND when the output has no structure at @p path;
+     * EC2GW_E_INVAL for a non-object, or (debug builds) when members of @p item would be
+     * dropped (logged); EC2GW_E_STATE while a wrapper waits for the model (delegate() with
+     * on_model: it must see the items as JSON) or after the answer. Then finish the model.
+     */
+    int (*render_item)(ec2gw_req_t *req, const char *path, const json_t *item, json_t **out);
 } ec2gw_host_api_t;
 
 /** Does this host table have member @p m (by size)? */

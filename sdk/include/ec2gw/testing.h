@@ -253,6 +253,19 @@ const char *ec2gw_test_last_error_message(const ec2gw_test_host_t *h);
 int ec2gw_test_last_status(const ec2gw_test_host_t *h);
 
 /**
+ * The XML document ec2gwd's renderer wrote for the last finished answer (the request id is
+ * the fake host's), with *len its length (may be NULL); NULL when none. Borrowed, until the
+ * next request. Items the plugin rendered ahead (render_item, ABI 1.5) are in it as those
+ * bytes; the model ec2gw_test_end() returns shows them as the models they were rendered
+ * from, and an answer whose items rendered ahead differ from their models' rendering is a
+ * violation.
+ */
+const char *ec2gw_test_last_xml(const ec2gw_test_host_t *h, size_t *len);
+
+/** How many items the plugin has had rendered ahead (render_item, ABI 1.5) on this host. */
+size_t ec2gw_test_rendered_items(const ec2gw_test_host_t *h);
+
+/**
  * Contract violations seen so far, each also printed to stderr: calls matching no
  * expectation, two answers to one request, a handler returning EC2GW_OK without answering, a
  * request never answered, an os_call struct without `size`, a missing fixture file, an answer

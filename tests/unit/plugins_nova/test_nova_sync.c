@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 // clang-format on
@@ -537,6 +538,78 @@ test_models_follow_inputs(void **s)
     done(h);
 }
 
+/* The XML of the last answer after its requestId (the fake host's differs per request). */
+static char *
+answer_xml(ec2gw_test_host_t *h)
+{
+    const char *x = ec2gw_test_last_xml(h, NULL), *p;
+
+    assert_non_null(x);
+    p = strstr(x, "</requestId>");
+    assert_non_null(p);
+    return strdup(p);
+}
+
+/* Each instance's XML is rendered once (render_item) and reused while nothing it was made
+ * from changed: the same bytes, with and without Filters; tags rendered again when changed.
+ * (The fake host checks every answer's items against their models' rendering too.) */
+static void
+test_items_rendered_once(void **s)
+{
+    ec2gw_test_host_t *h = host("{\"describe_staleness\": \"60s\"}");
+    char *x1, *x2;
+    json_t *a, *b;
+    size_t n;
+
+    (void)s;
+    expect_full(h, "project-test", "servers_one.json");
+    a = ec2gw_test_action(h, "DescribeInstances", "{}");
+    assert_non_null(a);
+    n = ec2gw_test_rendered_items(h);
+    assert_int_equal(n, 1);
+    x1 = answer_xml(h);
+    assert_non_null(strstr(x1, "<instanceId>" IID "</instanceId>"));
+    expect_net(h);
+    b = ec2gw_test_action(h, "DescribeInstances", "{}");
+    assert_non_null(b);
+    assert_int_equal(ec2gw_test_rendered_items(h), 1); /* the kept bytes */
+    x2 = answer_xml(h);
+    assert_string_equal(x1, x2);
+    assert_true(json_equal(a, b));
+    json_decref(b);
+    free(x2);
+    /* Filters read models: the item is still the kept one */
+    expect_net(h);
+    b = ec2gw_test_action(h, "DescribeInstances",
+                          "{\"Filters\": [{\"Name\": \"instance-id\", \"Values\": [\"" IID
+                          "\"]}]}");
+    assert_non_null(b);
+    assert_int_equal(ec2gw_test_rendered_items(h), 1);
+    x2 = answer_xml(h);
+    assert_string_equal(x1, x2);
+    json_decref(b);
+    free(x2);
+    /* a tag changes the item: rendered again, once */
+    assert_int_equal(ec2gw_test_set_tags(h, IID, "[{\"Key\": \"k\", \"Value\": \"v\"}]"), 0);
+    expect_net(h);
+    b = ec2gw_test_action(h, "DescribeInstances", "{}");
+    assert_non_null(b);
+    assert_int_equal(ec2gw_test_rendered_items(h), 2);
+    x2 = answer_xml(h);
+    assert_non_null(strstr(x2, "<tagSet><item><key>k</key><value>v</value></item></tagSet>"));
+    json_decref(b);
+    free(x2);
+    expect_net(h);
+    b = ec2gw_test_action(h, "DescribeInstances", "{\"MaxResults\": 5}");
+    assert_non_null(b);
+    assert_int_equal(ec2gw_test_rendered_items(h), 2);
+    assert_non_null(strstr(ec2gw_test_last_xml(h, NULL), "<value>v</value>"));
+    json_decref(b);
+    free(x1);
+    json_decref(a);
+    done(h);
+}
+
 int
 main(void)
 {
@@ -546,7 +619,7 @@ main(void)
         cmocka_unit_test(test_dirty_after_write),     cmocka_unit_test(test_staleness_zero),
         cmocka_unit_test(test_projects_apart),        cmocka_unit_test(test_same_answer),
         cmocka_unit_test(test_unknown_id_refreshes),  cmocka_unit_test(test_floating_from_neutron),
-        cmocka_unit_test(test_models_follow_inputs),
+        cmocka_unit_test(test_models_follow_inputs),  cmocka_unit_test(test_items_rendered_once),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

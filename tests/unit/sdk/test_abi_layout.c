@@ -85,7 +85,7 @@ EC2GW_OFF(ec2gw_plugin_t, start, 112);
 EC2GW_OFF(ec2gw_plugin_t, stop, 120);
 EC2GW_OFF(ec2gw_plugin_t, destroy, 128);
 EC2GW_OFF(ec2gw_plugin_t, unload, 136);
-EC2GW_SIZE(ec2gw_host_api_t, 448);
+EC2GW_SIZE(ec2gw_host_api_t, 456);
 EC2GW_OFF(ec2gw_host_api_t, hdr, 0);
 EC2GW_OFF(ec2gw_host_api_t, log, 16);
 EC2GW_OFF(ec2gw_host_api_t, action, 24);
@@ -145,6 +145,8 @@ EC2GW_OFF(ec2gw_host_api_t, os_invalidate, 416);
 EC2GW_OFF(ec2gw_host_api_t, describe_staleness_ms, 424);
 EC2GW_OFF(ec2gw_host_api_t, json_heap_begin, 432);
 EC2GW_OFF(ec2gw_host_api_t, json_heap_end, 440);
+/* 1.5 */
+EC2GW_OFF(ec2gw_host_api_t, render_item, 448);
 _Static_assert(EC2GW_PLUGIN_SIZE_V1_0 == 144, "the 1.0 descriptor size is frozen");
 /* 1.3: a wrapper's OpenStack hooks, appended to the descriptor */
 EC2GW_OFF(ec2gw_plugin_t, os_hooks, 144);
