@@ -119,14 +119,15 @@ ec2gw_db_begin(ec2gw_db_t *db, ec2gw_err_t *err)
 int
 ec2gw_db_commit(ec2gw_db_t *db, ec2gw_err_t *err)
 {
-    assert(db->depth > 0);
+    /* MySQL's depth is per connection (the driver checks it) */
+    assert(db->drv->dialect != DB_SQLITE || db->depth > 0);
     return db->drv->commit(db, err);
 }
 
 void
 ec2gw_db_rollback(ec2gw_db_t *db)
 {
-    assert(db->depth > 0);
+    assert(db->drv->dialect != DB_SQLITE || db->depth > 0);
     db->drv->rollback(db);
 }
 
@@ -215,6 +216,14 @@ ec2gw_db_probe_write(const char *target, const char *password, ec2gw_err_t *err)
     }
     ec2gw_db_close(db);
     return rc;
+}
+
+int
+ec2gw_db_attach_loop(ec2gw_db_t *db, struct event_base *base, int pool_size, ec2gw_err_t *err)
+{
+    if (db->drv->dialect != DB_MYSQL)
+        return 0;
+    return ec2gw_db_mysql_attach(db, base, pool_size, err) == 0 ? 1 : EC2GW_E_INVAL;
 }
 
 void

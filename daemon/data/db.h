@@ -62,6 +62,16 @@ int ec2gw_db_probe_write(const char *target, const char *password, ec2gw_err_t *
 int ec2gw_db_copy_ec2api(const char *src_url, const char *password, const char *sqlite_path,
                          long *items, long *tags, ec2gw_err_t *err);
 
+struct event_base;
+
+/**
+ * ec2gwd's workers: from now on @p db's callers may run on request fibers (core/fiber.h) of the
+ * loop @p base. MySQL: each fiber borrows one of @p pool_size connections and a statement that
+ * waits parks it instead of the loop; returns 1 (run request code on fibers). SQLite: nothing
+ * changes (a local file answers in microseconds); returns 0. < 0 with @p err on failure.
+ */
+int ec2gw_db_attach_loop(ec2gw_db_t *db, struct event_base *base, int pool_size, ec2gw_err_t *err);
+
 /** "sqlite" or "mysql". */
 const char *ec2gw_db_backend(ec2gw_db_t *db);
 

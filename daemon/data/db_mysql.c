@@ -1,68 +1,26 @@
 /*
- * db_mysql.c - the MySQL/MariaDB driver (libmariadb), one connection per process.
+ * db_mysql.c - the MySQL/MariaDB driver (libmariadb): statements, parameters, transactions;
+ * its connections are db_mysql_conn.c's.
  *
  * Statements go over the text protocol: the ?N parameters of db_sql.c's texts are written in
  * as escaped literals (mysql_real_escape_string, which follows the connection's character set
  * and sql_mode) and the whole answer is read with mysql_store_result, so a statement is one
- * round trip and rows are then stepped locally. Waits are synchronous (the worker's loop waits
- * with them), bounded by the connect/read/write and row-lock timeouts below.
+ * round trip and rows are then stepped locally.
  *
  * Session: utf8mb4, strict sql_mode without ANSI_QUOTES/PIPES_AS_CONCAT (the texts rely on
  * both being off), READ COMMITTED so that a statement after a duplicate-key error sees the row
  * the other writer committed (idmap.c re-reads it), CLIENT_FOUND_ROWS so that an UPDATE's
- * changes are the rows it matched, as in SQLite. A connection lost outside a transaction is
- * reconnected once and the statement sent again; inside one the transaction is lost and the
- * error reported (the caller's rollback then ends it).
+ * changes are the rows it matched, as in SQLite.
  */
-#include <errmsg.h>
-#include <mysql.h>
+#include "data/db_mysql.h"
+
 #include <mysqld_error.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/log.h"
-#include "data/db_priv.h"
 
-/* Waits block the worker's loop (no request fibers yet): each is bounded. A row lock held by
- * another node waits at most MY_ROW_LOCK_WAIT_S (InnoDB's default is 50 s). */
-#define MY_CONNECT_TIMEOUT_S 5
-#define MY_IO_TIMEOUT_S      10
-#define MY_LOCK_WAIT_S       60
-#define MY_ROW_LOCK_WAIT_S   "5"
-
-enum my_kind { P_UNSET, P_NULL, P_TEXT, P_INT, P_LIST };
-
-typedef struct my_param {
-    enum my_kind kind;
-    char *text; /* P_TEXT: a copy; P_LIST: the rendered list */
-    long long v;
-} my_param_t;
-
-typedef struct my_stmt {
-    db_stmt_t base;
-    int id; /* db_stmt_id_t, or -1 ad hoc */
-    const char *sql;
-    char *owned; /* ad hoc text */
-    my_param_t *p;
-    int np;
-    MYSQL_RES *res;
-    MYSQL_ROW row;
-    int ran;
-} my_stmt_t;
-
-typedef struct my_conn {
-    MYSQL *m;
-    ec2gw_db_url_t url;
-    char *password;
-    my_stmt_t stmt[DB_STMT_COUNT];
-    long long changes;
-    int tx_lost; /* the server ended the open transaction (deadlock, lost connection) */
-    char err[512];
-} my_conn_t;
-
-#define MY(db) ((my_conn_t *)(db)->conn)
-#define MST(s) ((my_stmt_t *)(s))
 
 /* A growable string. */
 typedef struct buf {
@@ -113,99 +71,12 @@ buf_quote(buf_t *b, MYSQL *m, const char *s)
     b->s[b->len] = '\0';
 }
 
-static void
-my_note(ec2gw_db_t *db)
-{
-    snprintf(MY(db)->err, sizeof(MY(db)->err), "%s (%u)", mysql_error(MY(db)->m),
-             mysql_errno(MY(db)->m));
-}
-
 static const char *
 my_errmsg(ec2gw_db_t *db)
 {
-    return MY(db)->err[0] != '\0' ? MY(db)->err : mysql_error(MY(db)->m);
-}
+    my_conn_t *c = db_my_peek(db);
 
-static int
-my_lost(unsigned e)
-{
-    return e == CR_SERVER_GONE_ERROR || e == CR_SERVER_LOST || e == ER_CONNECTION_KILLED;
-}
-
-/* Connect (or reconnect) the handle: 0, or EC2GW_E_DB with the server's message. */
-static int
-my_open(ec2gw_db_t *db, ec2gw_err_t *err)
-{
-    my_conn_t *c = MY(db);
-    unsigned int ct = MY_CONNECT_TIMEOUT_S, io = MY_IO_TIMEOUT_S;
-
-    if (c->m != NULL)
-        mysql_close(c->m);
-    if ((c->m = mysql_init(NULL)) == NULL)
-        return ec2gw_err_set(err, EC2GW_E_NOMEM, "db: out of memory");
-    mysql_options(c->m, MYSQL_OPT_CONNECT_TIMEOUT, &ct);
-    mysql_options(c->m, MYSQL_OPT_READ_TIMEOUT, &io);
-    mysql_options(c->m, MYSQL_OPT_WRITE_TIMEOUT, &io);
-    mysql_options(c->m, MYSQL_SET_CHARSET_NAME, "utf8mb4");
-    mysql_options(c->m, MYSQL_INIT_COMMAND,
-                  "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION'");
-    mysql_options(c->m, MYSQL_INIT_COMMAND,
-                  "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED");
-    mysql_options(c->m, MYSQL_INIT_COMMAND,
-                  "SET SESSION innodb_lock_wait_timeout = " MY_ROW_LOCK_WAIT_S);
-    if (mysql_real_connect(c->m, c->url.host, c->url.user, c->password, c->url.name, c->url.port,
-                           NULL, CLIENT_FOUND_ROWS) == NULL) {
-        my_note(db);
-        return ec2gw_err_set(err, EC2GW_E_DB, "db: cannot connect to MySQL %s@%s:%u/%s: %s",
-                             c->url.user, c->url.host, c->url.port, c->url.name, c->err);
-    }
-    c->err[0] = '\0';
-    return 0;
-}
-
-/* Send @p q, reconnecting once when the connection was lost outside a transaction.
- * 0 or the MySQL error number. */
-static unsigned
-my_query(ec2gw_db_t *db, const char *q, size_t len)
-{
-    my_conn_t *c = MY(db);
-    unsigned e;
-
-    if (mysql_real_query(c->m, q, (unsigned long)len) == 0)
-        return 0;
-    e = mysql_errno(c->m);
-    my_note(db);
-    if (!my_lost(e))
-        return e;
-    if (db->depth > 0) {
-        c->tx_lost = 1;
-        return e;
-    }
-    ec2gw_log(EC2GW_LOG_WARN, "db", "MySQL connection lost (%s), reconnecting", c->err);
-    if (my_open(db, NULL) != 0)
-        return e;
-    if (mysql_real_query(c->m, q, (unsigned long)len) == 0)
-        return 0;
-    my_note(db);
-    return mysql_errno(c->m);
-}
-
-/* Run @p q and drop any result. 0 or the MySQL error number. */
-static unsigned
-my_run(ec2gw_db_t *db, const char *q)
-{
-    unsigned e = my_query(db, q, strlen(q));
-    MYSQL_RES *r;
-
-    if (e != 0)
-        return e;
-    if ((r = mysql_store_result(MY(db)->m)) != NULL)
-        mysql_free_result(r);
-    else if (mysql_field_count(MY(db)->m) != 0) {
-        my_note(db);
-        return mysql_errno(MY(db)->m);
-    }
-    return 0;
+    return c != NULL ? db_my_conn_errmsg(c) : MYDB(db)->err;
 }
 
 static void
@@ -217,8 +88,8 @@ my_params_clear(my_stmt_t *s)
     }
 }
 
-static void
-my_done(db_stmt_t *st)
+void
+db_my_stmt_reset(db_stmt_t *st)
 {
     my_stmt_t *s = MST(st);
 
@@ -233,15 +104,21 @@ my_done(db_stmt_t *st)
 static db_stmt_t *
 my_stmt(ec2gw_db_t *db, db_stmt_id_t id, ec2gw_err_t *err)
 {
-    my_stmt_t *s = &MY(db)->stmt[id];
+    my_conn_t *c = db_my_cur(db);
+    my_stmt_t *s;
 
+    if (c == NULL) {
+        ec2gw_err_set(err, EC2GW_E_DB, "db: %s", MYDB(db)->err);
+        return NULL;
+    }
+    s = &c->stmt[id];
     if (s->sql == NULL) {
         ec2gw_err_set(err, EC2GW_E_DB, "db: statement %d has no MySQL text", (int)id);
         return NULL;
     }
     if (s->ran) {
         ec2gw_log(EC2GW_LOG_ERROR, "db", "statement left active (reused), reset: %s", s->sql);
-        my_done(&s->base);
+        db_my_stmt_reset(&s->base);
     }
     return &s->base;
 }
@@ -249,25 +126,30 @@ my_stmt(ec2gw_db_t *db, db_stmt_id_t id, ec2gw_err_t *err)
 static db_stmt_t *
 my_prepare(ec2gw_db_t *db, const char *sql, ec2gw_err_t *err)
 {
-    my_stmt_t *s = calloc(1, sizeof(*s));
+    my_conn_t *c = db_my_cur(db);
+    my_stmt_t *s;
 
-    if (s == NULL || (s->owned = strdup(sql)) == NULL) {
+    if (c == NULL) {
+        ec2gw_err_set(err, EC2GW_E_DB, "db: %s", MYDB(db)->err);
+        return NULL;
+    }
+    if ((s = calloc(1, sizeof(*s))) == NULL || (s->owned = strdup(sql)) == NULL) {
         free(s);
         ec2gw_err_set(err, EC2GW_E_NOMEM, "db: out of memory");
         return NULL;
     }
     s->base = (db_stmt_t){ &ec2gw_db_mysql_driver, db };
+    s->c = c;
     s->id = -1;
     s->sql = s->owned;
     return &s->base;
 }
-
 static void
 my_finalize(db_stmt_t *st)
 {
     my_stmt_t *s = MST(st);
 
-    my_done(st);
+    db_my_stmt_reset(st);
     free(s->p);
     free(s->owned);
     free(s);
@@ -347,7 +229,7 @@ my_bind_list(db_stmt_t *st, int idx, const char *const *strs, size_t n)
             continue;
         if (b.len > 0)
             buf_add(&b, ", ", 2);
-        buf_quote(&b, MY(st->db)->m, strs[i]);
+        buf_quote(&b, MST(st)->c->m, strs[i]);
     }
     if (b.len == 0)
         buf_add(&b, "NULL", 4);
@@ -365,7 +247,7 @@ my_bind_list(db_stmt_t *st, int idx, const char *const *strs, size_t n)
 static char *
 my_render(my_stmt_t *s, size_t *len)
 {
-    MYSQL *m = MY(s->base.db)->m;
+    MYSQL *m = s->c->m;
     buf_t b = { 0 };
     char quote = 0;
 
@@ -412,9 +294,8 @@ my_render(my_stmt_t *s, size_t *len)
 
 /* A failed statement's code for the caller (db_priv.h's DB_*). */
 static int
-my_map_error(ec2gw_db_t *db, my_stmt_t *s, unsigned e)
+my_map_error(my_conn_t *c, my_stmt_t *s, unsigned e)
 {
-    my_conn_t *c = MY(db);
 
     switch (e) {
     case ER_DUP_ENTRY:
@@ -430,7 +311,7 @@ my_map_error(ec2gw_db_t *db, my_stmt_t *s, unsigned e)
         return DB_ERROR;
     case ER_LOCK_DEADLOCK:
         /* InnoDB rolled the whole transaction back */
-        if (db->depth > 0)
+        if (c->depth > 0)
             c->tx_lost = 1;
         return DB_ERROR;
     default:
@@ -442,8 +323,7 @@ static int
 my_step(db_stmt_t *st)
 {
     my_stmt_t *s = MST(st);
-    ec2gw_db_t *db = st->db;
-    my_conn_t *c = MY(db);
+    my_conn_t *c = s->c;
     unsigned e;
     size_t len = 0;
     char *q;
@@ -463,17 +343,17 @@ my_step(db_stmt_t *st)
         snprintf(c->err, sizeof(c->err), "out of memory");
         return DB_ERROR;
     }
-    e = my_query(db, q, len);
+    e = db_my_query(c, q, len);
     free(q);
     if (e != 0)
-        return my_map_error(db, s, e);
+        return my_map_error(c, s, e);
     c->err[0] = '\0';
     if (mysql_field_count(c->m) == 0) {
         c->changes = (long long)mysql_affected_rows(c->m);
         return DB_DONE;
     }
-    if ((s->res = mysql_store_result(c->m)) == NULL) {
-        my_note(db);
+    if ((s->res = db_my_store_result(c)) == NULL) {
+        db_my_note(c);
         return DB_ERROR;
     }
     s->row = mysql_fetch_row(s->res);
@@ -513,12 +393,14 @@ my_sql(db_stmt_t *st)
 static long long
 my_changes(ec2gw_db_t *db)
 {
-    return MY(db)->changes;
+    my_conn_t *c = db_my_peek(db);
+
+    return c != NULL ? c->changes : 0;
 }
 
 /* A transaction-control statement; a savepoint is named after its depth @p n (>= 0). */
 static int
-my_tx(ec2gw_db_t *db, const char *verb, int n, ec2gw_err_t *err)
+my_tx(my_conn_t *c, const char *verb, int n, ec2gw_err_t *err)
 {
     char q[96];
 
@@ -526,79 +408,124 @@ my_tx(ec2gw_db_t *db, const char *verb, int n, ec2gw_err_t *err)
         snprintf(q, sizeof(q), "%s ec2gw_sp%d", verb, n);
     else
         snprintf(q, sizeof(q), "%s", verb);
-    if (my_run(db, q) != 0)
-        return ec2gw_db_fail(db, q, err);
+    if (db_my_run(c, q) != 0)
+        return ec2gw_err_set(err, EC2GW_E_DB, "db: %s: %s", q, db_my_conn_errmsg(c));
     return 0;
+}
+
+/* The handle's depth mirrors the blocking connection's (what ec2gw-manage and tests see). */
+static void
+my_sync_depth(ec2gw_db_t *db)
+{
+    db->depth = MYDB(db)->main->depth;
+}
+
+static int
+my_begin_conn(ec2gw_db_t *db, ec2gw_err_t *err)
+{
+    my_conn_t *c = db_my_cur(db);
+    int rc;
+
+    if (c == NULL)
+        return ec2gw_err_set(err, EC2GW_E_DB, "db: %s", MYDB(db)->err);
+    if (c->depth > 0) {
+        /* MySQL replaces a savepoint of the same name: one name per depth */
+        if ((rc = my_tx(c, "SAVEPOINT", c->depth, err)) == 0)
+            c->depth++;
+        return rc;
+    }
+    c->tx_lost = 0;
+    if ((rc = my_tx(c, "START TRANSACTION", -1, err)) == 0)
+        c->depth = 1;
+    return rc;
 }
 
 static int
 my_begin(ec2gw_db_t *db, ec2gw_err_t *err)
 {
-    int rc;
+    int rc = my_begin_conn(db, err);
 
-    if (db->depth > 0) {
-        /* MySQL replaces a savepoint of the same name: one name per depth */
-        if ((rc = my_tx(db, "SAVEPOINT", db->depth, err)) == 0)
-            db->depth++;
-        return rc;
-    }
-    MY(db)->tx_lost = 0;
-    if ((rc = my_tx(db, "START TRANSACTION", -1, err)) == 0)
-        db->depth = 1;
+    my_sync_depth(db);
     return rc;
 }
 
-static void my_rollback(ec2gw_db_t *db);
-
-static int
-my_commit(ec2gw_db_t *db, ec2gw_err_t *err)
+void
+db_my_rollback_conn(my_conn_t *c)
 {
-    int rc;
-
-    if (MY(db)->tx_lost) {
-        ec2gw_err_set(err, EC2GW_E_DB, "db: the transaction was rolled back by the server (%s)",
-                      MY(db)->err);
-        my_rollback(db);
-        return EC2GW_E_DB;
+    if (c->depth == 1) {
+        if (my_tx(c, "ROLLBACK", -1, NULL) != 0 && !c->tx_lost)
+            ec2gw_log(EC2GW_LOG_ERROR, "db", "ROLLBACK failed: %s", c->err);
+        c->tx_lost = 0;
+    } else if (!c->tx_lost) {
+        (void)my_tx(c, "ROLLBACK TO SAVEPOINT", c->depth - 1, NULL);
+        (void)my_tx(c, "RELEASE SAVEPOINT", c->depth - 1, NULL);
     }
-    if (db->depth > 1) {
-        if ((rc = my_tx(db, "RELEASE SAVEPOINT", db->depth - 1, err)) != 0) {
-            my_rollback(db);
-            return rc;
-        }
-        db->depth--;
-        return 0;
-    }
-    if ((rc = my_tx(db, "COMMIT", -1, err)) != 0) {
-        ec2gw_log(EC2GW_LOG_ERROR, "db", "COMMIT failed (%s): the transaction is rolled back",
-                  MY(db)->err);
-        my_rollback(db);
-        return rc;
-    }
-    db->depth--;
-    return 0;
+    c->depth--;
 }
 
 static void
 my_rollback(ec2gw_db_t *db)
 {
-    if (db->depth == 1) {
-        if (my_tx(db, "ROLLBACK", -1, NULL) != 0 && !MY(db)->tx_lost)
-            ec2gw_log(EC2GW_LOG_ERROR, "db", "ROLLBACK failed: %s", MY(db)->err);
-        MY(db)->tx_lost = 0;
-    } else if (!MY(db)->tx_lost) {
-        (void)my_tx(db, "ROLLBACK TO SAVEPOINT", db->depth - 1, NULL);
-        (void)my_tx(db, "RELEASE SAVEPOINT", db->depth - 1, NULL);
+    my_conn_t *c = db_my_peek(db);
+
+    if (c == NULL || c->depth <= 0) {
+        ec2gw_log(EC2GW_LOG_ERROR, "db", "rollback without a transaction ignored");
+        return;
     }
-    db->depth--;
+    db_my_rollback_conn(c);
+    my_sync_depth(db);
+}
+
+static int
+my_commit_conn(ec2gw_db_t *db, ec2gw_err_t *err)
+{
+    my_conn_t *c = db_my_peek(db);
+    int rc;
+
+    if (c == NULL || c->depth <= 0)
+        return ec2gw_err_set(err, EC2GW_E_DB, "db: commit without a transaction");
+    if (c->tx_lost) {
+        ec2gw_err_set(err, EC2GW_E_DB, "db: the transaction was rolled back by the server (%s)",
+                      c->err);
+        db_my_rollback_conn(c);
+        return EC2GW_E_DB;
+    }
+    if (c->depth > 1) {
+        if ((rc = my_tx(c, "RELEASE SAVEPOINT", c->depth - 1, err)) != 0) {
+            db_my_rollback_conn(c);
+            return rc;
+        }
+        c->depth--;
+        return 0;
+    }
+    if ((rc = my_tx(c, "COMMIT", -1, err)) != 0) {
+        ec2gw_log(EC2GW_LOG_ERROR, "db", "COMMIT failed (%s): the transaction is rolled back",
+                  c->err);
+        db_my_rollback_conn(c);
+        return rc;
+    }
+    c->depth--;
+    return 0;
+}
+
+static int
+my_commit(ec2gw_db_t *db, ec2gw_err_t *err)
+{
+    int rc = my_commit_conn(db, err);
+
+    my_sync_depth(db);
+    return rc;
 }
 
 /* Statements separated by ";\n" (db_schema.c's DDL), one at a time. */
 static int
 my_exec(ec2gw_db_t *db, const char *script, ec2gw_err_t *err)
 {
+    my_conn_t *c = db_my_cur(db);
     const char *p = script;
 
+    if (c == NULL)
+        return ec2gw_err_set(err, EC2GW_E_DB, "db: %s", MYDB(db)->err);
     while (*p != '\0') {
         const char *end = strstr(p, ";\n");
         size_t n = end != NULL ? (size_t)(end - p) : strlen(p);
@@ -607,7 +534,7 @@ my_exec(ec2gw_db_t *db, const char *script, ec2gw_err_t *err)
 
         if (one == NULL)
             return ec2gw_err_set(err, EC2GW_E_NOMEM, "db: out of memory");
-        e = one[strspn(one, " \t\n")] != '\0' ? my_run(db, one) : 0;
+        e = one[strspn(one, " \t\n")] != '\0' ? db_my_run(c, one) : 0;
         free(one);
         if (e != 0)
             return ec2gw_db_fail(db, "exec", err);
@@ -621,12 +548,13 @@ my_exec(ec2gw_db_t *db, const char *script, ec2gw_err_t *err)
 static int
 my_schema_lock(ec2gw_db_t *db, int lock, ec2gw_err_t *err)
 {
+    my_db_t *x = MYDB(db);
     char q[256 + 64];
     buf_t name = { 0 };
     db_stmt_t *st;
     int rc;
 
-    buf_quote(&name, MY(db)->m, MY(db)->url.name);
+    buf_quote(&name, x->main->m, x->url.name);
     if (name.nomem)
         return ec2gw_err_set(err, EC2GW_E_NOMEM, "db: out of memory");
     if (lock)
@@ -654,43 +582,20 @@ my_schema_lock(ec2gw_db_t *db, int lock, ec2gw_err_t *err)
 static void
 my_close(ec2gw_db_t *db)
 {
-    my_conn_t *c = MY(db);
+    my_db_t *x = MYDB(db);
 
-    if (c == NULL)
+    if (x == NULL)
         return;
-    for (int i = 0; i < DB_STMT_COUNT; i++) {
-        my_done(&c->stmt[i].base);
-        free(c->stmt[i].p);
+    for (int i = 0; i < 64; i++)
+        db_my_conn_free(x->opened[i]);
+    db_my_conn_free(x->main);
+    db_pool_free(x->pool);
+    if (x->password != NULL) {
+        explicit_bzero(x->password, strlen(x->password));
+        free(x->password);
     }
-    if (c->m != NULL)
-        mysql_close(c->m);
-    if (c->password != NULL) {
-        explicit_bzero(c->password, strlen(c->password));
-        free(c->password);
-    }
-    free(c);
+    free(x);
     db->conn = NULL;
-}
-
-int
-ec2gw_db_mysql_connect(ec2gw_db_t *db, const char *target, const char *password, ec2gw_err_t *err)
-{
-    my_conn_t *c = calloc(1, sizeof(*c));
-    int rc;
-
-    if (c == NULL)
-        return ec2gw_err_set(err, EC2GW_E_NOMEM, "db: out of memory");
-    db->conn = c;
-    if ((rc = ec2gw_db_url_parse(target, &c->url, err)) != 0)
-        return rc;
-    if (password != NULL && (c->password = strdup(password)) == NULL)
-        return ec2gw_err_set(err, EC2GW_E_NOMEM, "db: out of memory");
-    for (int i = 0; i < DB_STMT_COUNT; i++) {
-        c->stmt[i].base = (db_stmt_t){ &ec2gw_db_mysql_driver, db };
-        c->stmt[i].id = i;
-        c->stmt[i].sql = ec2gw_db_sql_text(DB_MYSQL, (db_stmt_id_t)i);
-    }
-    return my_open(db, err);
 }
 
 const db_driver_t ec2gw_db_mysql_driver = {
@@ -699,7 +604,7 @@ const db_driver_t ec2gw_db_mysql_driver = {
     .stmt = my_stmt,
     .prepare = my_prepare,
     .finalize = my_finalize,
-    .done = my_done,
+    .done = db_my_stmt_reset,
     .bind_text = my_bind_text,
     .bind_int64 = my_bind_int64,
     .bind_null = my_bind_null,

@@ -68,6 +68,7 @@ enum {
 /** SQL dialects: the statement table has one text per dialect (db_sql.c). */
 typedef enum db_dialect { DB_SQLITE, DB_MYSQL } db_dialect_t;
 
+struct event_base;
 typedef struct db_stmt db_stmt_t;
 typedef struct db_driver db_driver_t;
 
@@ -122,6 +123,9 @@ int ec2gw_db_sqlite_connect(ec2gw_db_t *db, const char *path, ec2gw_err_t *err);
 /** Connect @p db (drv set) to the server of a mysql:// @p target. 0 or EC2GW_E_DB/_INVAL. */
 int ec2gw_db_mysql_connect(ec2gw_db_t *db, const char *target, const char *password,
                            ec2gw_err_t *err);
+
+/** Lend @p db's requests a pool of @p pool_size non-blocking connections on @p base. */
+int ec2gw_db_mysql_attach(ec2gw_db_t *db, struct event_base *base, int pool_size, ec2gw_err_t *err);
 
 /** Connect to @p target without creating or migrating anything (reads of another database). */
 int ec2gw_db_connect_only(const char *target, const char *password, ec2gw_db_t **out,

@@ -23,6 +23,7 @@
 #include "ops/metrics.h"
 #include "ops/notify.h"
 #include "server/conn.h"
+#include "server/req_fiber.h"
 
 int ec2gw_intake_setup(ec2gw_daemon_t *d, ec2gw_err_t *err);
 
@@ -305,6 +306,10 @@ ec2gw_daemon_serve_init(ec2gw_daemon_t *d, ec2gw_err_t *err)
         event_config_free(cfg);
     if (d->base == NULL)
         return ec2gw_err_set(err, EC2GW_E_NOMEM, "cannot create the event loop");
+    /* MySQL: request code runs on fibers that park on the database, not the loop. */
+    if ((rc = ec2gw_db_attach_loop(d->db, d->base, (int)d->gen->conf.database_pool, err)) < 0)
+        return rc;
+    ec2gw_req_fibers_enable(rc == 1);
     d->client = ec2gw_http_new(d->base, (long)d->gen->conf.os_max_host_connections);
     d->ks = ec2gw_keystone_new(d->client, &d->first->conf.keystone,
                                (int)(d->gen->conf.max_skew_ms / 1000));

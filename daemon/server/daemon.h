@@ -50,6 +50,7 @@ typedef struct ec2gw_daemon_conf {
     const char *database_password_env;  /**< MySQL: the variable holding the password */
     const char *database_password_file; /**< MySQL: the file holding it (first line) */
     const char *database_password;      /**< resolved from either, or NULL */
+    int64_t database_pool;              /**< MySQL: connections per worker lent to requests */
     /* log: */
     const char *log_level;
     int access_log;

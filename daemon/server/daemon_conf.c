@@ -53,6 +53,7 @@ static const ec2gw_setting_t paths_schema[] = {
     { .key = "database", .type = EC2GW_SET_STR, .offset = C(database), .def = "/var/lib/ec2gw/ec2gw.sqlite" },
     { .key = "database_password_env", .type = EC2GW_SET_STR, .offset = C(database_password_env) },
     { .key = "database_password_file", .type = EC2GW_SET_STR, .offset = C(database_password_file) },
+    { .key = "database_pool", .type = EC2GW_SET_INT, .offset = C(database_pool), .def = "4" },
     { .key = NULL },
 };
 

@@ -16,6 +16,12 @@ ec2gw_db_conf_check(ec2gw_daemon_conf_t *conf, ec2gw_err_t *err)
     ec2gw_db_url_t url;
 
     conf->database_password = NULL;
+    /* Each parked request holds one: a few cover a row lock's wait; the server's
+     * max_connections bounds workers x pool x nodes. */
+    if (conf->database_pool < 1 || conf->database_pool > 64)
+        return ec2gw_err_set(err, EC2GW_E_INVAL,
+                             "paths.database_pool must be 1-64 (connections per worker), not %lld",
+                             (long long)conf->database_pool);
     if (!ec2gw_db_is_url(conf->database)) {
         if (conf->database_password_env != NULL || conf->database_password_file != NULL)
             return ec2gw_err_set(err, EC2GW_E_INVAL,

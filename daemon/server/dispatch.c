@@ -14,6 +14,7 @@
 #include "data/client_token.h"
 #include "protocol/query_decode.h"
 #include "server/builtins.h"
+#include "server/req_fiber.h"
 #include "server/request.h"
 
 /* Hash of the parameters that define the request, without ClientToken and DryRun. */
@@ -211,6 +212,14 @@ dispatch(ec2gw_req_t *r)
     ec2gw_dispatch_run(r, route->inst, route->act);
 }
 
+static void
+dispatch_body(ec2gw_req_t *r, void *a, void *b)
+{
+    (void)a;
+    (void)b;
+    dispatch(r);
+}
+
 void
 ec2gw_dispatch(ec2gw_req_t *r)
 {
@@ -218,7 +227,7 @@ ec2gw_dispatch(ec2gw_req_t *r)
 
     ec2gw_req_ref(r); /* the arena must outlive the scope */
     js = ec2gw_req_json_enter(r);
-    dispatch(r);
+    ec2gw_req_run(r, dispatch_body, NULL, NULL); /* on a fiber with MySQL (req_fiber.h) */
     ec2gw_json_arena_leave(js);
     ec2gw_req_unref(r);
 }

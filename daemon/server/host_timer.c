@@ -11,6 +11,7 @@
 #include <event2/event.h>
 
 #include "core/log.h"
+#include "server/req_fiber.h"
 #include "server/request.h"
 
 /* How long an ended request may keep a timer (and so its pool and generation) alive. */
@@ -56,6 +57,16 @@ timer_arm(struct req_timer *t)
 }
 
 static void
+run_timer(ec2gw_req_t *r, void *a, void *b)
+{
+    struct req_timer *t = a;
+
+    (void)b;
+    if (!req_ended(r))
+        t->fn(r, t->arg);
+}
+
+static void
 on_timer(evutil_socket_t fd, short what, void *arg)
 {
     struct req_timer *t = arg;
@@ -68,7 +79,7 @@ on_timer(evutil_socket_t fd, short what, void *arg)
     if (!req_ended(r)) {
         ec2gw_json_scope_t js = ec2gw_req_json_enter(r);
 
-        t->fn(r, t->arg);
+        ec2gw_req_run(r, run_timer, t, NULL);
         ec2gw_json_arena_leave(js);
     }
     /* May free the pool, and with it this timer: nothing touches t afterwards. */

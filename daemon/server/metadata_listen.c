@@ -25,6 +25,7 @@
 #include "core/log.h"
 #include "ops/metrics.h"
 #include "server/conn.h"
+#include "server/req_fiber.h"
 #include "server/request.h"
 
 static int
@@ -171,6 +172,14 @@ read_headers(ec2gw_req_t *r)
 }
 
 static void
+run_route(ec2gw_req_t *r, void *a, void *b)
+{
+    (void)a;
+    (void)b;
+    ec2gw_dispatch_run(r, r->route->inst, r->route->act);
+}
+
+static void
 on_md_request(struct evhttp_request *http, void *arg)
 {
     ec2gw_daemon_t *d = arg;
@@ -205,7 +214,7 @@ on_md_request(struct evhttp_request *http, void *arg)
         ec2gw_raw_reply(r, 404, NULL, "Not Found\n", 10);
     } else {
         r->route = route;
-        ec2gw_dispatch_run(r, route->inst, route->act);
+        ec2gw_req_run(r, run_route, NULL, NULL); /* on a fiber with MySQL (req_fiber.h) */
     }
     ec2gw_req_unref(r);
 }

@@ -13,6 +13,7 @@
 #include "ops/metrics.h"
 #include "server/os_hook.h"
 #include "server/os_share.h"
+#include "server/req_fiber.h"
 #include "server/request.h"
 
 struct fanout;
@@ -122,6 +123,26 @@ call_done(ec2gw_http_call_t *hc, struct req_call *c)
     complete(c, resp);
 }
 
+/* The plugin's callbacks, through ec2gw_req_run: on the request's fiber with MySQL. */
+static void
+run_done(ec2gw_req_t *r, void *a, void *b)
+{
+    struct req_call *c = a;
+
+    if (!r->answered)
+        c->done(r, b, c->arg);
+}
+
+static void
+run_fan_done(ec2gw_req_t *r, void *a, void *b)
+{
+    struct req_call *c = a;
+
+    (void)b;
+    if (!r->answered)
+        c->fan->done(r, (const ec2gw_os_resp_t *const *)c->fan->resps, c->fan->n, c->fan->arg);
+}
+
 /* The call is over: hand its answer to the fan-out or the caller. */
 static void
 complete(struct req_call *c, ec2gw_os_resp_t *resp)
@@ -132,9 +153,9 @@ complete(struct req_call *c, ec2gw_os_resp_t *resp)
     if (c->fan != NULL) {
         c->fan->resps[c->fan_index] = resp;
         if (--c->fan->left == 0 && !r->answered)
-            c->fan->done(r, (const ec2gw_os_resp_t *const *)c->fan->resps, c->fan->n, c->fan->arg);
+            ec2gw_req_run(r, run_fan_done, c, NULL);
     } else if (!r->answered) {
-        c->done(r, resp, c->arg);
+        ec2gw_req_run(r, run_done, c, resp);
     }
 }
 

@@ -30,6 +30,7 @@
 #include "ops/metrics.h"
 #include "server/os_hook.h"
 #include "server/os_share.h"
+#include "server/req_fiber.h"
 #include "server/request.h"
 
 struct xfer {
@@ -134,19 +135,34 @@ make_resp(struct xfer *x, const ec2gw_http_result_t *hr)
     return resp;
 }
 
+static void
+run_done(ec2gw_req_t *r, void *a, void *b)
+{
+    struct xfer *x = a;
+
+    if (!req_ended(r))
+        x->done(r, b, x->arg);
+}
+
 /* Hand @p resp (NULL: a local failure described by @p why) to the plugin and end. */
 static void
 xfer_end(struct xfer *x, const ec2gw_os_resp_t *resp, const char *why)
 {
     ec2gw_req_t *r = x->r;
     ec2gw_os_resp_t local = { .size = sizeof(local), .error = why, .body = "" };
+    ec2gw_os_resp_t *keep;
 
     if (resp == NULL && x->phase == 0)
         local.location = x->call[0].path;
     if (x->phase == 1) /* dst was sent (a write): the project's shared reads of it are stale */
         ec2gw_os_share_invalidate(r->identity.project_id, x->call[1].service);
-    if (!req_ended(r))
-        x->done(r, resp != NULL ? resp : &local, x->arg);
+    /* The plugin may run later (a parked fiber): its answer is kept in the pool. */
+    if (!req_ended(r) && (keep = ec2gw_palloc(r->pool, sizeof(*keep))) != NULL) {
+        *keep = resp != NULL ? *resp : local;
+        if (resp == NULL && why != NULL)
+            keep->error = ec2gw_pstrdup(r->pool, why);
+        ec2gw_req_run(r, run_done, x, keep);
+    }
     xfer_release(x);
     ec2gw_req_unref(r); /* the transfer's reference */
 }

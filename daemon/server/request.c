@@ -15,6 +15,7 @@
 #include <event2/http.h>
 #include <openssl/rand.h>
 
+#include "core/fiber.h"
 #include "core/log.h"
 #include "data/client_token.h"
 #include "ops/metrics.h"
@@ -215,9 +216,18 @@ ec2gw_req_fail(ec2gw_req_t *r, const ec2gw_fault_t *f)
 {
     char *doc = NULL;
     size_t len = 0;
+    ec2gw_fault_t busy;
 
     if (r->answered)
         return;
+    /* A server error after the database was busy (no pooled connection came free, a row lock
+     * or the connection timed out) is the database's: retryable, said as such. */
+    if (f->status >= 500 && f->status != 503 && (ec2gw_fiber_notes() & EC2GW_FIBER_NOTE_BUSY)) {
+        ec2gw_fault_set(&busy, "ServiceUnavailable",
+                        "The database is busy; the request was not completed (%s): retry",
+                        f->message);
+        f = &busy;
+    }
     if (r->raw) { /* the metadata listener answers in plain text */
         int st = f->status >= 400 ? f->status : 400;
 

@@ -13,3 +13,12 @@ ec2gw_db_mysql_connect(ec2gw_db_t *db, const char *target, const char *password,
     (void)password;
     return ec2gw_err_set(err, EC2GW_E_DB, "db: %s: MySQL is not in the fuzz build", target);
 }
+
+int
+ec2gw_db_mysql_attach(ec2gw_db_t *db, struct event_base *base, int pool_size, ec2gw_err_t *err)
+{
+    (void)db;
+    (void)base;
+    (void)pool_size;
+    return ec2gw_err_set(err, EC2GW_E_DB, "db: MySQL is not in the fuzz build");
+}

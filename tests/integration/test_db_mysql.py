@@ -12,14 +12,23 @@
   them (utf8, InnoDB, sqlalchemy-migrate's table), an image id and a tag put in as ec2-api
   would; ec2gwd reads them, and its RunInstances (with a ClientToken, retried), CreateTags,
   DescribeTags (boto3 and awscli) and TerminateInstances against the real cloud write rows
-  ec2-api's code reads (its columns, JSON data, project scoping); ec2-api's DDL is unchanged.
+  ec2-api's code reads (its columns, JSON data, project scoping); ec2-api's DDL is unchanged;
+- the loop never waits for MariaDB (request fibers, a pool of non-blocking connections): while
+  another connection holds a row lock a CreateTags needs, DescribeRegions and /healthz of the
+  same one-worker daemon answer in milliseconds; the blocked request completes once the lock
+  goes, or gets a retryable ServiceUnavailable (503) with nothing written when it is held past
+  InnoDB's lock wait; 8 concurrent clients creating ids and tags all get right answers and the
+  rows are exactly theirs.
 """
+import statistics
+import threading
 import json
 import os
 import subprocess
 import sys
 import time
 import unittest
+import urllib.request
 
 import harness
 from mysql_server import MysqlServer
@@ -51,7 +60,7 @@ def setUpModule():
     global SRV
     SRV = MysqlServer(port=PORT)
     SRV.start()
-    for db in ("ec2gw_dl", "ec2gw_dl2", "ec2gw_up", "ec2api"):
+    for db in ("ec2gw_dl", "ec2gw_dl2", "ec2gw_up", "ec2api", "ec2gw_fib"):
         SRV.create_user("ec2gw", PASSWORD, db)
 
 
@@ -282,6 +291,203 @@ class SharedWithEc2api(unittest.TestCase):
             self.assertEqual(SRV.sql("SHOW CREATE TABLE " + t, "ec2api")[0][1], ddl)
         self.assertIn("CHARSET=utf8", SRV.sql("SHOW CREATE TABLE tags", "ec2api")[0][1])
         self.assertEqual(SRV.sql("SELECT version FROM migrate_version", "ec2api"), [["1"]])
+
+
+class RowLock:
+    """Another client's open transaction holding a row lock (the mariadb CLI over the socket):
+    SELECT ... FOR UPDATE, held until release() (ROLLBACK) or the process ends."""
+
+    def __init__(self, db, where):
+        self.p = subprocess.Popen(
+            [SRV.client, "--no-defaults", "-uroot", "-S", SRV.socket, "-N", "-B", "--unbuffered",
+             db], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True)
+        # READ COMMITTED: the rows' own locks, no gap locks on their neighbours
+        self.p.stdin.write("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED;\n"
+                           "START TRANSACTION;\nSELECT COUNT(*) FROM tags WHERE %s FOR UPDATE;\n"
+                           "SELECT 'held';\n" % where)
+        self.p.stdin.flush()
+        lines = []
+        while True:
+            line = self.p.stdout.readline()
+            if not line:
+                raise AssertionError("the lock holder ended: %s %s" % (lines, self.p.stderr.read()))
+            lines.append(line.strip())
+            if line.strip() == "held":
+                break
+        self.rows = int(lines[0])
+
+    def release(self):
+        if self.p.poll() is None:
+            self.p.stdin.write("ROLLBACK;\n")
+            self.p.stdin.close()
+            self.p.wait(timeout=30)
+
+
+def timed(fn):
+    t0 = time.time()
+    out = fn()
+    return out, time.time() - t0
+
+
+class LoopNeverWaits(unittest.TestCase):
+    """A one-worker ec2gwd on MariaDB with database_pool: 4."""
+    DB = "ec2gw_fib"
+    LOCKED = "ami-0f1b0001"
+    OTHER = "ami-0f1b0002"
+
+    @classmethod
+    def setUpClass(cls):
+        cls.d = mysql_daemon(cls.DB, "\n  database_pool: 4")
+        cls.d.start()
+        cls.project = cls.d.env["EC2_PROJECT_ID"]
+        cls.ec2 = harness.boto3_client(cls.d, read_timeout=60)
+        cls.ec2.create_tags(Resources=[cls.LOCKED], Tags=[{"Key": "lock", "Value": "v1"}])
+
+    @classmethod
+    def tearDownClass(cls):
+        harness.stop_daemon(cls.d)
+
+    def tag_rows(self, item):
+        return SRV.sql("SELECT `key`, value FROM tags WHERE project_id = '%s' AND item_id = '%s'"
+                       " ORDER BY `key`" % (self.project, item), self.DB)
+
+    def blocked_create_tags(self, resources, value, out):
+        import boto3
+        from botocore.config import Config
+        # one attempt, no retry: what the daemon answered is what is checked
+        c = boto3.client("ec2", endpoint_url=self.d.url, region_name="RegionOne",
+                         aws_access_key_id=self.d.env["EC2_ACCESS_KEY"],
+                         aws_secret_access_key=self.d.env["EC2_SECRET_KEY"],
+                         config=Config(retries={"total_max_attempts": 1}, read_timeout=60))
+        t0 = time.time()
+        try:
+            c.create_tags(Resources=resources, Tags=[{"Key": "lock", "Value": value}])
+            out["code"] = None
+        except Exception as e:  # noqa: BLE001 - the code is what is checked
+            out["code"] = getattr(e, "response", {}).get("Error", {}).get("Code", repr(e))
+            out["status"] = getattr(e, "response", {}).get("ResponseMetadata", {}).get(
+                "HTTPStatusCode")
+            out["message"] = getattr(e, "response", {}).get("Error", {}).get("Message")
+        out["seconds"] = time.time() - t0
+
+    def test_0_one_worker(self):
+        self.assertIn("ec2gw_workers 1", self.d.metrics())
+
+    def test_1_loop_answers_while_a_request_waits_on_a_row_lock(self):
+        lock = RowLock(self.DB, "project_id = '%s' AND item_id = '%s'"
+                       % (self.project, self.LOCKED))
+        out = {}
+        try:
+            t = threading.Thread(target=self.blocked_create_tags,
+                                 args=([self.LOCKED], "v2", out))
+            t0 = time.time()
+            t.start()
+            time.sleep(0.5)
+            self.assertTrue(t.is_alive(), "CreateTags did not wait for the row lock: %s" % out)
+            # another request that writes (on another row) gets a pooled connection of its own
+            _, other = timed(lambda: self.ec2.create_tags(
+                Resources=["ami-7f000003"], Tags=[{"Key": "other", "Value": "x"}]))
+            regions, health = [], []
+            for _ in range(20):
+                _, s = timed(lambda: self.ec2.describe_regions())
+                regions.append(s)
+                _, s = timed(lambda: urllib.request.urlopen(self.d.url + "/healthz",
+                                                            timeout=10).read())
+                health.append(s)
+            time.sleep(max(0.0, 2.0 - (time.time() - t0)))  # the lock held 2 s at least
+            self.assertTrue(t.is_alive(), "the lock was held, CreateTags cannot have ended")
+            print("while CreateTags waits on the row lock: DescribeRegions max %.1f ms median "
+                  "%.1f ms, /healthz max %.1f ms (20 each)"
+                  % (max(regions) * 1000, statistics.median(regions) * 1000, max(health) * 1000))
+            print("CreateTags on another row meanwhile: %.1f ms" % (other * 1000))
+            self.assertLess(max(regions), 0.2)
+            self.assertLess(max(health), 0.2)
+            self.assertLess(other, 1.0)
+        finally:
+            lock.release()
+        t.join(60)
+        self.assertFalse(t.is_alive())
+        print("blocked CreateTags: %s after %.2f s" % (out.get("code"), out["seconds"]))
+        self.assertIsNone(out.get("code"), out)
+        self.assertGreater(out["seconds"], 1.5)  # it did wait for the lock
+        self.assertEqual(self.tag_rows(self.LOCKED), [["lock", "v2"]])
+        self.assertEqual(self.tag_rows("ami-7f000003"), [["other", "x"]])
+
+    def test_2_lock_held_past_its_limit_is_retryable_and_writes_nothing(self):
+        lock = RowLock(self.DB, "project_id = '%s' AND item_id = '%s'"
+                       % (self.project, self.LOCKED))
+        out = {}
+        try:
+            t = threading.Thread(target=self.blocked_create_tags,
+                                 args=([self.OTHER, self.LOCKED], "v3", out))
+            t.start()
+            _, s = timed(lambda: self.ec2.describe_regions())
+            self.assertLess(s, 0.2)
+            t.join(60)
+        finally:
+            lock.release()
+        self.assertFalse(t.is_alive(), "no answer within 60 s")
+        print("CreateTags past the lock wait: %s %s after %.2f s: %s"
+              % (out.get("status"), out.get("code"), out["seconds"], out.get("message")))
+        self.assertEqual(out.get("code"), "ServiceUnavailable", out)
+        self.assertEqual(out.get("status"), 503)
+        self.assertIn("database is busy", out.get("message", ""))
+        self.assertLess(out["seconds"], 9)  # InnoDB's lock wait (5 s) and a round trip
+        # one transaction: OTHER's tag (written before the wait) was rolled back with it
+        self.assertEqual(self.tag_rows(self.OTHER), [])
+        self.assertEqual(self.tag_rows(self.LOCKED), [["lock", "v2"]])
+        # and the same request goes through once the lock is gone
+        self.ec2.create_tags(Resources=[self.OTHER, self.LOCKED],
+                             Tags=[{"Key": "lock", "Value": "v3"}])
+        self.assertEqual(self.tag_rows(self.OTHER), [["lock", "v3"]])
+
+    def test_3_concurrent_clients_ids_and_tags(self):
+        clients, per = 8, 15
+        errors, images = [], {}
+        barrier = threading.Barrier(clients)
+
+        def work(n):
+            c = harness.boto3_client(self.d, read_timeout=120)
+            try:
+                barrier.wait()
+                # the first sight of the project's images makes their ami ids: all race it
+                images[n] = sorted((i["ImageId"], i.get("Name"))
+                                   for i in c.describe_images()["Images"])
+                for k in range(per):
+                    item = "ami-%08x" % (0x0f2c0000 + n * 256 + k)
+                    c.create_tags(Resources=[item, self.LOCKED],
+                                  Tags=[{"Key": "c%d" % n, "Value": "%d-%d" % (n, k)}])
+            except Exception as e:  # noqa: BLE001
+                errors.append("client %d: %r" % (n, e))
+
+        threads = [threading.Thread(target=work, args=(n,)) for n in range(clients)]
+        t0 = time.time()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(600)
+        took = time.time() - t0
+        print("%d clients x (DescribeImages + %d CreateTags): %.1f s, errors %s"
+              % (clients, per, took, errors))
+        self.assertEqual(errors, [])
+        first = images[0]
+        self.assertTrue(first, "no image seen")
+        for n in range(clients):
+            self.assertEqual(images[n], first, "client %d saw other image ids" % n)
+        # one id per image in the database, the ids the clients saw
+        rows = SRV.sql("SELECT id, os_id FROM items WHERE id REGEXP '^a[mkr]i-'", self.DB)
+        ids = [r[0] for r in rows]
+        self.assertEqual(len(ids), len(set(ids)))
+        self.assertEqual(len([r[1] for r in rows]), len({r[1] for r in rows}))
+        for ami, _ in first:
+            self.assertIn(ami, ids)
+        for n in range(clients):
+            got = SRV.sql("SELECT item_id, value FROM tags WHERE project_id = '%s' AND `key` = 'c%d'"
+                          " ORDER BY item_id" % (self.project, n), self.DB)
+            want = sorted([["ami-%08x" % (0x0f2c0000 + n * 256 + k), "%d-%d" % (n, k)]
+                           for k in range(per)] + [[self.LOCKED, "%d-%d" % (n, per - 1)]])
+            self.assertEqual(sorted(got), want)
 
 
 def sql_literal(v):
