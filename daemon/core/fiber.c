@@ -278,6 +278,19 @@ ec2gw_fiber_set_local(void *value, void (*release)(void *value))
 }
 
 void
+ec2gw_fiber_release_local(void)
+{
+    void *v;
+
+    if (cur == NULL || (v = cur->local) == NULL)
+        return;
+    cur->local = NULL;
+    if (cur->release != NULL)
+        cur->release(v);
+    cur->release = NULL;
+}
+
+void
 ec2gw_fiber_note(unsigned bits)
 {
     if (cur != NULL)

@@ -47,6 +47,8 @@ int ec2gw_fiber_resume(ec2gw_fiber_t *f);
  */
 void *ec2gw_fiber_local(void);
 void ec2gw_fiber_set_local(void *value, void (*release)(void *value));
+/** Release the running fiber's local value now (before a long wait) and clear it. */
+void ec2gw_fiber_release_local(void);
 
 /** Add @p bits to the running fiber's notes (nothing on the loop); read them. */
 void ec2gw_fiber_note(unsigned bits);

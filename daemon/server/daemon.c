@@ -309,7 +309,7 @@ ec2gw_daemon_serve_init(ec2gw_daemon_t *d, ec2gw_err_t *err)
     /* MySQL: request code runs on fibers that park on the database, not the loop. */
     if ((rc = ec2gw_db_attach_loop(d->db, d->base, (int)d->gen->conf.database_pool, err)) < 0)
         return rc;
-    ec2gw_req_fibers_enable(rc == 1);
+    ec2gw_req_fibers_enable(rc == 1 ? d->base : NULL);
     d->client = ec2gw_http_new(d->base, (long)d->gen->conf.os_max_host_connections);
     d->ks = ec2gw_keystone_new(d->client, &d->first->conf.keystone,
                                (int)(d->gen->conf.max_skew_ms / 1000));

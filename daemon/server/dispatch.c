@@ -129,7 +129,9 @@ ec2gw_dispatch_run(ec2gw_req_t *r, ec2gw_instance_t *inst, const ec2gw_action_t 
 
     r->cur_inst = inst;
     ec2gw_req_ref(r);
+    ec2gw_req_plugin_enter();
     rc = act->fn(r, inst->data);
+    ec2gw_req_plugin_leave();
     r->cur_inst = prev;
     ec2gw_json_arena_leave(js);
     /* OK with calls outstanding happens when a wrapper's model hook went asynchronous. */

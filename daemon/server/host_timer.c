@@ -62,8 +62,12 @@ run_timer(ec2gw_req_t *r, void *a, void *b)
     struct req_timer *t = a;
 
     (void)b;
+    if (req_ended(r))
+        return;
+    ec2gw_req_plugin_enter(); /* may wait: the request may end meanwhile */
     if (!req_ended(r))
         t->fn(r, t->arg);
+    ec2gw_req_plugin_leave();
 }
 
 static void

@@ -129,8 +129,12 @@ run_done(ec2gw_req_t *r, void *a, void *b)
 {
     struct req_call *c = a;
 
+    if (r->answered)
+        return;
+    ec2gw_req_plugin_enter(); /* may wait: the request may be answered meanwhile */
     if (!r->answered)
         c->done(r, b, c->arg);
+    ec2gw_req_plugin_leave();
 }
 
 static void
@@ -139,8 +143,12 @@ run_fan_done(ec2gw_req_t *r, void *a, void *b)
     struct req_call *c = a;
 
     (void)b;
+    if (r->answered)
+        return;
+    ec2gw_req_plugin_enter();
     if (!r->answered)
         c->fan->done(r, (const ec2gw_os_resp_t *const *)c->fan->resps, c->fan->n, c->fan->arg);
+    ec2gw_req_plugin_leave();
 }
 
 /* The call is over: hand its answer to the fan-out or the caller. */

@@ -140,8 +140,12 @@ run_done(ec2gw_req_t *r, void *a, void *b)
 {
     struct xfer *x = a;
 
+    if (req_ended(r))
+        return;
+    ec2gw_req_plugin_enter(); /* may wait: the request may end meanwhile */
     if (!req_ended(r))
         x->done(r, b, x->arg);
+    ec2gw_req_plugin_leave();
 }
 
 /* Hand @p resp (NULL: a local failure described by @p why) to the plugin and end. */

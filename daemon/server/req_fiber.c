@@ -5,6 +5,8 @@
  */
 #include "server/req_fiber.h"
 
+#include <event2/event.h>
+
 #include "core/fiber.h"
 #include "core/log.h"
 
@@ -27,14 +29,86 @@ typedef struct start {
     void *a, *b;
 } start_t;
 
-static int enabled;
+/* A fiber waiting for the plugin baton; on its stack. */
+typedef struct baton_waiter {
+    ec2gw_fiber_t *f;
+    struct event *ev;
+    struct baton_waiter *next;
+} baton_waiter_t;
+
+static struct event_base *enabled;
 static active_t *actives;
 static int nactive;
+static ec2gw_fiber_t *baton;
+static int baton_depth;
+static baton_waiter_t *bw_head, *bw_tail;
 
 void
-ec2gw_req_fibers_enable(int on)
+ec2gw_req_fibers_enable(struct event_base *base)
 {
-    enabled = on;
+    enabled = base;
+}
+
+static void
+on_baton(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    ec2gw_fiber_resume(arg);
+}
+
+void
+ec2gw_req_plugin_enter(void)
+{
+    ec2gw_fiber_t *f = ec2gw_fiber_self();
+    baton_waiter_t w = { f, NULL, NULL };
+
+    if (enabled == NULL || f == NULL)
+        return;
+    if (baton == f) {
+        baton_depth++;
+        return;
+    }
+    if (baton == NULL && bw_head == NULL) {
+        baton = f;
+        baton_depth = 1;
+        return;
+    }
+    if ((w.ev = event_new(enabled, -1, 0, on_baton, f)) == NULL) {
+        /* cannot park: go on (rather than fail the request), logged */
+        ec2gw_log(EC2GW_LOG_ERROR, "fiber", "out of memory: plugin code runs without the baton");
+        return;
+    }
+    /* Its connection goes back first: the baton's holder may need one to finish. */
+    ec2gw_fiber_release_local();
+    if (bw_tail != NULL)
+        bw_tail->next = &w;
+    else
+        bw_head = &w;
+    bw_tail = &w;
+    while (baton != f)
+        ec2gw_fiber_yield();
+    event_free(w.ev);
+}
+
+void
+ec2gw_req_plugin_leave(void)
+{
+    ec2gw_fiber_t *f = ec2gw_fiber_self();
+    baton_waiter_t *w;
+
+    if (enabled == NULL || f == NULL || baton != f || --baton_depth > 0)
+        return;
+    baton = NULL;
+    if ((w = bw_head) != NULL) {
+        /* handed over now, resumed from the loop */
+        bw_head = w->next;
+        if (bw_head == NULL)
+            bw_tail = NULL;
+        baton = w->f;
+        baton_depth = 1;
+        event_active(w->ev, EV_TIMEOUT, 0);
+    }
 }
 
 int
@@ -70,6 +144,11 @@ fiber_body(void *arg)
             me.tail = NULL;
         run_one(s.r, j->fn, j->a, j->b);
     }
+    if (baton == ec2gw_fiber_self()) {
+        ec2gw_log(EC2GW_LOG_ERROR, "fiber", "request code ended holding the plugin baton");
+        baton_depth = 1;
+        ec2gw_req_plugin_leave();
+    }
     for (pp = &actives; *pp != &me; pp = &(*pp)->next)
         ;
     *pp = me.next;
@@ -83,7 +162,7 @@ ec2gw_req_run(ec2gw_req_t *r, ec2gw_req_body_fn fn, void *a, void *b)
     start_t s = { r, fn, a, b };
     active_t *act;
 
-    if (!enabled || ec2gw_fiber_self() != NULL) {
+    if (enabled == NULL || ec2gw_fiber_self() != NULL) {
         run_one(r, fn, a, b);
         return;
     }
