@@ -1,8 +1,9 @@
 # @summary Installs, configures and runs ec2gw, the EC2 Query API gateway for OpenStack.
 #
-# Every parameter defaults to the value of the package's conf.d, so `include ec2gw` plus the
-# Keystone password gives the stock configuration. ec2gw::config renders the whole of
-# /etc/ec2gw/conf.d from these parameters (set them in Hiera as ec2gw::<name>).
+# The package's conf.d files stay as shipped (dpkg never asks about them on upgrade and new
+# defaults arrive): ec2gw::config writes the settings given here, and only those, into one
+# drop-in (drop_in, default 50-puppet.yaml) that ec2gwd merges over them key by key. A
+# parameter left undef keeps the package's value. Set them in Hiera as ec2gw::<name>.
 #
 # @example
 #   class { 'ec2gw':
@@ -44,10 +45,13 @@
 #   The stop command for provider base.
 # @param service_status
 #   The status command for provider base.
+# @param service_reload
+#   The command that makes the daemon read conf.d again (SIGHUP); undef: `systemctl reload`,
+#   or with provider base start-stop-daemon sending HUP to pid_file.
 # @param pid_file
 #   The pid file of provider base's default commands.
 # @param daemon_path
-#   The daemon executable (provider base's default commands).
+#   The daemon executable (provider base's default commands, and the conf.d check).
 # @param daemon_log
 #   Where provider base's default start command sends the daemon's stderr.
 # @param user
@@ -55,12 +59,27 @@
 #   the password file.
 # @param conf_dir
 #   The configuration directory (ec2gwd -c).
+# @param drop_in
+#   The name of the drop-in that holds this class's daemon settings. It must sort after the
+#   package's 00-daemon.yaml.
+# @param plugin_settings_order
+#   The name prefix of the plugin_settings drop-ins (<order>-puppet-<instance>.yaml): they
+#   must sort after the file that configures their instance.
 # @param purge_conf_dir
-#   Remove every file of conf_dir that Puppet does not manage.
+#   Remove the files of conf_dir that Puppet wrote on an earlier run and no longer manages
+#   (a plugin or a plugin_settings entry taken out of Hiera). Only Puppet's files: the
+#   package's and the site's own are never touched.
+# @param staging_dir
+#   Where Puppet writes its drop-ins first, to check them merged with conf.d (root only).
+# @param conf_helper
+#   Where the module's helper script (check, prune) is installed.
+# @param environment_file
+#   The daemon's environment (the systemd unit's EnvironmentFile=): the conf.d check reads
+#   the variables that service_password_env and the like name from it.
 # @param password_file
 #   Where the Keystone service password is written.
 # @param listen_address
-#   listen.address.
+#   listen.address (undef: the package's, as for every setting below).
 # @param listen_port
 #   listen.port.
 # @param workers
@@ -68,22 +87,22 @@
 # @param describe_max_staleness
 #   describe_max_staleness ('0' turns shared reads off).
 # @param limits
-#   Overrides of the limits: section (max_connections, max_body_size, max_header_size,
+#   Keys of the limits: section (max_connections, max_body_size, max_header_size,
 #   request_timeout, idle_timeout, header_timeout, max_parameters).
 # @param region
 #   ec2.region.
 # @param endpoint
 #   ec2.endpoint, advertised by DescribeRegions; undef: http://listen_address:listen_port.
 # @param extra_regions
-#   ec2.extra_regions ("name=endpoint" strings).
+#   ec2.extra_regions ("name=endpoint" strings); empty: the package's.
 # @param max_clock_skew
 #   ec2.max_clock_skew.
 # @param database
 #   paths.database: a SQLite file or a mysql:// URL.
 # @param plugin_dir
-#   paths.plugin_dir; undef: the package's.
+#   paths.plugin_dir.
 # @param model
-#   paths.model; undef: the package's.
+#   paths.model.
 # @param log_level
 #   log.level.
 # @param log_format
@@ -111,12 +130,16 @@
 # @param token_margin
 #   keystone.token_margin.
 # @param metadata
-#   Overrides of the metadata: section (enabled, address, port, shared_secret_env or
+#   Keys of the metadata: section (enabled, address, port, shared_secret_env or
 #   shared_secret_file, cache_ttl, token_ttl_max); docs/metadata.md.
+# @param daemon_settings
+#   Any other daemon keys, merged last, key by key (e.g. { paths => { database_pool => 8 } }).
 # @param stock_plugins
-#   Configure the package's plugin instances (compute, network, image, volume, metadata).
+#   Deprecated, no effect: the package's plugin files stay as shipped; plugin_settings
+#   changes their settings.
 # @param plugin_settings
-#   Per stock instance, overrides of its settings: (e.g. { compute => { max_count => 50 } }).
+#   Per instance, settings that override its conf.d file's (e.g. { compute => { max_count =>
+#   50 } }): one drop-in each, <plugin_settings_order>-puppet-<instance>.yaml.
 # @param plugins
 #   ec2gw::plugin resources to declare (title => parameters), e.g. from Hiera.
 class ec2gw (
@@ -134,48 +157,61 @@ class ec2gw (
   Optional[String[1]] $service_start = undef,
   Optional[String[1]] $service_stop = undef,
   Optional[String[1]] $service_status = undef,
+  Optional[String[1]] $service_reload = undef,
   Stdlib::Absolutepath $pid_file = '/run/ec2gwd.pid',
   Stdlib::Absolutepath $daemon_path = '/usr/sbin/ec2gwd',
   Stdlib::Absolutepath $daemon_log = '/var/log/ec2gw/ec2gwd.log',
   String[1] $user = 'ec2gw',
   Stdlib::Absolutepath $conf_dir = '/etc/ec2gw/conf.d',
-  Boolean $purge_conf_dir = false,
+  Pattern[/\A[0-9]{2}-[A-Za-z0-9_.-]+\.yaml\z/] $drop_in = '50-puppet.yaml',
+  Pattern[/\A[0-9]{2}\z/] $plugin_settings_order = '90',
+  Boolean $purge_conf_dir = true,
+  Stdlib::Absolutepath $staging_dir = '/var/lib/ec2gw-puppet',
+  Stdlib::Absolutepath $conf_helper = '/usr/local/sbin/ec2gw-puppet-conf',
+  Stdlib::Absolutepath $environment_file = '/etc/ec2gw/ec2gw.env',
   Stdlib::Absolutepath $password_file = '/etc/ec2gw/service_password',
-  String[1] $listen_address = '127.0.0.1',
-  Stdlib::Port $listen_port = 8788,
-  Integer[1] $workers = 1,
-  String[1] $describe_max_staleness = '2s',
+  Optional[String[1]] $listen_address = undef,
+  Optional[Stdlib::Port] $listen_port = undef,
+  Optional[Integer[1]] $workers = undef,
+  Optional[String[1]] $describe_max_staleness = undef,
   Hash[String[1], Variant[String[1], Integer]] $limits = {},
-  String[1] $region = 'RegionOne',
+  Optional[String[1]] $region = undef,
   Optional[Stdlib::HTTPUrl] $endpoint = undef,
   Array[String[1]] $extra_regions = [],
-  String[1] $max_clock_skew = '15m',
-  String[1] $database = '/var/lib/ec2gw/ec2gw.sqlite',
+  Optional[String[1]] $max_clock_skew = undef,
+  Optional[String[1]] $database = undef,
   Optional[Stdlib::Absolutepath] $plugin_dir = undef,
   Optional[Stdlib::Absolutepath] $model = undef,
-  Enum['error', 'warn', 'notice', 'info', 'debug'] $log_level = 'info',
-  Enum['text', 'json'] $log_format = 'text',
-  Variant[Boolean, Stdlib::Absolutepath] $access_log = true,
-  String[1] $openstack_timeout = '60s',
-  Integer[1] $max_connections_per_host = 32,
-  Stdlib::HTTPUrl $keystone_url = 'http://127.0.0.1:5000/v3',
-  String[1] $keystone_user = 'ec2gw',
-  String[1] $keystone_project = 'service',
-  String[1] $keystone_user_domain = 'Default',
-  String[1] $keystone_project_domain = 'Default',
-  Enum['public', 'internal', 'admin'] $keystone_interface = 'public',
-  String[1] $credential_ttl = '60s',
-  String[1] $token_margin = '5m',
+  Optional[Enum['error', 'warn', 'notice', 'info', 'debug']] $log_level = undef,
+  Optional[Enum['text', 'json']] $log_format = undef,
+  Optional[Variant[Boolean, Stdlib::Absolutepath]] $access_log = undef,
+  Optional[String[1]] $openstack_timeout = undef,
+  Optional[Integer[1]] $max_connections_per_host = undef,
+  Optional[Stdlib::HTTPUrl] $keystone_url = undef,
+  Optional[String[1]] $keystone_user = undef,
+  Optional[String[1]] $keystone_project = undef,
+  Optional[String[1]] $keystone_user_domain = undef,
+  Optional[String[1]] $keystone_project_domain = undef,
+  Optional[Enum['public', 'internal', 'admin']] $keystone_interface = undef,
+  Optional[String[1]] $credential_ttl = undef,
+  Optional[String[1]] $token_margin = undef,
   Hash[String[1], Variant[String[1], Integer, Boolean]] $metadata = {},
+  Hash[String[1], Data] $daemon_settings = {},
   Boolean $stock_plugins = true,
-  Hash[String[1], Hash] $plugin_settings = {},
+  Hash[Pattern[/\A[A-Za-z0-9_.-]+\z/], Hash[String[1], Data]] $plugin_settings = {},
   Hash[String[1], Hash] $plugins = {},
 ) {
   contain ec2gw::install
   contain ec2gw::config
   contain ec2gw::service
 
-  Class['ec2gw::install'] -> Class['ec2gw::config'] ~> Class['ec2gw::service']
+  # Not ~>: ec2gw::config notifies what a change needs (a reload, or a restart for the keys
+  # that SIGHUP does not apply).
+  Class['ec2gw::install'] -> Class['ec2gw::config'] -> Class['ec2gw::service']
+
+  unless $stock_plugins {
+    warning('ec2gw: stock_plugins => false has no effect: the package\'s plugin files stay as shipped')
+  }
 
   $plugins.each |String[1] $name, Hash $params| {
     ec2gw::plugin { $name:

@@ -5,7 +5,8 @@ class ec2gw::install {
   assert_private()
 
   if $ec2gw::manage_package {
-    # apt keeps a conffile Puppet has rewritten (--force-confold) when the package is upgraded.
+    # Puppet leaves the package's conffiles as shipped, so an upgrade replaces them silently;
+    # a conffile someone changed by hand is kept without a prompt (--force-confold).
     package { $ec2gw::package_name:
       ensure          => $ec2gw::package_ensure,
       source          => $ec2gw::package_source,

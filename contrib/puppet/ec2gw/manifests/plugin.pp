@@ -2,7 +2,8 @@
 #
 # The long form loads a plugin (a stock one or a site one) as an instance with its settings;
 # with `wrap`, the one-line form puts a site plugin in front of an existing instance with its
-# default settings. The daemon is restarted when the file changes.
+# default settings. The file is checked with the rest of conf.d before it is written, and its
+# change reloads the daemon (SIGHUP loads plugins and instances).
 #
 # @example A site plugin in front of the stock compute instance
 #   ec2gw::plugin { 'site':
@@ -20,7 +21,8 @@
 # @param ensure
 #   'present' or 'absent' (the file is removed).
 # @param order
-#   The file name's prefix: files are read in name order (the stock instances use 10-50).
+#   The file name's prefix: files are read in name order (the stock instances use 10-50, a
+#   plugin_settings drop-in ec2gw::plugin_settings_order, 90).
 # @param plugin
 #   The plugin's descriptor name: <plugin_dir>/<plugin>.so.
 # @param file
@@ -62,12 +64,8 @@ define ec2gw::plugin (
     fail("ec2gw::plugin '${title}': wrap is the one-line form: no wraps, actions, service or settings")
   }
 
-  $file_ensure = $ensure ? { 'present' => file, default => absent }
-  file { "${ec2gw::conf_dir}/${order}-${title}.yaml":
-    ensure  => $file_ensure,
-    owner   => 'root',
-    group   => 'root',
-    mode    => '0644',
+  ec2gw::dropin { "${order}-${title}.yaml":
+    ensure  => $ensure,
     content => epp('ec2gw/plugin.yaml.epp', {
         'title'    => $title,
         'plugin'   => $plugin,
@@ -79,7 +77,5 @@ define ec2gw::plugin (
         'settings' => $settings,
         'wrap'     => $wrap,
     }),
-    require => Class['ec2gw::install'],
-    notify  => Class['ec2gw::service'],
   }
 }

@@ -16,8 +16,15 @@ describe 'ec2gw::plugin' do
     it do
       is_expected.to contain_file('/etc/ec2gw/conf.d/60-site.yaml')
         .with(ensure: 'file', mode: '0644')
-        .that_requires('Class[ec2gw::install]')
-        .that_notifies('Class[ec2gw::service]')
+        .that_requires('Exec[ec2gw check conf.d]')
+        .that_notifies('Exec[ec2gw reload]')
+    end
+    it 'is staged first, with the same content, for the check' do
+      is_expected.to contain_file('/var/lib/ec2gw-puppet/60-site.yaml')
+        .with_content(catalogue.resource('File', '/etc/ec2gw/conf.d/60-site.yaml')[:content])
+        .that_comes_before('Exec[ec2gw check conf.d]')
+      expect(catalogue.resource('File', '/etc/ec2gw/conf.d/60-site.yaml')[:content])
+        .to start_with("# Written by Puppet (ec2gw module, ec2gw::plugin 'site')")
     end
     it { expect(rendered('/etc/ec2gw/conf.d/60-site.yaml')).to eq('wrap' => { 'compute' => 'site-compute' }) }
   end
@@ -42,7 +49,8 @@ describe 'ec2gw::plugin' do
   context 'ensure absent' do
     let(:params) { { ensure: 'absent', plugin: 'x' } }
 
-    it { is_expected.to contain_file('/etc/ec2gw/conf.d/60-site.yaml').with_ensure('absent') }
+    it { is_expected.to contain_file('/etc/ec2gw/conf.d/60-site.yaml').with_ensure('absent').with_content(nil) }
+    it { is_expected.to contain_file('/var/lib/ec2gw-puppet/60-site.yaml').with_ensure('absent') }
   end
 
   context 'bad input' do
