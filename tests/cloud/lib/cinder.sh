@@ -37,7 +37,9 @@ volume_backend_name = ceph
 rbd_pool = $CEPH_POOL
 rbd_user = cinder
 rbd_ceph_conf = $CEPH_CONF
-rbd_flatten_volume_from_snapshot = false
+# EBS semantics: a volume made from a snapshot does not pin it (an RBD clone would, and
+# deleting the snapshot would fail while the volume lives)
+rbd_flatten_volume_from_snapshot = true
 rbd_max_clone_depth = 5
 rados_connect_timeout = 30
 EOF
