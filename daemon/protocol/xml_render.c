@@ -279,15 +279,46 @@ returns_true_too(const ec2gw_model_op_t *op)
     return 0;
 }
 
+/* The bytes of the items rendered ahead in @p v, with room for the elements around them (0:
+ * none): reserved at once, a 2 MB answer of kept items is not grown by doubling from 4 kB
+ * (a copy and fresh pages at each step: most of its cost besides the items themselves). */
+static size_t
+items_bytes(const json_t *v, unsigned depth)
+{
+    const json_t *e;
+    const char *k;
+    size_t n = 0, i;
+
+    if (depth > 8)
+        return 0;
+    if (json_is_array(v)) {
+        json_array_foreach(v, i, e) n += items_bytes(e, depth + 1);
+        return n;
+    }
+    if (!json_is_object(v))
+        return 0;
+    if (json_object_size(v) == 2 && json_is_string(e = json_object_get(v, EC2GW_XML_ITEM_BYTES)))
+        return json_string_length(e) + 64;
+    json_object_foreach((json_t *)(uintptr_t)v, k, e)
+    {
+        if (json_is_array(e) || json_is_object(e))
+            n += items_bytes(e, depth + 1);
+    }
+    return n > 0 ? n + 256 : 0;
+}
+
 int
 ec2gw_xml_render(const ec2gw_model_op_t *op, const char *version, const char *request_id,
                  const json_t *model, char **out, size_t *len, ec2gw_err_t *err)
 {
     ec2gw_xml_t r;
+    size_t hint;
     char ns[160];
 
     if (ec2gw_xml_begin(&r, err) != 0)
         return ec2gw_err_set(err, EC2GW_E_NOMEM, "xml_render: out of memory");
+    if ((hint = items_bytes(model, 0)) > 0)
+        ec2gw_xml_reserve(&r, hint + 1024);
     if (model != NULL && !json_is_object(model)) {
         ec2gw_xml_drop(&r, op->name, "(response)", "not a JSON object");
         model = NULL;

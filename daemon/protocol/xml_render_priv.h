@@ -47,6 +47,9 @@ int ec2gw_xml_finish(ec2gw_xml_t *r, char **out, size_t *len);
 
 void ec2gw_xml_start(ec2gw_xml_t *r, const char *name);
 void ec2gw_xml_end(ec2gw_xml_t *r);
+/** Make room for @p n more bytes at once (a hint: writing more still grows). */
+void ec2gw_xml_reserve(ec2gw_xml_t *r, size_t n);
+
 /** Bytes written as they are, inside the innermost open element (an item rendered before). */
 void ec2gw_xml_raw(ec2gw_xml_t *r, const char *bytes, size_t n);
 void ec2gw_xml_attr(ec2gw_xml_t *r, const char *name, const char *value);

@@ -186,6 +186,20 @@ ec2gw_xml_end(ec2gw_xml_t *r)
 }
 
 void
+ec2gw_xml_reserve(ec2gw_xml_t *r, size_t n)
+{
+    char *nb;
+
+    if (r->failed || r->cap - r->len >= n + 1 || n > ((size_t)-1) / 4)
+        return;
+    /* exactly: the hint is the answer's size, not a step of a doubling */
+    if ((nb = realloc(r->buf, r->len + n + 1)) == NULL)
+        return; /* writing grows as without the hint */
+    r->buf = nb;
+    r->cap = r->len + n + 1;
+}
+
+void
 ec2gw_xml_raw(ec2gw_xml_t *r, const char *bytes, size_t n)
 {
     if (n == 0)

@@ -247,8 +247,10 @@ nova_reservations(ec2gw_req_t *req, json_t *instances)
             json_array_append_new(out, res);
             json_object_set(index, rid ? rid : "", res);
         }
-        json_object_del(it, "_ReservationId");
-        json_object_del(it, "_OwnerId");
+        if (json_object_get(it, "_Item") == NULL) { /* a stand-in is shared: never changed */
+            json_object_del(it, "_ReservationId");
+            json_object_del(it, "_OwnerId");
+        }
         json_array_append(json_object_get(res, "Instances"), it);
     }
     json_decref(index);

@@ -487,7 +487,9 @@ nova_desc_go(ec2gw_req_t *req, struct nova_desc_state *st)
             ec2gw->fail(req, 500, "InternalError", "Could not call Nova");
         return;
     }
-    nova_fips_apply(req, st->live, st->ports, st->fips);
+    nova_fips_apply(
+        req, st->live, st->ports, st->fips,
+        nova_memo_fips_basis(nova_sync_memo(req, st->ni, st->live_map), st->body, st->len));
     nova_desc_servers(req, st, st->live, st->gone);
 }
 

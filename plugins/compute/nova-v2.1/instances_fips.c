@@ -83,21 +83,21 @@ nova_fip_rewrite(const json_t *server, const json_t *ports, const json_t *fip_of
     return copy;
 }
 
-void
-nova_fips_apply(ec2gw_req_t *req, json_t *servers, const json_t *ports, const json_t *fips)
+/* Neutron's floating address of each port id, and each device's ports (pool). */
+static void
+nova_fips_maps(ec2gw_req_t *req, const json_t *ports, const json_t *fips, json_t **fip_of,
+               json_t **by_dev)
 {
-    json_t *fip_of, *by_dev, *list, *port;
-    const json_t *p, *s;
-    size_t i, j;
+    json_t *list, *port;
+    const json_t *p;
+    size_t i;
 
-    if (ports == NULL || fips == NULL)
-        return; /* Neutron did not answer: Nova's view */
-    fip_of = nova_own(req, json_object());
-    by_dev = nova_own(req, json_object());
+    *fip_of = nova_own(req, json_object());
+    *by_dev = nova_own(req, json_object());
     json_array_foreach(json_object_get(fips, "floatingips"), i, p)
     {
         if (nova_str(p, "port_id") != NULL && nova_str(p, "floating_ip_address") != NULL)
-            json_object_set_new(fip_of, nova_str(p, "port_id"),
+            json_object_set_new(*fip_of, nova_str(p, "port_id"),
                                 json_string(nova_str(p, "floating_ip_address")));
     }
     json_array_foreach(json_object_get(ports, "ports"), i, port)
@@ -106,15 +106,32 @@ nova_fips_apply(ec2gw_req_t *req, json_t *servers, const json_t *ports, const js
 
         if (dev == NULL || dev[0] == '\0' || nova_str(port, "mac_address") == NULL)
             continue;
-        if ((list = json_object_get(by_dev, dev)) == NULL)
-            json_object_set_new(by_dev, dev, list = json_array());
+        if ((list = json_object_get(*by_dev, dev)) == NULL)
+            json_object_set_new(*by_dev, dev, list = json_array());
         json_array_append(list, port);
     }
+}
+
+void
+nova_fips_apply(ec2gw_req_t *req, json_t *servers, const json_t *ports, const json_t *fips,
+                const json_t *kept)
+{
+    json_t *fip_of = NULL, *by_dev = NULL;
+    const json_t *p, *s;
+    size_t i, j;
+
+    if (ports == NULL || fips == NULL)
+        return; /* Neutron did not answer: Nova's view */
     json_array_foreach(servers, i, s)
     {
-        const json_t *mine = json_object_get(by_dev, nova_or(nova_str(s, "id")));
+        const json_t *mine;
         int agree = 1;
 
+        if (kept != NULL && nova_memo_kept(kept, s))
+            continue; /* it agreed with these very answers when it was kept */
+        if (fip_of == NULL)
+            nova_fips_maps(req, ports, fips, &fip_of, &by_dev);
+        mine = json_object_get(by_dev, nova_or(nova_str(s, "id")));
         json_array_foreach(mine, j, p) agree &= nova_fip_agrees(
             s, nova_str(p, "mac_address"), nova_str(fip_of, nova_or(nova_str(p, "id"))));
         if (!agree) /* the request's array now holds the only reference to the copy */

@@ -41,6 +41,7 @@ enum {
     REC_TAGS,   /* the Tags REC_ITEM was rendered with */
     REC_ID,     /* InstanceId */
     REC_RID,    /* the reservation id */
+    REC_STUB,   /* the stand-in answering it while REC_ITEM holds (shared, never changed) */
     REC_N
 };
 
@@ -174,9 +175,9 @@ nova_memo_store(ec2gw_req_t *req, struct nova_memo *m, const struct nova_models_
         if (old != NULL && !json_is_null(json_array_get(old, REC_MODEL)))
             m->n_models--;
         keep_model = m->n_models < NOVA_MEMO_MAX;
-        rec =
-            json_pack("[O, o, o, n, n, s, s]", s, keep_model ? json_deep_copy(out[i]) : json_null(),
-                      data != NULL ? json_deep_copy(data) : json_null(), id, rid);
+        rec = json_pack("[O, o, o, n, n, s, s, n]", s,
+                        keep_model ? json_deep_copy(out[i]) : json_null(),
+                        data != NULL ? json_deep_copy(data) : json_null(), id, rid);
         if (rec != NULL && json_object_set_new(m->recs, uuid, rec) == 0 && keep_model)
             m->n_models++;
     }
@@ -232,7 +233,6 @@ nova_memo_pick(ec2gw_req_t *req, const struct nova_models_in *in, json_t **recs,
     size_t n = json_array_size(in->servers), k = 0, i;
     const char **ids = ec2gw->pcalloc(req, (n + 1) * sizeof(*ids));
     int models = json_array_size(json_object_get(ec2gw->params(req), "Filters")) > 0;
-    const char *owner = ec2gw->identity(req)->owner_id;
     json_t *tags, *none = nova_own(req, json_array());
 
     for (i = 0; i < n; i++)
@@ -247,11 +247,9 @@ nova_memo_pick(ec2gw_req_t *req, const struct nova_models_in *in, json_t **recs,
         t = json_object_get(tags, json_string_value(json_array_get(recs[i], REC_ID)));
         item = json_array_get(recs[i], REC_ITEM);
         model = json_array_get(recs[i], REC_MODEL);
-        if (!models && !json_is_null(item) &&
+        if (!models && !json_is_null(item) && json_is_object(json_array_get(recs[i], REC_STUB)) &&
             json_equal(json_array_get(recs[i], REC_TAGS), t != NULL ? t : none)) {
-            out[i] = json_pack("{s:O, s:O, s:s?, s:O}", "InstanceId",
-                               json_array_get(recs[i], REC_ID), "_ReservationId",
-                               json_array_get(recs[i], REC_RID), "_OwnerId", owner, "_Item", item);
+            out[i] = json_incref(json_array_get(recs[i], REC_STUB));
         } else if (!json_is_null(model)) {
             /* its own top level: tags and reservations change it */
             out[i] = json_copy(model);
@@ -260,6 +258,24 @@ nova_memo_pick(ec2gw_req_t *req, const struct nova_models_in *in, json_t **recs,
             miss[i] = 1;
         }
     }
+}
+
+const json_t *
+nova_memo_fips_basis(const struct nova_memo *m, const char *const *body, const size_t *len)
+{
+    /* the bodies' order of nova_models_in: groups, ports, floating IPs, volumes */
+    if (m == NULL || m->owner == NULL || !nova_body_same(m->body[1], m->len[1], body[1], len[1]) ||
+        !nova_body_same(m->body[2], m->len[2], body[2], len[2]))
+        return NULL;
+    return m->recs;
+}
+
+int
+nova_memo_kept(const json_t *recs, const json_t *server)
+{
+    const json_t *rec = json_object_get(recs, nova_or(nova_str(server, "id")));
+
+    return rec != NULL && json_array_get(rec, REC_SERVER) == server;
 }
 
 /* Records of @p m by InstanceId, for nova_models_render (pool). */
@@ -363,6 +379,12 @@ nova_models_render(ec2gw_req_t *req, struct nova_memo *m, const json_t *index, j
             if (ec2gw->render_item(req, "Reservations.Instances", it, &item) == 0) {
                 json_array_set_new(rec, REC_TAGS, json_deep_copy(json_object_get(it, "Tags")));
                 json_array_set_new(rec, REC_ITEM, item);
+                /* what paging and reservations read, and the bytes */
+                json_array_set_new(rec, REC_STUB,
+                                   json_pack("{s:O, s:O, s:s?, s:O}", "InstanceId",
+                                             json_array_get(rec, REC_ID), "_ReservationId",
+                                             json_array_get(rec, REC_RID), "_OwnerId",
+                                             ec2gw->identity(req)->owner_id, "_Item", item));
                 json_array_set(list, j, item);
             }
             nova_heap_end(req);

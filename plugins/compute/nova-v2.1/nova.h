@@ -108,8 +108,16 @@ void nova_models_render(ec2gw_req_t *req, struct nova_memo *m, const json_t *ind
 struct nova_memo *nova_sync_memo(ec2gw_req_t *req, struct nova_inst *ni, const json_t *live_map);
 /* instances_fips.c: Neutron's floating IPs (@p fips, a floatingips answer) in place of Nova's in
  * the `addresses` of the servers (array, pool) whose ports (@p ports answer) disagree: those
- * elements are replaced by request copies. NULL answers change nothing. */
-void nova_fips_apply(ec2gw_req_t *req, json_t *servers, const json_t *ports, const json_t *fips);
+ * elements are replaced by request copies. NULL answers change nothing. Servers kept in @p kept
+ * (nova_memo_fips_basis, may be NULL) are not looked at. */
+void nova_fips_apply(ec2gw_req_t *req, json_t *servers, const json_t *ports, const json_t *fips,
+                     const json_t *kept);
+/* instances_memo.c: the memo's records when they were built with these ports and floating-IP
+ * answers (@p body, @p len as in nova_models_in), else NULL. A server with a record there
+ * (nova_memo_kept) showed Neutron's floating addresses when it was kept, so it still does. */
+const json_t *nova_memo_fips_basis(const struct nova_memo *m, const char *const *body,
+                                   const size_t *len);
+int nova_memo_kept(const json_t *recs, const json_t *server);
 
 /* plugin.c: small shared helpers */
 static inline const char *

@@ -11,9 +11,10 @@
 #define NOVA_SYNC_POLL_MS    20               /* how often a waiting request looks again */
 #define NOVA_SYNC_DEFAULT_MS 2000             /* the bound when the host has none (< ABI 1.4) */
 #define NOVA_SYNC_MAX_MARKS  4096             /* projects whose writes are remembered */
-/* Instance models kept per cache entry (instances_memo.c): a kept model costs ~13 kB of heap
- * JSON, and issue 15 wants the daemon back under 40 MB after 1 000-instance answers */
-#define NOVA_MEMO_MAX 400
+/* Instance models kept per cache entry (instances_memo.c), for requests with Filters: a kept
+ * model costs ~13 kB of heap JSON, and issue 15 wants the daemon back under 40 MB after
+ * 1 000-instance answers; each instance's XML (~2.2 kB) is kept besides, for all of them */
+#define NOVA_MEMO_MAX 150
 
 /* The servers of one key: a project's (service-scoped) or one user's of a project. */
 struct nova_sync_entry {
