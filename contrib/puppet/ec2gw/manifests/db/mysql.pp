@@ -14,7 +14,8 @@
 #   }
 #
 # @param password
-#   The database user's password (set when the user is created).
+#   The database user's password (set when the user is created; not empty or whitespace
+#   only).
 # @param dbname
 #   The database.
 # @param user
@@ -30,7 +31,8 @@
 # @param mysql_command
 #   The client.
 # @param mysql_options
-#   Client options before the SQL (e.g. --defaults-file=/root/.my.cnf, --host=...).
+#   Client options before the SQL (e.g. --defaults-file=/root/.my.cnf, --host=...), one
+#   argument each (quoted for the shell).
 class ec2gw::db::mysql (
   Variant[String[1], Sensitive[String[1]]] $password,
   Pattern[/\A[A-Za-z0-9_]+\z/] $dbname = 'ec2gw',
@@ -42,7 +44,13 @@ class ec2gw::db::mysql (
   Stdlib::Absolutepath $mysql_command = '/usr/bin/mariadb',
   Array[String[1]] $mysql_options = [],
 ) {
-  $client = ([$mysql_command] + $mysql_options).join(' ')
+  # String[1] lets ' ' through: MariaDB would take it as the password. The message never
+  # shows the value.
+  if $password.unwrap =~ /\A\s*\z/ {
+    fail('ec2gw::db::mysql: password must not be empty or whitespace only')
+  }
+  # Quoted word by word: a path or option with a space or a quote stays one argument.
+  $client = shellquote([$mysql_command] + $mysql_options)
   # A quoted SQL string literal: backslashes and quotes doubled up.
   $pw = regsubst(regsubst($password.unwrap, '\\\\', '\\\\\\\\', 'G'), "'", "''", 'G')
 

@@ -40,4 +40,39 @@ describe 'ec2gw::db::mysql' do
 
     it { is_expected.to compile.and_raise_error(/dbname/) }
   end
+
+  context 'a database name with a hyphen' do
+    let(:params) { { password: 'pw', dbname: 'ec2-gw' } }
+
+    it { is_expected.to compile.and_raise_error(/dbname/) }
+  end
+
+  # Fixed with the acceptance test (it_test_puppet_mysql): String[1] took a password of
+  # blanks, and the client's words were joined unquoted, so one with a space became several.
+  context 'a password of whitespace only' do
+    let(:params) { { password: sensitive(" \t ") } }
+
+    it { is_expected.to compile.and_raise_error(/password must not be empty or whitespace only/) }
+  end
+
+  context 'a plain password of whitespace only' do
+    let(:params) { { password: '  ' } }
+
+    it { is_expected.to compile.and_raise_error(/password must not be empty or whitespace only/) }
+  end
+
+  context 'a client path and options with spaces and quotes' do
+    let(:params) do
+      { password: 'pw', mysql_command: '/opt/my sql/mariadb',
+        mysql_options: ['--socket=/run/my sql/mysqld.sock', "--init-command=SET @a='b'"] }
+    end
+
+    it 'quotes each word for the shell' do
+      client = %q{"/opt/my sql/mariadb" "--socket=/run/my sql/mysqld.sock" "--init-command=SET @a='b'"}
+      is_expected.to contain_exec('ec2gw mysql database ec2gw').with(
+        command: "printf '%s\\n' \"$EC2GW_SQL\" | #{client}",
+        unless: "#{client} -N -e \"SHOW DATABASES LIKE 'ec2gw'\" | grep -qx ec2gw",
+      )
+    end
+  end
 end
