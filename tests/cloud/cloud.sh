@@ -80,7 +80,7 @@ cmd_up() {
     setup_keystone
     PHASE=rabbitmq; PHASE_T0=$t_mq; wait_rabbitmq
     declare -A t0
-    for s in placement glance neutron cinder nova; do
+    for s in placement glance neutron nova cinder; do
         if [ $s = cinder ] && [ -n "$ceph_bg" ]; then
             wait "$ceph_bg" || { PHASE=ceph; die "Ceph did not come up (see above); read $LOG/ceph-*.log"; }
         fi
