@@ -148,6 +148,14 @@ class Config(unittest.TestCase):
                           "database_password_env: EC2GW_TEST_NO_SUCH_VARIABLE"],
                          "EC2GW_TEST_NO_SUCH_VARIABLE is not set")
 
+    def test_pool_size_refused(self):
+        for bad in ("0", "65"):
+            self.start_fails(["database: " + SRV.url("ec2gw", "ec2gw_dl"),
+                              "database_password_env: EC2GW_TEST_DB_PW",
+                              "database_pool: " + bad],
+                             "paths.database_pool must be 1-64 (connections per worker), not "
+                             + bad)
+
     def test_unreachable_server(self):
         t0 = time.time()
         self.start_fails(["database: mysql://ec2gw@127.0.0.1:1/ec2gw_dl",
