@@ -24,8 +24,14 @@ if [ -z "$CONF" ]; then
     bash tests/cloud/cloud.sh up
     eval "$(bash tests/cloud/cloud.sh env)"
     export EC2GW_SERVICE_PASSWORD
-    CONF=$ROOT/conf.d
-    mkdir -p /var/lib/ec2gw
+    # The checkout's conf.d plus one drop-in that keeps this run's database in the checkout
+    # ($ROOT/var, git-ignored): /var/lib/ec2gw belongs to the ec2gw package, whose daemon runs
+    # as user ec2gw and could not write a database this root-run daemon made there.
+    CONF=$ROOT/var/conf.d
+    rm -rf "$CONF"
+    mkdir -p "$CONF"
+    ln -s "$ROOT"/conf.d/*.yaml "$CONF/"
+    printf 'paths:\n  database: %s/var/ec2gw.sqlite\n' "$ROOT" > "$CONF/90-tools-run.yaml"
     bash tests/cloud/cloud.sh ec2rc http://127.0.0.1:8788 > "$ROOT/ec2rc.sh"
     cat <<TXT
 

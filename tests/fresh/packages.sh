@@ -105,7 +105,14 @@ t_answer=$(now)
 # the process that answered is the installed binary, running as the unit's user
 [ "$(readlink "/proc/$pid/exe")" = /usr/sbin/ec2gwd ] || ec2gw_fail "pid $pid is $(readlink "/proc/$pid/exe"), not /usr/sbin/ec2gwd"
 [ "$(stat -c %U "/proc/$pid")" = "$user" ] || ec2gw_fail "ec2gwd runs as $(stat -c %U "/proc/$pid"), not $user"
-[ "$(stat -c %U /var/lib/ec2gw/ec2gw.sqlite)" = "$user" ] || ec2gw_fail "the database is not owned by $user"
+db=/var/lib/ec2gw/ec2gw.sqlite
+[ "$(stat -c %U "$db" 2> /dev/null)" = "$user" ] ||
+    ec2gw_fail "the database is not owned by $user: $(find /var/lib/ec2gw -maxdepth 1 -printf '%u %m %p; ')"
+# ... and the daemon can write it: an id made and kept (DescribeImages names each image ami-...)
+aws --endpoint-url "http://127.0.0.1:$PORT" ec2 describe-images --output text > "$OUT/images.txt"
+grep -q 'ami-' "$OUT/images.txt" || ec2gw_fail "describe-images through the installed ec2gwd: $(head -c 300 "$OUT/images.txt")"
+[ "$(sqlite3 "$db" "SELECT count(*) FROM items WHERE id LIKE 'ami-%'")" -gt 0 ] ||
+    ec2gw_fail "no ami- id kept in $db after DescribeImages"
 
 PHASE="stop and purge" ERR_LOG=$OUT/apt.log
 stop_daemon
