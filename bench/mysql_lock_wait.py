@@ -3,7 +3,7 @@
 
     EC2GW_BUILD_DIR=/path/to/build python3 bench/mysql_lock_wait.py [--seconds 20]
 
-Starts a private mariadbd (tests/integration/mysql_server.py, 127.0.0.1:3309) and the build's
+Starts a private mariadbd (tests/integration/mysql_server.py, 127.0.0.1:3312) and the build's
 ec2gwd with only the daemon's own actions (no plugins: DescribeRegions and CreateTags are
 built in), then:
 
@@ -70,7 +70,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=float, default=20)
     a = ap.parse_args()
-    srv = MysqlServer(port=3309, prefix="ec2gw-mysql-bench-")
+    srv = MysqlServer(port=3312, prefix="ec2gw-mysql-bench-")
     srv.start()
     d = None
     holder = None
