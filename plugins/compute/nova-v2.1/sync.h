@@ -14,7 +14,7 @@
 /* Instance models kept per cache entry (instances_memo.c), for requests with Filters: a kept
  * model costs ~13 kB of heap JSON, and issue 15 wants the daemon back under 40 MB after
  * 1 000-instance answers; each instance's XML (~2.2 kB) is kept besides, for all of them */
-#define NOVA_MEMO_MAX 150
+#define NOVA_MEMO_MAX 50
 
 /* The servers of one key: a project's (service-scoped) or one user's of a project. */
 struct nova_sync_entry {
