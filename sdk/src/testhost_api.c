@@ -527,6 +527,8 @@ th_render_item(ec2gw_req_t *r, const char *path, const json_t *item, json_t **ou
             return EC2GW_E_STATE;
     if (r->op == NULL || r->answered)
         return EC2GW_E_STATE;
+    if (item == NULL)
+        return EC2GW_E_INVAL; /* the plugin only asks whether it may */
     rc = th_model_render_item(r->h, r->op, path, item, out, msg, sizeof(msg));
     if (rc == EC2GW_E_INVAL && msg[0] != '\0')
         th_violation(r->h, "%s: render_item(%s): the EC2 model drops members: %s", r->action,

@@ -223,16 +223,28 @@ nova_memo_tags(ec2gw_req_t *req, const char **ids, size_t n)
     return nova_own(req, tags != NULL ? tags : json_object());
 }
 
+/* May this answer hold items rendered ahead? Not while a wrapper waits for the model (the
+ * host refuses): it must see every instance as JSON. */
+static int
+nova_items_allowed(ec2gw_req_t *req)
+{
+    json_t *none = NULL;
+
+    return EC2GW_HOST_HAS(ec2gw, render_item) &&
+           ec2gw->render_item(req, "Reservations.Instances", NULL, &none) == EC2GW_E_INVAL;
+}
+
 /* The kept records that answer without a model: rendered with the tags the instance has now,
- * and no Filters to read models. The others get a copy of their kept model, or miss when
- * none was kept. */
+ * no Filters to read models, and items allowed. The others get a copy of their kept model, or
+ * miss when none was kept. */
 static void
 nova_memo_pick(ec2gw_req_t *req, const struct nova_models_in *in, json_t **recs, char *miss,
                json_t **out)
 {
     size_t n = json_array_size(in->servers), k = 0, i;
     const char **ids = ec2gw->pcalloc(req, (n + 1) * sizeof(*ids));
-    int models = json_array_size(json_object_get(ec2gw->params(req), "Filters")) > 0;
+    int models = json_array_size(json_object_get(ec2gw->params(req), "Filters")) > 0 ||
+                 !nova_items_allowed(req);
     json_t *tags, *none = nova_own(req, json_array());
 
     for (i = 0; i < n; i++)
@@ -331,7 +343,7 @@ nova_models_build(ec2gw_req_t *req, const struct nova_models_in *in, json_t *ite
             json_object_clear(m->recs);
             m->n_models = 0;
             nova_heap_end(req);
-        } else {
+        } else if (nova_items_allowed(req)) {
             index = nova_memo_index(req, m, in);
         }
     }
@@ -373,8 +385,6 @@ nova_models_render(ec2gw_req_t *req, struct nova_memo *m, const json_t *index, j
                 json_array_set(list, j, item); /* a model was needed for Filters only */
                 continue;
             }
-            if (!EC2GW_HOST_HAS(ec2gw, render_item))
-                continue;
             nova_heap_begin(req);
             if (ec2gw->render_item(req, "Reservations.Instances", it, &item) == 0) {
                 json_array_set_new(rec, REC_TAGS, json_deep_copy(json_object_get(it, "Tags")));

@@ -634,6 +634,8 @@ typedef struct ec2gw_host_api {
      * EC2GW_E_INVAL for a non-object, or (debug builds) when members of @p item would be
      * dropped (logged); EC2GW_E_STATE while a wrapper waits for the model (delegate() with
      * on_model: it must see the items as JSON) or after the answer. Then finish the model.
+     * A NULL @p item only asks: EC2GW_E_INVAL when items may be rendered (and put in this
+     * answer), EC2GW_E_STATE when not.
      */
     int (*render_item)(ec2gw_req_t *req, const char *path, const json_t *item, json_t **out);
 } ec2gw_host_api_t;

@@ -610,6 +610,30 @@ test_items_rendered_once(void **s)
     done(h);
 }
 
+/* A wrapper waiting for the model sees every instance as JSON, also when an earlier request
+ * (passed through) left the instance's XML kept: it does not stand in for the instance then. */
+static void
+test_wrapper_sees_json(void **s)
+{
+    ec2gw_test_host_t *h = host("{\"describe_staleness\": \"60s\"}");
+    json_t *a;
+
+    (void)s;
+    assert_int_equal(ec2gw_test_host_wrap(h, JSON_WRAPPER_SO, NULL), 0);
+    expect_full(h, "project-test", "servers_one.json");
+    a = ec2gw_test_action(h, "DescribeInstances", "{}"); /* passed through: XML kept */
+    assert_non_null(a);
+    json_decref(a);
+    assert_int_equal(ec2gw_test_rendered_items(h), 1);
+    expect_net(h);
+    a = ec2gw_test_action(h, "DescribeInstances", "{\"MaxResults\": 5}"); /* read as JSON */
+    assert_non_null(a);
+    assert_non_null(strstr(ec2gw_test_last_xml(h, NULL), "<instanceId>" IID "</instanceId>"));
+    json_decref(a);
+    assert_int_equal(ec2gw_test_rendered_items(h), 1);
+    done(h);
+}
+
 int
 main(void)
 {
@@ -620,6 +644,7 @@ main(void)
         cmocka_unit_test(test_projects_apart),        cmocka_unit_test(test_same_answer),
         cmocka_unit_test(test_unknown_id_refreshes),  cmocka_unit_test(test_floating_from_neutron),
         cmocka_unit_test(test_models_follow_inputs),  cmocka_unit_test(test_items_rendered_once),
+        cmocka_unit_test(test_wrapper_sees_json),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
