@@ -46,6 +46,13 @@ void ec2gw_log_access(const char *line);
  */
 int ec2gw_log_configure(const char *format, const char *access_path, ec2gw_err_t *err);
 
+/**
+ * The same checks for --check-config, without opening or creating the access log: a check
+ * run as root must not leave a root-owned file that the service's user then cannot open.
+ * The file must be writable, or its directory allow creating it. 0 or EC2GW_E_INVAL / _FAIL.
+ */
+int ec2gw_log_check(const char *format, const char *access_path, ec2gw_err_t *err);
+
 /** Reopen the access log file by its path (SIGUSR1, after logrotate renamed it). */
 void ec2gw_log_reopen(void);
 

@@ -37,13 +37,50 @@ open_access(const char *path, ec2gw_err_t *err)
     return fd;
 }
 
+static int
+check_format(const char *format, ec2gw_err_t *err)
+{
+    if (format != NULL && strcmp(format, "text") != 0 && strcmp(format, "json") != 0)
+        return ec2gw_err_set(err, EC2GW_E_INVAL, "log.format: '%s' is not text or json", format);
+    return 0;
+}
+
+int
+ec2gw_log_check(const char *format, const char *path, ec2gw_err_t *err)
+{
+    char dir[4096];
+    const char *slash;
+
+    if (check_format(format, err) != 0)
+        return EC2GW_E_INVAL;
+    if (path == NULL)
+        return 0;
+    if (access(path, F_OK) == 0) {
+        if (access(path, W_OK) != 0)
+            return ec2gw_err_set(err, EC2GW_E_FAIL, "log.access_log: cannot write %s: %s", path,
+                                 strerror(errno));
+        return 0;
+    }
+    slash = strrchr(path, '/');
+    if (slash == NULL)
+        snprintf(dir, sizeof(dir), ".");
+    else if ((size_t)(slash - path) >= sizeof(dir))
+        return ec2gw_err_set(err, EC2GW_E_INVAL, "log.access_log: path too long");
+    else
+        snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
+    if (access(dir, W_OK | X_OK) != 0)
+        return ec2gw_err_set(err, EC2GW_E_FAIL, "log.access_log: cannot create %s in %s: %s", path,
+                             dir, strerror(errno));
+    return 0;
+}
+
 int
 ec2gw_log_configure(const char *format, const char *path, ec2gw_err_t *err)
 {
     int fd = -1;
 
-    if (format != NULL && strcmp(format, "text") != 0 && strcmp(format, "json") != 0)
-        return ec2gw_err_set(err, EC2GW_E_INVAL, "log.format: '%s' is not text or json", format);
+    if (check_format(format, err) != 0)
+        return EC2GW_E_INVAL;
     if (path != NULL && (access_path == NULL || strcmp(path, access_path) != 0)) {
         char *copy = strdup(path);
 

@@ -231,7 +231,10 @@ ec2gw_daemon_prepare(ec2gw_daemon_t *d, ec2gw_err_t *err)
                              "info or debug",
                              d->gen->conf.log_level);
     ec2gw_log_set_level(lvl);
-    if ((rc = ec2gw_log_configure(d->gen->conf.log_format, d->gen->conf.access_log_path, err)) != 0)
+    rc = d->opts.check_only
+             ? ec2gw_log_check(d->gen->conf.log_format, d->gen->conf.access_log_path, err)
+             : ec2gw_log_configure(d->gen->conf.log_format, d->gen->conf.access_log_path, err);
+    if (rc != 0)
         return rc;
     if (resolve_model_path(d, model_path, sizeof(model_path)) != 0)
         return ec2gw_err_set(err, EC2GW_E_NOTFOUND,

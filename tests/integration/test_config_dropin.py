@@ -56,6 +56,16 @@ def listening(port):
         return s.connect_ex(("127.0.0.1", port)) == 0
 
 
+
+def stock_line(prefix):
+    """The 1-based line of the stock 00-daemon.yaml's first line starting with PREFIX (its
+    comments may grow: the test must not pin line numbers)."""
+    with open(os.path.join(STOCK, "00-daemon.yaml")) as f:
+        for n, line in enumerate(f, 1):
+            if line.startswith(prefix):
+                return n
+    raise AssertionError("no line starting with %r in the stock 00-daemon.yaml" % prefix)
+
 class SiteDaemon(harness.Daemon):
     """harness.Daemon with the stock conf.d unchanged plus a 50-site.yaml."""
 
@@ -128,10 +138,10 @@ class DropIn(unittest.TestCase):
         stock = os.path.join(self.d.conf, "00-daemon.yaml")
         lines = [x.split() for x in out.splitlines()]
         self.assertIn(["port:", str(self.d.port), "#", site + ":3"], lines)
-        self.assertIn(["address:", "127.0.0.1", "#", stock + ":6"], lines)
+        self.assertIn(["address:", "127.0.0.1", "#", "%s:%d" % (stock, stock_line("  address:"))], lines)
         self.assertIn(["database:", self.d.db, "#", site + ":5"], lines)
         self.assertIn(["level:", "debug", "#", site + ":7"], lines)
-        self.assertIn(["format:", "text", "#", stock + ":45"], lines)
+        self.assertIn(["format:", "text", "#", "%s:%d" % (stock, stock_line("  format:"))], lines)
         self.assertIn(["plugin:", "nova-v2.1", "#", os.path.join(self.d.conf, "10-compute.yaml")
                        + ":2"], lines)
         self.assertRegex(out, r"# valid: 5 plugin instances, \d+ actions routed")
@@ -181,8 +191,9 @@ class DropIn(unittest.TestCase):
         self.d.write_site("listen: %d\n" % self.d.port)
         self.d.proc.send_signal(signal.SIGHUP)
         want = ("reload failed, keeping the running configuration: %s:1: 'listen' is a scalar "
-                "here but a mapping in %s:5" % (self.d.site,
-                                                os.path.join(self.d.conf, "00-daemon.yaml")))
+                "here but a mapping in %s:%d" % (self.d.site,
+                                                os.path.join(self.d.conf, "00-daemon.yaml"),
+                                                stock_line("listen:")))
         self.assertTrue(wait_until(lambda: want in read(self.d.log_path)),
                         read(self.d.log_path)[-2000:])
         self.assertEqual(regions(self.d), [("RegionOne", self.d.url)])
@@ -192,7 +203,7 @@ class BadDropIn(unittest.TestCase):
     cases = [
         # (50-site.yaml, the start-up error after "ec2gwd: <conf>/50-site.yaml:")
         ("listen: 8790\n",
-         "1: 'listen' is a scalar here but a mapping in {conf}/00-daemon.yaml:5; a later conf.d "
+         "1: 'listen' is a scalar here but a mapping in {conf}/00-daemon.yaml:{listen}; a later conf.d "
          "file merges a mapping into a mapping key by key and replaces a scalar or a sequence "
          "whole, but cannot turn one kind into the other"),
         ("# site\nlisten:\n  port: 70000\n", "3: listen.port must be 1-65535"),
@@ -229,7 +240,8 @@ class BadDropIn(unittest.TestCase):
             for text, want in self.cases:
                 with self.subTest(site=text):
                     d.write_site(text)
-                    msg = "ec2gwd: %s:%s" % (d.site, want.format(conf=d.conf))
+                    msg = "ec2gwd: %s:%s" % (d.site, want.format(
+                        conf=d.conf, listen=stock_line("listen:")))
                     r = d.run("--check-config")
                     self.assertEqual(r.returncode, 1, r.stdout)
                     self.assertEqual(r.stderr.strip(), msg)

@@ -91,6 +91,25 @@ test_access_log_json_and_reopen(void **state)
     assert_int_equal(ec2gw_log_configure("text", NULL, &err), 0);
 }
 
+/* --check-config's view of the access log: judged, never created (a root-run check must not
+ * leave a root-owned file behind that the service's user cannot open). */
+static void
+test_access_log_check_creates_nothing(void **state)
+{
+    char path[128], sub[128];
+    ec2gw_err_t err = { 0 };
+
+    (void)state;
+    snprintf(path, sizeof(path), "%s/check.log", dir);
+    snprintf(sub, sizeof(sub), "%s/no-such-dir/a.log", dir);
+    assert_int_equal(ec2gw_log_check("yaml", NULL, &err), EC2GW_E_INVAL);
+    assert_int_equal(ec2gw_log_check("json", path, &err), 0);
+    assert_int_equal(access(path, F_OK), -1); /* not created */
+    assert_int_equal(ec2gw_log_check("text", sub, &err), EC2GW_E_FAIL);
+    assert_non_null(strstr(err.msg, "no-such-dir"));
+    assert_int_equal(ec2gw_log_check(NULL, NULL, &err), 0);
+}
+
 static void
 test_notify_socket(void **state)
 {
@@ -138,6 +157,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_access_log_json_and_reopen),
+        cmocka_unit_test(test_access_log_check_creates_nothing),
         cmocka_unit_test(test_notify_socket),
     };
 
