@@ -7,8 +7,9 @@
 #   apt-get install debhelper rpm            the build tools beyond tools/deps.sh's
 #   contrib/deb/build.sh /tmp/ec2gw-debs     and contrib/rpm/build.sh /tmp/ec2gw-rpms
 #   apt-get install ./ec2gw_*.deb
-#   the site's settings: 00-daemon.yaml (Keystone URL, service user, listener on port 8790:
-#   tools/run.sh's ec2gwd holds 8788, 8789 is the metadata port), the password in ec2gw.env
+#   the site's settings in a drop-in, 50-site.yaml (Keystone URL, service user, listener on port
+#   8790: tools/run.sh's ec2gwd holds 8788, 8789 is the metadata port; the conffiles stay as
+#   shipped: dpkg --verify), the password in ec2gw.env
 #   /usr/sbin/ec2gwd started as the unit starts it (no systemd runs here): its ExecStart=, as
 #   its User=, with its EnvironmentFile=, in its WorkingDirectory (StateDirectory)
 #   its first answer: /healthz, then awscli describe-regions with the README's ec2rc.sh
@@ -64,11 +65,12 @@ getent passwd ec2gw > /dev/null || ec2gw_fail "the package made no system user e
 
 PHASE="site settings" ERR_LOG=
 eval "$(bash tests/cloud/cloud.sh env)"
-conf=/etc/ec2gw/conf.d/00-daemon.yaml
-sed -i -e "s|port: 8788|port: $PORT|" -e "s|url: http://127.0.0.1:5000/v3|url: $EC2GW_KEYSTONE_URL|" \
-    -e "s|service_user: ec2gw|service_user: $EC2GW_SERVICE_USER|" "$conf"
-grep -q "port: $PORT" "$conf" || ec2gw_fail "no 'port: 8788' to edit in $conf"
+# as the README says: a drop-in of the site's own; the packaged conffiles stay as shipped
+site=/etc/ec2gw/conf.d/50-site.yaml
+printf 'listen:\n  port: %s\nkeystone:\n  url: %s\n  service_user: %s\n' \
+    "$PORT" "$EC2GW_KEYSTONE_URL" "$EC2GW_SERVICE_USER" > "$site"
 echo "EC2GW_SERVICE_PASSWORD=$EC2GW_SERVICE_PASSWORD" >> /etc/ec2gw/ec2gw.env
+[ -z "$(dpkg --verify ec2gw)" ] || ec2gw_fail "dpkg --verify ec2gw: $(dpkg --verify ec2gw)"
 
 PHASE="start the installed daemon as its unit does" ERR_LOG=$LOG
 unit=/lib/systemd/system/ec2gwd.service
@@ -117,6 +119,11 @@ grep -q 'ami-' "$OUT/images.txt" || ec2gw_fail "describe-images through the inst
 PHASE="stop and purge" ERR_LOG=$OUT/apt.log
 stop_daemon
 DEBIAN_FRONTEND=noninteractive apt-get purge -y -q ec2gw >> "$ERR_LOG" 2>&1
+# the site's drop-in is the admin's file, not the package's: purge leaves it, and only it
+left=$(find /etc/ec2gw -type f)
+[ "$left" = "$site" ] || ec2gw_fail "after purge /etc/ec2gw holds [$left], not just $site"
+rm -f "$site"
+rmdir /etc/ec2gw/conf.d /etc/ec2gw
 for f in /usr/sbin/ec2gwd /etc/ec2gw /var/lib/ec2gw; do
     [ ! -e "$f" ] || ec2gw_fail "$f left after purge"
 done
