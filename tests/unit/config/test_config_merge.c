@@ -17,47 +17,8 @@
 /* cmocka.h relies on the headers above. */
 #include <cmocka.h>
 
+#include "conf_tmpdir.h"
 #include "config/config.h"
-
-static char tmpdir[64];
-
-static const char *
-write_file(const char *name, const char *text)
-{
-    static char path[256];
-    FILE *f;
-
-    snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
-    f = fopen(path, "w");
-    assert_non_null(f);
-    assert_int_equal(fputs(text, f) >= 0, 1);
-    assert_int_equal(fclose(f), 0);
-    return path;
-}
-
-static int
-rm_cb(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
-static int
-setup_dir(void **state)
-{
-    (void)state;
-    snprintf(tmpdir, sizeof(tmpdir), "/tmp/ec2gw-merge-XXXXXX");
-    return mkdtemp(tmpdir) != NULL ? 0 : -1;
-}
-
-static int
-teardown_dir(void **state)
-{
-    (void)state;
-    return nftw(tmpdir, rm_cb, 8, FTW_DEPTH | FTW_PHYS);
-}
 
 /** "<tmpdir>/<name>" in @p buf. */
 static const char *
