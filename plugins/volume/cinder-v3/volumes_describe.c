@@ -6,7 +6,6 @@
  * Nova already lists it) or more than 20 servers are involved. Ids mapped in one batch per kind;
  * filters and paging by the host.
  */
-#include <stdlib.h>
 #include <string.h>
 
 #include "cinder.h"
@@ -254,29 +253,13 @@ cinder_desc_volumes(ec2gw_req_t *req, const ec2gw_os_resp_t *r, void *arg)
     cinder_desc_nova(req, st);
 }
 
-/* Cinder's order: newest first (created_at, then id). */
-static int
-cinder_desc_cmp(const void *a, const void *b)
-{
-    const json_t *va = *(const json_t *const *)a, *vb = *(const json_t *const *)b;
-    const char *ca = cinder_str(va, "created_at"), *cb = cinder_str(vb, "created_at");
-    int c = strcmp(cb ? cb : "", ca ? ca : "");
-
-    if (c != 0)
-        return c;
-    ca = cinder_str(va, "id");
-    cb = cinder_str(vb, "id");
-    return strcmp(cb ? cb : "", ca ? ca : "");
-}
-
 static void
 cinder_desc_synced(ec2gw_req_t *req, json_t *vols, const ec2gw_os_resp_t *r, void *arg)
 {
     struct cinder_desc *st = arg;
-    size_t n = json_object_size(vols), i = 0;
-    json_t **sorted;
     const char *k;
     json_t *v;
+    size_t i;
 
     if (vols == NULL) {
         if (r != NULL)
@@ -293,14 +276,10 @@ cinder_desc_synced(ec2gw_req_t *req, json_t *vols, const ec2gw_os_resp_t *r, voi
                 return;
             break;
         }
-    /* references taken: the cache may replace these volumes before the answer */
-    sorted = ec2gw->pcalloc(req, (n + 1) * sizeof(*sorted));
-    i = 0;
-    json_object_foreach(vols, k, v) sorted[i++] = v;
-    qsort(sorted, n, sizeof(*sorted), cinder_desc_cmp);
+    /* references taken: the cache may replace these volumes before the answer (the host
+     * orders the answer by id) */
     st->volumes = cinder_own(req, json_array());
-    for (i = 0; i < n; i++)
-        json_array_append(st->volumes, sorted[i]);
+    json_object_foreach(vols, k, v) json_array_append(st->volumes, v);
     cinder_desc_nova(req, st);
 }
 
