@@ -25,7 +25,13 @@
  * (GET /volumes/detail and its pages). `since` is Cinder's own clock (its newest updated_at),
  * so skew between Cinder and the gateway cannot skip a change; the overlap covers Cinder
  * services whose clocks differ a little and transactions committed late. A Cinder older than
- * 3.60 refusing the filter gets full lists only (logged once).
+ * 3.60 refusing the filter gets full lists only (logged once). The refresh's summary is a
+ * shared read too: one begun up to the bound earlier may be reused (a refresh right at the
+ * bound), so a deletion just before it can wait one more bound; a change that moves neither
+ * updated_at nor the count and size waits for the next full list.
+ *
+ * A wrapper's os_hooks on these calls make them unshared: each read within the bound then
+ * costs one summary call (still no list).
  *
  * Keys are projects: Cinder lists a project's volumes alike to each member (the shared reads
  * share them by project and roles already). Cached JSON is made between json_heap_begin/end,
