@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """DescribeVolumes' volume cache (issue 15, cinder-v3 volume_sync.c) against the all-in-one
 cloud: a volume created, attached or deleted outside ec2gw (Cinder's and Nova's own APIs, as
-demo) appears, shows its attachment or disappears in DescribeVolumes within the staleness bound
+demo2) appears, shows its attachment or disappears in DescribeVolumes within the staleness bound
 (describe_max_staleness, 2 s) plus one refresh; a client's own CreateVolume, AttachVolume and
-DeleteVolume are read at once; reads within the bound cost no Cinder call (/metrics); demo2
-never sees demo's volumes. Everything made is deleted (asked Cinder directly at the end)."""
+DeleteVolume are read at once; reads within the bound cost no Cinder call and one after it
+two (/metrics); demo never sees demo2's volumes. Everything made is deleted (asked Cinder
+directly at the end)."""
 import os
 import sys
 import time
@@ -31,10 +32,12 @@ def tearDownModule():
 class VolumeSync(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.ec2 = harness.boto3_client(D)
-        cls.ec2b = harness.boto3_client(D, which=2)
-        cls.cinder = harness.OpenStackAs(D.env, "volumev3", timeout=60)
-        cls.nova = harness.OpenStackAs(D.env, "compute", timeout=60)
+        # demo2's project: the other tests change demo's volumes meanwhile, and the call
+        # counts below are of one project's refreshes
+        cls.ec2 = harness.boto3_client(D, which=2)
+        cls.ec2b = harness.boto3_client(D)
+        cls.cinder = harness.OpenStackAs(D.env, "volumev3", tenant=2, timeout=60)
+        cls.nova = harness.OpenStackAs(D.env, "compute", tenant=2, timeout=60)
         cls.tag = "vsync-" + uuid.uuid4().hex[:8]
         cls.outside = []  # Cinder uuids made outside ec2gw
         cls.ours = []  # vol- ids made through ec2gw
