@@ -30,6 +30,20 @@ static const ec2gw_setting_t cinder_settings[] = {
       .def = "true",
       .help = "DetachVolume Force of a volume whose server is gone: Cinder os-force_detach "
               "with the service identity (needs an admin service user)" },
+    { .key = "type_reads_as_service",
+      .type = EC2GW_SET_BOOL,
+      .offset = offsetof(struct cinder_inst, type_reads_as_service),
+      .def = "true",
+      .help = "read what volume types back (QoS specs, encryption, extra specs: admin-only in "
+              "Cinder's default policy) with the service identity, for CreateVolume's Iops, "
+              "Throughput, Encrypted, KmsKeyId, MultiAttachEnabled and the Iops/Throughput "
+              "volumes show; false: those parameters are refused" },
+    { .key = "type_cache_ttl",
+      .type = EC2GW_SET_DURATION_MS,
+      .offset = offsetof(struct cinder_inst, type_cache_ttl_ms),
+      .def = "60s",
+      .help = "how long what the volume types back is reused before Cinder is asked again "
+              "(0: every request asks)" },
     { .key = NULL },
 };
 
@@ -327,7 +341,7 @@ cinder_load(const ec2gw_host_api_t *host)
 static int
 cinder_create(void *inst, ec2gw_cfg_t *cfg)
 {
-    const struct cinder_inst *ci = inst;
+    struct cinder_inst *ci = inst;
 
     if (ci->compute_microversion == NULL || strncmp(ci->compute_microversion, "2.", 2) != 0) {
         ec2gw->cfg_error(cfg, "compute_microversion", "a Nova microversion like \"2.79\"");
@@ -337,7 +351,17 @@ cinder_create(void *inst, ec2gw_cfg_t *cfg)
         ec2gw->cfg_error(cfg, "max_size_gib", "out of range (1..1048576)");
         return EC2GW_E_INVAL;
     }
-    return 0;
+    if (ci->type_cache_ttl_ms < 0 || ci->type_cache_ttl_ms > 3600000) {
+        ec2gw->cfg_error(cfg, "type_cache_ttl", "out of range (0..1h)");
+        return EC2GW_E_INVAL;
+    }
+    return cinder_types_new(inst);
+}
+
+static void
+cinder_destroy(void *inst)
+{
+    cinder_types_free(inst);
 }
 
 EC2GW_EXPORT const ec2gw_plugin_t ec2gw_plugin = {
@@ -352,4 +376,5 @@ EC2GW_EXPORT const ec2gw_plugin_t ec2gw_plugin = {
     .inst_size = sizeof(struct cinder_inst),
     .load = cinder_load,
     .create = cinder_create,
+    .destroy = cinder_destroy,
 };

@@ -137,6 +137,7 @@ cinder_desc_finish(ec2gw_req_t *req, struct cinder_desc *st, const json_t *serve
             continue;
         json_object_set_new(found, uuid, json_true());
         m = cinder_volume_model(req, &view, vol);
+        cinder_types_model(req, st->ci, m); /* Iops/Throughput of its type (volume_types.c) */
         json_array_append_new(items, st->status_mode ? cinder_status_item(vol, m) : m);
         if (st->status_mode)
             json_decref(m);
@@ -240,13 +241,31 @@ cinder_desc_volumes(ec2gw_req_t *req, const ec2gw_os_resp_t *r, void *arg)
     cinder_desc_finish(req, st, NULL);
 }
 
+/* The volume list (after the volume types' catalog, for the Iops/Throughput shown). */
+static void
+cinder_desc_list(ec2gw_req_t *req, const json_t *type, const char *why, void *arg)
+{
+    struct cinder_desc *st = arg;
+    const json_t *ids = st->ids;
+    const char *path = "/volumes/detail";
+    ec2gw_os_call_t call;
+
+    (void)type;
+    if (why != NULL)
+        ec2gw->log(req, EC2GW_LOG_WARN, "volume types: %s", why);
+    if (json_array_size(ids) == 1)
+        path = ec2gw->psprintf(req, "/volumes/%s", ec2gw->url_escape(req, st->os_ids[0]));
+    call = EC2GW_OS_GET("volumev3", path);
+    call.flags = EC2GW_CALL_SHARED; /* read-only: shared (ABI 1.4) */
+    if (ec2gw->os_call(req, &call, cinder_desc_volumes, st) < 0)
+        ec2gw->fail(req, 503, "Unavailable", "The volume service is not reachable");
+}
+
 static int
 cinder_describe(ec2gw_req_t *req, void *inst, int status_mode)
 {
     struct cinder_desc *st = ec2gw->state(req, sizeof(*st));
     const json_t *ids = json_object_get(ec2gw->params(req), "VolumeIds");
-    const char *path = "/volumes/detail";
-    ec2gw_os_call_t call;
 
     st->ci = inst;
     st->status_mode = status_mode;
@@ -254,15 +273,10 @@ cinder_describe(ec2gw_req_t *req, void *inst, int status_mode)
         if (cinder_resolve_all(req, "vol", ids, &st->os_ids) != 0)
             return EC2GW_OK;
         st->ids = ids;
-        if (json_array_size(ids) == 1)
-            path = ec2gw->psprintf(req, "/volumes/%s", ec2gw->url_escape(req, st->os_ids[0]));
     }
-    call = EC2GW_OS_GET("volumev3", path);
-    call.flags = EC2GW_CALL_SHARED; /* read-only: shared (ABI 1.4) */
-    if (ec2gw->os_call(req, &call, cinder_desc_volumes, st) < 0) {
-        ec2gw->fail(req, 503, "Unavailable", "The volume service is not reachable");
-        return EC2GW_OK;
-    }
+    if (!status_mode && st->ci->type_reads_as_service)
+        return cinder_type_get(req, st->ci, "", 0, cinder_desc_list, st);
+    cinder_desc_list(req, NULL, NULL, st);
     return EC2GW_AGAIN;
 }
 
