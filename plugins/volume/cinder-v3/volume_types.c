@@ -177,10 +177,11 @@ tget_catalog(ec2gw_req_t *req, const ec2gw_os_resp_t *const *r, size_t n, void *
                                     ec2gw_os_ok(r[0]) ? r[1]->status : r[0]->status));
         return;
     }
-    heap_begin(req);
-    qos = json_object();
+    /* the QoS specs by id: the request's, only read while the entries are made */
+    qos = cinder_own(req, json_object());
     json_array_foreach(json_object_get(r[1]->json, "qos_specs"), i, e) if (cinder_str(e, "id"))
         json_object_set(qos, cinder_str(e, "id"), e);
+    heap_begin(req);
     types = json_object();
     json_array_foreach(json_object_get(r[0]->json, "volume_types"), i, e)
     {
@@ -196,7 +197,6 @@ tget_catalog(ec2gw_req_t *req, const ec2gw_os_resp_t *const *r, size_t n, void *
     c->types = types;
     c->exp = now(req) + g->ci->type_cache_ttl_ms;
     g->fresh = 1;
-    json_decref(qos); /* its values were the answer's: nothing of them is kept */
     heap_end(req);
     tget_step(req, g);
 }
