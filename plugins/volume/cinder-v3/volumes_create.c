@@ -1,6 +1,8 @@
 /*
  * volumes_create.c - CreateVolume (POST /volumes; ClientToken idempotency is the daemon's, the
- * token is also kept in the volume's metadata for the client-token filter) and DeleteVolume
+ * token is also kept in the volume's metadata for the client-token filter; Iops, Throughput,
+ * Encrypted, KmsKeyId and MultiAttachEnabled checked against what the type backs first,
+ * volume_types.c) and DeleteVolume
  * (the volume and its snapshots read first, so an attached volume gets VolumeInUse and one
  * with snapshots a clear IncorrectState, then DELETE).
  */
