@@ -144,6 +144,17 @@ class VolumeTypes(unittest.TestCase):
         # Cinder agrees: the volume is encrypted (its key from the key manager)
         self.assertTrue(self.cinder_volume(name + "-luks")["encrypted"])
         self.assertEqual(self.cinder_volume(name + "-gold")["volume_type"], self.gold["name"])
+        # what the types back is cached (type_cache_ttl 60 s): after one CreateVolume that may
+        # read the catalog, two more checked ones and an encrypted one cost their POSTs only
+        self.created(ec2.create_volume(Size=1, AvailabilityZone="nova",
+                                       VolumeType=self.luks["name"], Encrypted=True))
+        calls = D.backend_calls("volumev3")
+        for _ in range(2):
+            self.created(ec2.create_volume(Size=2, AvailabilityZone="nova",
+                                           VolumeType=self.gold["name"], Iops=3000))
+        self.created(ec2.create_volume(Size=1, AvailabilityZone="nova",
+                                       VolumeType=self.luks["name"], Encrypted=True))
+        self.assertEqual(D.backend_calls("volumev3") - calls, 3)
         enc = ec2.describe_volumes(Filters=[{"Name": "encrypted", "Values": ["true"]}])["Volumes"]
         self.assertIn(ids[1], [v["VolumeId"] for v in enc])
         self.assertNotIn(ids[0], [v["VolumeId"] for v in enc])
