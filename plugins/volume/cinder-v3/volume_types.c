@@ -64,7 +64,8 @@ heap_end(ec2gw_req_t *req)
         ec2gw->json_heap_end(req);
 }
 
-/* A QoS value: Cinder keeps specs as strings; 0 when absent or not a positive integer. */
+/* A QoS value: Cinder keeps specs as strings; 0 when absent or not a positive integer up to
+ * 10^12 (so per-GiB values times a Size cannot overflow). */
 static json_int_t
 spec_num(const json_t *specs, const char *key)
 {
@@ -76,7 +77,7 @@ spec_num(const json_t *specs, const char *key)
         return 0;
     errno = 0;
     v = strtoll(s, &end, 10);
-    if (errno != 0 || end == s || *end != '\0' || v <= 0)
+    if (errno != 0 || end == s || *end != '\0' || v <= 0 || v > 1000000000000LL)
         return 0;
     return (json_int_t)v;
 }
