@@ -216,7 +216,7 @@ tget_encryption(ec2gw_req_t *req, const ec2gw_os_resp_t *r, void *arg)
                                     g->name, r->status));
         return;
     }
-    /* Cinder answers {} (older releases) or {"encryption": {}} for a type without encryption */
+    /* Cinder answers the spec itself ({} without one); accept it wrapped in "encryption" too */
     if (enc == NULL)
         enc = r->json;
     heap_begin(req);
