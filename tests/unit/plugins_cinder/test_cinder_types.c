@@ -326,6 +326,28 @@ test_reads_fail_or_off(void **s)
     assert_non_null(strstr(ec2gw_test_load_error(), "type_cache_ttl"));
 }
 
+/* QoS values Cinder keeps as text: garbage and values that could overflow are not limits. */
+static void
+test_bad_qos_values(void **s)
+{
+    ec2gw_test_host_t *h = thost();
+
+    (void)s;
+    ec2gw_test_expect(h, "GET", "volumev3", "/types?is_public=None", 200,
+                      "{\"volume_types\": [{\"id\": \"t1\", \"name\": \"huge\", "
+                      "\"is_public\": true, \"extra_specs\": {}, \"qos_specs_id\": \"q\"}]}");
+    ec2gw_test_expect(h, "GET", "volumev3", "/qos-specs", 200,
+                      "{\"qos_specs\": [{\"id\": \"q\", \"specs\": {\"total_iops_sec_per_gb\": "
+                      "\"9223372036854775807\", \"total_bytes_sec\": \"12abc\"}}]}");
+    expect_error(h, "CreateVolume", "{\"Size\": 16384, \"VolumeType\": \"huge\", \"Iops\": 1}",
+                 "InvalidParameterValue");
+    expect_msg(h, "sets no IOPS limit");
+    expect_error(h, "CreateVolume", "{\"Size\": 1, \"VolumeType\": \"huge\", \"Throughput\": 1}",
+                 "InvalidParameterValue");
+    expect_msg(h, "sets no throughput limit");
+    done(h);
+}
+
 int
 main(void)
 {
@@ -336,6 +358,7 @@ main(void)
         cmocka_unit_test(test_encrypted_kms),
         cmocka_unit_test(test_multiattach),
         cmocka_unit_test(test_reads_fail_or_off),
+        cmocka_unit_test(test_bad_qos_values),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
