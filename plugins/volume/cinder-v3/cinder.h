@@ -26,6 +26,9 @@ struct cinder_inst {
     int64_t sync_overlap_ms;          /* the delta starts this much before the newest change */
     int64_t sync_max_projects;        /* cap of cached projects */
     struct cinder_sync *sync;         /* the volume cache (volume_sync.c); mutable */
+    int type_reads_as_service;        /* what volume types back, read as the service user */
+    int64_t type_cache_ttl_ms;        /* how long what types back is reused */
+    struct cinder_types *types;       /* volume_types.c's cache: the one mutable member */
 };
 
 /* -- volume_sync.c: DescribeVolumes' volumes per project, kept across requests ------------ */
@@ -134,6 +137,33 @@ int cinder_volume_filter_values(ec2gw_req_t *req, const json_t *item, const char
                                 json_t *values, void *arg);
 int cinder_snapshot_filter_values(ec2gw_req_t *req, const json_t *item, const char *name,
                                   json_t *values, void *arg);
+
+/* -- volume_types.c: what a volume type backs (QoS, encryption, multiattach), cached ------ */
+
+/* The cache of @p ci (create()/destroy()). */
+int cinder_types_new(struct cinder_inst *ci);
+void cinder_types_free(struct cinder_inst *ci);
+/*
+ * What type @p name backs arrived: @p type is {"id", "name", "public", "iops", "iops_gb", "bps",
+ * "bps_gb", "multiattach", "encrypted" (when asked)} (pool), or NULL with @p why (pool; NULL
+ * when only the catalog was asked for).
+ */
+typedef void (*cinder_types_fn)(ec2gw_req_t *req, const json_t *type, const char *why, void *arg);
+/*
+ * Read what type @p name (NULL: the caller's default type; "": only refresh the catalog)
+ * backs, its encryption too with @p need_enc, from the cache or Cinder; @p done runs exactly
+ * once, maybe before this returns. Returns EC2GW_AGAIN.
+ */
+int cinder_type_get(ec2gw_req_t *req, const struct cinder_inst *ci, const char *name, int need_enc,
+                    cinder_types_fn done, void *arg);
+/* Add Iops/Throughput to volume @p model when its VolumeType (cached) defines them. */
+void cinder_types_model(ec2gw_req_t *req, const struct cinder_inst *ci, json_t *model);
+/*
+ * CreateVolume's Iops, Throughput, Encrypted, KmsKeyId and MultiAttachEnabled in @p p against
+ * type @p t (of size @p size GiB, 0 unknown): 0, or -1 after InvalidParameterValue naming it.
+ */
+int cinder_types_check(ec2gw_req_t *req, const struct cinder_inst *ci, const json_t *t,
+                       const json_t *p, json_int_t size);
 
 /* action handlers */
 int cinder_create_volume(ec2gw_req_t *req, void *inst);

@@ -48,6 +48,20 @@ static const ec2gw_setting_t cinder_settings[] = {
       .offset = offsetof(struct cinder_inst, sync_max_projects),
       .def = "256",
       .help = "projects whose volumes are cached" },
+    { .key = "type_reads_as_service",
+      .type = EC2GW_SET_BOOL,
+      .offset = offsetof(struct cinder_inst, type_reads_as_service),
+      .def = "true",
+      .help = "read what volume types back (QoS specs, encryption, extra specs: admin-only in "
+              "Cinder's default policy) with the service identity, for CreateVolume's Iops, "
+              "Throughput, Encrypted, KmsKeyId, MultiAttachEnabled and the Iops/Throughput "
+              "volumes show; false: those parameters are refused" },
+    { .key = "type_cache_ttl",
+      .type = EC2GW_SET_DURATION_MS,
+      .offset = offsetof(struct cinder_inst, type_cache_ttl_ms),
+      .def = "60s",
+      .help = "how long what the volume types back is reused before Cinder is asked again "
+              "(0: every request asks)" },
     { .key = NULL },
 };
 
@@ -365,10 +379,20 @@ cinder_load(const ec2gw_host_api_t *host)
     return 0;
 }
 
+static void
+cinder_destroy(void *inst)
+{
+    struct cinder_inst *ci = inst;
+
+    cinder_sync_free(ci->sync);
+    ci->sync = NULL;
+    cinder_types_free(ci);
+}
+
 static int
 cinder_create(void *inst, ec2gw_cfg_t *cfg)
 {
-    const struct cinder_inst *ci = inst;
+    struct cinder_inst *ci = inst;
 
     if (ci->compute_microversion == NULL || strncmp(ci->compute_microversion, "2.", 2) != 0) {
         ec2gw->cfg_error(cfg, "compute_microversion", "a Nova microversion like \"2.79\"");
@@ -390,18 +414,14 @@ cinder_create(void *inst, ec2gw_cfg_t *cfg)
         ec2gw->cfg_error(cfg, "sync_max_projects", "out of range (1..100000)");
         return EC2GW_E_INVAL;
     }
-    if ((((struct cinder_inst *)inst)->sync = cinder_sync_new()) == NULL)
-        return EC2GW_E_NOMEM;
+    if (ci->type_cache_ttl_ms < 0 || ci->type_cache_ttl_ms > 3600000) {
+        ec2gw->cfg_error(cfg, "type_cache_ttl", "out of range (0..1h)");
+        return EC2GW_E_INVAL;
+    }
+    if ((((struct cinder_inst *)inst)->sync = cinder_sync_new()) == NULL ||
+        cinder_types_new(inst) != 0)
+        return EC2GW_E_NOMEM; /* the host calls destroy() after a failed create() too */
     return 0;
-}
-
-static void
-cinder_destroy(void *inst)
-{
-    struct cinder_inst *ci = inst;
-
-    cinder_sync_free(ci->sync);
-    ci->sync = NULL;
 }
 
 EC2GW_EXPORT const ec2gw_plugin_t ec2gw_plugin = {

@@ -1,6 +1,8 @@
 /*
  * volumes_create.c - CreateVolume (POST /volumes; ClientToken idempotency is the daemon's, the
- * token is also kept in the volume's metadata for the client-token filter) and DeleteVolume
+ * token is also kept in the volume's metadata for the client-token filter; Iops, Throughput,
+ * Encrypted, KmsKeyId and MultiAttachEnabled checked against what the type backs first,
+ * volume_types.c) and DeleteVolume
  * (the volume and its snapshots read first, so an attached volume gets VolumeInUse and one
  * with snapshots a clear IncorrectState, then DELETE).
  */
@@ -9,30 +11,39 @@
 #include "cinder.h"
 
 struct cinder_create_state {
+    const struct cinder_inst *ci;
     json_t *tags;
+    json_t *vol;       /* the body's "volume" (pool) */
+    const char *asked; /* the first parameter that needs what the type backs, or NULL */
 };
 
 /* Parameters EBS has and Cinder cannot back; -1 after refusing the first one present. */
 static int
 cinder_create_refuse(ec2gw_req_t *req, const json_t *p)
 {
-    static const char *const absent[] = { "Iops",
-                                          "Throughput",
-                                          "KmsKeyId",
-                                          "OutpostArn",
-                                          "AvailabilityZoneId",
-                                          "VolumeInitializationRate",
-                                          "Operator",
-                                          NULL };
+    static const char *const absent[] = { "OutpostArn", "AvailabilityZoneId",
+                                          "VolumeInitializationRate", "Operator", NULL };
 
     for (size_t i = 0; absent[i] != NULL; i++)
         if (json_object_get(p, absent[i]) != NULL)
             return cinder_unsupported(req, absent[i]);
-    if (json_is_true(json_object_get(p, "Encrypted")))
-        return cinder_unsupported(req, "Encrypted");
-    if (json_is_true(json_object_get(p, "MultiAttachEnabled")))
-        return cinder_unsupported(req, "MultiAttachEnabled");
     return 0;
+}
+
+/* The first parameter only a volume type can back (Encrypted/MultiAttachEnabled when true). */
+static const char *
+cinder_type_param(const json_t *p)
+{
+    static const char *const given[] = { "Iops", "Throughput", "KmsKeyId", NULL };
+
+    for (size_t i = 0; given[i] != NULL; i++)
+        if (json_object_get(p, given[i]) != NULL)
+            return given[i];
+    if (json_is_true(json_object_get(p, "Encrypted")))
+        return "Encrypted";
+    if (json_is_true(json_object_get(p, "MultiAttachEnabled")))
+        return "MultiAttachEnabled";
+    return NULL;
 }
 
 /* TagSpecifications may only name "volume" here. */
@@ -96,8 +107,48 @@ cinder_created(ec2gw_req_t *req, const ec2gw_os_resp_t *r, void *arg)
     if (json_array_size(st->tags) > 0 && ec2gw->tags_set(req, id, st->tags) != 0)
         ec2gw->log(req, EC2GW_LOG_WARN, "tags of %s not stored", id);
     m = cinder_volume_model(req, &view, vol);
+    cinder_types_model(req, st->ci, m);
     json_object_set(m, "Tags", st->tags);
     ec2gw->finish(req, m);
+}
+
+static void
+cinder_create_post(ec2gw_req_t *req, struct cinder_create_state *st)
+{
+    json_t *body = cinder_own(req, json_pack("{s:O}", "volume", st->vol));
+    ec2gw_os_call_t call = EC2GW_OS_CALL("volumev3", "POST", "/volumes", .body = body);
+
+    if (ec2gw->os_call(req, &call, cinder_created, st) < 0)
+        ec2gw->fail(req, 503, "Unavailable", "The volume service is not reachable");
+}
+
+/* What the type backs is known (or could not be read): check, then create. */
+static void
+cinder_create_typed(ec2gw_req_t *req, const json_t *type, const char *why, void *arg)
+{
+    struct cinder_create_state *st = arg;
+    const json_t *p = ec2gw->params(req);
+    json_int_t size = json_integer_value(json_object_get(p, "Size"));
+
+    if (st->asked == NULL) {
+        if (why != NULL) /* only the shown Iops/Throughput are missing */
+            ec2gw->log(req, EC2GW_LOG_WARN, "volume types: %s", why);
+        cinder_create_post(req, st);
+        return;
+    }
+    if (type == NULL) {
+        if (strncmp(why, "VolumeType", 10) == 0)
+            ec2gw->fail(req, 400, "InvalidParameterValue", "%s", why);
+        else
+            ec2gw->fail(req, 400, "UnsupportedOperation", "%s cannot be checked: %s", st->asked,
+                        why);
+        return;
+    }
+    if (cinder_types_check(req, st->ci, type, p, size) != 0)
+        return;
+    /* the type checked is the one Cinder uses, even when the project's default moves */
+    json_object_set_new(st->vol, "volume_type", json_string(cinder_str(type, "name")));
+    cinder_create_post(req, st);
 }
 
 int
@@ -108,12 +159,17 @@ cinder_create_volume(ec2gw_req_t *req, void *inst)
     const json_t *p = ec2gw->params(req), *size = json_object_get(p, "Size"), *t;
     const char *snap = cinder_param(req, "SnapshotId"), *snap_os = NULL;
     const char *token = cinder_param(req, "ClientToken");
-    json_t *vol, *body;
-    ec2gw_os_call_t call;
+    json_t *vol;
     size_t i;
 
+    st->ci = ci;
+    st->asked = cinder_type_param(p);
     if (cinder_create_refuse(req, p) != 0 || cinder_check_tag_specs(req, p, "volume") != 0)
         return EC2GW_OK;
+    if (st->asked != NULL && !ci->type_reads_as_service) {
+        cinder_unsupported(req, st->asked);
+        return EC2GW_OK;
+    }
     if (size == NULL && snap == NULL) {
         ec2gw->fail(req, 400, "MissingParameter",
                     "The request must contain the parameter size or snapshotId");
@@ -129,7 +185,7 @@ cinder_create_volume(ec2gw_req_t *req, void *inst)
     if (snap != NULL && cinder_resolve(req, "snap", snap, "SnapshotId", &snap_os) != 0)
         return EC2GW_OK;
     st->tags = cinder_own(req, cinder_tag_specs(p, "volume"));
-    vol = json_object();
+    vol = st->vol = cinder_own(req, json_object());
     if (size != NULL)
         json_object_set_new(vol, "size", json_integer(json_integer_value(size)));
     if (snap_os != NULL)
@@ -145,13 +201,15 @@ cinder_create_volume(ec2gw_req_t *req, void *inst)
         json_object_set_new(vol, "name", json_string(cinder_str(t, "Value")));
     if (token != NULL)
         json_object_set_new(vol, "metadata", json_pack("{s:s}", "ec2_client_token", token));
-    body = cinder_own(req, json_pack("{s:o}", "volume", vol));
-    call = EC2GW_OS_CALL("volumev3", "POST", "/volumes", .body = body);
-    if (ec2gw->os_call(req, &call, cinder_created, st) < 0) {
-        ec2gw->fail(req, 503, "Unavailable", "The volume service is not reachable");
-        return EC2GW_OK;
+    if (!ci->type_reads_as_service) {
+        cinder_create_post(req, st);
+        return EC2GW_AGAIN;
     }
-    return EC2GW_AGAIN;
+    /* without those parameters only the catalog is needed, for the Iops/Throughput shown */
+    return cinder_type_get(req, ci, st->asked ? cinder_param(req, "VolumeType") : "",
+                           st->asked && (json_is_true(json_object_get(p, "Encrypted")) ||
+                                         json_object_get(p, "KmsKeyId") != NULL),
+                           cinder_create_typed, st);
 }
 
 /* -- DeleteVolume ----------------------------------------------------------------------- */

@@ -140,6 +140,7 @@ cinder_desc_finish(ec2gw_req_t *req, struct cinder_desc *st, const json_t *serve
             continue;
         json_object_set_new(found, uuid, json_true());
         m = cinder_volume_model(req, &view, vol);
+        cinder_types_model(req, st->ci, m); /* Iops/Throughput of its type (volume_types.c) */
         json_array_append_new(items, st->status_mode ? cinder_status_item(vol, m) : m);
         if (st->status_mode)
             json_decref(m);
@@ -283,6 +284,30 @@ cinder_desc_synced(ec2gw_req_t *req, json_t *vols, const ec2gw_os_resp_t *r, voi
     cinder_desc_nova(req, st);
 }
 
+/* The cached volumes, or Cinder's list when the cache is off. */
+static int
+cinder_desc_begin(ec2gw_req_t *req, struct cinder_desc *st)
+{
+    int rc = cinder_sync_volumes(req, st->ci, 0, cinder_desc_synced, st);
+
+    if (rc == EC2GW_E_STATE) /* no cache (describe_max_staleness 0) */
+        rc = cinder_desc_list(req, st);
+    return rc;
+}
+
+/* The volume types' catalog is fresh (for the Iops/Throughput volumes show): the volumes. */
+static void
+cinder_desc_typed(ec2gw_req_t *req, const json_t *type, const char *why, void *arg)
+{
+    struct cinder_desc *st = arg;
+
+    (void)type;
+    if (why != NULL)
+        ec2gw->log(req, EC2GW_LOG_WARN, "volume types: %s", why);
+    if (cinder_desc_begin(req, st) < 0)
+        ec2gw->fail(req, 503, "Unavailable", "The volume service is not reachable");
+}
+
 static int
 cinder_describe(ec2gw_req_t *req, void *inst, int status_mode)
 {
@@ -297,9 +322,9 @@ cinder_describe(ec2gw_req_t *req, void *inst, int status_mode)
             return EC2GW_OK;
         st->ids = ids;
     }
-    rc = cinder_sync_volumes(req, inst, 0, cinder_desc_synced, st);
-    if (rc == EC2GW_E_STATE) /* no cache (describe_max_staleness 0) */
-        rc = cinder_desc_list(req, st);
+    if (!status_mode && st->ci->type_reads_as_service)
+        return cinder_type_get(req, st->ci, "", 0, cinder_desc_typed, st);
+    rc = cinder_desc_begin(req, st);
     if (rc < 0) {
         ec2gw->fail(req, 503, "Unavailable", "The volume service is not reachable");
         return EC2GW_OK;

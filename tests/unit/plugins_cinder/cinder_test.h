@@ -15,10 +15,11 @@
     "{\"overLimit\": {\"code\": 413, \"message\": \"VolumeSizeExceedsAvailableQuota: " \
     "Requested volume or snapshot exceeds allowed gigabytes quota.\"}}"
 
+/* A host with @p settings (JSON) and the recorded objects mapped. */
 static inline ec2gw_test_host_t *
-host(void)
+host_with(const char *settings)
 {
-    ec2gw_test_host_t *h = ec2gw_test_host_new(CINDER_SO, "{}");
+    ec2gw_test_host_t *h = ec2gw_test_host_new(CINDER_SO, settings);
 
     assert_non_null(h);
     ec2gw_test_set_fixture_dir(h, FIXTURE_DIR);
@@ -27,6 +28,14 @@ host(void)
     ec2gw_test_map_id(h, IID, SRV);
     ec2gw_test_map_id(h, SID, SNAP);
     return h;
+}
+
+/* The usual host: no volume type reads (test_cinder_types.c covers them), so the scripts of
+ * the other actions need no type calls. */
+static inline ec2gw_test_host_t *
+host(void)
+{
+    return host_with("{\"type_reads_as_service\": false}");
 }
 
 static inline void

@@ -334,7 +334,8 @@ test_staleness_zero_lists_every_time(void **s)
 static void
 test_full_interval(void **s)
 {
-    ec2gw_test_host_t *h = ec2gw_test_host_new(CINDER_SO, "{\"full_sync_interval\": \"3s\"}");
+    ec2gw_test_host_t *h = ec2gw_test_host_new(
+        CINDER_SO, "{\"full_sync_interval\": \"3s\", \"type_reads_as_service\": false}");
     size_t n;
 
     (void)s;
