@@ -1,9 +1,9 @@
 /*
- * attrs.c - volume and snapshot attributes, and CopySnapshot.
+ * attrs.c - volume and snapshot attributes (CopySnapshot: snapshots_copy.c).
  * autoEnableIO has no Cinder counterpart (Cinder never suspends I/O), so it is kept in the
  * vol- item and echoed; productCodes are always empty. Cinder cannot share a snapshot with
- * another project nor copy one (a snapshot lives on its volume), so createVolumePermission is
- * always empty, adding to it and CopySnapshot are refused with a clear error.
+ * another project, so createVolumePermission is always empty and adding to it is refused with
+ * a clear error.
  */
 #include <string.h>
 
@@ -186,27 +186,4 @@ cinder_modify_snapshot_attribute(ec2gw_req_t *req, void *inst)
         return EC2GW_OK;
     }
     return cinder_attr_start(req, st, "snap", "SnapshotId");
-}
-
-int
-cinder_copy_snapshot(ec2gw_req_t *req, void *inst)
-{
-    const char *src = cinder_param(req, "SourceRegion");
-    const char *region = ec2gw->identity(req)->region;
-    const char *os;
-
-    (void)inst;
-    if (src != NULL && region != NULL && strcmp(src, region) != 0) {
-        ec2gw->fail(req, 400, "UnsupportedOperation",
-                    "SourceRegion: snapshots cannot be copied from region '%s' to '%s'", src,
-                    region);
-        return EC2GW_OK;
-    }
-    if (cinder_resolve(req, "snap", cinder_param(req, "SourceSnapshotId"), "SourceSnapshotId",
-                       &os) != 0)
-        return EC2GW_OK;
-    ec2gw->fail(req, 400, "UnsupportedOperation",
-                "CopySnapshot: Cinder keeps a snapshot on its volume and cannot copy it; create a "
-                "volume from the snapshot (CreateVolume SnapshotId) and snapshot that instead");
-    return EC2GW_OK;
 }
