@@ -77,6 +77,18 @@ cinder_attr_start(ec2gw_req_t *req, struct cinder_attr_state *st, const char *ki
     ec2gw_os_call_t call;
 
     st->id = cinder_param(req, param);
+    if (strcmp(kind, "snap") == 0 && st->id != NULL && strncmp(st->id, "snap-", 5) == 0 &&
+        (ec2gw->id_to_os(req, st->id, &st->os) != 0 || st->os == NULL)) {
+        json_t *copy = cinder_copy_get(req, st->id);
+
+        if (copy != NULL) { /* a pending copy: nothing in Cinder to ask yet, nothing shared */
+            ec2gw_os_resp_t ok = { .size = sizeof(ok), .status = 200 };
+
+            json_decref(copy);
+            cinder_attr_checked(req, &ok, st);
+            return EC2GW_OK;
+        }
+    }
     if (cinder_resolve(req, kind, st->id, param, &st->os) != 0)
         return EC2GW_OK;
     call = EC2GW_OS_GET(

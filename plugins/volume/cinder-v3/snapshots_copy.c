@@ -176,9 +176,13 @@ cinder_copy_source(ec2gw_req_t *req, const ec2gw_os_resp_t *r, void *arg)
         ec2gw->fail(req, 500, "InternalError", "No snapshot id could be drawn");
         return;
     }
+    /* without a Description, AWS's own words for a copy */
+    if (desc == NULL)
+        desc = ec2gw->psprintf(req, "[Copied %s from %s]", st->src_id,
+                               ec2gw->identity(req)->region ? ec2gw->identity(req)->region : "");
     st->data = cinder_own(
         req, json_pack("{s:s, s:s, s:s, s:s, s:I}", "copy_of", st->src_id, "src", st->src_os,
-                       "description", desc ? desc : "", "start", cinder_now_iso(req), "size",
+                       "description", desc, "start", cinder_now_iso(req), "size",
                        (json_int_t)json_integer_value(json_object_get(s, "size"))));
     if (ec2gw->item_insert(req, st->id, NULL, st->data) != 0) {
         ec2gw->fail(req, 500, "InternalError", "The copy could not be recorded");
@@ -209,6 +213,12 @@ cinder_copy_snapshot(ec2gw_req_t *req, void *inst)
     (void)inst;
     if (cinder_copy_refuse(req, p) != 0)
         return EC2GW_OK;
+    if (cinder_param(req, "Description") != NULL &&
+        strlen(cinder_param(req, "Description")) > 255) {
+        ec2gw->fail(req, 400, "InvalidParameterValue",
+                    "Description: at most 255 characters are allowed");
+        return EC2GW_OK;
+    }
     st->src_id = cinder_param(req, "SourceSnapshotId");
     if (st->src_id != NULL && strncmp(st->src_id, "snap-", 5) == 0 &&
         (copy = cinder_copy_get(req, st->src_id)) != NULL) {

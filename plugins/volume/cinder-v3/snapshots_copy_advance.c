@@ -282,13 +282,13 @@ copy_h_read(ec2gw_req_t *req, const ec2gw_os_resp_t *const *r, size_t n, void *a
             c->state = "error";
             c->message = "The copy's volume is gone from the volume service";
         } else if (ec2gw_os_ok(r[j]) && streq(cinder_volume_state(h), "available")) {
+            /* the client's Description stays in the row: nothing Cinder could refuse */
+            const char *desc = ec2gw->psprintf(req, "EC2 snapshot copy %s of %s", c->id,
+                                               cinder_str(c->data, "copy_of"));
             json_t *body = cinder_own(
-                req,
-                json_pack(
-                    "{s:{s:s, s:b, s:s, s:s, s:{s:s}}}", "snapshot", "volume_id", c->h, "force", 1,
-                    "name", ec2gw->psprintf(req, "ec2gw copy %s", c->id), "description",
-                    cinder_str(c->data, "description") ? cinder_str(c->data, "description") : "",
-                    "metadata", CINDER_COPY_KEY, c->id));
+                req, json_pack("{s:{s:s, s:b, s:s, s:s, s:{s:s}}}", "snapshot", "volume_id", c->h,
+                               "force", 1, "name", ec2gw->psprintf(req, "ec2gw copy %s", c->id),
+                               "description", desc, "metadata", CINDER_COPY_KEY, c->id));
 
             queue(st, (int)i, OP_POST_S, "POST", "/snapshots", body);
             c->progress = "50%";

@@ -511,13 +511,58 @@ test_copy_delete_pending(void **s)
     done(h);
 }
 
+/* A pending copy: used nowhere yet (IncorrectState), its attributes answer without Cinder;
+ * AWS's description when none is given; a Description longer than EC2 allows is refused. */
+static void
+test_copy_pending_uses(void **s)
+{
+    ec2gw_test_host_t *h = host();
+    char params[600], x[32];
+    size_t before;
+    json_t *m;
+
+    (void)s;
+    put_copy(h, COPY, NULL, NULL);
+    before = ncalls(h);
+    expect_error(h, "CreateVolume", "{\"SnapshotId\": \"" COPY "\"}", "IncorrectState");
+    m = ec2gw_test_action(h, "DescribeSnapshotAttribute",
+                          "{\"SnapshotId\": \"" COPY "\", \"Attribute\": "
+                          "\"createVolumePermission\"}");
+    assert_non_null(m);
+    assert_string_equal(str_at(m, "SnapshotId"), COPY);
+    assert_int_equal(json_array_size(json_object_get(m, "CreateVolumePermissions")), 0);
+    json_decref(m);
+    snprintf(params, sizeof(params),
+             "{\"SourceSnapshotId\": \"" SID "\", \"SourceRegion\": \"RegionOne\", "
+             "\"Description\": \"%0256d\"}",
+             0);
+    expect_error(h, "CopySnapshot", params, "InvalidParameterValue");
+    assert_int_equal(ncalls(h), before);
+    ec2gw_test_expect(h, "GET", "volumev3", "/snapshots/" SNAP, 200, SRC_OK);
+    ec2gw_test_expect(h, "POST", "volumev3", "/volumes", 202, h_vol("snap-00000000", "creating"));
+    m = ec2gw_test_action(h, "CopySnapshot",
+                          "{\"SourceSnapshotId\": \"" SID "\", \"SourceRegion\": \"RegionOne\"}");
+    assert_non_null(m);
+    snprintf(x, sizeof(x), "%s", str_at(m, "SnapshotId"));
+    json_decref(m);
+    ec2gw_test_expect(h, "GET", "volumev3", "/snapshots/detail", 200, "snapshots.json");
+    ec2gw_test_expect(h, "GET", "volumev3", "/volumes/" H, 200, h_vol(x, "creating"));
+    ec2gw_test_expect(h, "GET", "volumev3", "/volumes/" H, 200, h_vol(COPY, "creating"));
+    m = ec2gw_test_action(h, "DescribeSnapshots", "{}");
+    assert_non_null(m);
+    assert_string_equal(str_at(copy_in(m, x), "Description"), "[Copied " SID " from RegionOne]");
+    json_decref(m);
+    done(h);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_copy_lifecycle), cmocka_unit_test(test_copy_race),
-        cmocka_unit_test(test_copy_post_race), cmocka_unit_test(test_copy_states),
-        cmocka_unit_test(test_copy_refused),   cmocka_unit_test(test_copy_delete_pending),
+        cmocka_unit_test(test_copy_lifecycle),    cmocka_unit_test(test_copy_race),
+        cmocka_unit_test(test_copy_post_race),    cmocka_unit_test(test_copy_states),
+        cmocka_unit_test(test_copy_refused),      cmocka_unit_test(test_copy_delete_pending),
+        cmocka_unit_test(test_copy_pending_uses),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
