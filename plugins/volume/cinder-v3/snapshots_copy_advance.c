@@ -9,8 +9,10 @@
  * Stages: [GET each H whose state matters] → [POST S / DELETE extras, S, H] → [DELETE an S that
  * lost the race to another request's] → the copies' models.
  */
+#define _GNU_SOURCE /* strptime, timegm */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "cinder.h"
 
@@ -22,9 +24,16 @@ struct copy_one {
     const char *state; /* pending, completed, error; NULL: not shown */
     const char *progress, *message;
     int need_h; /* GET H */
+    int orphan; /* no H recorded long after CopySnapshot: find H by its metadata */
 };
 
 enum { OP_GET_H, OP_DEL_S, OP_DEL_H, OP_POST_S };
+
+/*
+ * A row without H this long after its start lost its CopySnapshot (ec2gwd killed between
+ * POST /volumes and recording H): longer than any request may run (limits.request_timeout).
+ */
+#define COPY_ORPHAN_MS (600 * 1000)
 
 struct copy_adv {
     struct copy_one *c;
@@ -106,6 +115,43 @@ out:
     return rc;
 }
 
+/* How long ago the copy started (0 when unknown). */
+static int64_t
+copy_age_ms(ec2gw_req_t *req, const struct copy_one *c)
+{
+    const char *start = cinder_str(c->data, "start");
+    struct tm tm;
+
+    memset(&tm, 0, sizeof(tm));
+    if (start == NULL || strptime(start, "%Y-%m-%dT%H:%M:%SZ", &tm) == NULL)
+        return 0;
+    return ec2gw->now_ms(req) - (int64_t)timegm(&tm) * 1000;
+}
+
+/* H of an orphan copy found by its metadata: record it (next pass goes on), else the copy is
+ * lost (error; a deleting row just goes). */
+static void
+copy_orphan(ec2gw_req_t *req, struct copy_one *c, const ec2gw_os_resp_t *r)
+{
+    const char *h = cinder_str(json_array_get(json_object_get(r->json, "volumes"), 0), "id");
+    json_t *now;
+
+    if (!ec2gw_os_ok(r))
+        return;
+    if (h == NULL) {
+        if (c->state == NULL)
+            ec2gw->item_delete(req, c->id);
+        c->state = c->state ? "error" : NULL;
+        c->message = "The copy was interrupted before its volume was made";
+        return;
+    }
+    if ((now = cinder_copy_get(req, c->id)) == NULL)
+        return;
+    json_object_set_new(now, "vol", json_string(h));
+    ec2gw->item_put(req, c->id, NULL, now);
+    json_decref(now);
+}
+
 /* Stage 0: against Cinder's list, what each copy shows and which calls it needs. */
 static void
 copy_plan(ec2gw_req_t *req, struct copy_adv *st, size_t i, const json_t *snaps)
@@ -120,8 +166,11 @@ copy_plan(ec2gw_req_t *req, struct copy_adv *st, size_t i, const json_t *snaps)
     c->h = cinder_str(c->data, "vol");
     c->state = deleting ? NULL : "pending";
     c->progress = "0%";
-    if (c->h == NULL)
-        return; /* CopySnapshot (or its cleanup) is still running */
+    if (c->h == NULL) {
+        /* CopySnapshot is still answering, or was cut short: then look for its H */
+        c->orphan = c->need_h = copy_age_ms(req, c) > COPY_ORPHAN_MS;
+        return;
+    }
     json_array_foreach(snaps, j, s)
     {
         if (!of_copy(c, s))
@@ -270,6 +319,10 @@ copy_h_read(ec2gw_req_t *req, const ec2gw_os_resp_t *const *r, size_t n, void *a
 
         if (!c->need_h || j >= n)
             continue;
+        if (c->orphan) {
+            copy_orphan(req, c, r[j++]);
+            continue;
+        }
         h = json_object_get(r[j]->json, "volume");
         hs = cinder_str(h, "status");
         if (c->state == NULL) { /* deleting, no S left */
@@ -329,7 +382,13 @@ cinder_copies_advance(ec2gw_req_t *req, const json_t *snaps, cinder_copies_fn do
         st->c[i].id = k;
         st->c[i].data = d;
         copy_plan(req, st, i, snaps);
-        if (st->c[i].need_h)
+        if (st->c[i].orphan)
+            gets[ng++] = EC2GW_OS_GET(
+                "volumev3",
+                ec2gw->psprintf(req, "/volumes/detail?metadata=%s",
+                                ec2gw->url_escape(req, ec2gw->psprintf(req, "{\"%s\": \"%s\"}",
+                                                                       CINDER_COPY_KEY, k))));
+        else if (st->c[i].need_h)
             gets[ng++] = EC2GW_OS_GET("volumev3", del_path(req, "volumes", st->c[i].h));
         i++;
     }

@@ -555,6 +555,69 @@ test_copy_pending_uses(void **s)
     done(h);
 }
 
+/* A copy whose CopySnapshot was cut short (ec2gwd killed before H was recorded): found again by
+ * H's metadata once older than any request, else in error, and its row deleted with it. */
+static void
+test_copy_orphan(void **s)
+{
+    ec2gw_test_host_t *h = host();
+    const char *row = "{\"copy_of\": \"" SID "\", \"src\": \"" SNAP "\", \"description\": \"d\", "
+                      "\"start\": \"%s\", \"size\": 1}";
+    char d[512];
+    size_t before;
+    json_t *m;
+
+    (void)s;
+    /* young: CopySnapshot may still be answering, nothing asked */
+    snprintf(d, sizeof(d), row, "2026-01-01T00:00:00Z");
+    assert_int_equal(ec2gw_test_put_item(h, "snap-0000c0df", NULL, d), 0);
+    snprintf(d, sizeof(d), row, "2025-12-31T23:00:00Z");
+    assert_int_equal(ec2gw_test_put_item(h, COPY, NULL, d), 0);
+    ec2gw_test_expect(h, "GET", "volumev3", "/snapshots/detail", 200, "snapshots.json");
+    ec2gw_test_expect(h, "GET", "volumev3", "/volumes/detail?metadata=*", 200,
+                      with_id("{\"volumes\": [{\"id\": \"" H "\", \"status\": \"creating\", "
+                              "\"metadata\": {\"ec2gw_copy\": \"@\"}}]}",
+                              COPY));
+    m = ec2gw_test_action(h, "DescribeSnapshots", "{}");
+    assert_non_null(m);
+    assert_string_equal(str_at(copy_in(m, COPY), "State"), "pending");
+    assert_string_equal(str_at(copy_in(m, "snap-0000c0df"), "State"), "pending");
+    json_decref(m);
+    assert_non_null(strstr(str_at(json_array_get(ec2gw_test_calls(h), 1), "path"),
+                           "%22ec2gw_copy%22%3A%20%22" COPY "%22"));
+    /* H recorded: followed as any copy */
+    ec2gw_test_expect(h, "GET", "volumev3", "/snapshots/detail", 200, "snapshots.json");
+    ec2gw_test_expect(h, "GET", "volumev3", "/volumes/" H, 200, h_vol(COPY, "creating"));
+    m = ec2gw_test_action(h, "DescribeSnapshots", "{\"SnapshotIds\": [\"" COPY "\"]}");
+    assert_non_null(m);
+    json_decref(m);
+    /* no H anywhere: error; deleted, its row goes on the next DescribeSnapshots */
+    snprintf(d, sizeof(d), row, "2025-12-31T22:00:00Z");
+    assert_int_equal(ec2gw_test_put_item(h, "snap-0000c0e0", NULL, d), 0);
+    ec2gw_test_expect(h, "GET", "volumev3", "/snapshots/detail", 200, "snapshots.json");
+    ec2gw_test_expect(h, "GET", "volumev3", "/volumes/" H, 200, h_vol(COPY, "creating"));
+    ec2gw_test_expect(h, "GET", "volumev3", "/volumes/detail?metadata=*", 200, "{\"volumes\": []}");
+    m = ec2gw_test_action(h, "DescribeSnapshots", "{\"SnapshotIds\": [\"snap-0000c0e0\"]}");
+    assert_non_null(m);
+    assert_string_equal(str_at(m, "Snapshots.0.State"), "error");
+    json_decref(m);
+    before = ncalls(h);
+    m = ec2gw_test_action(h, "DeleteSnapshot", "{\"SnapshotId\": \"snap-0000c0e0\"}");
+    assert_non_null(m);
+    json_decref(m);
+    assert_int_equal(ncalls(h), before);
+    ec2gw_test_expect(h, "GET", "volumev3", "/snapshots/detail", 200, "snapshots.json");
+    ec2gw_test_expect(h, "GET", "volumev3", "/volumes/" H, 200, h_vol(COPY, "creating"));
+    ec2gw_test_expect(h, "GET", "volumev3", "/volumes/detail?metadata=*", 200, "{\"volumes\": []}");
+    m = ec2gw_test_action(h, "DescribeSnapshots", "{}");
+    assert_non_null(m);
+    assert_null(copy_in(m, "snap-0000c0e0"));
+    json_decref(m);
+    expect_error(h, "DeleteSnapshot", "{\"SnapshotId\": \"snap-0000c0e0\"}",
+                 "InvalidSnapshot.NotFound");
+    done(h);
+}
+
 int
 main(void)
 {
@@ -562,7 +625,7 @@ main(void)
         cmocka_unit_test(test_copy_lifecycle),    cmocka_unit_test(test_copy_race),
         cmocka_unit_test(test_copy_post_race),    cmocka_unit_test(test_copy_states),
         cmocka_unit_test(test_copy_refused),      cmocka_unit_test(test_copy_delete_pending),
-        cmocka_unit_test(test_copy_pending_uses),
+        cmocka_unit_test(test_copy_pending_uses), cmocka_unit_test(test_copy_orphan),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
