@@ -243,6 +243,55 @@ class CopySnapshot(unittest.TestCase):
         self.assertEqual(left, [], "RBD images left in pool %s" % POOL)
         self.assertEqual(self.db("SELECT id FROM items WHERE id = ?", x), [])
 
+    def test_racing_describes(self):
+        """Eight clients poll DescribeSnapshots at once while the copy's H becomes available:
+        each may make an S of H; one copy shows, snap-X stays on one S, the others are deleted
+        (nothing leaks)."""
+        import threading
+        ec2 = self.ec2
+        vid = self.new_volume(Size=1)
+        src = self.completed_snapshot(vid, "source of a raced copy")
+        x = ec2.copy_snapshot(SourceSnapshotId=src, SourceRegion="RegionOne")["SnapshotId"]
+        self.snapshots.append(x)
+        states, errors, done = [], [], []
+
+        def poll():
+            c = harness.boto3_client(D)
+            try:
+                for _ in range(600):
+                    got = c.describe_snapshots(SnapshotIds=[x])["Snapshots"]
+                    states.append((len(got), got[0]["State"]))
+                    if got[0]["State"] == "completed":
+                        done.append(1)
+                        return
+                    time.sleep(0.1)
+            except Exception as e:  # noqa: BLE001 - reported below
+                errors.append(e)
+        threads = [threading.Thread(target=poll) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(300)
+        self.assertEqual(errors, [])
+        self.assertTrue(states and all(n == 1 for n, _ in states))
+        self.assertEqual({st for _, st in states} - {"pending", "completed"}, set())
+        self.assertEqual(len(done), 8, "every client saw the copy completed")
+        made = len({s["id"] for s in self.copy_parts(x)[1]})
+        print("\n%d DescribeSnapshots by 8 clients; S made of H: %d at once"
+              % (len(states), made), file=sys.stderr)
+
+        def one_s():
+            ec2.describe_snapshots(SnapshotIds=[x])
+            live = [s for s in self.copy_parts(x)[1] if s["status"] != "deleting"]
+            return len(live) == 1 and live[0]["id"] == self.os_id(x)
+        self.wait(one_s, "one S of the copy left, the one snap-X maps to")
+        ec2.delete_snapshot(SnapshotId=x)
+        self.snapshots.remove(x)
+        self.wait(lambda: (ec2.describe_snapshots(OwnerIds=["self"]) and
+                           self.copy_parts(x) == ([], [])), "the raced copy gone from Cinder")
+        ec2.delete_snapshot(SnapshotId=src)
+        self.snapshots.remove(src)
+
     def test_delete_pending_copy_and_refusals(self):
         """awscli copies and deletes a copy at once (still pending): H and S go all the same.
         Bad input gets its code and leaves nothing."""

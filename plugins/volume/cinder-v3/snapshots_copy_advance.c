@@ -34,6 +34,8 @@ enum { OP_GET_H, OP_DEL_S, OP_DEL_H, OP_POST_S };
  * POST /volumes and recording H): longer than any request may run (limits.request_timeout).
  */
 #define COPY_ORPHAN_MS (600 * 1000)
+/* How long one request's claim to make S holds off the others (its POST answers well within). */
+#define COPY_CLAIM_MS (60 * 1000)
 
 struct copy_adv {
     struct copy_one *c;
@@ -282,6 +284,10 @@ copy_written(ec2gw_req_t *req, const ec2gw_os_resp_t *const *r, size_t n, void *
                 json_object_set_new(now, "error", json_string(c->message));
                 ec2gw->item_put(req, c->id, NULL, now);
                 json_decref(now);
+            } else if ((now = cinder_copy_get(req, c->id)) != NULL) {
+                json_object_del(now, "s_claimed_ms"); /* the next pass tries again */
+                ec2gw->item_put(req, c->id, NULL, now);
+                json_decref(now);
             }
             continue;
         }
@@ -303,6 +309,29 @@ copy_write(ec2gw_req_t *req, struct copy_adv *st)
 {
     if (st->k == 0 || ec2gw->os_fanout(req, st->calls, st->k, copy_written, st) < 0)
         copy_finish(req, st);
+}
+
+/*
+ * Claim the making of S in the row for COPY_CLAIM_MS: 0 when this request makes it, -1 when
+ * another one claimed it (requests of one ec2gwd never both make it; daemons sharing the
+ * database rarely, and the race handling above deletes the extra S then).
+ */
+static int
+copy_claim(ec2gw_req_t *req, const struct copy_one *c)
+{
+    json_t *now = cinder_copy_get(req, c->id);
+    int64_t t = ec2gw->now_ms(req);
+    const json_t *at = json_object_get(now, "s_claimed_ms");
+    int rc = -1;
+
+    if (now != NULL && !json_is_true(json_object_get(now, "deleting")) &&
+        (!json_is_integer(at) || t - json_integer_value(at) > COPY_CLAIM_MS ||
+         t < json_integer_value(at))) {
+        json_object_set_new(now, "s_claimed_ms", json_integer(t));
+        rc = ec2gw->item_put(req, c->id, NULL, now) == 0 ? 0 : -1;
+    }
+    json_decref(now);
+    return rc;
 }
 
 /* Stage 1 answered: H's state decides. */
@@ -335,6 +364,11 @@ copy_h_read(ec2gw_req_t *req, const ec2gw_os_resp_t *const *r, size_t n, void *a
             c->state = "error";
             c->message = "The copy's volume is gone from the volume service";
         } else if (ec2gw_os_ok(r[j]) && streq(cinder_volume_state(h), "available")) {
+            if (copy_claim(req, c) != 0) {
+                c->progress = "50%"; /* another request is making S */
+                j++;
+                continue;
+            }
             /* the client's Description stays in the row: nothing Cinder could refuse */
             const char *desc = ec2gw->psprintf(req, "EC2 snapshot copy %s of %s", c->id,
                                                cinder_str(c->data, "copy_of"));

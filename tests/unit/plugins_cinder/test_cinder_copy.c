@@ -322,6 +322,36 @@ test_copy_post_race(void **s)
     assert_string_equal(str_at(copy_in(m, COPY), "State"), "pending");
     json_decref(m);
     done(h);
+    /* another request claimed the making of S a moment ago: this one does not make one too */
+    h = host();
+    put_copy(h, "snap-0000c0df", NULL, ", \"s_claimed_ms\": 1767225600000");
+    ec2gw_test_expect(h, "GET", "volumev3", "/snapshots/detail", 200, "{\"snapshots\": []}");
+    ec2gw_test_expect(h, "GET", "volumev3", "/volumes/" H, 200,
+                      h_vol("snap-0000c0df", "available"));
+    m = ec2gw_test_action(h, "DescribeSnapshots", "{\"SnapshotIds\": [\"snap-0000c0df\"]}");
+    assert_non_null(m);
+    assert_string_equal(str_at(m, "Snapshots.0.State"), "pending");
+    assert_string_equal(str_at(m, "Snapshots.0.Progress"), "50%");
+    json_decref(m);
+    /* a claim a minute old is stale (its request is long gone): S is made; a failure to make
+     * it (Cinder down) drops the claim, so the next pass tries at once */
+    ec2gw_test_clock_advance(h, 61000);
+    ec2gw_test_expect(h, "GET", "volumev3", "/snapshots/detail", 200, "{\"snapshots\": []}");
+    ec2gw_test_expect(h, "GET", "volumev3", "/volumes/" H, 200,
+                      h_vol("snap-0000c0df", "available"));
+    ec2gw_test_expect(h, "POST", "volumev3", "/snapshots", 503, "{}");
+    m = ec2gw_test_action(h, "DescribeSnapshots", "{\"SnapshotIds\": [\"snap-0000c0df\"]}");
+    assert_non_null(m);
+    assert_string_equal(str_at(m, "Snapshots.0.State"), "pending");
+    json_decref(m);
+    ec2gw_test_expect(h, "GET", "volumev3", "/snapshots/detail", 200, "{\"snapshots\": []}");
+    ec2gw_test_expect(h, "GET", "volumev3", "/volumes/" H, 200,
+                      h_vol("snap-0000c0df", "available"));
+    ec2gw_test_expect(h, "POST", "volumev3", "/snapshots", 202, s_made("snap-0000c0df", S1));
+    m = ec2gw_test_action(h, "DescribeSnapshots", "{\"SnapshotIds\": [\"snap-0000c0df\"]}");
+    assert_non_null(m);
+    json_decref(m);
+    done(h);
 }
 
 static void
