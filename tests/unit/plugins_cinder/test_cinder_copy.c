@@ -648,6 +648,67 @@ test_copy_orphan(void **s)
     done(h);
 }
 
+/* The same steps replayed with Cinder's own answers (fixtures/record_copy.py): H and S as the
+ * Ceph-backed cloud made them, the lists as it showed them. */
+static void
+test_copy_recorded(void **s)
+{
+    ec2gw_test_host_t *h = host();
+    json_t *hc = ec2gw_test_json_load(h, "copy_h_create.json");
+    json_t *sc = ec2gw_test_json_load(h, "copy_s_create.json");
+    json_t *vols = ec2gw_test_json_load(h, "copy_volumes.json");
+    json_t *snaps = ec2gw_test_json_load(h, "copy_snapshots.json");
+    const char *hid = str_at(hc, "volume.id"), *sid = str_at(sc, "snapshot.id");
+    char d[512], path[128];
+    size_t nv = json_array_size(json_object_get(vols, "volumes"));
+    size_t ns = json_array_size(json_object_get(snaps, "snapshots"));
+    json_t *m;
+
+    (void)s;
+    assert_string_equal(str_at(hc, "volume.metadata.ec2gw_copy"), COPY);
+    snprintf(d, sizeof(d),
+             "{\"copy_of\": \"" SID "\", \"src\": \"%s\", \"vol\": \"%s\", \"description\": "
+             "\"recorded\", \"start\": \"2026-12-03T17:03:25Z\", \"size\": 1}",
+             str_at(hc, "volume.snapshot_id"), hid);
+    assert_int_equal(ec2gw_test_put_item(h, COPY, NULL, d), 0);
+    /* H available: S made */
+    snprintf(path, sizeof(path), "/volumes/%s", hid);
+    ec2gw_test_expect(h, "GET", "volumev3", "/snapshots/detail", 200, "snapshots.json");
+    ec2gw_test_expect(h, "GET", "volumev3", path, 200, "copy_h_available.json");
+    ec2gw_test_expect(h, "POST", "volumev3", "/snapshots", 202, "copy_s_create.json");
+    m = ec2gw_test_action(h, "DescribeSnapshots", "{\"SnapshotIds\": [\"" COPY "\"]}");
+    assert_non_null(m);
+    assert_string_equal(str_at(m, "Snapshots.0.State"), "pending");
+    json_decref(m);
+    assert_string_equal(
+        str_at(ec2gw_test_call_body(h, "POST", "volumev3", "/snapshots"), "snapshot.volume_id"),
+        hid);
+    /* Cinder's lists: S is the copy (completed), H no volume of EC2's */
+    ec2gw_test_expect(h, "GET", "volumev3", "/snapshots/detail", 200, "copy_snapshots.json");
+    m = ec2gw_test_action(h, "DescribeSnapshots", "{}");
+    assert_non_null(m);
+    assert_int_equal(json_array_size(json_object_get(m, "Snapshots")), ns); /* S shown as COPY */
+    assert_string_equal(str_at(copy_in(m, COPY), "State"), "completed");
+    assert_string_equal(str_at(copy_in(m, COPY), "Description"), "recorded");
+    json_decref(m);
+    ec2gw_test_expect(h, "GET", "volumev3", "/volumes/detail", 200, "copy_volumes.json");
+    m = ec2gw_test_action(h, "DescribeVolumes", "{}");
+    assert_non_null(m);
+    assert_int_equal(json_array_size(json_object_get(m, "Volumes")), nv - 1);
+    json_decref(m);
+    /* a volume from the copy is made from S */
+    ec2gw_test_expect(h, "POST", "volumev3", "/volumes", 202, "volume_from_snapshot.json");
+    m = ec2gw_test_action(h, "CreateVolume", "{\"SnapshotId\": \"" COPY "\"}");
+    assert_non_null(m);
+    json_decref(m);
+    assert_string_equal(str_at(json_object_get(last_call(h), "body"), "volume.snapshot_id"), sid);
+    json_decref(hc);
+    json_decref(sc);
+    json_decref(vols);
+    json_decref(snaps);
+    done(h);
+}
+
 int
 main(void)
 {
@@ -656,6 +717,7 @@ main(void)
         cmocka_unit_test(test_copy_post_race),    cmocka_unit_test(test_copy_states),
         cmocka_unit_test(test_copy_refused),      cmocka_unit_test(test_copy_delete_pending),
         cmocka_unit_test(test_copy_pending_uses), cmocka_unit_test(test_copy_orphan),
+        cmocka_unit_test(test_copy_recorded),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
