@@ -7,7 +7,9 @@
  * CreateVolume, RunInstances and RegisterImage resolve snap-X to S like any snapshot.
  * AWS answers CopySnapshot at once with the id; so does this (state pending).
  */
+#define _POSIX_C_SOURCE 200809L /* gmtime_r */
 #include <string.h>
+#include <time.h>
 
 #include "cinder.h"
 
@@ -70,6 +72,19 @@ cinder_resolve_snaps(ec2gw_req_t *req, const json_t *ids)
 
 /* -- CopySnapshot ----------------------------------------------------------------------- */
 
+/* Now as ISO 8601 UTC by the host's clock (the one copy ages are measured with). Pool. */
+static const char *
+copy_now_iso(ec2gw_req_t *req)
+{
+    time_t t = (time_t)(ec2gw->now_ms(req) / 1000);
+    struct tm tm;
+    char buf[32];
+
+    gmtime_r(&t, &tm);
+    strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return ec2gw->pstrdup(req, buf);
+}
+
 struct cinder_copy_state {
     const char *src_id, *src_os; /* snap- and uuid of the source */
     const char *id;              /* the copy's snap- */
@@ -130,7 +145,14 @@ cinder_copy_volume_made(ec2gw_req_t *req, const ec2gw_os_resp_t *r, void *arg)
     json_t *now;
 
     if (!ec2gw_os_ok(r) || h == NULL) {
-        ec2gw->item_delete(req, st->id); /* nothing left behind */
+        if (r->status == 0 || r->status >= 500) {
+            /* H may exist all the same: the row stays, hidden, and DescribeSnapshots finds H
+             * by its metadata once no request can still be making it, and deletes both */
+            json_object_set_new(st->data, "deleting", json_true());
+            ec2gw->item_put(req, st->id, NULL, st->data);
+        } else {
+            ec2gw->item_delete(req, st->id); /* Cinder refused: nothing was made */
+        }
         if (r->status == 404) {
             ec2gw->fail(req, 400, "InvalidSnapshot.NotFound", "The snapshot '%s' does not exist.",
                         st->src_id);
@@ -182,7 +204,7 @@ cinder_copy_source(ec2gw_req_t *req, const ec2gw_os_resp_t *r, void *arg)
                                ec2gw->identity(req)->region ? ec2gw->identity(req)->region : "");
     st->data = cinder_own(
         req, json_pack("{s:s, s:s, s:s, s:s, s:I}", "copy_of", st->src_id, "src", st->src_os,
-                       "description", desc, "start", cinder_now_iso(req), "size",
+                       "description", desc, "start", copy_now_iso(req), "size",
                        (json_int_t)json_integer_value(json_object_get(s, "size"))));
     if (ec2gw->item_insert(req, st->id, NULL, st->data) != 0) {
         ec2gw->fail(req, 500, "InternalError", "The copy could not be recorded");

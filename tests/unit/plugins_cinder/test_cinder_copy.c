@@ -648,6 +648,53 @@ test_copy_orphan(void **s)
     done(h);
 }
 
+/* POST /volumes timed out: H may exist all the same. The copy stays hidden; once no request
+ * can still be making H, DescribeSnapshots finds it by its metadata and deletes it. */
+static void
+test_copy_timeout(void **s)
+{
+    ec2gw_test_host_t *h = host();
+    json_t *m;
+
+    (void)s;
+    ec2gw_test_expect(h, "GET", "volumev3", "/snapshots/" SNAP, 200, SRC_OK);
+    ec2gw_test_expect_timeout(h, "POST", "volumev3", "/volumes");
+    expect_error(h, "CopySnapshot",
+                 "{\"SourceSnapshotId\": \"" SID "\", \"SourceRegion\": \"RegionOne\"}",
+                 "Unavailable");
+    ec2gw_test_expect(h, "GET", "volumev3", "/snapshots/detail", 200, "snapshots.json");
+    m = ec2gw_test_action(h, "DescribeSnapshots", "{}");
+    assert_non_null(m);
+    assert_int_equal(json_array_size(json_object_get(m, "Snapshots")), 1); /* the source only */
+    json_decref(m);
+    ec2gw_test_clock_advance(h, 11 * 60 * 1000);
+    ec2gw_test_expect(h, "GET", "volumev3", "/snapshots/detail", 200, "snapshots.json");
+    ec2gw_test_expect(h, "GET", "volumev3", "/volumes/detail?metadata=*", 200,
+                      "{\"volumes\": [{\"id\": \"" H "2\", \"status\": \"available\"}]}");
+    m = ec2gw_test_action(h, "DescribeSnapshots", "{}");
+    assert_non_null(m);
+    assert_int_equal(json_array_size(json_object_get(m, "Snapshots")), 1);
+    json_decref(m);
+    ec2gw_test_expect(h, "GET", "volumev3", "/snapshots/detail", 200, "snapshots.json");
+    ec2gw_test_expect(h, "GET", "volumev3", "/volumes/" H "2", 200,
+                      "{\"volume\": {\"id\": \"" H "2\", \"status\": \"available\"}}");
+    ec2gw_test_expect(h, "DELETE", "volumev3", "/volumes/" H "2", 202, NULL);
+    m = ec2gw_test_action(h, "DescribeSnapshots", "{}");
+    assert_non_null(m);
+    assert_int_equal(json_array_size(json_object_get(m, "Snapshots")), 1);
+    json_decref(m);
+    ec2gw_test_expect(h, "GET", "volumev3", "/snapshots/detail", 200, "snapshots.json");
+    ec2gw_test_expect(h, "GET", "volumev3", "/volumes/" H "2", 404, "volume_404.json");
+    m = ec2gw_test_action(h, "DescribeSnapshots", "{}");
+    assert_non_null(m);
+    json_decref(m);
+    ec2gw_test_expect(h, "GET", "volumev3", "/snapshots/detail", 200, "snapshots.json");
+    m = ec2gw_test_action(h, "DescribeSnapshots", "{}"); /* the row is gone: no call for it */
+    assert_non_null(m);
+    json_decref(m);
+    done(h);
+}
+
 /* The same steps replayed with Cinder's own answers (fixtures/record_copy.py): H and S as the
  * Ceph-backed cloud made them, the lists as it showed them. */
 static void
@@ -717,7 +764,7 @@ main(void)
         cmocka_unit_test(test_copy_post_race),    cmocka_unit_test(test_copy_states),
         cmocka_unit_test(test_copy_refused),      cmocka_unit_test(test_copy_delete_pending),
         cmocka_unit_test(test_copy_pending_uses), cmocka_unit_test(test_copy_orphan),
-        cmocka_unit_test(test_copy_recorded),
+        cmocka_unit_test(test_copy_timeout),      cmocka_unit_test(test_copy_recorded),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
