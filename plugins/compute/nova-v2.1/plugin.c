@@ -77,7 +77,9 @@ static const ec2gw_setting_t nova_settings[] = {
 };
 
 /* Writes that change servers: reads of the project refresh while one is in flight and once
- * after (a client reads its own writes); Nova makes or drops ports for Run and Terminate. */
+ * after (a client reads its own writes); Nova makes or drops ports for Run and Terminate, and
+ * volumes (EBS mappings, DeleteOnTermination): cinder-v3's volume cache probes a shared
+ * Cinder read, dropped here. */
 static int
 nova_write(ec2gw_req_t *req, void *inst, ec2gw_action_fn fn, int full, int ports)
 {
@@ -85,8 +87,10 @@ nova_write(ec2gw_req_t *req, void *inst, ec2gw_action_fn fn, int full, int ports
 
     nova_sync_write(req, inst, full);
     rc = fn(req, inst);
-    if (ports && EC2GW_HOST_HAS(ec2gw, os_invalidate))
+    if (ports && EC2GW_HOST_HAS(ec2gw, os_invalidate)) {
         ec2gw->os_invalidate(req, "network");
+        ec2gw->os_invalidate(req, "volumev3");
+    }
     return rc;
 }
 

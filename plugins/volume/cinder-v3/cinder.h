@@ -22,7 +22,34 @@ struct cinder_inst {
     const char *compute_microversion; /* Nova os-volume_attachments (2.79: delete_on_termination) */
     int64_t max_size_gib;             /* largest Size of CreateVolume/ModifyVolume */
     int force_detach_as_service;      /* Force: Cinder os-force_detach as the service user */
+    int64_t full_sync_interval_ms;    /* the cached volumes are listed in full this often */
+    int64_t sync_overlap_ms;          /* the delta starts this much before the newest change */
+    int64_t sync_max_projects;        /* cap of cached projects */
+    struct cinder_sync *sync;         /* the volume cache (volume_sync.c); mutable */
 };
+
+/* -- volume_sync.c: DescribeVolumes' volumes per project, kept across requests ------------ */
+struct cinder_sync;
+struct cinder_sync *cinder_sync_new(void);
+void cinder_sync_free(struct cinder_sync *s);
+/* The bound on the cache's age: the daemon's describe_max_staleness (0: no cache). */
+int64_t cinder_sync_staleness(ec2gw_req_t *req, const struct cinder_inst *ci);
+/*
+ * The cache answered: @p vols (uuid → Cinder volume, borrowed: take references of what is
+ * used later) or NULL: then @p r is Cinder's failed answer to report, or NULL to list as
+ * without a cache.
+ */
+typedef void (*cinder_sync_done_fn)(ec2gw_req_t *req, json_t *vols, const ec2gw_os_resp_t *r,
+                                    void *arg);
+/*
+ * The project's volumes, refreshed when older than the bound, after writes, or (@p force: an
+ * id it lacks) by a full list begun after the request. EC2GW_E_STATE when the cache is off;
+ * else EC2GW_OK/EC2GW_AGAIN with @p done called (or negative).
+ */
+int cinder_sync_volumes(ec2gw_req_t *req, const struct cinder_inst *ci, int force,
+                        cinder_sync_done_fn done, void *arg);
+/* A write of volumes starts (@p full: it adds or removes volumes): reads refresh after it. */
+void cinder_sync_write(ec2gw_req_t *req, const struct cinder_inst *ci, int full);
 
 /* -- plugin.c: small shared helpers ------------------------------------------------------ */
 const char *cinder_str(const json_t *obj, const char *key);

@@ -30,28 +30,69 @@ static const ec2gw_setting_t cinder_settings[] = {
       .def = "true",
       .help = "DetachVolume Force of a volume whose server is gone: Cinder os-force_detach "
               "with the service identity (needs an admin service user)" },
+    { .key = "full_sync_interval",
+      .type = EC2GW_SET_DURATION_MS,
+      .offset = offsetof(struct cinder_inst, full_sync_interval_ms),
+      .def = "60s",
+      .help = "DescribeVolumes' cached volumes (kept up to the daemon's describe_max_staleness) "
+              "are listed in full at least this often; between, only what changed (Cinder "
+              "3.60's updated_at filter; 0: full lists only)" },
+    { .key = "sync_overlap",
+      .type = EC2GW_SET_DURATION_MS,
+      .offset = offsetof(struct cinder_inst, sync_overlap_ms),
+      .def = "5s",
+      .help = "the volumes changed since are asked from this long before the newest change "
+              "seen (clocks of Cinder's services, late commits)" },
+    { .key = "sync_max_projects",
+      .type = EC2GW_SET_INT,
+      .offset = offsetof(struct cinder_inst, sync_max_projects),
+      .def = "256",
+      .help = "projects whose volumes are cached" },
     { .key = NULL },
 };
 
+/* Writes that change volumes: reads of the project refresh while one is in flight and once
+ * after (a client reads its own writes); @p full: volumes come or go (a full list after). */
+static int
+cinder_write(ec2gw_req_t *req, void *inst, ec2gw_action_fn fn, int full)
+{
+    cinder_sync_write(req, inst, full);
+    return fn(req, inst);
+}
+
+#define CINDER_WRITE(name, fn, full)              \
+    static int name(ec2gw_req_t *req, void *inst) \
+    {                                             \
+        return cinder_write(req, inst, fn, full); \
+    }
+CINDER_WRITE(cinder_w_create, cinder_create_volume, 1)
+CINDER_WRITE(cinder_w_delete, cinder_delete_volume, 1)
+CINDER_WRITE(cinder_w_attach, cinder_attach_volume, 0)
+CINDER_WRITE(cinder_w_detach, cinder_detach_volume, 0)
+CINDER_WRITE(cinder_w_modify, cinder_modify_volume, 0)
+CINDER_WRITE(cinder_w_snapshot, cinder_create_snapshot, 0)
+CINDER_WRITE(cinder_w_snapshots, cinder_create_snapshots, 0)
+CINDER_WRITE(cinder_w_copy, cinder_copy_snapshot, 1)
+
 static const ec2gw_action_t cinder_actions[] = {
-    { "CreateVolume", cinder_create_volume, EC2GW_ACT_CLIENT_TOKEN },
-    { "DeleteVolume", cinder_delete_volume, 0 },
+    { "CreateVolume", cinder_w_create, EC2GW_ACT_CLIENT_TOKEN },
+    { "DeleteVolume", cinder_w_delete, 0 },
     { "DescribeVolumes", cinder_describe_volumes, EC2GW_ACT_READONLY },
     { "DescribeVolumeStatus", cinder_describe_volume_status, EC2GW_ACT_READONLY },
-    { "AttachVolume", cinder_attach_volume, 0 },
-    { "DetachVolume", cinder_detach_volume, 0 },
+    { "AttachVolume", cinder_w_attach, 0 },
+    { "DetachVolume", cinder_w_detach, 0 },
     { "DescribeVolumeAttribute", cinder_describe_volume_attribute, EC2GW_ACT_READONLY },
     { "ModifyVolumeAttribute", cinder_modify_volume_attribute, 0 },
-    { "ModifyVolume", cinder_modify_volume, 0 },
+    { "ModifyVolume", cinder_w_modify, 0 },
     { "DescribeVolumesModifications", cinder_describe_volumes_modifications, EC2GW_ACT_READONLY },
-    { "CreateSnapshot", cinder_create_snapshot, 0 },
-    { "CreateSnapshots", cinder_create_snapshots, 0 },
+    { "CreateSnapshot", cinder_w_snapshot, 0 },
+    { "CreateSnapshots", cinder_w_snapshots, 0 },
     { "DeleteSnapshot", cinder_delete_snapshot, 0 },
     { "DescribeSnapshots", cinder_describe_snapshots, EC2GW_ACT_READONLY },
     { "DescribeSnapshotAttribute", cinder_describe_snapshot_attribute, EC2GW_ACT_READONLY },
     { "ModifySnapshotAttribute", cinder_modify_snapshot_attribute, 0 },
     { "ResetSnapshotAttribute", cinder_reset_snapshot_attribute, 0 },
-    { "CopySnapshot", cinder_copy_snapshot, 0 },
+    { "CopySnapshot", cinder_w_copy, 0 },
     { NULL, NULL, 0 },
 };
 
@@ -345,7 +386,30 @@ cinder_create(void *inst, ec2gw_cfg_t *cfg)
         ec2gw->cfg_error(cfg, "max_size_gib", "out of range (1..1048576)");
         return EC2GW_E_INVAL;
     }
+    if (ci->full_sync_interval_ms < 0 || ci->full_sync_interval_ms > 24 * 3600 * 1000) {
+        ec2gw->cfg_error(cfg, "full_sync_interval", "out of range (0..24h)");
+        return EC2GW_E_INVAL;
+    }
+    if (ci->sync_overlap_ms < 0 || ci->sync_overlap_ms > 3600 * 1000) {
+        ec2gw->cfg_error(cfg, "sync_overlap", "out of range (0..1h)");
+        return EC2GW_E_INVAL;
+    }
+    if (ci->sync_max_projects < 1 || ci->sync_max_projects > 100000) {
+        ec2gw->cfg_error(cfg, "sync_max_projects", "out of range (1..100000)");
+        return EC2GW_E_INVAL;
+    }
+    if ((((struct cinder_inst *)inst)->sync = cinder_sync_new()) == NULL)
+        return EC2GW_E_NOMEM;
     return 0;
+}
+
+static void
+cinder_destroy(void *inst)
+{
+    struct cinder_inst *ci = inst;
+
+    cinder_sync_free(ci->sync);
+    ci->sync = NULL;
 }
 
 EC2GW_EXPORT const ec2gw_plugin_t ec2gw_plugin = {
@@ -360,4 +424,5 @@ EC2GW_EXPORT const ec2gw_plugin_t ec2gw_plugin = {
     .inst_size = sizeof(struct cinder_inst),
     .load = cinder_load,
     .create = cinder_create,
+    .destroy = cinder_destroy,
 };

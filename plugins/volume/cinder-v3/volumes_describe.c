@@ -19,7 +19,10 @@ struct cinder_desc {
     json_t *tokens;          /* vol- → ClientToken from the volume metadata */
     const char **server_ids; /* servers asked for their attachments, in call order */
     int pages;               /* Cinder list pages followed */
+    int forced;              /* the cache was refreshed for an id it lacked */
 };
+
+static int cinder_desc_list(ec2gw_req_t *req, struct cinder_desc *st);
 
 /* Per-server attachment reads up to this many servers; beyond, one server list is cheaper. */
 #define CINDER_PER_SERVER_MAX 20
@@ -195,10 +198,10 @@ cinder_desc_attachments(ec2gw_req_t *req, const ec2gw_os_resp_t *const *r, size_
     cinder_desc_finish(req, st, servers);
 }
 
+/* Cinder's volumes are in st->volumes: ask Nova what it must say, then answer. */
 static void
-cinder_desc_volumes(ec2gw_req_t *req, const ec2gw_os_resp_t *r, void *arg)
+cinder_desc_nova(ec2gw_req_t *req, struct cinder_desc *st)
 {
-    struct cinder_desc *st = arg;
     json_t *servers;
     ec2gw_os_call_t *calls;
     const char *k;
@@ -206,20 +209,12 @@ cinder_desc_volumes(ec2gw_req_t *req, const ec2gw_os_resp_t *r, void *arg)
     size_t i = 0;
     int need;
 
-    if (!ec2gw_os_ok(r)) {
-        cinder_fail(req, r, "InvalidVolume.NotFound", NULL);
-        return;
-    }
-    if (json_object_get(r->json, "volume") != NULL)
-        st->volumes = cinder_own(req, json_pack("[O]", json_object_get(r->json, "volume")));
-    else if (cinder_next_page(req, r, "volumes", "/volumes/detail", &st->volumes, &st->pages,
-                              cinder_desc_volumes, st))
-        return;
     servers = cinder_own(req, json_object());
     need = st->status_mode ? 0 : cinder_nova_needed(st->volumes, servers);
     if (need == 2) {
-        ec2gw_os_call_t call = EC2GW_OS_CALL("compute", "GET", "/servers/detail",
-                                             .microversion = st->ci->compute_microversion);
+        ec2gw_os_call_t call =
+            EC2GW_OS_CALL("compute", "GET", "/servers/detail",
+                          .microversion = st->ci->compute_microversion, .flags = EC2GW_CALL_SHARED);
 
         if (ec2gw->os_call(req, &call, cinder_desc_servers, st) >= 0)
             return;
@@ -232,7 +227,8 @@ cinder_desc_volumes(ec2gw_req_t *req, const ec2gw_os_resp_t *r, void *arg)
             calls[i++] = EC2GW_OS_CALL("compute", "GET",
                                        ec2gw->psprintf(req, "/servers/%s/os-volume_attachments",
                                                        ec2gw->url_escape(req, k)),
-                                       .microversion = st->ci->compute_microversion);
+                                       .microversion = st->ci->compute_microversion,
+                                       .flags = EC2GW_CALL_SHARED); /* AttachVolume drops it */
         }
         if (ec2gw->os_fanout(req, calls, i, cinder_desc_attachments, st) >= 0)
             return;
@@ -240,13 +236,59 @@ cinder_desc_volumes(ec2gw_req_t *req, const ec2gw_os_resp_t *r, void *arg)
     cinder_desc_finish(req, st, NULL);
 }
 
+static void
+cinder_desc_volumes(ec2gw_req_t *req, const ec2gw_os_resp_t *r, void *arg)
+{
+    struct cinder_desc *st = arg;
+
+    if (!ec2gw_os_ok(r)) {
+        cinder_fail(req, r, "InvalidVolume.NotFound", NULL);
+        return;
+    }
+    if (json_object_get(r->json, "volume") != NULL)
+        st->volumes = cinder_own(req, json_pack("[O]", json_object_get(r->json, "volume")));
+    else if (cinder_next_page(req, r, "volumes", "/volumes/detail", &st->volumes, &st->pages,
+                              cinder_desc_volumes, st))
+        return;
+    cinder_desc_nova(req, st);
+}
+
+static void
+cinder_desc_synced(ec2gw_req_t *req, json_t *vols, const ec2gw_os_resp_t *r, void *arg)
+{
+    struct cinder_desc *st = arg;
+    const char *k;
+    json_t *v;
+    size_t i;
+
+    if (vols == NULL) {
+        if (r != NULL)
+            cinder_fail(req, r, "InvalidVolume.NotFound", NULL);
+        else if (cinder_desc_list(req, st) < 0)
+            ec2gw->fail(req, 503, "Unavailable", "The volume service is not reachable");
+        return;
+    }
+    for (i = 0; i < json_array_size(st->ids); i++)
+        if (json_object_get(vols, st->os_ids[i]) == NULL && !st->forced) {
+            /* made through another ec2gwd process, or outside: one refresh begun after */
+            st->forced = 1;
+            if (cinder_sync_volumes(req, st->ci, 1, cinder_desc_synced, st) >= 0)
+                return;
+            break;
+        }
+    /* references taken: the cache may replace these volumes before the answer (the host
+     * orders the answer by id) */
+    st->volumes = cinder_own(req, json_array());
+    json_object_foreach(vols, k, v) json_array_append(st->volumes, v);
+    cinder_desc_nova(req, st);
+}
+
 static int
 cinder_describe(ec2gw_req_t *req, void *inst, int status_mode)
 {
     struct cinder_desc *st = ec2gw->state(req, sizeof(*st));
     const json_t *ids = json_object_get(ec2gw->params(req), "VolumeIds");
-    const char *path = "/volumes/detail";
-    ec2gw_os_call_t call;
+    int rc;
 
     st->ci = inst;
     st->status_mode = status_mode;
@@ -254,16 +296,29 @@ cinder_describe(ec2gw_req_t *req, void *inst, int status_mode)
         if (cinder_resolve_all(req, "vol", ids, &st->os_ids) != 0)
             return EC2GW_OK;
         st->ids = ids;
-        if (json_array_size(ids) == 1)
-            path = ec2gw->psprintf(req, "/volumes/%s", ec2gw->url_escape(req, st->os_ids[0]));
     }
-    call = EC2GW_OS_GET("volumev3", path);
-    call.flags = EC2GW_CALL_SHARED; /* read-only: shared (ABI 1.4) */
-    if (ec2gw->os_call(req, &call, cinder_desc_volumes, st) < 0) {
+    rc = cinder_sync_volumes(req, inst, 0, cinder_desc_synced, st);
+    if (rc == EC2GW_E_STATE) /* no cache (describe_max_staleness 0) */
+        rc = cinder_desc_list(req, st);
+    if (rc < 0) {
         ec2gw->fail(req, 503, "Unavailable", "The volume service is not reachable");
         return EC2GW_OK;
     }
-    return EC2GW_AGAIN;
+    return rc;
+}
+
+/* Without the cache: Cinder's list (or the one volume asked for). */
+static int
+cinder_desc_list(ec2gw_req_t *req, struct cinder_desc *st)
+{
+    const char *path = "/volumes/detail";
+    ec2gw_os_call_t call;
+
+    if (json_array_size(st->ids) == 1)
+        path = ec2gw->psprintf(req, "/volumes/%s", ec2gw->url_escape(req, st->os_ids[0]));
+    call = EC2GW_OS_GET("volumev3", path);
+    call.flags = EC2GW_CALL_SHARED; /* read-only: shared (ABI 1.4) */
+    return ec2gw->os_call(req, &call, cinder_desc_volumes, st) < 0 ? EC2GW_E_STATE : EC2GW_AGAIN;
 }
 
 int
