@@ -1,9 +1,9 @@
 /*
- * attrs.c - volume and snapshot attributes, and CopySnapshot.
+ * attrs.c - volume and snapshot attributes (CopySnapshot: snapshots_copy.c).
  * autoEnableIO has no Cinder counterpart (Cinder never suspends I/O), so it is kept in the
  * vol- item and echoed; productCodes are always empty. Cinder cannot share a snapshot with
- * another project nor copy one (a snapshot lives on its volume), so createVolumePermission is
- * always empty, adding to it and CopySnapshot are refused with a clear error.
+ * another project, so createVolumePermission is always empty and adding to it is refused with
+ * a clear error.
  */
 #include <string.h>
 
@@ -77,6 +77,18 @@ cinder_attr_start(ec2gw_req_t *req, struct cinder_attr_state *st, const char *ki
     ec2gw_os_call_t call;
 
     st->id = cinder_param(req, param);
+    if (strcmp(kind, "snap") == 0 && st->id != NULL && strncmp(st->id, "snap-", 5) == 0 &&
+        (ec2gw->id_to_os(req, st->id, &st->os) != 0 || st->os == NULL)) {
+        json_t *copy = cinder_copy_get(req, st->id);
+
+        if (copy != NULL) { /* a pending copy: nothing in Cinder to ask yet, nothing shared */
+            ec2gw_os_resp_t ok = { .size = sizeof(ok), .status = 200 };
+
+            json_decref(copy);
+            cinder_attr_checked(req, &ok, st);
+            return EC2GW_OK;
+        }
+    }
     if (cinder_resolve(req, kind, st->id, param, &st->os) != 0)
         return EC2GW_OK;
     call = EC2GW_OS_GET(
@@ -186,27 +198,4 @@ cinder_modify_snapshot_attribute(ec2gw_req_t *req, void *inst)
         return EC2GW_OK;
     }
     return cinder_attr_start(req, st, "snap", "SnapshotId");
-}
-
-int
-cinder_copy_snapshot(ec2gw_req_t *req, void *inst)
-{
-    const char *src = cinder_param(req, "SourceRegion");
-    const char *region = ec2gw->identity(req)->region;
-    const char *os;
-
-    (void)inst;
-    if (src != NULL && region != NULL && strcmp(src, region) != 0) {
-        ec2gw->fail(req, 400, "UnsupportedOperation",
-                    "SourceRegion: snapshots cannot be copied from region '%s' to '%s'", src,
-                    region);
-        return EC2GW_OK;
-    }
-    if (cinder_resolve(req, "snap", cinder_param(req, "SourceSnapshotId"), "SourceSnapshotId",
-                       &os) != 0)
-        return EC2GW_OK;
-    ec2gw->fail(req, 400, "UnsupportedOperation",
-                "CopySnapshot: Cinder keeps a snapshot on its volume and cannot copy it; create a "
-                "volume from the snapshot (CreateVolume SnapshotId) and snapshot that instead");
-    return EC2GW_OK;
 }

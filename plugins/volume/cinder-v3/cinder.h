@@ -165,6 +165,30 @@ void cinder_types_model(ec2gw_req_t *req, const struct cinder_inst *ci, json_t *
 int cinder_types_check(ec2gw_req_t *req, const struct cinder_inst *ci, const json_t *t,
                        const json_t *p, json_int_t size);
 
+/* -- snapshots_copy*.c: CopySnapshot (a hidden volume H from the source, a snapshot S of H) -- */
+
+/* Cinder metadata key naming the copy's snap- id on H and on S: such objects get no ids. */
+#define CINDER_COPY_KEY "ec2gw_copy"
+/* 1 when Cinder object @p obj (volume or snapshot) belongs to a copy (is H or S). */
+int cinder_is_copy_part(const json_t *obj);
+/*
+ * The copy row of @p snap_id: returns new data {copy_of, src, vol, description, start, size,
+ * deleting?, error?} or NULL when @p snap_id is not a copy of the caller's project.
+ */
+json_t *cinder_copy_get(ec2gw_req_t *req, const char *snap_id);
+/* Every copy row of the project: returns new {snap-: data + os_id (S, once known)}. */
+json_t *cinder_copies(ec2gw_req_t *req);
+/*
+ * Resolve the SnapshotId.N of DescribeSnapshots: copies (even without S yet) are accepted.
+ * 0, or -1 after answering Malformed/NotFound.
+ */
+int cinder_resolve_snaps(ec2gw_req_t *req, const json_t *ids);
+/* Advance every copy against Cinder's list @p snaps, then @p done with their models (pool). */
+typedef void (*cinder_copies_fn)(ec2gw_req_t *req, json_t *models, void *arg);
+void cinder_copies_advance(ec2gw_req_t *req, const json_t *snaps, cinder_copies_fn done, void *arg);
+/* DeleteSnapshot of copy @p snap_id with row @p data (stolen): S, then H, then the row. */
+int cinder_copy_delete(ec2gw_req_t *req, const char *snap_id, json_t *data);
+
 /* action handlers */
 int cinder_create_volume(ec2gw_req_t *req, void *inst);
 int cinder_delete_volume(ec2gw_req_t *req, void *inst);

@@ -258,6 +258,14 @@ cinder_resolve(ec2gw_req_t *req, const char *kind, const char *id, const char *p
         return -1;
     }
     if (rc != 0 || *os == NULL) {
+        json_t *copy = strcmp(kind, "snap") == 0 ? cinder_copy_get(req, id) : NULL;
+
+        if (copy != NULL) { /* a CopySnapshot whose S is not made yet (snapshots_copy.c) */
+            json_decref(copy);
+            ec2gw->fail(req, 400, "IncorrectState",
+                        "Snapshot '%s' is a copy still pending: it can be used once completed", id);
+            return -1;
+        }
         ec2gw->fail(req, 400, cinder_not_found_code(kind), "The %s '%s' does not exist.",
                     strcmp(kind, "vol") == 0    ? "volume"
                     : strcmp(kind, "snap") == 0 ? "snapshot"

@@ -1,7 +1,8 @@
 /*
  * snapshots.c - CreateSnapshot (force=true: in-use volumes too, as EBS does), CreateSnapshots
  * (every volume Nova lists on the instance; one fan-out; when one fails, the ones made are
- * deleted again so nothing half-made stays) and DeleteSnapshot.
+ * deleted again so nothing half-made stays) and DeleteSnapshot (of a copy:
+ * snapshots_copy_delete.c).
  */
 #include <string.h>
 
@@ -313,11 +314,14 @@ cinder_snapshot_deleted(ec2gw_req_t *req, const ec2gw_os_resp_t *r, void *arg)
 int
 cinder_delete_snapshot(ec2gw_req_t *req, void *inst)
 {
-    const char *os;
+    const char *os, *id = cinder_param(req, "SnapshotId");
     ec2gw_os_call_t call;
+    json_t *copy;
 
     (void)inst;
-    if (cinder_resolve(req, "snap", cinder_param(req, "SnapshotId"), "SnapshotId", &os) != 0)
+    if (id != NULL && strncmp(id, "snap-", 5) == 0 && (copy = cinder_copy_get(req, id)) != NULL)
+        return cinder_copy_delete(req, id, copy); /* S, then its hidden volume */
+    if (cinder_resolve(req, "snap", id, "SnapshotId", &os) != 0)
         return EC2GW_OK;
     call = EC2GW_OS_CALL("volumev3", "DELETE",
                          ec2gw->psprintf(req, "/snapshots/%s", ec2gw->url_escape(req, os)),

@@ -152,6 +152,8 @@ cinder_view_build(ec2gw_req_t *req, struct cinder_view *v, const json_t *volumes
     v->nova = cinder_own(req, json_object());
     json_array_foreach(volumes, i, e)
     {
+        if (cinder_is_copy_part(e))
+            continue; /* a copy's hidden volume H: never a vol- id (snapshots_copy.c) */
         set_add(set_vol, cinder_str(e, "id"));
         set_add(set_snap, cinder_str(e, "snapshot_id"));
         json_array_foreach(json_object_get(e, "attachments"), j, a)
@@ -159,6 +161,8 @@ cinder_view_build(ec2gw_req_t *req, struct cinder_view *v, const json_t *volumes
     }
     json_array_foreach(snapshots, i, e)
     {
+        if (cinder_is_copy_part(e))
+            continue; /* a copy's S: its snap- id is the copy's, its volume is H */
         set_add(set_snap, cinder_str(e, "id"));
         set_add(set_vol, cinder_str(e, "volume_id"));
     }

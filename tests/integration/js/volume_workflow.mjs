@@ -2,7 +2,8 @@
 // strictest XML parser): CreateVolume with tags (flattened answer), DescribeVolumes by id and
 // filter (volumeSet, tagSet, attachmentSet with EC2GW_INSTANCE attached as /dev/sdf),
 // DescribeVolumeStatus, DescribeVolumeAttribute, CreateSnapshot/DescribeSnapshots (Owner
-// self), the second tenant's NotFound, detach, DeleteSnapshot, DeleteVolume. Environment as
+// self), CopySnapshot (pending, then completed as vol-ffffffff; deleted again), the second
+// tenant's NotFound, detach, DeleteSnapshot, DeleteVolume. Environment as
 // ec2_workflow.mjs plus EC2GW_INSTANCE; one JSON line per check, non-zero exit on a failure.
 // Run by ../test_volumes.py.
 import {
@@ -13,6 +14,7 @@ import {
   AttachVolumeCommand,
   DetachVolumeCommand,
   CreateSnapshotCommand,
+  CopySnapshotCommand,
   DescribeSnapshotsCommand,
   DeleteSnapshotCommand,
   DeleteVolumeCommand,
@@ -89,6 +91,27 @@ await check("CreateSnapshot in use / DescribeSnapshots Owner self", async () => 
     await sleep(2000);
   }
   throw new Error("snapshot never completed");
+});
+
+await check("CopySnapshot / DescribeSnapshots of the copy / DeleteSnapshot", async () => {
+  // the SDK presigns the request for SourceRegion and adds DestinationRegion: both this region
+  const c = await ec2.send(new CopySnapshotCommand({ SourceSnapshotId: sid, SourceRegion: "RegionOne", Description: `copy ${tag}` }));
+  const cid = c.SnapshotId;
+  assert(/^snap-[0-9a-f]+$/.test(cid) && cid !== sid, JSON.stringify(c));
+  for (let i = 0; i < 90; i++) {
+    const r = await ec2.send(new DescribeSnapshotsCommand({ SnapshotIds: [cid] }));
+    const s = r.Snapshots[0];
+    assert(i > 0 || s.State === "pending", `first ${s.State}`);
+    if (s.State === "completed") {
+      assert(s.VolumeId === "vol-ffffffff" && s.Progress === "100%" && s.Description === `copy ${tag}`, JSON.stringify(s));
+      assert(s.StartTime instanceof Date && s.VolumeSize === 1, JSON.stringify(s));
+      await ec2.send(new DeleteSnapshotCommand({ SnapshotId: cid }));
+      assert((await errorCode(ec2.send(new DescribeSnapshotsCommand({ SnapshotIds: [cid] })))) === "InvalidSnapshot.NotFound", "copy deleted");
+      return { cid };
+    }
+    await sleep(2000);
+  }
+  throw new Error("copy never completed");
 });
 
 await check("second tenant sees neither", async () => {
