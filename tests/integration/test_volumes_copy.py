@@ -11,54 +11,19 @@ gateway's ids are mapped to OpenStack ids through the daemon's own database."""
 import json
 import os
 import sqlite3
-import subprocess
 import sys
 import time
 import unittest
 import urllib.error
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import ceph_rbd  # noqa: E402
 import harness  # noqa: E402
 
 D = None
 WAIT = {"Delay": 3, "MaxAttempts": 100}
-POOL = "volumes"  # tests/cloud/lib/ceph.sh CEPH_POOL
 GiB = 1024 * 1024 * 1024
 code_of = harness.error_code
-
-# Writes or reads an RBD image through Debian's python3-rbd (librbd, as Cinder does).
-RBD_PROBE = r"""
-import json, sys, rados, rbd
-op, pool = sys.argv[1], sys.argv[2]
-c = rados.Rados(conffile="/etc/ceph/ceph.conf", name="client.admin")
-c.connect(timeout=20)
-io = c.open_ioctx(pool)
-if op == "ls":
-    print(json.dumps(rbd.RBD().list(io)))
-elif op == "write":
-    with rbd.Image(io, sys.argv[3]) as im:
-        data = bytes.fromhex(sys.argv[4])
-        for o in sys.argv[5:]:
-            im.write(data, int(o))
-        im.flush()
-    print("{}")
-else:
-    with rbd.Image(io, sys.argv[3], read_only=True) as im:
-        print(json.dumps({"size": im.size(),
-                          "bytes": [im.read(int(o), 32).hex() for o in sys.argv[4:]]}))
-io.close()
-c.shutdown()
-"""
-
-
-def rbd(op, *args):
-    p = subprocess.run(["/usr/bin/python3", "-c", RBD_PROBE, op, POOL, *map(str, args)],
-                       capture_output=True, text=True, timeout=120)
-    if p.returncode != 0:
-        raise AssertionError("Ceph pool %s: %s failed (root and /etc/ceph/ceph.client.admin."
-                             "keyring needed): %s" % (POOL, op, p.stderr[-800:]))
-    return json.loads(p.stdout)
-
 
 def setUpModule():
     global D
@@ -147,7 +112,7 @@ class CopySnapshot(unittest.TestCase):
         marker = os.urandom(32).hex()
         src_vol = self.new_volume(Size=1)
         src_vol_os = self.os_id(src_vol)
-        rbd("write", "volume-" + src_vol_os, marker, 0, GiB - 32)
+        ceph_rbd.write("volume-" + src_vol_os, marker, 0, GiB - 32)
         src = self.completed_snapshot(src_vol, "source of a copy")
         src_os = self.os_id(src)
 
@@ -219,7 +184,7 @@ class CopySnapshot(unittest.TestCase):
         self.assertEqual((v2["SnapshotId"], v2["Size"]), (x, 1))
         ec2.get_waiter("volume_available").wait(VolumeIds=[v2["VolumeId"]], WaiterConfig=WAIT)
         v2_os = self.os_id(v2["VolumeId"])
-        got = rbd("read", "volume-" + v2_os, 0, GiB - 32, 4096)
+        got = ceph_rbd.read("volume-" + v2_os, 32, 0, GiB - 32, 4096)
         self.assertEqual(got["bytes"], [marker, marker, "00" * 32])
         self.assertEqual(ec2.describe_volumes(VolumeIds=[v2["VolumeId"]])["Volumes"][0]
                          ["SnapshotId"], x)
@@ -239,8 +204,8 @@ class CopySnapshot(unittest.TestCase):
             self.wait(lambda u=u: self.cinder_gone("volumes", u), "volume %s gone" % u)
         self.wait(lambda: self.cinder_gone("snapshots", s["id"]), "S gone")
         self.assertEqual(self.copy_parts(x), ([], []))
-        left = [n for n in rbd("ls") if any(u in n for u in (src_vol_os, h["id"], v2_os))]
-        self.assertEqual(left, [], "RBD images left in pool %s" % POOL)
+        left = [n for n in ceph_rbd.ls() if any(u in n for u in (src_vol_os, h["id"], v2_os))]
+        self.assertEqual(left, [], "RBD images left in pool %s" % ceph_rbd.POOL)
         self.assertEqual(self.db("SELECT id FROM items WHERE id = ?", x), [])
 
     def test_racing_describes(self):
@@ -331,7 +296,7 @@ class CopySnapshot(unittest.TestCase):
             return self.copy_parts(x) == ([], []) and \
                 self.db("SELECT id FROM items WHERE id = ?", x) == []
         self.wait(nothing_left, "the pending copy's H and row gone")
-        self.assertEqual([n for n in rbd("ls") if vols[0]["id"] in n], [])
+        self.assertEqual([n for n in ceph_rbd.ls() if vols[0]["id"] in n], [])
         ec2.delete_snapshot(SnapshotId=src)
         self.snapshots.remove(src)
 

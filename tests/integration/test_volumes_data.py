@@ -11,7 +11,6 @@ vol-/snap-/i- ids are mapped to OpenStack ids through the daemon's own database.
 import json
 import os
 import sqlite3
-import subprocess
 import sys
 import time
 import unittest
@@ -20,47 +19,13 @@ import urllib.request
 import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import ceph_rbd  # noqa: E402
 import harness  # noqa: E402
 
 D = None
 WAIT = {"Delay": 3, "MaxAttempts": 80}
-POOL = "volumes"          # tests/cloud/lib/ceph.sh CEPH_POOL
 MiB = 1024 * 1024
 code_of = harness.error_code
-
-# Reads an RBD image through Debian's python3-rbd (librbd in userspace, as Cinder does).
-RBD_PROBE = r"""
-import json, sys, rados, rbd
-op, pool = sys.argv[1], sys.argv[2]
-c = rados.Rados(conffile="/etc/ceph/ceph.conf", name="client.admin")
-c.connect(timeout=20)
-io = c.open_ioctx(pool)
-if op == "ls":
-    print(json.dumps(rbd.RBD().list(io)))
-else:
-    with rbd.Image(io, sys.argv[3], read_only=True) as im:
-        try:
-            p = im.parent_info()
-            parent = "%s/%s@%s" % p
-        except rbd.ImageNotFound:
-            parent = None
-        at = [int(x) for x in sys.argv[4:]]
-        print(json.dumps({"size": im.size(), "parent": parent,
-                          "snaps": [x["name"] for x in im.list_snaps()],
-                          "bytes": [im.read(o, 64).hex() for o in at]}))
-io.close()
-c.shutdown()
-"""
-
-
-def rbd(op, *args):
-    p = subprocess.run(["/usr/bin/python3", "-c", RBD_PROBE, op, POOL, *map(str, args)],
-                       capture_output=True, text=True, timeout=120)
-    if p.returncode != 0:
-        raise AssertionError("reading Ceph pool %s failed (root and /etc/ceph/ceph.client.admin."
-                             "keyring needed): %s" % (POOL, p.stderr[-800:]))
-    return json.loads(p.stdout)
-
 
 def setUpModule():
     global D
@@ -157,7 +122,7 @@ class DataVolumes(unittest.TestCase):
         """Cinder's volume is on the Ceph backend and its RBD image holds the marker bytes."""
         cv = self.cinder.get("/volumes/" + vol_uuid)["volume"]
         self.assertEqual((cv["volume_type"], cv["status"]), ("ceph", "in-use"))
-        got = rbd("read", "volume-" + vol_uuid, 0, MiB - 64, MiB)
+        got = ceph_rbd.read("volume-" + vol_uuid, 64, 0, MiB - 64, MiB)
         self.assertEqual(got["size"], 1024 * MiB)
         self.assertEqual(got["bytes"][0][:64], self.marker)
         self.assertEqual(got["bytes"][1][:64], self.marker)
@@ -275,8 +240,8 @@ class DataVolumes(unittest.TestCase):
             self.assertEqual(code_of(ec2.describe_volumes, VolumeIds=[r]), "InvalidVolume.NotFound")
         snaps = {x["id"] for x in self.cinder.get("/snapshots")["snapshots"]}
         self.assertNotIn(snap_os, snaps)
-        left = [n for n in rbd("ls") if any(u in n for u in [root_os, *clones_os])]
-        self.assertEqual(left, [], "RBD images left in pool %s" % POOL)
+        left = [n for n in ceph_rbd.ls() if any(u in n for u in [root_os, *clones_os])]
+        self.assertEqual(left, [], "RBD images left in pool %s" % ceph_rbd.POOL)
 
     def test_volume_types(self):
         """CreateVolume with VolumeType ceph: DescribeVolumes shows it, its RBD image comes and goes."""
@@ -289,11 +254,11 @@ class DataVolumes(unittest.TestCase):
             self.ec2.get_waiter("volume_available").wait(VolumeIds=[vid], WaiterConfig=WAIT)
             v = self.ec2.describe_volumes(VolumeIds=[vid])["Volumes"][0]
             self.assertEqual(v["VolumeType"], "ceph")
-            self.assertIn("volume-" + u, rbd("ls"))
+            self.assertIn("volume-" + u, ceph_rbd.ls())
         finally:
             self.ec2.delete_volume(VolumeId=vid)
         self.assertTrue(self.wait_gone(self.cinder_volume_gone, u=u))
-        self.assertNotIn("volume-" + u, rbd("ls"))
+        self.assertNotIn("volume-" + u, ceph_rbd.ls())
 
 
 if __name__ == "__main__":

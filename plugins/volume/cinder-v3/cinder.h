@@ -60,6 +60,8 @@ const char *cinder_param(ec2gw_req_t *req, const char *key);
 json_t *cinder_own(ec2gw_req_t *req, json_t *j);
 /* The tags of TagSpecifications for @p resource_type: returns new array (maybe empty). */
 json_t *cinder_tag_specs(const json_t *params, const char *resource_type);
+/* TagSpecifications may only name @p resource_type: 0, or -1 after InvalidParameterValue. */
+int cinder_check_tag_specs(ec2gw_req_t *req, const json_t *params, const char *resource_type);
 /* Now as ISO 8601 UTC (pool). */
 char *cinder_now_iso(ec2gw_req_t *req);
 /* Answer {"Return": true}. */

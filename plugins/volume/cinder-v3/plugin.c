@@ -155,6 +155,25 @@ cinder_tag_specs(const json_t *params, const char *resource_type)
     return out;
 }
 
+int
+cinder_check_tag_specs(ec2gw_req_t *req, const json_t *p, const char *type)
+{
+    const json_t *spec;
+    size_t i;
+
+    json_array_foreach(json_object_get(p, "TagSpecifications"), i, spec)
+    {
+        const char *rt = cinder_str(spec, "ResourceType");
+
+        if (rt != NULL && strcmp(rt, type) != 0) {
+            ec2gw->fail(req, 400, "InvalidParameterValue",
+                        "'%s' is not a valid taggable resource type for this operation.", rt);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 char *
 cinder_now_iso(ec2gw_req_t *req)
 {

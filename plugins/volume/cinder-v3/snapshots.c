@@ -32,24 +32,12 @@ static int
 cinder_snapshot_refuse(ec2gw_req_t *req, const json_t *p)
 {
     const char *loc = cinder_str(p, "Location");
-    const json_t *spec;
-    size_t i;
 
     if (json_object_get(p, "OutpostArn") != NULL)
         return cinder_unsupported(req, "OutpostArn");
     if (loc != NULL && strcmp(loc, "regional") != 0)
         return cinder_unsupported(req, "Location");
-    json_array_foreach(json_object_get(p, "TagSpecifications"), i, spec)
-    {
-        const char *rt = cinder_str(spec, "ResourceType");
-
-        if (rt != NULL && strcmp(rt, "snapshot") != 0) {
-            ec2gw->fail(req, 400, "InvalidParameterValue",
-                        "'%s' is not a valid taggable resource type for this operation.", rt);
-            return -1;
-        }
-    }
-    return 0;
+    return cinder_check_tag_specs(req, p, "snapshot");
 }
 
 /* Map a new Cinder snapshot, store its tags, build its model (returns new, or NULL). */

@@ -98,8 +98,6 @@ cinder_copy_refuse(ec2gw_req_t *req, const json_t *p)
 {
     const char *region = ec2gw->identity(req)->region;
     const char *src = cinder_str(p, "SourceRegion"), *dst = cinder_str(p, "DestinationRegion");
-    const json_t *spec;
-    size_t i;
 
     if (src != NULL && region != NULL && strcmp(src, region) != 0) {
         ec2gw->fail(req, 400, "UnsupportedOperation",
@@ -124,17 +122,7 @@ cinder_copy_refuse(ec2gw_req_t *req, const json_t *p)
         return cinder_unsupported(req, "DestinationAvailabilityZone");
     if (json_object_get(p, "CompletionDurationMinutes") != NULL)
         return cinder_unsupported(req, "CompletionDurationMinutes");
-    json_array_foreach(json_object_get(p, "TagSpecifications"), i, spec)
-    {
-        const char *rt = cinder_str(spec, "ResourceType");
-
-        if (rt != NULL && strcmp(rt, "snapshot") != 0) {
-            ec2gw->fail(req, 400, "InvalidParameterValue",
-                        "'%s' is not a valid taggable resource type for this operation.", rt);
-            return -1;
-        }
-    }
-    return 0;
+    return cinder_check_tag_specs(req, p, "snapshot");
 }
 
 static void
