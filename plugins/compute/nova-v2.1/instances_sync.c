@@ -133,7 +133,7 @@ nova_sync_usable(ec2gw_req_t *req, const struct nova_sync_req *sr)
     const struct nova_sync *s = sr->ni->sync;
     const struct nova_sync_entry *e = sr->e;
 
-    if (!e->valid || nova_sync_dirty(s, e))
+    if (!e->valid || ec2gw_pc_dirty(&s->marks, e->project, e->seq_sync))
         return 0;
     if (sr->force)
         return e->t_sync >= sr->t_req && e->gen != sr->gen0;
@@ -204,7 +204,7 @@ nova_sync_trusted(ec2gw_req_t *req, const struct nova_sync_req *sr, const json_t
     }
     json_array_foreach(list, i, s)
     {
-        if (nova_sync_time(nova_str(s, "updated")) <
+        if (ec2gw_pc_time(nova_str(s, "updated")) <
             sr->e->marker - sr->ni->sync_overlap_ms / 1000 - 1) {
             ec2gw->log(req, EC2GW_LOG_WARN,
                        "Nova answered changes-since with a server updated before it: full list");
@@ -286,11 +286,12 @@ nova_sync_refresh(ec2gw_req_t *req, struct nova_sync_req *sr)
         flags = EC2GW_CALL_AS_SERVICE;
     }
     sr->t0 = ec2gw->now_ms(req);
-    sr->seq0 = ++ni->sync->seq;
+    sr->seq0 = ++ni->sync->marks.seq;
     /* force: an id the cache lacks may be a server still being scheduled (made through
      * another ec2gwd process or worker), which only a full list shows */
     sr->full = sr->redone || sr->force || !e->valid || e->marker == 0 ||
-               sr->t0 - e->t_full >= ni->full_sync_interval_ms || nova_sync_need_full(ni->sync, e);
+               sr->t0 - e->t_full >= ni->full_sync_interval_ms ||
+               ec2gw_pc_need_full(&ni->sync->marks, e->project, e->seq_full);
     if (sr->full) {
         calls[n++] =
             EC2GW_OS_CALL("compute", "GET",
@@ -380,48 +381,10 @@ nova_sync_servers(ec2gw_req_t *req, struct nova_inst *ni, int force, nova_sync_d
     return nova_sync_step(req, sr);
 }
 
-struct nova_sync_write {
-    struct nova_sync *s;
-    char *project;
-    int full;
-};
-
-/* The write request ended: reads after it refresh (the mark is found again by project, as it
- * may have been replaced meanwhile). */
-static void
-nova_sync_write_end(void *arg)
-{
-    struct nova_sync_write *w = arg;
-    struct nova_sync_mark *m = nova_sync_mark_get(w->s, w->project, 0);
-
-    if (m == NULL)
-        return;
-    m->writing--;
-    m->seq_end = ++w->s->seq;
-    if (w->full) {
-        m->full_writing--;
-        m->seq_full = m->seq_end;
-    }
-}
-
 void
 nova_sync_write(ec2gw_req_t *req, struct nova_inst *ni, int full)
 {
-    struct nova_sync_write *w;
-    struct nova_sync_mark *m;
-
-    if (ni->sync == NULL)
-        return;
-    w = ec2gw->pcalloc(req, sizeof(*w));
-    m = nova_sync_mark_get(ni->sync, nova_or(ec2gw->identity(req)->project_id), 1);
-    if (w == NULL || m == NULL)
-        return;
-    w->s = ni->sync;
-    w->project = ec2gw->pstrdup(req, m->project);
-    w->full = full;
-    if (ec2gw->on_cleanup(req, nova_sync_write_end, w) != 0)
-        return;
-    m->writing++;
-    if (full)
-        m->full_writing++;
+    if (ni->sync != NULL)
+        ec2gw_pc_write(ec2gw, req, &ni->sync->marks, nova_or(ec2gw->identity(req)->project_id),
+                       full);
 }

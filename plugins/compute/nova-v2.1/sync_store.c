@@ -6,7 +6,7 @@
  * processes, each with its own cache). Sequence numbers, not clocks, order refreshes and
  * writes, so a write that ends in the same millisecond as a refresh starts still counts.
  */
-#define _DEFAULT_SOURCE /* timegm */
+#define _DEFAULT_SOURCE /* gmtime_r */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,13 +14,26 @@
 
 #include "sync.h"
 
+/* A write mark was forgotten: the project's entries start over with a full list. */
+static void
+nova_sync_forget(void *ctx, const char *project)
+{
+    struct nova_sync *s = ctx;
+
+    for (struct nova_sync_entry *e = s->entries; e != NULL; e = e->next)
+        if (strcmp(e->project, project) == 0)
+            e->valid = 0;
+}
+
 struct nova_sync *
 nova_sync_new(void)
 {
     struct nova_sync *s = calloc(1, sizeof(*s));
 
-    if (s != NULL)
+    if (s != NULL) {
         s->override_ms = -1;
+        ec2gw_pc_marks_init(&s->marks, NOVA_SYNC_MAX_MARKS, nova_sync_forget, s);
+    }
     return s;
 }
 
@@ -52,13 +65,7 @@ nova_sync_free(struct nova_sync *s)
         s->entries = e->next;
         nova_entry_free(e);
     }
-    while (s->marks != NULL) {
-        struct nova_sync_mark *m = s->marks;
-
-        s->marks = m->next;
-        free(m->project);
-        free(m);
-    }
+    ec2gw_pc_marks_clear(&s->marks);
     free(s);
 }
 
@@ -157,79 +164,6 @@ nova_sync_entry_get(struct nova_sync *s, const char *key, const char *project, i
     return e;
 }
 
-struct nova_sync_mark *
-nova_sync_mark_get(struct nova_sync *s, const char *project, int create)
-{
-    struct nova_sync_mark *m, **pp, **old = NULL;
-    size_t n = 0;
-
-    for (m = s->marks; m != NULL; m = m->next, n++)
-        if (strcmp(m->project, project) == 0)
-            return m;
-    if (!create)
-        return NULL;
-    if (n >= NOVA_SYNC_MAX_MARKS) {
-        /* Forget the oldest idle mark; its project's entries start over with a full list, so
-         * no write it recorded can be missed. */
-        for (pp = &s->marks; *pp != NULL; pp = &(*pp)->next)
-            if ((*pp)->writing == 0 && (old == NULL || (*pp)->seq_end < (*old)->seq_end))
-                old = pp;
-        if (old != NULL) {
-            m = *old;
-            *old = m->next;
-            for (struct nova_sync_entry *e = s->entries; e != NULL; e = e->next)
-                if (strcmp(e->project, m->project) == 0)
-                    e->valid = 0;
-            free(m->project);
-            free(m);
-        }
-    }
-    m = calloc(1, sizeof(*m));
-    if (m == NULL || (m->project = strdup(project)) == NULL) {
-        free(m);
-        return NULL;
-    }
-    m->next = s->marks;
-    s->marks = m;
-    return m;
-}
-
-int
-nova_sync_dirty(const struct nova_sync *s, const struct nova_sync_entry *e)
-{
-    const struct nova_sync_mark *m;
-
-    for (m = s->marks; m != NULL; m = m->next)
-        if (strcmp(m->project, e->project) == 0)
-            return m->writing > 0 || m->seq_end > e->seq_sync;
-    return 0;
-}
-
-int
-nova_sync_need_full(const struct nova_sync *s, const struct nova_sync_entry *e)
-{
-    const struct nova_sync_mark *m;
-
-    for (m = s->marks; m != NULL; m = m->next)
-        if (strcmp(m->project, e->project) == 0)
-            return m->full_writing > 0 || m->seq_full > e->seq_full;
-    return 0;
-}
-
-int64_t
-nova_sync_time(const char *iso)
-{
-    struct tm tm;
-
-    memset(&tm, 0, sizeof(tm));
-    if (iso == NULL || sscanf(iso, "%d-%d-%dT%d:%d:%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-                              &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6)
-        return 0;
-    tm.tm_year -= 1900;
-    tm.tm_mon -= 1;
-    return (int64_t)timegm(&tm);
-}
-
 void
 nova_sync_iso(int64_t t, char out[32])
 {
@@ -249,7 +183,7 @@ nova_newest(const json_t *list, int64_t since)
 
     json_array_foreach(list, i, s)
     {
-        int64_t t = nova_sync_time(nova_str(s, "updated"));
+        int64_t t = ec2gw_pc_time(nova_str(s, "updated"));
 
         if (t > since)
             since = t;
@@ -321,7 +255,7 @@ nova_sync_prune_gone(struct nova_sync_entry *e, int64_t oldest)
 
     json_object_foreach_safe(e->gone, tmp, id, s)
     {
-        if (nova_sync_time(nova_str(s, "updated")) < oldest)
+        if (ec2gw_pc_time(nova_str(s, "updated")) < oldest)
             json_object_del(e->gone, id);
     }
 }

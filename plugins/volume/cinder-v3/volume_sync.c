@@ -115,7 +115,7 @@ cinder_sync_usable(ec2gw_req_t *req, const struct cinder_sync_req *sr)
 {
     const struct cinder_sync_entry *e = sr->e;
 
-    if (!e->valid || cinder_sync_dirty(sr->ci->sync, e))
+    if (!e->valid || ec2gw_pc_dirty(&sr->ci->sync->marks, e->project, e->seq_sync))
         return 0;
     if (sr->after >= 0)
         return e->t_sync >= sr->after && e->gen != sr->gen0 ? 2 : 0;
@@ -247,7 +247,7 @@ cinder_sync_distrust(const struct cinder_sync_req *sr, const json_t *answer, con
         return "a next page";
     json_array_foreach(list, i, v)
     {
-        if (cinder_sync_time(cinder_str(v, "updated_at")) < sr->since)
+        if (ec2gw_pc_time(cinder_str(v, "updated_at")) < sr->since)
             return "a volume updated before the filter";
     }
     if (!cinder_sync_matches(sr->e, list, sr->token))
@@ -328,11 +328,11 @@ cinder_sync_refresh(ec2gw_req_t *req, struct cinder_sync_req *sr)
     ec2gw_os_call_t calls[2];
 
     sr->t0 = ec2gw->now_ms(req);
-    sr->seq0 = ++ci->sync->seq;
+    sr->seq0 = ++ci->sync->marks.seq;
     sr->pages = 0;
     sr->full = sr->redone || sr->force || ci->sync->no_delta || !e->valid || e->marker == 0 ||
                sr->t0 - e->t_full >= ci->full_sync_interval_ms ||
-               cinder_sync_need_full(ci->sync, e);
+               ec2gw_pc_need_full(&ci->sync->marks, e->project, e->seq_full);
     if (sr->full) {
         calls[0] = EC2GW_OS_GET("volumev3", "/volumes/detail");
     } else {
@@ -462,49 +462,11 @@ cinder_sync_volumes(ec2gw_req_t *req, const struct cinder_inst *ci, int force,
     return cinder_sync_step(req, sr);
 }
 
-struct cinder_sync_write {
-    struct cinder_sync *s;
-    char *project;
-    int full;
-};
-
-/* The write request ended: reads after it refresh (the mark is found again by project, as it
- * may have been replaced meanwhile). */
-static void
-cinder_sync_write_end(void *arg)
-{
-    struct cinder_sync_write *w = arg;
-    struct cinder_sync_mark *m = cinder_sync_mark_get(w->s, w->project, 0);
-
-    if (m == NULL)
-        return;
-    m->writing--;
-    m->seq_end = ++w->s->seq;
-    if (w->full) {
-        m->full_writing--;
-        m->seq_full = m->seq_end;
-    }
-}
-
 void
 cinder_sync_write(ec2gw_req_t *req, const struct cinder_inst *ci, int full)
 {
     const char *project = ec2gw->identity(req)->project_id;
-    struct cinder_sync_write *w;
-    struct cinder_sync_mark *m;
 
-    if (ci->sync == NULL)
-        return;
-    w = ec2gw->pcalloc(req, sizeof(*w));
-    m = cinder_sync_mark_get(ci->sync, project ? project : "", 1);
-    if (w == NULL || m == NULL)
-        return;
-    w->s = ci->sync;
-    w->project = ec2gw->pstrdup(req, m->project);
-    w->full = full;
-    if (ec2gw->on_cleanup(req, cinder_sync_write_end, w) != 0)
-        return;
-    m->writing++;
-    if (full)
-        m->full_writing++;
+    if (ci->sync != NULL)
+        ec2gw_pc_write(ec2gw, req, &ci->sync->marks, project ? project : "", full);
 }

@@ -6,7 +6,7 @@
  * processes, each with its own cache). Sequence numbers, not clocks, order refreshes and
  * writes, so a write that ends in the same millisecond as a refresh starts still counts.
  */
-#define _DEFAULT_SOURCE /* timegm */
+#define _DEFAULT_SOURCE /* gmtime_r */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,10 +14,25 @@
 
 #include "volume_sync.h"
 
+/* A write mark was forgotten: the project's entry starts over with a full list. */
+static void
+cinder_sync_forget(void *ctx, const char *project)
+{
+    struct cinder_sync *s = ctx;
+
+    for (struct cinder_sync_entry *e = s->entries; e != NULL; e = e->next)
+        if (strcmp(e->project, project) == 0)
+            e->valid = 0;
+}
+
 struct cinder_sync *
 cinder_sync_new(void)
 {
-    return calloc(1, sizeof(struct cinder_sync));
+    struct cinder_sync *s = calloc(1, sizeof(*s));
+
+    if (s != NULL)
+        ec2gw_pc_marks_init(&s->marks, CINDER_SYNC_MAX_MARKS, cinder_sync_forget, s);
+    return s;
 }
 
 static void
@@ -40,13 +55,7 @@ cinder_sync_free(struct cinder_sync *s)
         s->entries = e->next;
         cinder_entry_free(e);
     }
-    while (s->marks != NULL) {
-        struct cinder_sync_mark *m = s->marks;
-
-        s->marks = m->next;
-        free(m->project);
-        free(m);
-    }
+    ec2gw_pc_marks_clear(&s->marks);
     free(s);
 }
 
@@ -111,79 +120,6 @@ cinder_sync_entry_get(struct cinder_sync *s, const char *project, int64_t now, s
     return e;
 }
 
-struct cinder_sync_mark *
-cinder_sync_mark_get(struct cinder_sync *s, const char *project, int create)
-{
-    struct cinder_sync_mark *m, **pp, **old = NULL;
-    size_t n = 0;
-
-    for (m = s->marks; m != NULL; m = m->next, n++)
-        if (strcmp(m->project, project) == 0)
-            return m;
-    if (!create)
-        return NULL;
-    if (n >= CINDER_SYNC_MAX_MARKS) {
-        /* Forget the oldest idle mark; its project's entry starts over with a full list, so
-         * no write it recorded can be missed. */
-        for (pp = &s->marks; *pp != NULL; pp = &(*pp)->next)
-            if ((*pp)->writing == 0 && (old == NULL || (*pp)->seq_end < (*old)->seq_end))
-                old = pp;
-        if (old != NULL) {
-            m = *old;
-            *old = m->next;
-            for (struct cinder_sync_entry *e = s->entries; e != NULL; e = e->next)
-                if (strcmp(e->project, m->project) == 0)
-                    e->valid = 0;
-            free(m->project);
-            free(m);
-        }
-    }
-    m = calloc(1, sizeof(*m));
-    if (m == NULL || (m->project = strdup(project)) == NULL) {
-        free(m);
-        return NULL;
-    }
-    m->next = s->marks;
-    s->marks = m;
-    return m;
-}
-
-int
-cinder_sync_dirty(const struct cinder_sync *s, const struct cinder_sync_entry *e)
-{
-    const struct cinder_sync_mark *m;
-
-    for (m = s->marks; m != NULL; m = m->next)
-        if (strcmp(m->project, e->project) == 0)
-            return m->writing > 0 || m->seq_end > e->seq_sync;
-    return 0;
-}
-
-int
-cinder_sync_need_full(const struct cinder_sync *s, const struct cinder_sync_entry *e)
-{
-    const struct cinder_sync_mark *m;
-
-    for (m = s->marks; m != NULL; m = m->next)
-        if (strcmp(m->project, e->project) == 0)
-            return m->full_writing > 0 || m->seq_full > e->seq_full;
-    return 0;
-}
-
-int64_t
-cinder_sync_time(const char *iso)
-{
-    struct tm tm;
-
-    memset(&tm, 0, sizeof(tm));
-    if (iso == NULL || sscanf(iso, "%d-%d-%dT%d:%d:%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-                              &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6)
-        return 0;
-    tm.tm_year -= 1900;
-    tm.tm_mon -= 1;
-    return (int64_t)timegm(&tm);
-}
-
 void
 cinder_sync_iso(int64_t t, char out[32])
 {
@@ -203,7 +139,7 @@ cinder_newest(const json_t *list, int64_t since)
 
     json_array_foreach(list, i, v)
     {
-        int64_t t = cinder_sync_time(cinder_str(v, "updated_at"));
+        int64_t t = ec2gw_pc_time(cinder_str(v, "updated_at"));
 
         if (t > since)
             since = t;
