@@ -5,6 +5,7 @@
 #ifndef NOVA_SYNC_H
 #define NOVA_SYNC_H
 
+#include "cache_slots.h"
 #include "nova.h"
 #include "write_marks.h"
 
@@ -19,27 +20,22 @@
 
 /* The servers of one key: a project's (service-scoped) or one user's of a project. */
 struct nova_sync_entry {
-    struct nova_sync_entry *next;
-    char *key, *project;
+    struct ec2gw_pc_slot slot; /* project, valid (live/gone hold a good refresh), owner... */
+    char *key;
     json_t *live, *gone; /* uuid → server (heap JSON): listed / deleted but still shown */
-    int valid;           /* live/gone hold a good refresh */
     int failed;          /* the last refresh failed */
     uint64_t seq_sync;   /* sequence when the refresh behind live/gone started */
     uint64_t seq_full;   /* sequence when the last full list started */
     int64_t t_sync;      /* now_ms() when that refresh started */
     int64_t t_full;      /* now_ms() when the last full list started */
-    int64_t t_used;      /* now_ms() of the last read */
     int64_t marker;      /* newest `updated` Nova showed (epoch s, Nova's clock); 0: none */
-    ec2gw_req_t *owner;  /* the request refreshing it, or NULL */
-    unsigned waiters;    /* requests waiting for that refresh */
     unsigned gen;        /* counts the refreshes that ended */
     /* Instance models of these servers (instances_memo.c), or NULL */
     struct nova_memo *memo;
 };
 
 struct nova_sync {
-    struct nova_sync_entry *entries;
-    size_t n;
+    struct ec2gw_pc_slots entries; /* of struct nova_sync_entry */
     /* Writes per project (full ones: RunInstances, new servers); marks.seq orders refresh
      * starts and write ends */
     struct ec2gw_pc_marks marks;

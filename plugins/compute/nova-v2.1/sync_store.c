@@ -14,15 +14,18 @@
 
 #include "sync.h"
 
-/* A write mark was forgotten: the project's entries start over with a full list. */
+/* An ec2gw_pc_free_entry_fn: the slot is the entry's first member. */
 static void
-nova_sync_forget(void *ctx, const char *project)
+nova_entry_free(struct ec2gw_pc_slot *slot)
 {
-    struct nova_sync *s = ctx;
+    struct nova_sync_entry *e = (struct nova_sync_entry *)slot;
 
-    for (struct nova_sync_entry *e = s->entries; e != NULL; e = e->next)
-        if (strcmp(e->project, project) == 0)
-            e->valid = 0;
+    nova_memo_free(e->memo);
+    json_decref(e->live);
+    json_decref(e->gone);
+    free(e->key);
+    free(e->slot.project);
+    free(e);
 }
 
 struct nova_sync *
@@ -32,7 +35,8 @@ nova_sync_new(void)
 
     if (s != NULL) {
         s->override_ms = -1;
-        ec2gw_pc_marks_init(&s->marks, NOVA_SYNC_MAX_MARKS, nova_sync_forget, s);
+        ec2gw_pc_slots_init(&s->entries, NOVA_SYNC_IDLE_MS, nova_entry_free);
+        ec2gw_pc_marks_init(&s->marks, NOVA_SYNC_MAX_MARKS, ec2gw_pc_slots_forget, &s->entries);
     }
     return s;
 }
@@ -43,28 +47,12 @@ nova_sync_set_staleness(struct nova_sync *s, int64_t ms)
     s->override_ms = ms;
 }
 
-static void
-nova_entry_free(struct nova_sync_entry *e)
-{
-    nova_memo_free(e->memo);
-    json_decref(e->live);
-    json_decref(e->gone);
-    free(e->key);
-    free(e->project);
-    free(e);
-}
-
 void
 nova_sync_free(struct nova_sync *s)
 {
     if (s == NULL)
         return;
-    while (s->entries != NULL) {
-        struct nova_sync_entry *e = s->entries;
-
-        s->entries = e->next;
-        nova_entry_free(e);
-    }
+    ec2gw_pc_slots_clear(&s->entries);
     ec2gw_pc_marks_clear(&s->marks);
     free(s);
 }
@@ -97,70 +85,29 @@ nova_sync_parse_staleness(const char *text, int64_t *ms)
     return -1;
 }
 
-/* Can @p e be dropped now (no request refers to it)? */
-static int
-nova_entry_idle(const struct nova_sync_entry *e)
-{
-    return e->owner == NULL && e->waiters == 0;
-}
-
-/* Drop entries unused for NOVA_SYNC_IDLE_MS; then, over @p cap, the least recently used. */
-static void
-nova_sync_sweep(struct nova_sync *s, int64_t now, size_t cap)
-{
-    struct nova_sync_entry **pp = &s->entries, **lru;
-
-    while (*pp != NULL) {
-        struct nova_sync_entry *e = *pp;
-
-        if (nova_entry_idle(e) && now - e->t_used > NOVA_SYNC_IDLE_MS) {
-            *pp = e->next;
-            nova_entry_free(e);
-            s->n--;
-            continue;
-        }
-        pp = &e->next;
-    }
-    while (s->n >= cap) {
-        lru = NULL;
-        for (pp = &s->entries; *pp != NULL; pp = &(*pp)->next)
-            if (nova_entry_idle(*pp) && (lru == NULL || (*pp)->t_used < (*lru)->t_used))
-                lru = pp;
-        if (lru == NULL)
-            return; /* every entry is busy: the cap is exceeded until they are done */
-        struct nova_sync_entry *e = *lru;
-
-        *lru = e->next;
-        nova_entry_free(e);
-        s->n--;
-    }
-}
-
 struct nova_sync_entry *
 nova_sync_entry_get(struct nova_sync *s, const char *key, const char *project, int64_t now,
                     size_t cap)
 {
     struct nova_sync_entry *e;
 
-    for (e = s->entries; e != NULL; e = e->next)
+    for (e = (struct nova_sync_entry *)s->entries.head; e != NULL;
+         e = (struct nova_sync_entry *)e->slot.next)
         if (strcmp(e->key, key) == 0)
             return e;
-    nova_sync_sweep(s, now, cap > 0 ? cap : 1);
+    ec2gw_pc_slots_sweep(&s->entries, now, cap > 0 ? cap : 1);
     e = calloc(1, sizeof(*e));
     if (e == NULL)
         return NULL;
     e->key = strdup(key);
-    e->project = strdup(project);
+    e->slot.project = strdup(project);
     e->live = json_object();
     e->gone = json_object();
-    if (e->key == NULL || e->project == NULL || e->live == NULL || e->gone == NULL) {
-        nova_entry_free(e);
+    if (e->key == NULL || e->slot.project == NULL || e->live == NULL || e->gone == NULL) {
+        nova_entry_free(&e->slot);
         return NULL;
     }
-    e->t_used = now;
-    e->next = s->entries;
-    s->entries = e;
-    s->n++;
+    ec2gw_pc_slots_add(&s->entries, &e->slot, now);
     return e;
 }
 

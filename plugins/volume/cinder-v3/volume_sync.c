@@ -51,9 +51,9 @@ struct cinder_sync_req {
     int64_t after;       /* >= 0: needs a refresh begun at or after this time (force, probe) */
     int full;            /* the refresh in flight is a full list */
     int redone;          /* the delta was replaced by a full list once */
-    int leading;         /* e->owner is this request */
-    int waiting;         /* counted in e->waiters, waiting for a refresh */
-    int probing;         /* counted in e->waiters, probing */
+    int leading;         /* e->slot.owner is this request */
+    int waiting;         /* counted in e->slot.waiters, waiting for a refresh */
+    int probing;         /* counted in e->slot.waiters, probing */
     int cleanup;         /* the pool cleanup is registered */
     unsigned gen0;       /* e->gen when the wait began */
     uint64_t seq0;       /* sequence when the refresh began */
@@ -96,16 +96,16 @@ cinder_sync_cleanup(void *arg)
     struct cinder_sync_req *sr = arg;
 
     if (sr->waiting || sr->probing)
-        sr->e->waiters--;
-    if (sr->leading && sr->e->owner == sr->req)
-        sr->e->owner = NULL; /* a waiter leads the next refresh */
+        sr->e->slot.waiters--;
+    if (sr->leading && sr->e->slot.owner == sr->req)
+        sr->e->slot.owner = NULL; /* a waiter leads the next refresh */
     sr->waiting = sr->probing = sr->leading = 0;
 }
 
 static void
 cinder_sync_answer(ec2gw_req_t *req, struct cinder_sync_req *sr)
 {
-    sr->e->t_used = ec2gw->now_ms(req);
+    sr->e->slot.t_used = ec2gw->now_ms(req);
     sr->done(req, sr->e->vols, NULL, sr->arg);
 }
 
@@ -115,7 +115,7 @@ cinder_sync_usable(ec2gw_req_t *req, const struct cinder_sync_req *sr)
 {
     const struct cinder_sync_entry *e = sr->e;
 
-    if (!e->valid || ec2gw_pc_dirty(&sr->ci->sync->marks, e->project, e->seq_sync))
+    if (!e->slot.valid || ec2gw_pc_dirty(&sr->ci->sync->marks, e->slot.project, e->seq_sync))
         return 0;
     if (sr->after >= 0)
         return e->t_sync >= sr->after && e->gen != sr->gen0 ? 2 : 0;
@@ -128,7 +128,7 @@ static void
 cinder_sync_leave(struct cinder_sync_req *sr)
 {
     if (sr->waiting || sr->probing)
-        sr->e->waiters--;
+        sr->e->slot.waiters--;
     sr->waiting = sr->probing = 0;
 }
 
@@ -144,7 +144,7 @@ cinder_sync_tick(ec2gw_req_t *req, void *arg)
         cinder_sync_answer(req, sr);
         return;
     }
-    if (e->owner == NULL || ended) {
+    if (e->slot.owner == NULL || ended) {
         cinder_sync_leave(sr);
         if (ended && e->failed) {
             /* Cinder failed the leader: this request lists for itself, as without a cache */
@@ -165,7 +165,7 @@ cinder_sync_tick(ec2gw_req_t *req, void *arg)
 static void
 cinder_sync_failed(ec2gw_req_t *req, struct cinder_sync_req *sr, const ec2gw_os_resp_t *r)
 {
-    sr->e->owner = NULL;
+    sr->e->slot.owner = NULL;
     sr->e->failed = 1;
     sr->e->gen++;
     sr->leading = 0;
@@ -192,11 +192,11 @@ cinder_sync_store(ec2gw_req_t *req, struct cinder_sync_req *sr, const json_t *li
     } else {
         s->delta++;
     }
-    e->valid = 1;
+    e->slot.valid = 1;
     e->failed = 0;
     e->seq_sync = sr->seq0;
     e->t_sync = sr->t0;
-    e->owner = NULL;
+    e->slot.owner = NULL;
     e->gen++;
     sr->leading = 0;
     /* no plugin metrics in the host ABI: the counts go to the debug log */
@@ -330,9 +330,9 @@ cinder_sync_refresh(ec2gw_req_t *req, struct cinder_sync_req *sr)
     sr->t0 = ec2gw->now_ms(req);
     sr->seq0 = ++ci->sync->marks.seq;
     sr->pages = 0;
-    sr->full = sr->redone || sr->force || ci->sync->no_delta || !e->valid || e->marker == 0 ||
+    sr->full = sr->redone || sr->force || ci->sync->no_delta || !e->slot.valid || e->marker == 0 ||
                sr->t0 - e->t_full >= ci->full_sync_interval_ms ||
-               ec2gw_pc_need_full(&ci->sync->marks, e->project, e->seq_full);
+               ec2gw_pc_need_full(&ci->sync->marks, e->slot.project, e->seq_full);
     if (sr->full) {
         calls[0] = EC2GW_OS_GET("volumev3", "/volumes/detail");
     } else {
@@ -359,17 +359,17 @@ cinder_sync_lead_or_wait(ec2gw_req_t *req, struct cinder_sync_req *sr)
     int rc;
 
     sr->gen0 = sr->e->gen;
-    if (sr->e->owner != NULL) {
+    if (sr->e->slot.owner != NULL) {
         rc = ec2gw->after(req, CINDER_SYNC_POLL_MS, cinder_sync_tick, sr);
         if (rc == EC2GW_AGAIN) {
             sr->waiting = 1;
-            sr->e->waiters++;
+            sr->e->slot.waiters++;
         }
         return rc;
     }
     rc = cinder_sync_refresh(req, sr);
     if (rc == EC2GW_AGAIN) {
-        sr->e->owner = req;
+        sr->e->slot.owner = req;
         sr->leading = 1;
     }
     return rc;
@@ -407,7 +407,7 @@ cinder_sync_probe(ec2gw_req_t *req, struct cinder_sync_req *sr)
     rc = ec2gw->os_call(req, &call, cinder_sync_probed, sr);
     if (rc == EC2GW_AGAIN) {
         sr->probing = 1;
-        sr->e->waiters++; /* keeps the entry from the sweep */
+        sr->e->slot.waiters++; /* keeps the entry from the sweep */
     }
     return rc;
 }

@@ -5,6 +5,7 @@
 #ifndef CINDER_VOLUME_SYNC_H
 #define CINDER_VOLUME_SYNC_H
 
+#include "cache_slots.h"
 #include "cinder.h"
 #include "write_marks.h"
 
@@ -16,26 +17,20 @@
 
 /* The volumes of one project, as the project's members list them. */
 struct cinder_sync_entry {
-    struct cinder_sync_entry *next;
-    char *project;
-    json_t *vols;       /* uuid → Cinder volume (heap JSON, replaced, never changed) */
-    json_t *token;      /* the "volume-summary" the entry was checked with (copy), or NULL */
-    int valid;          /* vols holds a good refresh */
-    int failed;         /* the last refresh failed */
-    uint64_t seq_sync;  /* sequence when the refresh behind vols started */
-    uint64_t seq_full;  /* sequence when the last full list started */
-    int64_t t_sync;     /* now_ms() when that refresh started */
-    int64_t t_full;     /* now_ms() when the last full list started */
-    int64_t t_used;     /* now_ms() of the last read */
-    int64_t marker;     /* newest updated_at Cinder showed (epoch s, Cinder's clock); 0: none */
-    ec2gw_req_t *owner; /* the request refreshing it, or NULL */
-    unsigned waiters;   /* requests waiting for that refresh */
-    unsigned gen;       /* counts the refreshes that ended */
+    struct ec2gw_pc_slot slot; /* project, valid (vols holds a good refresh), owner... */
+    json_t *vols;              /* uuid → Cinder volume (heap JSON, replaced, never changed) */
+    json_t *token;             /* the "volume-summary" the entry was checked with (copy), or NULL */
+    int failed;                /* the last refresh failed */
+    uint64_t seq_sync;         /* sequence when the refresh behind vols started */
+    uint64_t seq_full;         /* sequence when the last full list started */
+    int64_t t_sync;            /* now_ms() when that refresh started */
+    int64_t t_full;            /* now_ms() when the last full list started */
+    int64_t marker; /* newest updated_at Cinder showed (epoch s, Cinder's clock); 0: none */
+    unsigned gen;   /* counts the refreshes that ended */
 };
 
 struct cinder_sync {
-    struct cinder_sync_entry *entries;
-    size_t n;
+    struct ec2gw_pc_slots entries; /* of struct cinder_sync_entry */
     /* Writes per project (full ones add or remove volumes); marks.seq orders refresh starts
      * and write ends */
     struct ec2gw_pc_marks marks;

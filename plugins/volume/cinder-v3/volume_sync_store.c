@@ -14,15 +14,16 @@
 
 #include "volume_sync.h"
 
-/* A write mark was forgotten: the project's entry starts over with a full list. */
+/* An ec2gw_pc_free_entry_fn: the slot is the entry's first member. */
 static void
-cinder_sync_forget(void *ctx, const char *project)
+cinder_entry_free(struct ec2gw_pc_slot *slot)
 {
-    struct cinder_sync *s = ctx;
+    struct cinder_sync_entry *e = (struct cinder_sync_entry *)slot;
 
-    for (struct cinder_sync_entry *e = s->entries; e != NULL; e = e->next)
-        if (strcmp(e->project, project) == 0)
-            e->valid = 0;
+    json_decref(e->vols);
+    json_decref(e->token);
+    free(e->slot.project);
+    free(e);
 }
 
 struct cinder_sync *
@@ -30,18 +31,11 @@ cinder_sync_new(void)
 {
     struct cinder_sync *s = calloc(1, sizeof(*s));
 
-    if (s != NULL)
-        ec2gw_pc_marks_init(&s->marks, CINDER_SYNC_MAX_MARKS, cinder_sync_forget, s);
+    if (s != NULL) {
+        ec2gw_pc_slots_init(&s->entries, CINDER_SYNC_IDLE_MS, cinder_entry_free);
+        ec2gw_pc_marks_init(&s->marks, CINDER_SYNC_MAX_MARKS, ec2gw_pc_slots_forget, &s->entries);
+    }
     return s;
-}
-
-static void
-cinder_entry_free(struct cinder_sync_entry *e)
-{
-    json_decref(e->vols);
-    json_decref(e->token);
-    free(e->project);
-    free(e);
 }
 
 void
@@ -49,50 +43,9 @@ cinder_sync_free(struct cinder_sync *s)
 {
     if (s == NULL)
         return;
-    while (s->entries != NULL) {
-        struct cinder_sync_entry *e = s->entries;
-
-        s->entries = e->next;
-        cinder_entry_free(e);
-    }
+    ec2gw_pc_slots_clear(&s->entries);
     ec2gw_pc_marks_clear(&s->marks);
     free(s);
-}
-
-static int
-cinder_entry_idle(const struct cinder_sync_entry *e)
-{
-    return e->owner == NULL && e->waiters == 0;
-}
-
-/* Drop entries unused for CINDER_SYNC_IDLE_MS; then, over @p cap, the least recently used. */
-static void
-cinder_sync_sweep(struct cinder_sync *s, int64_t now, size_t cap)
-{
-    struct cinder_sync_entry **pp = &s->entries, **lru, *e;
-
-    while (*pp != NULL) {
-        e = *pp;
-        if (cinder_entry_idle(e) && now - e->t_used > CINDER_SYNC_IDLE_MS) {
-            *pp = e->next;
-            cinder_entry_free(e);
-            s->n--;
-            continue;
-        }
-        pp = &e->next;
-    }
-    while (s->n >= cap) {
-        lru = NULL;
-        for (pp = &s->entries; *pp != NULL; pp = &(*pp)->next)
-            if (cinder_entry_idle(*pp) && (lru == NULL || (*pp)->t_used < (*lru)->t_used))
-                lru = pp;
-        if (lru == NULL)
-            return; /* every entry is busy: over the cap until they are done */
-        e = *lru;
-        *lru = e->next;
-        cinder_entry_free(e);
-        s->n--;
-    }
 }
 
 struct cinder_sync_entry *
@@ -100,23 +53,21 @@ cinder_sync_entry_get(struct cinder_sync *s, const char *project, int64_t now, s
 {
     struct cinder_sync_entry *e;
 
-    for (e = s->entries; e != NULL; e = e->next)
-        if (strcmp(e->project, project) == 0)
+    for (e = (struct cinder_sync_entry *)s->entries.head; e != NULL;
+         e = (struct cinder_sync_entry *)e->slot.next)
+        if (strcmp(e->slot.project, project) == 0)
             return e;
-    cinder_sync_sweep(s, now, cap > 0 ? cap : 1);
+    ec2gw_pc_slots_sweep(&s->entries, now, cap > 0 ? cap : 1);
     e = calloc(1, sizeof(*e));
     if (e == NULL)
         return NULL;
-    e->project = strdup(project);
+    e->slot.project = strdup(project);
     e->vols = json_object();
-    if (e->project == NULL || e->vols == NULL) {
-        cinder_entry_free(e);
+    if (e->slot.project == NULL || e->vols == NULL) {
+        cinder_entry_free(&e->slot);
         return NULL;
     }
-    e->t_used = now;
-    e->next = s->entries;
-    s->entries = e;
-    s->n++;
+    ec2gw_pc_slots_add(&s->entries, &e->slot, now);
     return e;
 }
 
