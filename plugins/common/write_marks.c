@@ -1,13 +1,11 @@
 /*
  * write_marks.c - the per-project write marks of the plugins' read caches (write_marks.h).
  */
-#define _DEFAULT_SOURCE /* timegm */
+#define _DEFAULT_SOURCE /* strdup */
 #include "write_marks.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 void
 ec2gw_pc_marks_init(struct ec2gw_pc_marks *ms, size_t max, ec2gw_pc_forget_fn forget, void *ctx)
@@ -140,18 +138,4 @@ ec2gw_pc_write(const ec2gw_host_api_t *host, ec2gw_req_t *req, struct ec2gw_pc_m
     m->writing++;
     if (full)
         m->full_writing++;
-}
-
-int64_t
-ec2gw_pc_time(const char *iso)
-{
-    struct tm tm;
-
-    memset(&tm, 0, sizeof(tm));
-    if (iso == NULL || sscanf(iso, "%d-%d-%dT%d:%d:%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-                              &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6)
-        return 0;
-    tm.tm_year -= 1900;
-    tm.tm_mon -= 1;
-    return (int64_t)timegm(&tm);
 }

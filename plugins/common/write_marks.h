@@ -52,8 +52,5 @@ int ec2gw_pc_need_full(const struct ec2gw_pc_marks *ms, const char *project, uin
  * it adds or removes items. Without memory the write goes unmarked, as before. */
 void ec2gw_pc_write(const ec2gw_host_api_t *host, ec2gw_req_t *req, struct ec2gw_pc_marks *ms,
                     const char *project, int full);
-/* An ISO 8601 UTC time ("2026-12-02T16:23:01Z", "...01.000000") as epoch seconds, fractions
- * cut; 0 when unreadable. */
-int64_t ec2gw_pc_time(const char *iso);
 
 #endif /* EC2GW_PC_WRITE_MARKS_H */

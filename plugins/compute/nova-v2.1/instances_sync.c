@@ -311,7 +311,7 @@ nova_sync_refresh(ec2gw_req_t *req, struct nova_sync_req *sr)
     } else {
         char since[32];
 
-        nova_sync_iso(e->marker - ni->sync_overlap_ms / 1000, since);
+        ec2gw_pc_iso(e->marker - ni->sync_overlap_ms / 1000, 1 /* "...Z" */, since);
         calls[n++] = EC2GW_OS_CALL("compute", "GET",
                                    ec2gw->psprintf(req, "/servers/detail?changes-since=%s%s%s",
                                                    ec2gw->url_escape(req, since),

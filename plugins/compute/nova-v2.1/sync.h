@@ -6,6 +6,7 @@
 #define NOVA_SYNC_H
 
 #include "cache_slots.h"
+#include "iso_time.h"
 #include "nova.h"
 #include "write_marks.h"
 
@@ -58,7 +59,5 @@ void nova_heap_end(ec2gw_req_t *req);
 /* instances_memo.c: the memo of one entry. */
 struct nova_memo *nova_memo_new(void);
 void nova_memo_free(struct nova_memo *m);
-/* Epoch seconds as Nova's ISO 8601 UTC time (read back with ec2gw_pc_time). */
-void nova_sync_iso(int64_t t, char out[32]);
 
 #endif /* NOVA_SYNC_H */

@@ -6,11 +6,9 @@
  * processes, each with its own cache). Sequence numbers, not clocks, order refreshes and
  * writes, so a write that ends in the same millisecond as a refresh starts still counts.
  */
-#define _DEFAULT_SOURCE /* gmtime_r */
-#include <stdio.h>
+#define _DEFAULT_SOURCE /* strdup */
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "sync.h"
 
@@ -111,33 +109,6 @@ nova_sync_entry_get(struct nova_sync *s, const char *key, const char *project, i
     return e;
 }
 
-void
-nova_sync_iso(int64_t t, char out[32])
-{
-    time_t tt = (time_t)t;
-    struct tm tm;
-
-    gmtime_r(&tt, &tm);
-    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-/* The newest `updated` of the servers of @p list (epoch s), at least @p since. */
-static int64_t
-nova_newest(const json_t *list, int64_t since)
-{
-    const json_t *s;
-    size_t i;
-
-    json_array_foreach(list, i, s)
-    {
-        int64_t t = ec2gw_pc_time(nova_str(s, "updated"));
-
-        if (t > since)
-            since = t;
-    }
-    return since;
-}
-
 static int
 nova_is_deleted(const json_t *server)
 {
@@ -168,7 +139,7 @@ nova_sync_merge_full(struct nova_sync_entry *e, const json_t *live, const json_t
         if (id != NULL && json_object_get(e->live, id) == NULL)
             json_object_set_new(e->gone, id, json_deep_copy(s));
     }
-    e->marker = nova_newest(deleted, nova_newest(live, 0));
+    e->marker = ec2gw_pc_newest(deleted, "updated", ec2gw_pc_newest(live, "updated", 0));
 }
 
 void
@@ -191,7 +162,7 @@ nova_sync_merge_changes(struct nova_sync_entry *e, const json_t *changed)
             json_object_set_new(e->live, id, json_deep_copy(s));
         }
     }
-    e->marker = nova_newest(changed, e->marker);
+    e->marker = ec2gw_pc_newest(changed, "updated", e->marker);
 }
 
 void

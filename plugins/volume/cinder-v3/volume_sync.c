@@ -339,7 +339,7 @@ cinder_sync_refresh(ec2gw_req_t *req, struct cinder_sync_req *sr)
         char since[32];
 
         sr->since = e->marker - ci->sync_overlap_ms / 1000;
-        cinder_sync_iso(sr->since, since);
+        ec2gw_pc_iso(sr->since, 0 /* as updated_at */, since);
         calls[0] = EC2GW_OS_CALL(
             "volumev3", "GET",
             ec2gw->psprintf(req, "/volumes/detail?updated_at=%s",

@@ -7,6 +7,7 @@
 
 #include "cache_slots.h"
 #include "cinder.h"
+#include "iso_time.h"
 #include "write_marks.h"
 
 #define CINDER_SYNC_IDLE_MS   (10 * 60 * 1000) /* an entry not read this long is dropped */
@@ -50,7 +51,5 @@ void cinder_sync_set_token(struct cinder_sync_entry *e, const json_t *token);
 /* Would the entry's volumes with @p delta merged add up to Cinder's "volume-summary"? */
 int cinder_sync_matches(const struct cinder_sync_entry *e, const json_t *delta,
                         const json_t *summary);
-/* Epoch s as Cinder's updated_at ("2026-12-02T16:23:01", UTC; read with ec2gw_pc_time). */
-void cinder_sync_iso(int64_t t, char out[32]);
 
 #endif /* CINDER_VOLUME_SYNC_H */

@@ -6,11 +6,9 @@
  * processes, each with its own cache). Sequence numbers, not clocks, order refreshes and
  * writes, so a write that ends in the same millisecond as a refresh starts still counts.
  */
-#define _DEFAULT_SOURCE /* gmtime_r */
-#include <stdio.h>
+#define _DEFAULT_SOURCE /* strdup */
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "volume_sync.h"
 
@@ -72,33 +70,6 @@ cinder_sync_entry_get(struct cinder_sync *s, const char *project, int64_t now, s
 }
 
 void
-cinder_sync_iso(int64_t t, char out[32])
-{
-    time_t tt = (time_t)t;
-    struct tm tm;
-
-    gmtime_r(&tt, &tm);
-    strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
-}
-
-/* The newest updated_at of @p list (epoch s, seconds cut), at least @p since. */
-static int64_t
-cinder_newest(const json_t *list, int64_t since)
-{
-    const json_t *v;
-    size_t i;
-
-    json_array_foreach(list, i, v)
-    {
-        int64_t t = ec2gw_pc_time(cinder_str(v, "updated_at"));
-
-        if (t > since)
-            since = t;
-    }
-    return since;
-}
-
-void
 cinder_sync_merge_full(struct cinder_sync_entry *e, const json_t *list)
 {
     const json_t *v;
@@ -110,7 +81,7 @@ cinder_sync_merge_full(struct cinder_sync_entry *e, const json_t *list)
         if (cinder_str(v, "id") != NULL)
             json_object_set_new(e->vols, cinder_str(v, "id"), json_deep_copy(v));
     }
-    e->marker = cinder_newest(list, 0);
+    e->marker = ec2gw_pc_newest(list, "updated_at", 0);
 }
 
 void
@@ -124,7 +95,7 @@ cinder_sync_merge_delta(struct cinder_sync_entry *e, const json_t *list)
         if (cinder_str(v, "id") != NULL)
             json_object_set_new(e->vols, cinder_str(v, "id"), json_deep_copy(v));
     }
-    e->marker = cinder_newest(list, e->marker);
+    e->marker = ec2gw_pc_newest(list, "updated_at", e->marker);
 }
 
 void

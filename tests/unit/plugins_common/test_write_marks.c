@@ -2,7 +2,7 @@
  * test_write_marks.c - the per-project write marks shared by the nova-v2.1 and cinder-v3
  * caches (plugins/common/write_marks.c): dirty / need_full while a write is in flight and
  * after it ends, the forgetting of the oldest idle mark at the bound (its project's entries
- * invalidated, busy marks kept), writes without memory, and the ISO time parser. The host is
+ * invalidated, busy marks kept) and writes without memory. The host is
  * a minimal table: request memory and cleanups are recorded here and run by the test.
  */
 /* cmocka needs these first */
@@ -235,20 +235,6 @@ test_write_without_memory(void **state)
     ec2gw_pc_marks_clear(&ms);
 }
 
-static void
-test_time(void **state)
-{
-    (void)state;
-    /* Nova's form and Cinder's (microseconds, no zone) give the same second */
-    assert_int_equal(ec2gw_pc_time("2026-12-02T16:23:01Z"), 1796228581);
-    assert_int_equal(ec2gw_pc_time("2026-12-02T16:23:01.999999"), 1796228581);
-    assert_int_equal(ec2gw_pc_time("1970-01-01T00:00:00Z"), 0);
-    assert_int_equal(ec2gw_pc_time(NULL), 0);
-    assert_int_equal(ec2gw_pc_time(""), 0);
-    assert_int_equal(ec2gw_pc_time("2026-12-02"), 0);
-    assert_int_equal(ec2gw_pc_time("yesterday"), 0);
-}
-
 int
 main(void)
 {
@@ -258,7 +244,6 @@ main(void)
         cmocka_unit_test_setup(test_oldest_idle_mark_forgotten, setup),
         cmocka_unit_test_setup(test_busy_mark_kept, setup),
         cmocka_unit_test_setup(test_write_without_memory, setup),
-        cmocka_unit_test_setup(test_time, setup),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
