@@ -79,3 +79,26 @@ ec2gw_pc_slots_forget(void *ctx, const char *project)
         if (strcmp(e->project, project) == 0)
             e->valid = 0;
 }
+
+int
+ec2gw_pc_slot_wait(const ec2gw_host_api_t *host, ec2gw_req_t *req, struct ec2gw_pc_slot *slot,
+                   int *waiting, int64_t poll_ms, ec2gw_timer_fn tick, void *arg)
+{
+    int rc = host->after(req, poll_ms, tick, arg);
+
+    if (rc == EC2GW_AGAIN) {
+        *waiting = 1;
+        slot->waiters++;
+    }
+    return rc;
+}
+
+int
+ec2gw_pc_slot_lead(ec2gw_req_t *req, struct ec2gw_pc_slot *slot, int *leading, int rc)
+{
+    if (rc == EC2GW_AGAIN) {
+        slot->owner = req;
+        *leading = 1;
+    }
+    return rc;
+}

@@ -46,4 +46,14 @@ void ec2gw_pc_slots_add(struct ec2gw_pc_slots *ss, struct ec2gw_pc_slot *slot, i
  * An ec2gw_pc_forget_fn, @p ctx the struct ec2gw_pc_slots. */
 void ec2gw_pc_slots_forget(void *ctx, const char *project);
 
+/* One refresh of an entry at a time: the first request leads it (slot->owner), the others
+ * wait for it and look again every poll. */
+/* Wait for the refresh another request leads: @p tick(req, @p arg) runs in @p poll_ms.
+ * EC2GW_AGAIN: waiting (counted in slot->waiters and *@p waiting); else the host's error. */
+int ec2gw_pc_slot_wait(const ec2gw_host_api_t *host, ec2gw_req_t *req, struct ec2gw_pc_slot *slot,
+                       int *waiting, int64_t poll_ms, ec2gw_timer_fn tick, void *arg);
+/* @p rc is what starting a refresh returned: on EC2GW_AGAIN @p req leads it (slot->owner,
+ * *@p leading). Returns @p rc. */
+int ec2gw_pc_slot_lead(ec2gw_req_t *req, struct ec2gw_pc_slot *slot, int *leading, int rc);
+
 #endif /* EC2GW_PC_CACHE_SLOTS_H */

@@ -329,7 +329,6 @@ nova_sync_step(ec2gw_req_t *req, struct nova_sync_req *sr)
     const ec2gw_identity_t *id = ec2gw->identity(req);
     int64_t now = ec2gw->now_ms(req);
     const char *key;
-    int rc;
 
     sr->as_user = !sr->ni->describe_as_service || s->svc_refused;
     key = sr->as_user
@@ -346,20 +345,10 @@ nova_sync_step(ec2gw_req_t *req, struct nova_sync_req *sr)
         nova_sync_answer(req, sr);
         return EC2GW_OK;
     }
-    if (sr->e->slot.owner != NULL) {
-        rc = ec2gw->after(req, NOVA_SYNC_POLL_MS, nova_sync_tick, sr);
-        if (rc == EC2GW_AGAIN) {
-            sr->waiting = 1;
-            sr->e->slot.waiters++;
-        }
-        return rc;
-    }
-    rc = nova_sync_refresh(req, sr);
-    if (rc == EC2GW_AGAIN) {
-        sr->e->slot.owner = req;
-        sr->leading = 1;
-    }
-    return rc;
+    if (sr->e->slot.owner != NULL)
+        return ec2gw_pc_slot_wait(ec2gw, req, &sr->e->slot, &sr->waiting, NOVA_SYNC_POLL_MS,
+                                  nova_sync_tick, sr);
+    return ec2gw_pc_slot_lead(req, &sr->e->slot, &sr->leading, nova_sync_refresh(req, sr));
 }
 
 int

@@ -356,23 +356,11 @@ cinder_sync_refresh(ec2gw_req_t *req, struct cinder_sync_req *sr)
 static int
 cinder_sync_lead_or_wait(ec2gw_req_t *req, struct cinder_sync_req *sr)
 {
-    int rc;
-
     sr->gen0 = sr->e->gen;
-    if (sr->e->slot.owner != NULL) {
-        rc = ec2gw->after(req, CINDER_SYNC_POLL_MS, cinder_sync_tick, sr);
-        if (rc == EC2GW_AGAIN) {
-            sr->waiting = 1;
-            sr->e->slot.waiters++;
-        }
-        return rc;
-    }
-    rc = cinder_sync_refresh(req, sr);
-    if (rc == EC2GW_AGAIN) {
-        sr->e->slot.owner = req;
-        sr->leading = 1;
-    }
-    return rc;
+    if (sr->e->slot.owner != NULL)
+        return ec2gw_pc_slot_wait(ec2gw, req, &sr->e->slot, &sr->waiting, CINDER_SYNC_POLL_MS,
+                                  cinder_sync_tick, sr);
+    return ec2gw_pc_slot_lead(req, &sr->e->slot, &sr->leading, cinder_sync_refresh(req, sr));
 }
 
 /* The probe answered: the summary the entry was refreshed with means no change since. */

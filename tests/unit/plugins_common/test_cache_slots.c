@@ -1,8 +1,8 @@
 /*
  * test_cache_slots.c - the entry list shared by the nova-v2.1 and cinder-v3 caches
  * (plugins/common/cache_slots.c): idle entries swept, the least recently used idle one
- * dropped at the cap, busy ones (a refresh owner, waiters) kept, and a forgotten write mark
- * invalidating its project's entries.
+ * dropped at the cap, busy ones (a refresh owner, waiters) kept, a forgotten write mark
+ * invalidating its project's entries, and one refresh at a time (lead, or wait and poll).
  */
 /* cmocka needs these first */
 // clang-format off
@@ -144,6 +144,65 @@ test_forgotten_mark_invalidates_entries(void **state)
     ec2gw_pc_slots_clear(&ss);
 }
 
+static int after_rc;
+static int64_t after_ms;
+static ec2gw_timer_fn after_fn;
+
+static int
+fake_after(ec2gw_req_t *req, int64_t ms, ec2gw_timer_fn fn, void *arg)
+{
+    (void)req;
+    (void)arg;
+    after_ms = ms;
+    after_fn = fn;
+    return after_rc;
+}
+
+static void
+tick(ec2gw_req_t *req, void *arg)
+{
+    (void)req;
+    (void)arg;
+}
+
+static void
+test_lead_or_wait(void **state)
+{
+    ec2gw_host_api_t host;
+    struct ec2gw_pc_slot slot;
+    int dummy[2], leading = 0, waiting = 0;
+    ec2gw_req_t *r1 = (ec2gw_req_t *)&dummy[0], *r2 = (ec2gw_req_t *)&dummy[1];
+
+    (void)state;
+    memset(&host, 0, sizeof(host));
+    memset(&slot, 0, sizeof(slot));
+    host.hdr.size = sizeof(host);
+    host.after = fake_after;
+
+    /* a refresh that failed to start leads nothing */
+    assert_int_equal(ec2gw_pc_slot_lead(r1, &slot, &leading, EC2GW_E_NOMEM), EC2GW_E_NOMEM);
+    assert_null(slot.owner);
+    assert_int_equal(leading, 0);
+    /* one in flight: r1 leads it */
+    assert_int_equal(ec2gw_pc_slot_lead(r1, &slot, &leading, EC2GW_AGAIN), EC2GW_AGAIN);
+    assert_ptr_equal(slot.owner, r1);
+    assert_int_equal(leading, 1);
+
+    /* r2 waits, polled */
+    after_rc = EC2GW_AGAIN;
+    assert_int_equal(ec2gw_pc_slot_wait(&host, r2, &slot, &waiting, 20, tick, NULL), EC2GW_AGAIN);
+    assert_int_equal(after_ms, 20);
+    assert_ptr_equal(after_fn, tick);
+    assert_int_equal(waiting, 1);
+    assert_int_equal(slot.waiters, 1);
+    /* no timer: not counted as waiting */
+    waiting = 0;
+    after_rc = EC2GW_E_NOMEM;
+    assert_int_equal(ec2gw_pc_slot_wait(&host, r2, &slot, &waiting, 20, tick, NULL), EC2GW_E_NOMEM);
+    assert_int_equal(waiting, 0);
+    assert_int_equal(slot.waiters, 1);
+}
+
 int
 main(void)
 {
@@ -151,6 +210,7 @@ main(void)
         cmocka_unit_test_setup(test_idle_swept, setup),
         cmocka_unit_test_setup(test_cap_drops_least_recently_used_idle, setup),
         cmocka_unit_test_setup(test_forgotten_mark_invalidates_entries, setup),
+        cmocka_unit_test_setup(test_lead_or_wait, setup),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
