@@ -39,8 +39,8 @@ struct nova_sync_req {
     int as_user;   /* the entry is a caller-token one */
     int full;      /* the refresh in flight is a full list */
     int redone;    /* the incremental was replaced by a full list once */
-    int leading;   /* e->owner is this request */
-    int waiting;   /* counted in e->waiters */
+    int leading;   /* e->slot.owner is this request */
+    int waiting;   /* counted in e->slot.waiters */
     int cleanup;   /* the pool cleanup is registered */
     unsigned gen0; /* e->gen when the wait began */
     uint64_t seq0; /* sequence when the refresh began */
@@ -70,7 +70,8 @@ nova_sync_memo(ec2gw_req_t *req, struct nova_inst *ni, const json_t *live_map)
 {
     struct nova_sync_entry *e;
 
-    for (e = ni->sync != NULL ? ni->sync->entries : NULL; e != NULL; e = e->next) {
+    for (e = ni->sync != NULL ? (struct nova_sync_entry *)ni->sync->entries.head : NULL; e != NULL;
+         e = (struct nova_sync_entry *)e->slot.next) {
         if (e->live != live_map)
             continue;
         if (e->memo == NULL) {
@@ -102,9 +103,9 @@ nova_sync_cleanup(void *arg)
     struct nova_sync_req *sr = arg;
 
     if (sr->waiting)
-        sr->e->waiters--;
-    if (sr->leading && sr->e->owner == sr->req)
-        sr->e->owner = NULL; /* a waiter leads the next refresh */
+        sr->e->slot.waiters--;
+    if (sr->leading && sr->e->slot.owner == sr->req)
+        sr->e->slot.owner = NULL; /* a waiter leads the next refresh */
     sr->waiting = sr->leading = 0;
 }
 
@@ -122,7 +123,7 @@ nova_sync_hook(ec2gw_req_t *req, struct nova_sync_req *sr)
 static void
 nova_sync_answer(ec2gw_req_t *req, struct nova_sync_req *sr)
 {
-    sr->e->t_used = ec2gw->now_ms(req);
+    sr->e->slot.t_used = ec2gw->now_ms(req);
     sr->done(req, sr->e->live, sr->e->gone, sr->as_user, NULL, sr->arg);
 }
 
@@ -133,7 +134,7 @@ nova_sync_usable(ec2gw_req_t *req, const struct nova_sync_req *sr)
     const struct nova_sync *s = sr->ni->sync;
     const struct nova_sync_entry *e = sr->e;
 
-    if (!e->valid || nova_sync_dirty(s, e))
+    if (!e->slot.valid || ec2gw_pc_dirty(&s->marks, e->slot.project, e->seq_sync))
         return 0;
     if (sr->force)
         return e->t_sync >= sr->t_req && e->gen != sr->gen0;
@@ -151,13 +152,13 @@ nova_sync_tick(ec2gw_req_t *req, void *arg)
 
     if (nova_sync_usable(req, sr)) {
         sr->waiting = 0;
-        e->waiters--;
+        e->slot.waiters--;
         nova_sync_answer(req, sr);
         return;
     }
-    if (e->owner == NULL || ended) {
+    if (e->slot.owner == NULL || ended) {
         sr->waiting = 0;
-        e->waiters--;
+        e->slot.waiters--;
         if (ended && e->failed) {
             /* Nova failed the leader: this request asks for itself, as without a cache. */
             sr->done(req, NULL, NULL, sr->as_user, NULL, sr->arg);
@@ -169,7 +170,7 @@ nova_sync_tick(ec2gw_req_t *req, void *arg)
     }
     if (ec2gw->after(req, NOVA_SYNC_POLL_MS, nova_sync_tick, sr) < 0) {
         sr->waiting = 0;
-        e->waiters--;
+        e->slot.waiters--;
         sr->done(req, NULL, NULL, sr->as_user, NULL, sr->arg);
     }
 }
@@ -180,7 +181,7 @@ static int nova_sync_refresh(ec2gw_req_t *req, struct nova_sync_req *sr);
 static void
 nova_sync_failed(ec2gw_req_t *req, struct nova_sync_req *sr, const ec2gw_os_resp_t *r)
 {
-    sr->e->owner = NULL;
+    sr->e->slot.owner = NULL;
     sr->e->failed = 1;
     sr->e->gen++;
     sr->leading = 0;
@@ -204,7 +205,7 @@ nova_sync_trusted(ec2gw_req_t *req, const struct nova_sync_req *sr, const json_t
     }
     json_array_foreach(list, i, s)
     {
-        if (nova_sync_time(nova_str(s, "updated")) <
+        if (ec2gw_pc_time(nova_str(s, "updated")) <
             sr->e->marker - sr->ni->sync_overlap_ms / 1000 - 1) {
             ec2gw->log(req, EC2GW_LOG_WARN,
                        "Nova answered changes-since with a server updated before it: full list");
@@ -227,7 +228,7 @@ nova_sync_got(ec2gw_req_t *req, const ec2gw_os_resp_t *const *r, size_t n, void 
                    "Nova refused the service-scoped server list (403): listing as the caller; "
                    "set describe_as_service: false to skip this attempt");
         sr->ni->sync->svc_refused = 1;
-        e->owner = NULL;
+        e->slot.owner = NULL;
         e->gen++;
         e->failed = 1; /* its waiters list for themselves */
         sr->leading = 0;
@@ -259,11 +260,11 @@ nova_sync_got(ec2gw_req_t *req, const ec2gw_os_resp_t *const *r, size_t n, void 
     else
         json_object_clear(e->gone);
     nova_heap_end(req);
-    e->valid = 1;
+    e->slot.valid = 1;
     e->failed = 0;
     e->seq_sync = sr->seq0;
     e->t_sync = sr->t0;
-    e->owner = NULL;
+    e->slot.owner = NULL;
     e->gen++;
     sr->leading = 0;
     nova_sync_answer(req, sr);
@@ -286,11 +287,12 @@ nova_sync_refresh(ec2gw_req_t *req, struct nova_sync_req *sr)
         flags = EC2GW_CALL_AS_SERVICE;
     }
     sr->t0 = ec2gw->now_ms(req);
-    sr->seq0 = ++ni->sync->seq;
+    sr->seq0 = ++ni->sync->marks.seq;
     /* force: an id the cache lacks may be a server still being scheduled (made through
      * another ec2gwd process or worker), which only a full list shows */
-    sr->full = sr->redone || sr->force || !e->valid || e->marker == 0 ||
-               sr->t0 - e->t_full >= ni->full_sync_interval_ms || nova_sync_need_full(ni->sync, e);
+    sr->full = sr->redone || sr->force || !e->slot.valid || e->marker == 0 ||
+               sr->t0 - e->t_full >= ni->full_sync_interval_ms ||
+               ec2gw_pc_need_full(&ni->sync->marks, e->slot.project, e->seq_full);
     if (sr->full) {
         calls[n++] =
             EC2GW_OS_CALL("compute", "GET",
@@ -309,7 +311,7 @@ nova_sync_refresh(ec2gw_req_t *req, struct nova_sync_req *sr)
     } else {
         char since[32];
 
-        nova_sync_iso(e->marker - ni->sync_overlap_ms / 1000, since);
+        ec2gw_pc_iso(e->marker - ni->sync_overlap_ms / 1000, 1 /* "...Z" */, since);
         calls[n++] = EC2GW_OS_CALL("compute", "GET",
                                    ec2gw->psprintf(req, "/servers/detail?changes-since=%s%s%s",
                                                    ec2gw->url_escape(req, since),
@@ -327,7 +329,6 @@ nova_sync_step(ec2gw_req_t *req, struct nova_sync_req *sr)
     const ec2gw_identity_t *id = ec2gw->identity(req);
     int64_t now = ec2gw->now_ms(req);
     const char *key;
-    int rc;
 
     sr->as_user = !sr->ni->describe_as_service || s->svc_refused;
     key = sr->as_user
@@ -344,20 +345,10 @@ nova_sync_step(ec2gw_req_t *req, struct nova_sync_req *sr)
         nova_sync_answer(req, sr);
         return EC2GW_OK;
     }
-    if (sr->e->owner != NULL) {
-        rc = ec2gw->after(req, NOVA_SYNC_POLL_MS, nova_sync_tick, sr);
-        if (rc == EC2GW_AGAIN) {
-            sr->waiting = 1;
-            sr->e->waiters++;
-        }
-        return rc;
-    }
-    rc = nova_sync_refresh(req, sr);
-    if (rc == EC2GW_AGAIN) {
-        sr->e->owner = req;
-        sr->leading = 1;
-    }
-    return rc;
+    if (sr->e->slot.owner != NULL)
+        return ec2gw_pc_slot_wait(ec2gw, req, &sr->e->slot, &sr->waiting, NOVA_SYNC_POLL_MS,
+                                  nova_sync_tick, sr);
+    return ec2gw_pc_slot_lead(req, &sr->e->slot, &sr->leading, nova_sync_refresh(req, sr));
 }
 
 int
@@ -380,48 +371,10 @@ nova_sync_servers(ec2gw_req_t *req, struct nova_inst *ni, int force, nova_sync_d
     return nova_sync_step(req, sr);
 }
 
-struct nova_sync_write {
-    struct nova_sync *s;
-    char *project;
-    int full;
-};
-
-/* The write request ended: reads after it refresh (the mark is found again by project, as it
- * may have been replaced meanwhile). */
-static void
-nova_sync_write_end(void *arg)
-{
-    struct nova_sync_write *w = arg;
-    struct nova_sync_mark *m = nova_sync_mark_get(w->s, w->project, 0);
-
-    if (m == NULL)
-        return;
-    m->writing--;
-    m->seq_end = ++w->s->seq;
-    if (w->full) {
-        m->full_writing--;
-        m->seq_full = m->seq_end;
-    }
-}
-
 void
 nova_sync_write(ec2gw_req_t *req, struct nova_inst *ni, int full)
 {
-    struct nova_sync_write *w;
-    struct nova_sync_mark *m;
-
-    if (ni->sync == NULL)
-        return;
-    w = ec2gw->pcalloc(req, sizeof(*w));
-    m = nova_sync_mark_get(ni->sync, nova_or(ec2gw->identity(req)->project_id), 1);
-    if (w == NULL || m == NULL)
-        return;
-    w->s = ni->sync;
-    w->project = ec2gw->pstrdup(req, m->project);
-    w->full = full;
-    if (ec2gw->on_cleanup(req, nova_sync_write_end, w) != 0)
-        return;
-    m->writing++;
-    if (full)
-        m->full_writing++;
+    if (ni->sync != NULL)
+        ec2gw_pc_write(ec2gw, req, &ni->sync->marks, nova_or(ec2gw->identity(req)->project_id),
+                       full);
 }

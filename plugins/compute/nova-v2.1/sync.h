@@ -5,7 +5,10 @@
 #ifndef NOVA_SYNC_H
 #define NOVA_SYNC_H
 
+#include "cache_slots.h"
+#include "iso_time.h"
 #include "nova.h"
+#include "write_marks.h"
 
 #define NOVA_SYNC_IDLE_MS    (10 * 60 * 1000) /* an entry not read this long is dropped */
 #define NOVA_SYNC_POLL_MS    20               /* how often a waiting request looks again */
@@ -18,39 +21,25 @@
 
 /* The servers of one key: a project's (service-scoped) or one user's of a project. */
 struct nova_sync_entry {
-    struct nova_sync_entry *next;
-    char *key, *project;
+    struct ec2gw_pc_slot slot; /* project, valid (live/gone hold a good refresh), owner... */
+    char *key;
     json_t *live, *gone; /* uuid → server (heap JSON): listed / deleted but still shown */
-    int valid;           /* live/gone hold a good refresh */
     int failed;          /* the last refresh failed */
     uint64_t seq_sync;   /* sequence when the refresh behind live/gone started */
     uint64_t seq_full;   /* sequence when the last full list started */
     int64_t t_sync;      /* now_ms() when that refresh started */
     int64_t t_full;      /* now_ms() when the last full list started */
-    int64_t t_used;      /* now_ms() of the last read */
     int64_t marker;      /* newest `updated` Nova showed (epoch s, Nova's clock); 0: none */
-    ec2gw_req_t *owner;  /* the request refreshing it, or NULL */
-    unsigned waiters;    /* requests waiting for that refresh */
     unsigned gen;        /* counts the refreshes that ended */
     /* Instance models of these servers (instances_memo.c), or NULL */
     struct nova_memo *memo;
 };
 
-/* Writes of one project through the plugin. */
-struct nova_sync_mark {
-    struct nova_sync_mark *next;
-    char *project;
-    int writing;      /* write requests in flight */
-    int full_writing; /* ... of them RunInstances (new servers: a full list after) */
-    uint64_t seq_end; /* sequence when the last one ended */
-    uint64_t seq_full;
-};
-
 struct nova_sync {
-    struct nova_sync_entry *entries;
-    size_t n;
-    struct nova_sync_mark *marks;
-    uint64_t seq;        /* orders refresh starts and write ends */
+    struct ec2gw_pc_slots entries; /* of struct nova_sync_entry */
+    /* Writes per project (full ones: RunInstances, new servers); marks.seq orders refresh
+     * starts and write ends */
+    struct ec2gw_pc_marks marks;
     int64_t override_ms; /* describe_staleness setting; -1: the daemon's */
     int svc_refused;     /* Nova refused a service-scoped list (403): list as the caller */
 };
@@ -58,12 +47,6 @@ struct nova_sync {
 /* The entry of @p key (made when missing; may drop idle ones to stay under @p cap), or NULL. */
 struct nova_sync_entry *nova_sync_entry_get(struct nova_sync *s, const char *key,
                                             const char *project, int64_t now, size_t cap);
-/* The write mark of @p project (made with @p create), or NULL. */
-struct nova_sync_mark *nova_sync_mark_get(struct nova_sync *s, const char *project, int create);
-/* Has a write of the entry's project been in flight or ended since its refresh started? */
-int nova_sync_dirty(const struct nova_sync *s, const struct nova_sync_entry *e);
-/* ... and was one a RunInstances since its last full list? */
-int nova_sync_need_full(const struct nova_sync *s, const struct nova_sync_entry *e);
 /* Replace the entry's servers with a full list (@p live) and the deleted window's. */
 void nova_sync_merge_full(struct nova_sync_entry *e, const json_t *live, const json_t *deleted);
 /* Merge a changes-since answer: changed servers replaced, new ones added, DELETED ones moved. */
@@ -76,8 +59,5 @@ void nova_heap_end(ec2gw_req_t *req);
 /* instances_memo.c: the memo of one entry. */
 struct nova_memo *nova_memo_new(void);
 void nova_memo_free(struct nova_memo *m);
-/* Nova's ISO 8601 UTC time as epoch seconds (0 when unreadable), and back. */
-int64_t nova_sync_time(const char *iso);
-void nova_sync_iso(int64_t t, char out[32]);
 
 #endif /* NOVA_SYNC_H */

@@ -6,21 +6,36 @@
  * processes, each with its own cache). Sequence numbers, not clocks, order refreshes and
  * writes, so a write that ends in the same millisecond as a refresh starts still counts.
  */
-#define _DEFAULT_SOURCE /* timegm */
-#include <stdio.h>
+#define _DEFAULT_SOURCE /* strdup */
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "sync.h"
+
+/* An ec2gw_pc_free_entry_fn: the slot is the entry's first member. */
+static void
+nova_entry_free(struct ec2gw_pc_slot *slot)
+{
+    struct nova_sync_entry *e = (struct nova_sync_entry *)slot;
+
+    nova_memo_free(e->memo);
+    json_decref(e->live);
+    json_decref(e->gone);
+    free(e->key);
+    free(e->slot.project);
+    free(e);
+}
 
 struct nova_sync *
 nova_sync_new(void)
 {
     struct nova_sync *s = calloc(1, sizeof(*s));
 
-    if (s != NULL)
+    if (s != NULL) {
         s->override_ms = -1;
+        ec2gw_pc_slots_init(&s->entries, NOVA_SYNC_IDLE_MS, nova_entry_free);
+        ec2gw_pc_marks_init(&s->marks, NOVA_SYNC_MAX_MARKS, ec2gw_pc_slots_forget, &s->entries);
+    }
     return s;
 }
 
@@ -30,35 +45,13 @@ nova_sync_set_staleness(struct nova_sync *s, int64_t ms)
     s->override_ms = ms;
 }
 
-static void
-nova_entry_free(struct nova_sync_entry *e)
-{
-    nova_memo_free(e->memo);
-    json_decref(e->live);
-    json_decref(e->gone);
-    free(e->key);
-    free(e->project);
-    free(e);
-}
-
 void
 nova_sync_free(struct nova_sync *s)
 {
     if (s == NULL)
         return;
-    while (s->entries != NULL) {
-        struct nova_sync_entry *e = s->entries;
-
-        s->entries = e->next;
-        nova_entry_free(e);
-    }
-    while (s->marks != NULL) {
-        struct nova_sync_mark *m = s->marks;
-
-        s->marks = m->next;
-        free(m->project);
-        free(m);
-    }
+    ec2gw_pc_slots_clear(&s->entries);
+    ec2gw_pc_marks_clear(&s->marks);
     free(s);
 }
 
@@ -90,171 +83,30 @@ nova_sync_parse_staleness(const char *text, int64_t *ms)
     return -1;
 }
 
-/* Can @p e be dropped now (no request refers to it)? */
-static int
-nova_entry_idle(const struct nova_sync_entry *e)
-{
-    return e->owner == NULL && e->waiters == 0;
-}
-
-/* Drop entries unused for NOVA_SYNC_IDLE_MS; then, over @p cap, the least recently used. */
-static void
-nova_sync_sweep(struct nova_sync *s, int64_t now, size_t cap)
-{
-    struct nova_sync_entry **pp = &s->entries, **lru;
-
-    while (*pp != NULL) {
-        struct nova_sync_entry *e = *pp;
-
-        if (nova_entry_idle(e) && now - e->t_used > NOVA_SYNC_IDLE_MS) {
-            *pp = e->next;
-            nova_entry_free(e);
-            s->n--;
-            continue;
-        }
-        pp = &e->next;
-    }
-    while (s->n >= cap) {
-        lru = NULL;
-        for (pp = &s->entries; *pp != NULL; pp = &(*pp)->next)
-            if (nova_entry_idle(*pp) && (lru == NULL || (*pp)->t_used < (*lru)->t_used))
-                lru = pp;
-        if (lru == NULL)
-            return; /* every entry is busy: the cap is exceeded until they are done */
-        struct nova_sync_entry *e = *lru;
-
-        *lru = e->next;
-        nova_entry_free(e);
-        s->n--;
-    }
-}
-
 struct nova_sync_entry *
 nova_sync_entry_get(struct nova_sync *s, const char *key, const char *project, int64_t now,
                     size_t cap)
 {
     struct nova_sync_entry *e;
 
-    for (e = s->entries; e != NULL; e = e->next)
+    for (e = (struct nova_sync_entry *)s->entries.head; e != NULL;
+         e = (struct nova_sync_entry *)e->slot.next)
         if (strcmp(e->key, key) == 0)
             return e;
-    nova_sync_sweep(s, now, cap > 0 ? cap : 1);
+    ec2gw_pc_slots_sweep(&s->entries, now, cap > 0 ? cap : 1);
     e = calloc(1, sizeof(*e));
     if (e == NULL)
         return NULL;
     e->key = strdup(key);
-    e->project = strdup(project);
+    e->slot.project = strdup(project);
     e->live = json_object();
     e->gone = json_object();
-    if (e->key == NULL || e->project == NULL || e->live == NULL || e->gone == NULL) {
-        nova_entry_free(e);
+    if (e->key == NULL || e->slot.project == NULL || e->live == NULL || e->gone == NULL) {
+        nova_entry_free(&e->slot);
         return NULL;
     }
-    e->t_used = now;
-    e->next = s->entries;
-    s->entries = e;
-    s->n++;
+    ec2gw_pc_slots_add(&s->entries, &e->slot, now);
     return e;
-}
-
-struct nova_sync_mark *
-nova_sync_mark_get(struct nova_sync *s, const char *project, int create)
-{
-    struct nova_sync_mark *m, **pp, **old = NULL;
-    size_t n = 0;
-
-    for (m = s->marks; m != NULL; m = m->next, n++)
-        if (strcmp(m->project, project) == 0)
-            return m;
-    if (!create)
-        return NULL;
-    if (n >= NOVA_SYNC_MAX_MARKS) {
-        /* Forget the oldest idle mark; its project's entries start over with a full list, so
-         * no write it recorded can be missed. */
-        for (pp = &s->marks; *pp != NULL; pp = &(*pp)->next)
-            if ((*pp)->writing == 0 && (old == NULL || (*pp)->seq_end < (*old)->seq_end))
-                old = pp;
-        if (old != NULL) {
-            m = *old;
-            *old = m->next;
-            for (struct nova_sync_entry *e = s->entries; e != NULL; e = e->next)
-                if (strcmp(e->project, m->project) == 0)
-                    e->valid = 0;
-            free(m->project);
-            free(m);
-        }
-    }
-    m = calloc(1, sizeof(*m));
-    if (m == NULL || (m->project = strdup(project)) == NULL) {
-        free(m);
-        return NULL;
-    }
-    m->next = s->marks;
-    s->marks = m;
-    return m;
-}
-
-int
-nova_sync_dirty(const struct nova_sync *s, const struct nova_sync_entry *e)
-{
-    const struct nova_sync_mark *m;
-
-    for (m = s->marks; m != NULL; m = m->next)
-        if (strcmp(m->project, e->project) == 0)
-            return m->writing > 0 || m->seq_end > e->seq_sync;
-    return 0;
-}
-
-int
-nova_sync_need_full(const struct nova_sync *s, const struct nova_sync_entry *e)
-{
-    const struct nova_sync_mark *m;
-
-    for (m = s->marks; m != NULL; m = m->next)
-        if (strcmp(m->project, e->project) == 0)
-            return m->full_writing > 0 || m->seq_full > e->seq_full;
-    return 0;
-}
-
-int64_t
-nova_sync_time(const char *iso)
-{
-    struct tm tm;
-
-    memset(&tm, 0, sizeof(tm));
-    if (iso == NULL || sscanf(iso, "%d-%d-%dT%d:%d:%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-                              &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6)
-        return 0;
-    tm.tm_year -= 1900;
-    tm.tm_mon -= 1;
-    return (int64_t)timegm(&tm);
-}
-
-void
-nova_sync_iso(int64_t t, char out[32])
-{
-    time_t tt = (time_t)t;
-    struct tm tm;
-
-    gmtime_r(&tt, &tm);
-    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-/* The newest `updated` of the servers of @p list (epoch s), at least @p since. */
-static int64_t
-nova_newest(const json_t *list, int64_t since)
-{
-    const json_t *s;
-    size_t i;
-
-    json_array_foreach(list, i, s)
-    {
-        int64_t t = nova_sync_time(nova_str(s, "updated"));
-
-        if (t > since)
-            since = t;
-    }
-    return since;
 }
 
 static int
@@ -287,7 +139,7 @@ nova_sync_merge_full(struct nova_sync_entry *e, const json_t *live, const json_t
         if (id != NULL && json_object_get(e->live, id) == NULL)
             json_object_set_new(e->gone, id, json_deep_copy(s));
     }
-    e->marker = nova_newest(deleted, nova_newest(live, 0));
+    e->marker = ec2gw_pc_newest(deleted, "updated", ec2gw_pc_newest(live, "updated", 0));
 }
 
 void
@@ -310,7 +162,7 @@ nova_sync_merge_changes(struct nova_sync_entry *e, const json_t *changed)
             json_object_set_new(e->live, id, json_deep_copy(s));
         }
     }
-    e->marker = nova_newest(changed, e->marker);
+    e->marker = ec2gw_pc_newest(changed, "updated", e->marker);
 }
 
 void
@@ -321,7 +173,7 @@ nova_sync_prune_gone(struct nova_sync_entry *e, int64_t oldest)
 
     json_object_foreach_safe(e->gone, tmp, id, s)
     {
-        if (nova_sync_time(nova_str(s, "updated")) < oldest)
+        if (ec2gw_pc_time(nova_str(s, "updated")) < oldest)
             json_object_del(e->gone, id);
     }
 }

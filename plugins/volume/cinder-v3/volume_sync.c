@@ -51,9 +51,9 @@ struct cinder_sync_req {
     int64_t after;       /* >= 0: needs a refresh begun at or after this time (force, probe) */
     int full;            /* the refresh in flight is a full list */
     int redone;          /* the delta was replaced by a full list once */
-    int leading;         /* e->owner is this request */
-    int waiting;         /* counted in e->waiters, waiting for a refresh */
-    int probing;         /* counted in e->waiters, probing */
+    int leading;         /* e->slot.owner is this request */
+    int waiting;         /* counted in e->slot.waiters, waiting for a refresh */
+    int probing;         /* counted in e->slot.waiters, probing */
     int cleanup;         /* the pool cleanup is registered */
     unsigned gen0;       /* e->gen when the wait began */
     uint64_t seq0;       /* sequence when the refresh began */
@@ -96,16 +96,16 @@ cinder_sync_cleanup(void *arg)
     struct cinder_sync_req *sr = arg;
 
     if (sr->waiting || sr->probing)
-        sr->e->waiters--;
-    if (sr->leading && sr->e->owner == sr->req)
-        sr->e->owner = NULL; /* a waiter leads the next refresh */
+        sr->e->slot.waiters--;
+    if (sr->leading && sr->e->slot.owner == sr->req)
+        sr->e->slot.owner = NULL; /* a waiter leads the next refresh */
     sr->waiting = sr->probing = sr->leading = 0;
 }
 
 static void
 cinder_sync_answer(ec2gw_req_t *req, struct cinder_sync_req *sr)
 {
-    sr->e->t_used = ec2gw->now_ms(req);
+    sr->e->slot.t_used = ec2gw->now_ms(req);
     sr->done(req, sr->e->vols, NULL, sr->arg);
 }
 
@@ -115,7 +115,7 @@ cinder_sync_usable(ec2gw_req_t *req, const struct cinder_sync_req *sr)
 {
     const struct cinder_sync_entry *e = sr->e;
 
-    if (!e->valid || cinder_sync_dirty(sr->ci->sync, e))
+    if (!e->slot.valid || ec2gw_pc_dirty(&sr->ci->sync->marks, e->slot.project, e->seq_sync))
         return 0;
     if (sr->after >= 0)
         return e->t_sync >= sr->after && e->gen != sr->gen0 ? 2 : 0;
@@ -128,7 +128,7 @@ static void
 cinder_sync_leave(struct cinder_sync_req *sr)
 {
     if (sr->waiting || sr->probing)
-        sr->e->waiters--;
+        sr->e->slot.waiters--;
     sr->waiting = sr->probing = 0;
 }
 
@@ -144,7 +144,7 @@ cinder_sync_tick(ec2gw_req_t *req, void *arg)
         cinder_sync_answer(req, sr);
         return;
     }
-    if (e->owner == NULL || ended) {
+    if (e->slot.owner == NULL || ended) {
         cinder_sync_leave(sr);
         if (ended && e->failed) {
             /* Cinder failed the leader: this request lists for itself, as without a cache */
@@ -165,7 +165,7 @@ cinder_sync_tick(ec2gw_req_t *req, void *arg)
 static void
 cinder_sync_failed(ec2gw_req_t *req, struct cinder_sync_req *sr, const ec2gw_os_resp_t *r)
 {
-    sr->e->owner = NULL;
+    sr->e->slot.owner = NULL;
     sr->e->failed = 1;
     sr->e->gen++;
     sr->leading = 0;
@@ -192,11 +192,11 @@ cinder_sync_store(ec2gw_req_t *req, struct cinder_sync_req *sr, const json_t *li
     } else {
         s->delta++;
     }
-    e->valid = 1;
+    e->slot.valid = 1;
     e->failed = 0;
     e->seq_sync = sr->seq0;
     e->t_sync = sr->t0;
-    e->owner = NULL;
+    e->slot.owner = NULL;
     e->gen++;
     sr->leading = 0;
     /* no plugin metrics in the host ABI: the counts go to the debug log */
@@ -247,7 +247,7 @@ cinder_sync_distrust(const struct cinder_sync_req *sr, const json_t *answer, con
         return "a next page";
     json_array_foreach(list, i, v)
     {
-        if (cinder_sync_time(cinder_str(v, "updated_at")) < sr->since)
+        if (ec2gw_pc_time(cinder_str(v, "updated_at")) < sr->since)
             return "a volume updated before the filter";
     }
     if (!cinder_sync_matches(sr->e, list, sr->token))
@@ -328,18 +328,18 @@ cinder_sync_refresh(ec2gw_req_t *req, struct cinder_sync_req *sr)
     ec2gw_os_call_t calls[2];
 
     sr->t0 = ec2gw->now_ms(req);
-    sr->seq0 = ++ci->sync->seq;
+    sr->seq0 = ++ci->sync->marks.seq;
     sr->pages = 0;
-    sr->full = sr->redone || sr->force || ci->sync->no_delta || !e->valid || e->marker == 0 ||
+    sr->full = sr->redone || sr->force || ci->sync->no_delta || !e->slot.valid || e->marker == 0 ||
                sr->t0 - e->t_full >= ci->full_sync_interval_ms ||
-               cinder_sync_need_full(ci->sync, e);
+               ec2gw_pc_need_full(&ci->sync->marks, e->slot.project, e->seq_full);
     if (sr->full) {
         calls[0] = EC2GW_OS_GET("volumev3", "/volumes/detail");
     } else {
         char since[32];
 
         sr->since = e->marker - ci->sync_overlap_ms / 1000;
-        cinder_sync_iso(sr->since, since);
+        ec2gw_pc_iso(sr->since, 0 /* as updated_at */, since);
         calls[0] = EC2GW_OS_CALL(
             "volumev3", "GET",
             ec2gw->psprintf(req, "/volumes/detail?updated_at=%s",
@@ -356,23 +356,11 @@ cinder_sync_refresh(ec2gw_req_t *req, struct cinder_sync_req *sr)
 static int
 cinder_sync_lead_or_wait(ec2gw_req_t *req, struct cinder_sync_req *sr)
 {
-    int rc;
-
     sr->gen0 = sr->e->gen;
-    if (sr->e->owner != NULL) {
-        rc = ec2gw->after(req, CINDER_SYNC_POLL_MS, cinder_sync_tick, sr);
-        if (rc == EC2GW_AGAIN) {
-            sr->waiting = 1;
-            sr->e->waiters++;
-        }
-        return rc;
-    }
-    rc = cinder_sync_refresh(req, sr);
-    if (rc == EC2GW_AGAIN) {
-        sr->e->owner = req;
-        sr->leading = 1;
-    }
-    return rc;
+    if (sr->e->slot.owner != NULL)
+        return ec2gw_pc_slot_wait(ec2gw, req, &sr->e->slot, &sr->waiting, CINDER_SYNC_POLL_MS,
+                                  cinder_sync_tick, sr);
+    return ec2gw_pc_slot_lead(req, &sr->e->slot, &sr->leading, cinder_sync_refresh(req, sr));
 }
 
 /* The probe answered: the summary the entry was refreshed with means no change since. */
@@ -407,7 +395,7 @@ cinder_sync_probe(ec2gw_req_t *req, struct cinder_sync_req *sr)
     rc = ec2gw->os_call(req, &call, cinder_sync_probed, sr);
     if (rc == EC2GW_AGAIN) {
         sr->probing = 1;
-        sr->e->waiters++; /* keeps the entry from the sweep */
+        sr->e->slot.waiters++; /* keeps the entry from the sweep */
     }
     return rc;
 }
@@ -462,49 +450,11 @@ cinder_sync_volumes(ec2gw_req_t *req, const struct cinder_inst *ci, int force,
     return cinder_sync_step(req, sr);
 }
 
-struct cinder_sync_write {
-    struct cinder_sync *s;
-    char *project;
-    int full;
-};
-
-/* The write request ended: reads after it refresh (the mark is found again by project, as it
- * may have been replaced meanwhile). */
-static void
-cinder_sync_write_end(void *arg)
-{
-    struct cinder_sync_write *w = arg;
-    struct cinder_sync_mark *m = cinder_sync_mark_get(w->s, w->project, 0);
-
-    if (m == NULL)
-        return;
-    m->writing--;
-    m->seq_end = ++w->s->seq;
-    if (w->full) {
-        m->full_writing--;
-        m->seq_full = m->seq_end;
-    }
-}
-
 void
 cinder_sync_write(ec2gw_req_t *req, const struct cinder_inst *ci, int full)
 {
     const char *project = ec2gw->identity(req)->project_id;
-    struct cinder_sync_write *w;
-    struct cinder_sync_mark *m;
 
-    if (ci->sync == NULL)
-        return;
-    w = ec2gw->pcalloc(req, sizeof(*w));
-    m = cinder_sync_mark_get(ci->sync, project ? project : "", 1);
-    if (w == NULL || m == NULL)
-        return;
-    w->s = ci->sync;
-    w->project = ec2gw->pstrdup(req, m->project);
-    w->full = full;
-    if (ec2gw->on_cleanup(req, cinder_sync_write_end, w) != 0)
-        return;
-    m->writing++;
-    if (full)
-        m->full_writing++;
+    if (ci->sync != NULL)
+        ec2gw_pc_write(ec2gw, req, &ci->sync->marks, project ? project : "", full);
 }

@@ -5,7 +5,10 @@
 #ifndef CINDER_VOLUME_SYNC_H
 #define CINDER_VOLUME_SYNC_H
 
+#include "cache_slots.h"
 #include "cinder.h"
+#include "iso_time.h"
+#include "write_marks.h"
 
 #define CINDER_SYNC_IDLE_MS   (10 * 60 * 1000) /* an entry not read this long is dropped */
 #define CINDER_SYNC_POLL_MS   20               /* how often a waiting request looks again */
@@ -15,38 +18,23 @@
 
 /* The volumes of one project, as the project's members list them. */
 struct cinder_sync_entry {
-    struct cinder_sync_entry *next;
-    char *project;
-    json_t *vols;       /* uuid → Cinder volume (heap JSON, replaced, never changed) */
-    json_t *token;      /* the "volume-summary" the entry was checked with (copy), or NULL */
-    int valid;          /* vols holds a good refresh */
-    int failed;         /* the last refresh failed */
-    uint64_t seq_sync;  /* sequence when the refresh behind vols started */
-    uint64_t seq_full;  /* sequence when the last full list started */
-    int64_t t_sync;     /* now_ms() when that refresh started */
-    int64_t t_full;     /* now_ms() when the last full list started */
-    int64_t t_used;     /* now_ms() of the last read */
-    int64_t marker;     /* newest updated_at Cinder showed (epoch s, Cinder's clock); 0: none */
-    ec2gw_req_t *owner; /* the request refreshing it, or NULL */
-    unsigned waiters;   /* requests waiting for that refresh */
-    unsigned gen;       /* counts the refreshes that ended */
-};
-
-/* Writes of one project through the plugin. */
-struct cinder_sync_mark {
-    struct cinder_sync_mark *next;
-    char *project;
-    int writing;      /* write requests in flight */
-    int full_writing; /* ... of them adding or removing volumes (a full list after) */
-    uint64_t seq_end; /* sequence when the last one ended */
-    uint64_t seq_full;
+    struct ec2gw_pc_slot slot; /* project, valid (vols holds a good refresh), owner... */
+    json_t *vols;              /* uuid → Cinder volume (heap JSON, replaced, never changed) */
+    json_t *token;             /* the "volume-summary" the entry was checked with (copy), or NULL */
+    int failed;                /* the last refresh failed */
+    uint64_t seq_sync;         /* sequence when the refresh behind vols started */
+    uint64_t seq_full;         /* sequence when the last full list started */
+    int64_t t_sync;            /* now_ms() when that refresh started */
+    int64_t t_full;            /* now_ms() when the last full list started */
+    int64_t marker; /* newest updated_at Cinder showed (epoch s, Cinder's clock); 0: none */
+    unsigned gen;   /* counts the refreshes that ended */
 };
 
 struct cinder_sync {
-    struct cinder_sync_entry *entries;
-    size_t n;
-    struct cinder_sync_mark *marks;
-    uint64_t seq; /* orders refresh starts and write ends */
+    struct ec2gw_pc_slots entries; /* of struct cinder_sync_entry */
+    /* Writes per project (full ones add or remove volumes); marks.seq orders refresh starts
+     * and write ends */
+    struct ec2gw_pc_marks marks;
     int no_delta; /* Cinder refused the updated_at filter (< 3.60): full lists only */
     uint64_t full, delta, untrusted; /* refreshes made, incrementals replaced by a full list */
 };
@@ -54,13 +42,6 @@ struct cinder_sync {
 /* The entry of @p project (made when missing; may drop idle ones to stay under @p cap). */
 struct cinder_sync_entry *cinder_sync_entry_get(struct cinder_sync *s, const char *project,
                                                 int64_t now, size_t cap);
-/* The write mark of @p project (made with @p create), or NULL. */
-struct cinder_sync_mark *cinder_sync_mark_get(struct cinder_sync *s, const char *project,
-                                              int create);
-/* Has a write of the entry's project been in flight or ended since its refresh started? */
-int cinder_sync_dirty(const struct cinder_sync *s, const struct cinder_sync_entry *e);
-/* ... and did one add or remove volumes since the entry's last full list? */
-int cinder_sync_need_full(const struct cinder_sync *s, const struct cinder_sync_entry *e);
 /* Replace the entry's volumes with a full list. Heap scope. */
 void cinder_sync_merge_full(struct cinder_sync_entry *e, const json_t *list);
 /* Merge a delta: changed volumes replaced, new ones added. Heap scope. */
@@ -70,8 +51,5 @@ void cinder_sync_set_token(struct cinder_sync_entry *e, const json_t *token);
 /* Would the entry's volumes with @p delta merged add up to Cinder's "volume-summary"? */
 int cinder_sync_matches(const struct cinder_sync_entry *e, const json_t *delta,
                         const json_t *summary);
-/* Cinder's updated_at ("2026-12-02T16:23:01.000000", UTC) as epoch s (0: unreadable), back. */
-int64_t cinder_sync_time(const char *iso);
-void cinder_sync_iso(int64_t t, char out[32]);
 
 #endif /* CINDER_VOLUME_SYNC_H */

@@ -6,27 +6,34 @@
  * processes, each with its own cache). Sequence numbers, not clocks, order refreshes and
  * writes, so a write that ends in the same millisecond as a refresh starts still counts.
  */
-#define _DEFAULT_SOURCE /* timegm */
-#include <stdio.h>
+#define _DEFAULT_SOURCE /* strdup */
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "volume_sync.h"
+
+/* An ec2gw_pc_free_entry_fn: the slot is the entry's first member. */
+static void
+cinder_entry_free(struct ec2gw_pc_slot *slot)
+{
+    struct cinder_sync_entry *e = (struct cinder_sync_entry *)slot;
+
+    json_decref(e->vols);
+    json_decref(e->token);
+    free(e->slot.project);
+    free(e);
+}
 
 struct cinder_sync *
 cinder_sync_new(void)
 {
-    return calloc(1, sizeof(struct cinder_sync));
-}
+    struct cinder_sync *s = calloc(1, sizeof(*s));
 
-static void
-cinder_entry_free(struct cinder_sync_entry *e)
-{
-    json_decref(e->vols);
-    json_decref(e->token);
-    free(e->project);
-    free(e);
+    if (s != NULL) {
+        ec2gw_pc_slots_init(&s->entries, CINDER_SYNC_IDLE_MS, cinder_entry_free);
+        ec2gw_pc_marks_init(&s->marks, CINDER_SYNC_MAX_MARKS, ec2gw_pc_slots_forget, &s->entries);
+    }
+    return s;
 }
 
 void
@@ -34,56 +41,9 @@ cinder_sync_free(struct cinder_sync *s)
 {
     if (s == NULL)
         return;
-    while (s->entries != NULL) {
-        struct cinder_sync_entry *e = s->entries;
-
-        s->entries = e->next;
-        cinder_entry_free(e);
-    }
-    while (s->marks != NULL) {
-        struct cinder_sync_mark *m = s->marks;
-
-        s->marks = m->next;
-        free(m->project);
-        free(m);
-    }
+    ec2gw_pc_slots_clear(&s->entries);
+    ec2gw_pc_marks_clear(&s->marks);
     free(s);
-}
-
-static int
-cinder_entry_idle(const struct cinder_sync_entry *e)
-{
-    return e->owner == NULL && e->waiters == 0;
-}
-
-/* Drop entries unused for CINDER_SYNC_IDLE_MS; then, over @p cap, the least recently used. */
-static void
-cinder_sync_sweep(struct cinder_sync *s, int64_t now, size_t cap)
-{
-    struct cinder_sync_entry **pp = &s->entries, **lru, *e;
-
-    while (*pp != NULL) {
-        e = *pp;
-        if (cinder_entry_idle(e) && now - e->t_used > CINDER_SYNC_IDLE_MS) {
-            *pp = e->next;
-            cinder_entry_free(e);
-            s->n--;
-            continue;
-        }
-        pp = &e->next;
-    }
-    while (s->n >= cap) {
-        lru = NULL;
-        for (pp = &s->entries; *pp != NULL; pp = &(*pp)->next)
-            if (cinder_entry_idle(*pp) && (lru == NULL || (*pp)->t_used < (*lru)->t_used))
-                lru = pp;
-        if (lru == NULL)
-            return; /* every entry is busy: over the cap until they are done */
-        e = *lru;
-        *lru = e->next;
-        cinder_entry_free(e);
-        s->n--;
-    }
 }
 
 struct cinder_sync_entry *
@@ -91,124 +51,22 @@ cinder_sync_entry_get(struct cinder_sync *s, const char *project, int64_t now, s
 {
     struct cinder_sync_entry *e;
 
-    for (e = s->entries; e != NULL; e = e->next)
-        if (strcmp(e->project, project) == 0)
+    for (e = (struct cinder_sync_entry *)s->entries.head; e != NULL;
+         e = (struct cinder_sync_entry *)e->slot.next)
+        if (strcmp(e->slot.project, project) == 0)
             return e;
-    cinder_sync_sweep(s, now, cap > 0 ? cap : 1);
+    ec2gw_pc_slots_sweep(&s->entries, now, cap > 0 ? cap : 1);
     e = calloc(1, sizeof(*e));
     if (e == NULL)
         return NULL;
-    e->project = strdup(project);
+    e->slot.project = strdup(project);
     e->vols = json_object();
-    if (e->project == NULL || e->vols == NULL) {
-        cinder_entry_free(e);
+    if (e->slot.project == NULL || e->vols == NULL) {
+        cinder_entry_free(&e->slot);
         return NULL;
     }
-    e->t_used = now;
-    e->next = s->entries;
-    s->entries = e;
-    s->n++;
+    ec2gw_pc_slots_add(&s->entries, &e->slot, now);
     return e;
-}
-
-struct cinder_sync_mark *
-cinder_sync_mark_get(struct cinder_sync *s, const char *project, int create)
-{
-    struct cinder_sync_mark *m, **pp, **old = NULL;
-    size_t n = 0;
-
-    for (m = s->marks; m != NULL; m = m->next, n++)
-        if (strcmp(m->project, project) == 0)
-            return m;
-    if (!create)
-        return NULL;
-    if (n >= CINDER_SYNC_MAX_MARKS) {
-        /* Forget the oldest idle mark; its project's entry starts over with a full list, so
-         * no write it recorded can be missed. */
-        for (pp = &s->marks; *pp != NULL; pp = &(*pp)->next)
-            if ((*pp)->writing == 0 && (old == NULL || (*pp)->seq_end < (*old)->seq_end))
-                old = pp;
-        if (old != NULL) {
-            m = *old;
-            *old = m->next;
-            for (struct cinder_sync_entry *e = s->entries; e != NULL; e = e->next)
-                if (strcmp(e->project, m->project) == 0)
-                    e->valid = 0;
-            free(m->project);
-            free(m);
-        }
-    }
-    m = calloc(1, sizeof(*m));
-    if (m == NULL || (m->project = strdup(project)) == NULL) {
-        free(m);
-        return NULL;
-    }
-    m->next = s->marks;
-    s->marks = m;
-    return m;
-}
-
-int
-cinder_sync_dirty(const struct cinder_sync *s, const struct cinder_sync_entry *e)
-{
-    const struct cinder_sync_mark *m;
-
-    for (m = s->marks; m != NULL; m = m->next)
-        if (strcmp(m->project, e->project) == 0)
-            return m->writing > 0 || m->seq_end > e->seq_sync;
-    return 0;
-}
-
-int
-cinder_sync_need_full(const struct cinder_sync *s, const struct cinder_sync_entry *e)
-{
-    const struct cinder_sync_mark *m;
-
-    for (m = s->marks; m != NULL; m = m->next)
-        if (strcmp(m->project, e->project) == 0)
-            return m->full_writing > 0 || m->seq_full > e->seq_full;
-    return 0;
-}
-
-int64_t
-cinder_sync_time(const char *iso)
-{
-    struct tm tm;
-
-    memset(&tm, 0, sizeof(tm));
-    if (iso == NULL || sscanf(iso, "%d-%d-%dT%d:%d:%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-                              &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6)
-        return 0;
-    tm.tm_year -= 1900;
-    tm.tm_mon -= 1;
-    return (int64_t)timegm(&tm);
-}
-
-void
-cinder_sync_iso(int64_t t, char out[32])
-{
-    time_t tt = (time_t)t;
-    struct tm tm;
-
-    gmtime_r(&tt, &tm);
-    strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
-}
-
-/* The newest updated_at of @p list (epoch s, seconds cut), at least @p since. */
-static int64_t
-cinder_newest(const json_t *list, int64_t since)
-{
-    const json_t *v;
-    size_t i;
-
-    json_array_foreach(list, i, v)
-    {
-        int64_t t = cinder_sync_time(cinder_str(v, "updated_at"));
-
-        if (t > since)
-            since = t;
-    }
-    return since;
 }
 
 void
@@ -223,7 +81,7 @@ cinder_sync_merge_full(struct cinder_sync_entry *e, const json_t *list)
         if (cinder_str(v, "id") != NULL)
             json_object_set_new(e->vols, cinder_str(v, "id"), json_deep_copy(v));
     }
-    e->marker = cinder_newest(list, 0);
+    e->marker = ec2gw_pc_newest(list, "updated_at", 0);
 }
 
 void
@@ -237,7 +95,7 @@ cinder_sync_merge_delta(struct cinder_sync_entry *e, const json_t *list)
         if (cinder_str(v, "id") != NULL)
             json_object_set_new(e->vols, cinder_str(v, "id"), json_deep_copy(v));
     }
-    e->marker = cinder_newest(list, e->marker);
+    e->marker = ec2gw_pc_newest(list, "updated_at", e->marker);
 }
 
 void
