@@ -154,12 +154,13 @@ ec2gw_req_unref(ec2gw_req_t *r)
     ec2gw_mem_trim_note(d, held);
 }
 
+/* The last slice of a document frees the whole buffer (@p arg: its start, not @p data). */
 static void
 free_document(const void *data, size_t len, void *arg)
 {
+    (void)data;
     (void)len;
-    (void)arg;
-    free((void *)(uintptr_t)data);
+    free(arg);
 }
 
 static void
@@ -194,7 +195,7 @@ document_buffer(ec2gw_xml_doc_t *doc)
         doc->refs[i].str = NULL; /* the buffer holds the reference now */
     }
     /* Last: the chains are freed in order, so the slices before it are sent by then. */
-    if (evbuffer_add_reference(buf, doc->buf + at, doc->len - at, free_document, NULL) != 0)
+    if (evbuffer_add_reference(buf, doc->buf + at, doc->len - at, free_document, doc->buf) != 0)
         goto fail;
     free(doc->refs);
     memset(doc, 0, sizeof(*doc));
