@@ -201,7 +201,7 @@ render_item_bytes(ec2gw_xml_t *r, const ec2gw_mshape_t *s, const json_t *v, cons
         strcmp(json_string_value(shape), s->name) != 0)
         ec2gw_xml_drop(r, where, key, "a rendered item of another shape");
     else
-        ec2gw_xml_raw(r, json_string_value(bytes), json_string_length(bytes));
+        ec2gw_xml_raw_ref(r, bytes);
     return 1;
 }
 
@@ -283,7 +283,7 @@ returns_true_too(const ec2gw_model_op_t *op)
  * none): reserved at once, a 2 MB answer of kept items is not grown by doubling from 4 kB
  * (a copy and fresh pages at each step: most of its cost besides the items themselves). */
 static size_t
-items_bytes(const json_t *v, unsigned depth)
+items_bytes(const json_t *v, unsigned depth, int by_ref)
 {
     const json_t *e;
     const char *k;
@@ -292,19 +292,51 @@ items_bytes(const json_t *v, unsigned depth)
     if (depth > 8)
         return 0;
     if (json_is_array(v)) {
-        json_array_foreach(v, i, e) n += items_bytes(e, depth + 1);
+        json_array_foreach(v, i, e) n += items_bytes(e, depth + 1, by_ref);
         return n;
     }
     if (!json_is_object(v))
         return 0;
     if (json_object_size(v) == 2 && json_is_string(e = json_object_get(v, EC2GW_XML_ITEM_BYTES)))
-        return json_string_length(e) + 64;
+        return (by_ref && json_string_length(e) >= EC2GW_XML_REF_MIN ? 0 : json_string_length(e)) +
+               64;
     json_object_foreach((json_t *)(uintptr_t)v, k, e)
     {
         if (json_is_array(e) || json_is_object(e))
-            n += items_bytes(e, depth + 1);
+            n += items_bytes(e, depth + 1, by_ref);
     }
     return n > 0 ? n + 256 : 0;
+}
+
+/* The document of @p model into @p r (begun): kept items by reference with r->by_ref. */
+static void
+render_document(ec2gw_xml_t *r, const ec2gw_model_op_t *op, const char *version,
+                const char *request_id, const json_t *model)
+{
+    size_t hint;
+    char ns[160];
+
+    if ((hint = items_bytes(model, 0, r->by_ref)) > 0)
+        ec2gw_xml_reserve(r, hint + 1024);
+    if (model != NULL && !json_is_object(model)) {
+        ec2gw_xml_drop(r, op->name, "(response)", "not a JSON object");
+        model = NULL;
+    }
+    /* The request's Version, with the trailing slash: libcloud's XPath has it baked in. */
+    snprintf(ns, sizeof(ns), "http://ec2.amazonaws.com/doc/%.64s/",
+             version != NULL && version[0] != '\0' ? version : "2016-11-15");
+    ec2gw_xml_start(r, op->response_elem);
+    ec2gw_xml_attr(r, "xmlns", ns);
+    if (request_id != NULL)
+        ec2gw_xml_text(r, "requestId", request_id);
+    if (op->returns_true) {
+        render_return(r, op, model);
+    } else {
+        if (returns_true_too(op))
+            ec2gw_xml_text(r, "return", "true");
+        render_members(r, op->output, model, 1);
+    }
+    ec2gw_xml_end(r);
 }
 
 int
@@ -312,33 +344,71 @@ ec2gw_xml_render(const ec2gw_model_op_t *op, const char *version, const char *re
                  const json_t *model, char **out, size_t *len, ec2gw_err_t *err)
 {
     ec2gw_xml_t r;
-    size_t hint;
-    char ns[160];
 
     if (ec2gw_xml_begin(&r, err) != 0)
         return ec2gw_err_set(err, EC2GW_E_NOMEM, "xml_render: out of memory");
-    if ((hint = items_bytes(model, 0)) > 0)
-        ec2gw_xml_reserve(&r, hint + 1024);
-    if (model != NULL && !json_is_object(model)) {
-        ec2gw_xml_drop(&r, op->name, "(response)", "not a JSON object");
-        model = NULL;
-    }
-    /* The request's Version, with the trailing slash: libcloud's XPath has it baked in. */
-    snprintf(ns, sizeof(ns), "http://ec2.amazonaws.com/doc/%.64s/",
-             version != NULL && version[0] != '\0' ? version : "2016-11-15");
-    ec2gw_xml_start(&r, op->response_elem);
-    ec2gw_xml_attr(&r, "xmlns", ns);
-    if (request_id != NULL)
-        ec2gw_xml_text(&r, "requestId", request_id);
-    if (op->returns_true) {
-        render_return(&r, op, model);
-    } else {
-        if (returns_true_too(op))
-            ec2gw_xml_text(&r, "return", "true");
-        render_members(&r, op->output, model, 1);
-    }
-    ec2gw_xml_end(&r);
+    render_document(&r, op, version, request_id, model);
     return ec2gw_xml_finish(&r, out, len);
+}
+
+int
+ec2gw_xml_render_doc(const ec2gw_model_op_t *op, const char *version, const char *request_id,
+                     const json_t *model, ec2gw_xml_doc_t *doc, ec2gw_err_t *err)
+{
+    ec2gw_xml_t r;
+    int rc;
+
+    memset(doc, 0, sizeof(*doc));
+    if (ec2gw_xml_begin(&r, err) != 0)
+        return ec2gw_err_set(err, EC2GW_E_NOMEM, "xml_render: out of memory");
+    r.by_ref = 1;
+    render_document(&r, op, version, request_id, model);
+    doc->refs = r.refs; /* finish() drops them itself when it fails */
+    doc->nrefs = r.nrefs;
+    if ((rc = ec2gw_xml_finish(&r, &doc->buf, &doc->len)) != 0) {
+        doc->refs = NULL;
+        doc->nrefs = 0;
+    }
+    return rc;
+}
+
+int
+ec2gw_xml_doc_flatten(const ec2gw_xml_doc_t *doc, char **out, size_t *len)
+{
+    size_t n = doc->len, at = 0, o = 0;
+    char *b;
+
+    for (size_t i = 0; i < doc->nrefs; i++)
+        n += json_string_length(doc->refs[i].str);
+    if ((b = malloc(n + 1)) == NULL)
+        return EC2GW_E_NOMEM;
+    for (size_t i = 0; i < doc->nrefs; i++) {
+        size_t k = json_string_length(doc->refs[i].str);
+
+        memcpy(b + o, doc->buf + at, doc->refs[i].at - at);
+        o += doc->refs[i].at - at;
+        at = doc->refs[i].at;
+        memcpy(b + o, json_string_value(doc->refs[i].str), k);
+        o += k;
+    }
+    memcpy(b + o, doc->buf + at, doc->len - at);
+    o += doc->len - at;
+    b[o] = '\0';
+    *out = b;
+    *len = o;
+    return 0;
+}
+
+void
+ec2gw_xml_doc_free(ec2gw_xml_doc_t *doc)
+{
+    if (doc == NULL)
+        return;
+    for (size_t i = 0; i < doc->nrefs; i++)
+        json_decref(doc->refs[i].str);
+    free(doc->refs);
+    free(doc->buf);
+    memset(doc, 0, sizeof(*doc));
 }
 
 /* The structure shape at @p path (member names joined by '.', lists stepped into) of @p op's

@@ -28,6 +28,38 @@
 int ec2gw_xml_render(const ec2gw_model_op_t *op, const char *version, const char *request_id,
                      const json_t *model, char **out, size_t *len, ec2gw_err_t *err);
 
+/** A kept item's bytes placed in a document by reference: they go before buf[at]. */
+typedef struct ec2gw_xml_ref {
+    size_t at;   /**< offset in the document's own buffer */
+    json_t *str; /**< the item's bytes (a reference held until the document is freed) */
+} ec2gw_xml_ref_t;
+
+/**
+ * A rendered document in pieces: its own bytes (buf, len), with the bytes of kept items
+ * (render_item) between them by reference, not copied. A 1 000-instance answer is megabytes
+ * of kept XML: copying it into a fresh buffer per answer costs more (page faults) than making
+ * it did.
+ */
+typedef struct ec2gw_xml_doc {
+    char *buf;
+    size_t len;
+    ec2gw_xml_ref_t *refs; /**< ascending `at` */
+    size_t nrefs;
+} ec2gw_xml_doc_t;
+
+/**
+ * ec2gw_xml_render() into @p doc: the same bytes, with kept items of at least
+ * EC2GW_XML_REF_MIN bytes by reference. Free with ec2gw_xml_doc_free().
+ */
+int ec2gw_xml_render_doc(const ec2gw_model_op_t *op, const char *version, const char *request_id,
+                         const json_t *model, ec2gw_xml_doc_t *doc, ec2gw_err_t *err);
+/** Kept items shorter than this are copied (a reference costs an evbuffer chain). */
+#define EC2GW_XML_REF_MIN 256
+/** The document's bytes in order into one new buffer (tests; free()). */
+int ec2gw_xml_doc_flatten(const ec2gw_xml_doc_t *doc, char **out, size_t *len);
+/** Release @p doc's buffer and references (NULL or zeroed: nothing). */
+void ec2gw_xml_doc_free(ec2gw_xml_doc_t *doc);
+
 /** The keys of an item rendered ahead (ec2gw_xml_render_item): its bytes and shape name. */
 #define EC2GW_XML_ITEM_BYTES "$xml"
 #define EC2GW_XML_ITEM_SHAPE "$shape"

@@ -34,6 +34,9 @@ typedef struct ec2gw_xml {
     size_t msg_len;
     int failed; /**< out of memory, or nested too deep */
     int bare;   /**< an item's members only (ec2gw_xml_render_item): no prolog, no newline */
+    int by_ref; /**< kept items by reference (ec2gw_xml_render_doc) */
+    struct ec2gw_xml_ref *refs;
+    size_t nrefs, caprefs;
 } ec2gw_xml_t;
 
 /** Start a document (prolog written). Returns 0 or EC2GW_E_NOMEM. Clears @p err. */
@@ -52,6 +55,10 @@ void ec2gw_xml_reserve(ec2gw_xml_t *r, size_t n);
 
 /** Bytes written as they are, inside the innermost open element (an item rendered before). */
 void ec2gw_xml_raw(ec2gw_xml_t *r, const char *bytes, size_t n);
+/** A kept item's bytes @p str: by reference when the writer keeps them so, else copied. */
+void ec2gw_xml_raw_ref(ec2gw_xml_t *r, const json_t *str);
+/** Drop the references taken (the document failed or was copied). */
+void ec2gw_xml_refs_drop(ec2gw_xml_t *r);
 void ec2gw_xml_attr(ec2gw_xml_t *r, const char *name, const char *value);
 
 /** <name>text</name>, escaped; invalid UTF-8 and XML-forbidden characters become U+FFFD. */

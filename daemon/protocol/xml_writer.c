@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -141,6 +142,7 @@ ec2gw_xml_finish(ec2gw_xml_t *r, char **out, size_t *len)
         put(r, "\n", 1);
     if (r->failed) {
         free(r->buf);
+        ec2gw_xml_refs_drop(r);
         *out = NULL;
         return ec2gw_err_set(r->err, EC2GW_E_NOMEM, "xml_render: out of memory");
     }
@@ -206,6 +208,43 @@ ec2gw_xml_raw(ec2gw_xml_t *r, const char *bytes, size_t n)
         return; /* an empty item stays <item/>, as its members would have left it */
     close_tag(r);
     put(r, bytes, n);
+}
+
+void
+ec2gw_xml_raw_ref(ec2gw_xml_t *r, const json_t *str)
+{
+    size_t n = json_string_length(str);
+
+    if (!r->by_ref || n < EC2GW_XML_REF_MIN || r->failed) {
+        ec2gw_xml_raw(r, json_string_value(str), n);
+        return;
+    }
+    close_tag(r);
+    if (r->nrefs == r->caprefs) {
+        size_t cap = r->caprefs ? r->caprefs * 2 : 64;
+        ec2gw_xml_ref_t *nr = realloc(r->refs, cap * sizeof(*nr));
+
+        if (nr == NULL) {
+            ec2gw_xml_raw(r, json_string_value(str), n); /* copied after all */
+            return;
+        }
+        r->refs = nr;
+        r->caprefs = cap;
+    }
+    /* Kept items are immutable and made on the heap (render_item): a reference keeps them
+     * alive until the answer is sent, whatever the plugin's cache does meanwhile. */
+    r->refs[r->nrefs].at = r->len;
+    r->refs[r->nrefs++].str = json_incref((json_t *)(uintptr_t)str);
+}
+
+void
+ec2gw_xml_refs_drop(ec2gw_xml_t *r)
+{
+    for (size_t i = 0; i < r->nrefs; i++)
+        json_decref(r->refs[i].str);
+    free(r->refs);
+    r->refs = NULL;
+    r->nrefs = r->caprefs = 0;
 }
 
 /* Attribute values go through libxml2's own serialiser (the only attribute is xmlns, once a

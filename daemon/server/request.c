@@ -154,18 +154,66 @@ ec2gw_req_unref(ec2gw_req_t *r)
     ec2gw_mem_trim_note(d, held);
 }
 
+/* The last slice of a document frees the whole buffer (@p arg: its start, not @p data). */
 static void
 free_document(const void *data, size_t len, void *arg)
 {
+    (void)data;
     (void)len;
-    (void)arg;
-    free((void *)(uintptr_t)data);
+    free(arg);
 }
 
-/* Takes @p doc (free()): the answer buffer refers to it, no copy (a 1 000-instance answer is
- * megabytes). */
 static void
-send_document(ec2gw_req_t *r, int status, const char *code, char *doc, size_t len)
+unref_item(const void *data, size_t len, void *arg)
+{
+    (void)data;
+    (void)len;
+    json_decref(arg);
+}
+
+/* The answer buffer of @p doc (taken: emptied) by reference, no copy: its own bytes and the
+ * kept items' between them (a 1 000-instance answer is megabytes). NULL when out of memory
+ * (@p doc is freed then). */
+static struct evbuffer *
+document_buffer(ec2gw_xml_doc_t *doc)
+{
+    struct evbuffer *buf = evbuffer_new();
+    size_t at = 0, i;
+
+    if (buf == NULL || doc->buf == NULL)
+        goto fail;
+    for (i = 0; i < doc->nrefs; i++) {
+        json_t *str = doc->refs[i].str;
+
+        if (doc->refs[i].at > at &&
+            evbuffer_add_reference(buf, doc->buf + at, doc->refs[i].at - at, NULL, NULL) != 0)
+            goto fail;
+        at = doc->refs[i].at;
+        if (evbuffer_add_reference(buf, json_string_value(str), json_string_length(str), unref_item,
+                                   str) != 0)
+            goto fail;
+        doc->refs[i].str = NULL; /* the buffer holds the reference now */
+    }
+    /* Last: the chains are freed in order, so the slices before it are sent by then. */
+    if (evbuffer_add_reference(buf, doc->buf + at, doc->len - at, free_document, doc->buf) != 0)
+        goto fail;
+    free(doc->refs);
+    memset(doc, 0, sizeof(*doc));
+    return buf;
+fail:
+    if (buf != NULL)
+        evbuffer_free(buf); /* drops the references it took; doc->buf is still ours */
+    for (i = 0; i < doc->nrefs; i++)
+        json_decref(doc->refs[i].str);
+    free(doc->refs);
+    free(doc->buf);
+    memset(doc, 0, sizeof(*doc));
+    return NULL;
+}
+
+/* Takes @p doc. */
+static void
+send_document(ec2gw_req_t *r, int status, const char *code, ec2gw_xml_doc_t *doc)
 {
     double secs = ec2gw_now() - r->t_start;
 
@@ -176,15 +224,12 @@ send_document(ec2gw_req_t *r, int status, const char *code, char *doc, size_t le
         evtimer_del(r->deadline);
     if (r->http != NULL) {
         struct evkeyvalq *out = evhttp_request_get_output_headers(r->http);
-        struct evbuffer *buf = evbuffer_new();
+        struct evbuffer *buf = document_buffer(doc);
 
         ec2gw_conn_set_request(r->http, NULL); /* answered: a close no longer cancels it */
         evhttp_add_header(out, "Content-Type", "text/xml;charset=UTF-8");
         evhttp_add_header(out, "x-amzn-RequestId", r->id);
         evhttp_add_header(out, "Server", r->gen->conf.server_header_amazon ? "AmazonEC2" : "ec2gw");
-        if (buf != NULL && doc != NULL &&
-            evbuffer_add_reference(buf, doc, len, free_document, NULL) == 0)
-            doc = NULL;
         evhttp_send_reply(r->http, status, status < 400 ? "OK" : "Error", buf);
         if (buf != NULL)
             evbuffer_free(buf);
@@ -208,14 +253,13 @@ send_document(ec2gw_req_t *r, int status, const char *code, char *doc, size_t le
                  ec2gw_log_escape(key, sizeof(key), kp, 1));
         ec2gw_log_access(line);
     }
-    free(doc);
+    ec2gw_xml_doc_free(doc); /* what the buffer did not take (no client, out of memory) */
 }
 
 void
 ec2gw_req_fail(ec2gw_req_t *r, const ec2gw_fault_t *f)
 {
-    char *doc = NULL;
-    size_t len = 0;
+    ec2gw_xml_doc_t doc = { 0 };
     ec2gw_fault_t busy;
 
     if (r->answered)
@@ -242,14 +286,12 @@ ec2gw_req_fail(ec2gw_req_t *r, const ec2gw_fault_t *f)
         ec2gw_client_token_abort(r->d->db, r->identity.project_id, r->action, r->client_token);
         r->client_token = NULL;
     }
-    if (ec2gw_xml_error(f->code, f->message, r->id, &doc, &len) != 0) {
-        doc = NULL;
-        len = 0;
-    }
+    if (ec2gw_xml_error(f->code, f->message, r->id, &doc.buf, &doc.len) != 0)
+        memset(&doc, 0, sizeof(doc));
     if (f->status >= 500)
         ec2gw_log(EC2GW_LOG_WARN, r->log_prefix, "action=%s code=%s msg=\"%s\"",
                   r->action ? r->action : "-", f->code, f->message);
-    send_document(r, f->status >= 400 ? f->status : 400, f->code, doc, len);
+    send_document(r, f->status >= 400 ? f->status : 400, f->code, &doc);
 }
 
 void
@@ -268,8 +310,7 @@ void
 ec2gw_req_finish(ec2gw_req_t *r, json_t *model)
 {
     ec2gw_err_t err = { 0 };
-    char *doc = NULL;
-    size_t len = 0;
+    ec2gw_xml_doc_t doc;
 
     if (r->answered) {
         json_decref(model);
@@ -280,7 +321,7 @@ ec2gw_req_finish(ec2gw_req_t *r, json_t *model)
         ec2gw_raw_reply(r, 500, "text/plain", "Internal error", 14);
         return;
     }
-    if (ec2gw_xml_render(r->op, r->version, r->id, model, &doc, &len, &err) != 0) {
+    if (ec2gw_xml_render_doc(r->op, r->version, r->id, model, &doc, &err) != 0) {
         ec2gw_log(EC2GW_LOG_ERROR, r->log_prefix, "action=%s cannot render the response: %s",
                   r->action, err.msg);
         json_decref(model);
@@ -294,7 +335,7 @@ ec2gw_req_finish(ec2gw_req_t *r, json_t *model)
         ec2gw_log(EC2GW_LOG_ERROR, r->log_prefix, "action=%s model members dropped: %s", r->action,
                   err.msg);
         json_decref(model);
-        free(doc);
+        ec2gw_xml_doc_free(&doc);
         ec2gw_req_failf(r, "InternalError", "The answer has members the EC2 model lacks: %s",
                         err.msg);
         return;
@@ -304,7 +345,7 @@ ec2gw_req_finish(ec2gw_req_t *r, json_t *model)
 #endif
     }
     json_decref(model);
-    send_document(r, 200, "OK", doc, len);
+    send_document(r, 200, "OK", &doc);
 }
 
 /* libevent detached the request from its closing connection and frees it only when it is

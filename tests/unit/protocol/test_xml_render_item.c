@@ -198,6 +198,57 @@ refusals(void **state)
     json_decref(inst);
 }
 
+/* The document in pieces (ec2gw_xml_render_doc, what ec2gwd sends): the same bytes, the kept
+ * items by reference (held until the document is freed), short ones copied. */
+static void
+doc_refers_to_kept_items(void **state)
+{
+    json_t *inst = json_loads(INSTANCE, 0, NULL), *plain, *ahead, *item, *list, *tiny;
+    ec2gw_xml_doc_t doc;
+    ec2gw_err_t err = { 0 };
+    char *a, *flat;
+    size_t len, i;
+
+    (void)state;
+    plain =
+        json_pack("{s:[{s:s, s:s, s:[], s:[O, O, {s:s}]}]}", "Reservations", "ReservationId", "r-1",
+                  "OwnerId", "o", "Groups", "Instances", inst, inst, "InstanceId", "i-2");
+    ahead = json_deep_copy(plain);
+    list = json_object_get(json_array_get(json_object_get(ahead, "Reservations"), 0), "Instances");
+    for (i = 0; i < json_array_size(list); i++) {
+        assert_int_equal(ec2gw_xml_render_item(op("DescribeInstances"), "Reservations.Instances",
+                                               json_array_get(list, i), &item, &err),
+                         0);
+        json_array_set_new(list, i, item);
+    }
+    a = render("DescribeInstances", plain, &err);
+    assert_int_equal(
+        ec2gw_xml_render_doc(op("DescribeInstances"), "2016-11-15", "req-1", ahead, &doc, &err), 0);
+    assert_string_equal(err.msg, "");
+    /* two instances over EC2GW_XML_REF_MIN bytes by reference; <instanceId>i-2 copied */
+    assert_int_equal(doc.nrefs, 2);
+    tiny = json_object_get(json_array_get(list, 2), EC2GW_XML_ITEM_BYTES);
+    assert_true(json_string_length(tiny) < EC2GW_XML_REF_MIN);
+    assert_true(json_string_length(doc.refs[0].str) >= EC2GW_XML_REF_MIN);
+    assert_true(doc.refs[0].at < doc.refs[1].at && doc.refs[1].at < doc.len);
+    assert_true(doc.len < strlen(a) / 2); /* the kept bytes are not in the document's buffer */
+    item = json_object_get(json_array_get(list, 0), EC2GW_XML_ITEM_BYTES);
+    assert_ptr_equal(doc.refs[0].str, item);
+    assert_int_equal(item->refcount, 2); /* the model's and the document's */
+    json_decref(ahead); /* the plugin drops its item: the document still holds it */
+    assert_int_equal(doc.refs[0].str->refcount, 1);
+    assert_int_equal(ec2gw_xml_doc_flatten(&doc, &flat, &len), 0);
+    assert_int_equal(len, strlen(a));
+    assert_string_equal(flat, a);
+    ec2gw_xml_doc_free(&doc);
+    assert_null(doc.buf);
+    assert_int_equal(doc.nrefs, 0);
+    free(flat);
+    free(a);
+    json_decref(plain);
+    json_decref(inst);
+}
+
 int
 main(void)
 {
@@ -205,6 +256,7 @@ main(void)
         cmocka_unit_test(same_bytes_as_the_models),
         cmocka_unit_test(empty_and_member_items),
         cmocka_unit_test(refusals),
+        cmocka_unit_test(doc_refers_to_kept_items),
     };
 
     return cmocka_run_group_tests(tests, load_model, free_model);
