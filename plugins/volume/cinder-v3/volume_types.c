@@ -12,6 +12,7 @@
  * kept per project, at most CINDER_TYPES_MAX_PROJECTS of them.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -26,6 +27,7 @@ struct cinder_types {
                          "multiattach"}; encryption as "encrypted" once read */
     json_t *defaults; /* project → {"name", "exp"} */
     int64_t exp;      /* the catalog is fresh until this now_ms() */
+    char failed[160]; /* why the last catalog read failed ("": it did not): until exp */
 };
 
 int
@@ -171,13 +173,21 @@ tget_catalog(ec2gw_req_t *req, const ec2gw_os_resp_t *const *r, size_t n, void *
 
     (void)n;
     if (!ec2gw_os_ok(r[0]) || !ec2gw_os_ok(r[1])) {
-        ec2gw->log(req, EC2GW_LOG_WARN, "volume types (%ld) or QoS specs (%ld) not readable",
+        /* Not asked again (nor logged) until type_cache_ttl has passed: a service user
+         * without the admin role would otherwise cost every DescribeVolumes two refused calls
+         * and a warning. */
+        ec2gw->log(req, EC2GW_LOG_WARN,
+                   "volume types (%ld) or QoS specs (%ld) not readable with the service "
+                   "identity: Iops/Throughput/Encrypted/KmsKeyId/MultiAttachEnabled refused for "
+                   "type_cache_ttl (type_reads_as_service: false turns the reads off)",
                    r[0]->status, r[1]->status);
-        tget_finish(req, g, NULL,
-                    ec2gw->psprintf(req, "this cloud's volume types could not be read (%ld)",
-                                    ec2gw_os_ok(r[0]) ? r[1]->status : r[0]->status));
+        snprintf(c->failed, sizeof(c->failed), "this cloud's volume types could not be read (%ld)",
+                 ec2gw_os_ok(r[0]) ? r[1]->status : r[0]->status);
+        c->exp = now(req) + g->ci->type_cache_ttl_ms;
+        tget_finish(req, g, NULL, ec2gw->pstrdup(req, c->failed));
         return;
     }
+    c->failed[0] = '\0';
     /* the QoS specs by id: the request's, only read while the entries are made */
     qos = cinder_own(req, json_object());
     json_array_foreach(json_object_get(r[1]->json, "qos_specs"), i, e) if (cinder_str(e, "id"))
@@ -258,6 +268,10 @@ tget_step(ec2gw_req_t *req, struct cinder_tget *g)
                 tget_finish(req, g, NULL, "the volume service is not reachable");
             return;
         }
+    }
+    if (!g->fresh && c->exp > now(req) && c->failed[0] != '\0') {
+        tget_finish(req, g, NULL, ec2gw->pstrdup(req, c->failed));
+        return;
     }
     if (!g->fresh && c->exp <= now(req)) {
         calls[0] = EC2GW_OS_CALL("volumev3", "GET", "/types?is_public=None",

@@ -306,7 +306,20 @@ test_reads_fail_or_off(void **s)
     expect_error(h, "CreateVolume", "{\"Size\": 1, \"VolumeType\": \"gold\", \"Iops\": 3000}",
                  "UnsupportedOperation");
     expect_msg(h, "Iops cannot be checked");
+    /* not asked again within type_cache_ttl: refused at once, no call (a service user
+     * without the admin role must not cost every request two refused calls) */
+    expect_error(h, "CreateVolume", "{\"Size\": 1, \"VolumeType\": \"gold\", \"Iops\": 3000}",
+                 "UnsupportedOperation");
+    assert_int_equal(ncalls(h), 2);
     /* without those parameters the volume is still made, only without Iops shown */
+    ec2gw_test_expect(h, "POST", "volumev3", "/volumes", 202, "volume_create_gold.json");
+    m = ec2gw_test_action(h, "CreateVolume", "{\"Size\": 10, \"VolumeType\": \"gold\"}");
+    assert_non_null(m);
+    assert_null(json_object_get(m, "Iops"));
+    json_decref(m);
+    assert_int_equal(ncalls(h), 3);
+    /* after type_cache_ttl the catalog is asked again */
+    ec2gw_test_clock_advance(h, 61000);
     ec2gw_test_expect(h, "GET", "volumev3", "/types?is_public=None", 500, "{}");
     ec2gw_test_expect(h, "GET", "volumev3", "/qos-specs", 200, "qos_specs.json");
     ec2gw_test_expect(h, "POST", "volumev3", "/volumes", 202, "volume_create_gold.json");
@@ -314,6 +327,7 @@ test_reads_fail_or_off(void **s)
     assert_non_null(m);
     assert_null(json_object_get(m, "Iops"));
     json_decref(m);
+    assert_int_equal(ncalls(h), 6);
     done(h);
     /* type_reads_as_service: false refuses them without asking */
     h = host_with("{\"type_reads_as_service\": false}");
