@@ -24,6 +24,7 @@ import http.client
 import os
 import re
 import shutil
+import signal
 import sys
 import tempfile
 import threading
@@ -431,16 +432,25 @@ class MultiNode(unittest.TestCase):
                 time.sleep(0.2)
             say("load running: every poller answered within %.1f s" % (time.time() - t_start))
             deadline = time.time() + 300
+            node_a = CLUSTER.nodes["a"]
             while True:
                 port, token = launcher.port_in_flight(), launcher.token
                 on = dict(CLUSTER.haproxy.sessions())
                 if port is not None and on.get(port) == "a" and launcher.port_in_flight() == port:
-                    break
+                    # Freeze a, let what it already wrote arrive, and look again: a launch whose
+                    # answer was on its way when a was seen serving it is not cut by the kill.
+                    os.kill(node_a.pid(), signal.SIGSTOP)
+                    time.sleep(0.3)
+                    if launcher.port_in_flight() == port and launcher.token == token:
+                        break
+                    os.kill(node_a.pid(), signal.SIGCONT)
+                    say("RunInstances %s was answered as a was frozen: waiting for another"
+                        % token)
                 self.assertLess(time.time(), deadline, "no RunInstances went to node a")
                 self.assertIsNone(launcher.error)
                 time.sleep(0.05)
             t_kill = time.time()
-            pid = CLUSTER.nodes["a"].kill9()
+            pid = node_a.kill9()
             say("kill -9 node a (pid %d) %.1f s into the load, RunInstances %s in flight on "
                   "it (client port %d)" % (pid, t_kill - t_start, token, port))
 
