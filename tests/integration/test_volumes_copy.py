@@ -25,6 +25,7 @@ WAIT = {"Delay": 3, "MaxAttempts": 100}
 GiB = 1024 * 1024 * 1024
 code_of = harness.error_code
 
+
 def setUpModule():
     global D
     D = harness.Daemon().start()

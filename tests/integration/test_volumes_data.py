@@ -27,6 +27,7 @@ WAIT = {"Delay": 3, "MaxAttempts": 80}
 MiB = 1024 * 1024
 code_of = harness.error_code
 
+
 def setUpModule():
     global D
     D = harness.Daemon().start()
